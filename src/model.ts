@@ -1,0 +1,202 @@
+// The values each pipeline stage hands to the next. Vocabulary follows DESIGN.md.
+
+export type Mta = 'postfix' | 'exim' | 'sendmail';
+
+export const STATUSES = ['sent', 'deferred', 'bounced', 'expired'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const CAUSES = [
+  'dns-tempfail',
+  'dns-notfound',
+  'dns-nodata',
+  'null-mx',
+  'mx-unresolvable',
+  'remote-dns',
+  'sender-dns',
+  'remote-tempfail',
+  'remote-reject',
+  'connection',
+  'tls',
+  'expired',
+  'other',
+] as const;
+export type Cause = (typeof CAUSES)[number];
+
+/** Causes whose groups get a DNS re-check and a verdict. */
+export const DNS_CAUSES: ReadonlySet<Cause> = new Set<Cause>([
+  'dns-tempfail',
+  'dns-notfound',
+  'dns-nodata',
+  'null-mx',
+  'mx-unresolvable',
+  'remote-dns',
+  'sender-dns',
+]);
+
+/** Where a line came from: file name as given (or `-` for stdin) and 1-based line number. */
+export interface Source {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** One physical log line, split into its syslog (or Exim, or journald) envelope. */
+export interface Envelope {
+  /** Milliseconds since the epoch, UTC. */
+  readonly time: number;
+  /** Host name from the envelope; empty when the format has none (Exim's own mainlog). */
+  readonly host: string;
+  /** Program tag as logged: `postfix/smtp`, `postfix-out/smtp`, `sm-mta`, `exim4`, ... */
+  readonly program: string;
+  readonly pid?: number;
+  /** The text after `tag[pid]: ` with the envelope removed. */
+  readonly message: string;
+  readonly source: Source;
+}
+
+/** What a mail-server parser reads from one delivery record, before classification. */
+export interface DeliveryRecord {
+  readonly kind: 'delivery';
+  readonly time: number;
+  readonly host: string;
+  readonly mta: Mta;
+  /** Daemon that wrote the line: `smtp`, `error`, `qmgr`, `sm-mta`, `exim`, ... */
+  readonly daemon: string;
+  /** Postfix or Sendmail queue id, Exim message id. */
+  readonly queueId: string;
+  /** Recipient address as logged (Unicode kept). */
+  readonly recipient: string;
+  readonly sender?: string;
+  readonly status: Status;
+  readonly dsn?: string;
+  readonly relay?: string;
+  /** Reply or status text: Postfix's parenthesised text, Exim's message, Sendmail's stat=. */
+  readonly text: string;
+  /** True for Sendmail's submission hand-off (`stat=queued` or `Sent (... accepted for delivery)`
+   *  from the `sendmail` program): logged, but not a delivery to the recipient's domain. */
+  readonly isHandoff?: boolean;
+  readonly source: Source;
+}
+
+/** A message left the queue (Postfix `removed`, Exim `Completed`). */
+export interface MessageDoneRecord {
+  readonly kind: 'message-done';
+  readonly time: number;
+  readonly mta: Mta;
+  readonly host: string;
+  readonly queueId: string;
+  readonly source: Source;
+}
+
+/** A message expired with no recipient named on the line (Postfix qmgr `status=expired`). */
+export interface MessageExpiredRecord {
+  readonly kind: 'message-expired';
+  readonly time: number;
+  readonly mta: Mta;
+  readonly host: string;
+  readonly queueId: string;
+  readonly sender?: string;
+  readonly text: string;
+  readonly source: Source;
+}
+
+export type MtaRecord = DeliveryRecord | MessageDoneRecord | MessageExpiredRecord;
+
+/**
+ * A mail-server parser. `parse` returns the records of one line, an empty array for a line it
+ * understands but that carries no delivery information (pickup, cleanup, warnings), and
+ * `undefined` for a line it does not understand (counted as not understood).
+ */
+export interface MtaParser {
+  readonly mta: Mta;
+  /** Whether lines with this program tag belong to this mail server. */
+  accepts(program: string): boolean;
+  parse(envelope: Envelope): readonly MtaRecord[] | undefined;
+}
+
+/** What the classifier concludes from status, DSN and text. */
+export interface Classification {
+  readonly cause: Cause;
+  /** Follow-on deferral that repeats an earlier failure without a new attempt. */
+  readonly isRepeat: boolean;
+  /** Name the failed look-up was for, when the text names one (`name=mx1.example.com`). */
+  readonly lookupName?: string;
+}
+
+/** One recipient's delivery attempt outcome, classified. */
+export interface DeliveryEvent {
+  readonly time: number;
+  readonly host: string;
+  readonly mta: Mta;
+  readonly daemon: string;
+  readonly queueId: string;
+  readonly recipient: string;
+  /** Lower-case, no trailing dot, IDN as A-label. */
+  readonly domain: string;
+  /** Unicode form for display when it differs from `domain`. */
+  readonly domainDisplay?: string;
+  readonly sender?: string;
+  /** Sender domain, normalised like `domain`; checked for `sender-dns` groups. */
+  readonly senderDomain?: string;
+  readonly status: Status;
+  readonly dsn?: string;
+  readonly relay?: string;
+  readonly text: string;
+  readonly cause: Cause;
+  readonly isRepeat: boolean;
+  readonly lookupName?: string;
+  readonly source: Source;
+}
+
+/** One DNS query to one server, kept as evidence. */
+export interface Probe {
+  /** `local` (our resolver), `reference` (a user-given resolver), `reference-cd` (same with the
+   *  CD bit), `iterative` (delegation walk), `authoritative` (a name server of the zone). */
+  readonly role: 'local' | 'reference' | 'reference-cd' | 'iterative' | 'authoritative';
+  /** `address:port`, IPv6 in brackets. */
+  readonly server: string;
+  /** Name server host name, for authoritative probes. */
+  readonly serverName?: string;
+  readonly question: { readonly name: string; readonly type: string };
+  /** `answer`, `nxdomain`, `nodata`, `servfail`, `refused`, `not-authoritative`,
+   *  `upward-referral`, `referral`, `timeout`, `tcp-timeout`, `unreachable`, `formerr`,
+   *  `bad-response`, ... */
+  readonly result: string;
+  readonly rcode?: string;
+  readonly flags?: readonly string[];
+  readonly answers?: readonly string[];
+  readonly transport: 'udp' | 'tcp';
+  readonly ms: number;
+}
+
+export const VERDICT_KINDS = [
+  'local-resolver',
+  'recipient-dns',
+  'provider-outage',
+  'recipient-dnssec',
+  'domain-missing',
+  'null-mx',
+  'no-mail-host',
+  'mx-unresolvable',
+  'relay-resolver',
+  'sender-dns',
+  'remote-policy',
+  'recovered',
+  'healthy',
+  'inconclusive',
+  'not-checked',
+] as const;
+export type VerdictKind = (typeof VERDICT_KINDS)[number];
+
+export interface Verdict {
+  readonly kind: VerdictKind;
+  readonly detail?: string;
+  /** ISO UTC time of the re-check; absent for `not-checked`. */
+  readonly checkedAt?: string;
+  /** One line a person reads: "local resolver 127.0.0.1:53: SERVFAIL; all 2 ...". */
+  readonly reason?: string;
+  /** Which evidence the verdict rests on: `probes`, `breadth`, `later-delivery`, `shared-ns`. */
+  readonly basis?: readonly string[];
+  readonly probes?: readonly Probe[];
+}
+
+export const NOT_CHECKED: Verdict = { kind: 'not-checked' };
