@@ -200,3 +200,106 @@ export interface Verdict {
 }
 
 export const NOT_CHECKED: Verdict = { kind: 'not-checked' };
+
+export type StatusCounts = Record<Status, number>;
+
+/** The events of one recipient domain, one cause, one window. Times are epoch ms UTC. */
+export interface Group {
+  readonly domain: string;
+  readonly domainDisplay?: string;
+  readonly cause: Cause;
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  /** Delivery events in the group (repeats included). */
+  readonly attempts: number;
+  /** Follow-on deferrals among the attempts. */
+  readonly repeats: number;
+  /** Distinct messages (host + queue id). */
+  readonly messages: number;
+  /** Distinct recipient addresses. */
+  readonly recipients: number;
+  readonly statuses: StatusCounts;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly hosts: readonly string[];
+  readonly mtas: readonly Mta[];
+  /** A few distinct reply texts, control characters removed. */
+  readonly examples: readonly string[];
+  /** Names the failed look-ups were for (MX host names, the domain itself). */
+  readonly lookupNames: readonly string[];
+  /** Sender domains seen in the group (the domain `sender-dns` groups are checked against). */
+  readonly senderDomains: readonly string[];
+  readonly verdict: Verdict;
+}
+
+/** Per-domain, per-window delivery counts kept for the breadth test and recovery. */
+export interface DomainWindow {
+  readonly domain: string;
+  readonly windowStart: number;
+  readonly sent: number;
+  readonly dnsTempfail: number;
+}
+
+export interface Summary {
+  /** First and last event time seen, epoch ms; undefined for empty input. */
+  readonly periodStart?: number;
+  readonly periodEnd?: number;
+  readonly inputs: readonly string[];
+  /** Inputs that could not be read, with the message. */
+  readonly inputErrors: readonly { readonly input: string; readonly message: string }[];
+  readonly linesRead: number;
+  readonly linesNotUnderstood: number;
+  /** Not-understood lines by `mta/daemon` (or `unknown/program`, `envelope`). */
+  readonly notUnderstoodBy: Readonly<Record<string, number>>;
+  readonly events: number;
+  readonly statuses: StatusCounts;
+  readonly groups: number;
+  readonly domains: number;
+  readonly windowMs: number;
+}
+
+export type OutcomeKind = 'delivered-later' | 'bounced' | 'expired' | 'still-queued';
+
+/** What finally happened to one deferred recipient of one message. */
+export interface MessageOutcome {
+  readonly host: string;
+  readonly queueId: string;
+  readonly recipient: string;
+  readonly domain: string;
+  readonly firstDeferred: number;
+  readonly cause: Cause;
+  readonly outcome: OutcomeKind;
+  /** When the outcome happened (or the log's end for still-queued). */
+  readonly at: number;
+  readonly attempts: number;
+}
+
+export type OutcomeCounts = Record<OutcomeKind, number>;
+
+/** Consecutive windows of the same domain(s) and cause family merged into one span. */
+export interface Incident {
+  readonly id: string;
+  /** One domain, or many when they failed together (the local-resolver shape). */
+  readonly domains: readonly string[];
+  readonly causeFamily: 'dns' | 'remote' | 'connection' | 'tls' | 'other';
+  readonly causes: readonly Cause[];
+  readonly start: number;
+  readonly end: number;
+  readonly peakWindowStart: number;
+  readonly peakAttempts: number;
+  readonly attempts: number;
+  readonly messages: number;
+  readonly outcomes: OutcomeCounts;
+  readonly verdict: Verdict;
+}
+
+/** Everything the output formats need. */
+export interface Analysis {
+  readonly generatedAt: number;
+  readonly summary: Summary;
+  /** Worst first. */
+  readonly groups: readonly Group[];
+  readonly incidents: readonly Incident[];
+  /** Outcome counts over all deferred recipients. */
+  readonly outcomes: OutcomeCounts;
+}
