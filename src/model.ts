@@ -251,6 +251,15 @@ export interface Summary {
   readonly linesNotUnderstood: number;
   /** Not-understood lines by `mta/daemon` (or `unknown/program`, `envelope`). */
   readonly notUnderstoodBy: Readonly<Record<string, number>>;
+  /** Lines of programs that are not mail servers (dovecot, opendkim, cron): skipped by design. */
+  readonly linesOtherPrograms: number;
+  readonly otherProgramsBy: Readonly<Record<string, number>>;
+  /** Sendmail submission hand-offs to the local daemon: logged as `Sent`, not deliveries. */
+  readonly handoffs: number;
+  /** Events outside `--since`/`--until`. */
+  readonly eventsOutsidePeriod: number;
+  /** Warnings from reading: over-long lines cut, Exim split records never completed. */
+  readonly inputWarnings: number;
   readonly events: number;
   readonly statuses: StatusCounts;
   readonly groups: number;

@@ -1,0 +1,133 @@
+import { Command, CommanderError, Option } from 'commander';
+import { MxtriageError } from '../errors.js';
+import { runCheck } from './run-check.js';
+import { runEvents } from './run-events.js';
+import { runMain } from './run-main.js';
+import { runSummary } from './run-summary.js';
+import { installPipeGuard, writeError } from './streams.js';
+
+/** Exit codes, as documented in the README. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, failOn: 3 } as const;
+
+/** Runs the command line and returns the exit code; never throws. */
+export async function main(argv: readonly string[]): Promise<number> {
+  installPipeGuard();
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+type Action = (first: string[], options: Record<string, unknown>) => Promise<number>;
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const run = (action: Action) => async (first: string[], options: Record<string, unknown>) => {
+    setExit(await action(first, options));
+  };
+  const program = new Command('mxtriage')
+    .description(
+      'Group mail deferrals and bounces by recipient domain, cause and time window, re-check ' +
+        "the failing domains' DNS now, and say whose DNS is at fault.",
+    )
+    .version(packageVersion())
+    .showHelpAfterError('(mxtriage --help shows every option)');
+
+  addReadOptions(addDnsOptions(addReportOptions(program)))
+    .argument('[files...]', 'logs to read (default /var/log/mail.log; - reads stdin)')
+    .action(run(runMain));
+
+  const events = addReadOptions(program.command('events'))
+    .description('print every parsed delivery event as NDJSON, for other tools')
+    .argument('[files...]', 'logs to read (default /var/log/mail.log; - reads stdin)')
+    .action(run(runEvents));
+
+  const check = addDnsOptions(program.command('check'))
+    .description("re-check named domains' DNS now and give each a verdict")
+    .argument('<domains...>', 'recipient domains to check')
+    .addOption(formatOption(['table', 'ndjson', 'json']))
+    .option('--fail-on <kinds>', 'exit 3 when a domain gets one of these verdict kinds')
+    .action(run(runCheck));
+
+  const summary = addReadOptions(addDnsOptions(addReportOptions(program.command('summary'))))
+    .description('a short daily summary for a cron mail (yesterday by default)')
+    .argument('[files...]', 'logs to read (default /var/log/mail.log)')
+    .option('--state <file>', 'remember how far each log was read; read only new lines next time')
+    .option('--quiet', 'print nothing when there is nothing worth a mail')
+    .action(run(runSummary));
+
+  for (const command of [program, events, check, summary]) command.exitOverride();
+  return program;
+}
+
+function addReadOptions(command: Command): Command {
+  return command
+    .option('--since <time>', 'ignore events before: ISO date or time, today, yesterday, 2h (ago)')
+    .option('--until <time>', 'ignore events from this time on (same forms as --since)')
+    .option('--year <year>', 'year of year-less syslog timestamps (default: from the file time)')
+    .option('--timezone <zone>', "IANA zone of the logs' local times (default: the system's)")
+    .option('--show-unparsed <n>', 'print up to N lines that were not understood to stderr', '0');
+}
+
+/** Output formats of the main job and `summary`. */
+export const REPORT_FORMATS = ['table', 'ndjson', 'json', 'markdown', 'html', 'prometheus'];
+
+function addReportOptions(command: Command): Command {
+  return command
+    .addOption(formatOption(REPORT_FORMATS))
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
+    .option('--window <length>', 'group window: 5m, 15m, 1h, 1d', '1h')
+    .option('--top <n>', 'rows in the table, worst first (0 for all)', '20')
+    .option('--fail-on <kinds>', 'exit 3 when a group gets one of these verdict kinds (comma list)');
+}
+
+function addDnsOptions(command: Command): Command {
+  return command
+    .option('--offline', 'do not re-check DNS (verdicts are not-checked)')
+    .option('--local-resolver <addr>', 'our resolver, ADDR[:PORT] (repeatable)', collect, [])
+    .option('--resolver <addr>', "reference resolver ADDR[:PORT] or 'public' (repeatable)", collect, [])
+    .option('--root <addr>', 'root server ADDR[:PORT] for the walk (repeatable)', collect, [])
+    .option('--root-hints <file>', 'root hints file (named.root format)')
+    .option('--postfix-queue-dir <dir>', "Postfix's queue_directory (for its chroot resolv.conf)")
+    .option('--timeout <ms>', 'time limit per DNS query (e.g. 2000, 2s)', '2000')
+    .option('--concurrency <n>', 'domains checked at once', '16')
+    .option('--budget <duration>', 'time for the whole DNS re-check (e.g. 60s, 5m)', '120s');
+}
+
+function formatOption(choices: string[], defaultValue = 'table'): Option {
+  return new Option('--format <format>', 'output format').choices(choices).default(defaultValue);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') {
+      return EXIT.ok;
+    }
+
+    return EXIT.usage;
+  }
+
+  if (error instanceof MxtriageError) {
+    writeError(`mxtriage: ${error.message}`);
+    return error.code === 'USAGE' ? EXIT.usage : EXIT.failure;
+  }
+
+  const message = error instanceof Error ? error.message : String(error);
+  writeError(`mxtriage: Unexpected failure: ${message}`);
+  if (process.env['MXTRIAGE_DEBUG'] && error instanceof Error) writeError(error.stack ?? '');
+  return EXIT.failure;
+}
+
+function packageVersion(): string {
+  return process.env['npm_package_version'] ?? '0.1.0';
+}

@@ -1,0 +1,141 @@
+import { TZDate } from '@date-fns/tz';
+import { isValid, parseISO, startOfDay, subDays } from 'date-fns';
+import { MxtriageError } from '../errors.js';
+
+const UNIT_MS: Readonly<Record<string, number>> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+export const DAY_MS = 86_400_000;
+
+/** `5m`, `15m`, `1h`, `1d`: a window length that divides a day, so windows align to the clock. */
+export function parseWindow(text: string): number {
+  const ms = parseDurationText(text, '--window');
+  if (ms < 60_000 || DAY_MS % ms !== 0) {
+    throw usage(
+      `Invalid --window value: ${text}: use whole minutes that divide a day, such as 5m, 15m, 1h, 1d`,
+    );
+  }
+
+  return ms;
+}
+
+/** A duration such as `90s`, `2m`, `1h`, `3d`, or plain milliseconds for `--timeout`. */
+export function parseDuration(text: string, flag: string): number {
+  return parseDurationText(text, flag);
+}
+
+function parseDurationText(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
+  if (match === null) {
+    throw usage(`Invalid ${flag} value: ${text}: use a number with a unit, such as 30s, 15m, 1h, 2d`);
+  }
+
+  const value = Number(match[1]);
+  const unit = match[2] ?? 'ms';
+  return unit === 'ms' ? value : value * (UNIT_MS[unit] as number);
+}
+
+/**
+ * `--since`/`--until`: an ISO 8601 date or time (`2026-12-03`, `2026-12-03T09:00`, with or
+ * without a zone), `today`, `yesterday`, `now`, or a relative time ago (`2h`, `30m`, `3d`).
+ * Times without a zone are in `timeZone` (the system's when undefined).
+ */
+export function parseTimeOption(text: string, flag: string, now: number, timeZone?: string): number {
+  const value = text.trim().toLowerCase();
+  if (value === 'now') return now;
+  if (value === 'today') return startOfLocalDay(now, timeZone);
+  if (value === 'yesterday') return subDays(startOfLocalDay(now, timeZone), 1).getTime();
+
+  const relative = /^(\d+)\s*(s|m|h|d)$/.exec(value);
+  if (relative !== null) return now - Number(relative[1]) * (UNIT_MS[relative[2] as string] as number);
+
+  const time = parseIsoInZone(text.trim(), timeZone);
+  if (time === undefined) {
+    throw usage(
+      `Invalid ${flag} value: ${text}: use an ISO 8601 date or time (2026-12-03, 2026-12-03T09:30), ` +
+        'today, yesterday, or a time ago such as 2h or 3d',
+    );
+  }
+
+  return time;
+}
+
+/** Midnight of the day containing `now`, in the zone. */
+export function startOfLocalDay(now: number, timeZone?: string): number {
+  const zoned = timeZone === undefined ? new Date(now) : new TZDate(now, timeZone);
+  return startOfDay(zoned).getTime();
+}
+
+function parseIsoInZone(text: string, timeZone?: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
+  const hasZone = /(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(text);
+  if (hasZone || timeZone === undefined) {
+    const parsed = parseISO(text);
+    return isValid(parsed) ? parsed.getTime() : undefined;
+  }
+
+  const parsed = parseISO(text);
+  if (!isValid(parsed)) return undefined;
+  const zoned = new TZDate(
+    parsed.getFullYear(),
+    parsed.getMonth(),
+    parsed.getDate(),
+    parsed.getHours(),
+    parsed.getMinutes(),
+    parsed.getSeconds(),
+    parsed.getMilliseconds(),
+    timeZone,
+  );
+  return zoned.getTime();
+}
+
+export function parseCount(text: string, flag: string): number {
+  if (!/^\d+$/.test(text.trim())) {
+    throw usage(`Invalid ${flag} value: ${text}: use a whole number, 0 or more`);
+  }
+
+  return Number(text);
+}
+
+export function parseYear(text: string): number {
+  const year = Number(text);
+  if (!/^\d{4}$/.test(text.trim()) || year < 1970 || year > 2200) {
+    throw usage(`Invalid --year value: ${text}: use a four-digit year such as 2026`);
+  }
+
+  return year;
+}
+
+export function parseTimeZone(text: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: text });
+  } catch (error) {
+    throw new MxtriageError(
+      'USAGE',
+      `Invalid --timezone value: ${text}: use an IANA zone name such as Europe/Berlin or UTC`,
+      { cause: error },
+    );
+  }
+
+  return text;
+}
+
+export function parseChoice<T extends string>(
+  text: string,
+  flag: string,
+  choices: readonly T[],
+): T {
+  if (!(choices as readonly string[]).includes(text)) {
+    throw usage(`Invalid ${flag} value: ${text}: allowed values are ${choices.join(', ')}`);
+  }
+
+  return text as T;
+}
+
+function usage(message: string): MxtriageError {
+  return new MxtriageError('USAGE', message);
+}

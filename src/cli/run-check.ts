@@ -1,0 +1,56 @@
+import Table from 'cli-table3';
+import { normaliseDomain } from '../classify/domain.js';
+import { stripControl } from '../classify/text.js';
+import { diagnoseDomains } from '../dns/diagnose.js';
+import { MxtriageError } from '../errors.js';
+import type { Verdict } from '../model.js';
+import { verdictRecord } from '../output/records.js';
+import { checkVerdicts } from '../verdict/check.js';
+import { toNdjson } from './run-main.js';
+import { dnsSettings, failOnKinds, text } from './settings.js';
+import type { RawOptions } from './settings.js';
+import { writeStdout } from './streams.js';
+
+/** `mxtriage check DOMAIN...`: the DNS diagnosis for named domains, without a log. */
+export async function runCheck(domains: string[], options: RawOptions): Promise<number> {
+  const names = domains.map(checkedDomain);
+  const failOn = failOnKinds(options);
+  const dns = await dnsSettings(options);
+  const diagnoses = dns === undefined ? undefined : await diagnoseDomains(names, dns.roles, dns.check);
+  const verdicts = checkVerdicts(names, diagnoses, Date.now());
+  const rows = names.map((domain) => ({ domain, verdict: verdicts.get(domain) as Verdict }));
+
+  await writeStdout(await renderCheck(rows, text(options, 'format') ?? 'table'));
+  return rows.some((row) => failOn.has(row.verdict.kind)) ? 3 : 0;
+}
+
+function checkedDomain(text: string): string {
+  const { domain } = normaliseDomain(text);
+  if (domain === '' || !/^[a-z0-9._-]+$/.test(domain)) {
+    throw new MxtriageError('USAGE', `Invalid domain: ${stripControl(text)}: give a domain name such as example.com`);
+  }
+
+  return domain;
+}
+
+async function renderCheck(
+  rows: readonly { domain: string; verdict: Verdict }[],
+  format: string,
+): Promise<string> {
+  const records = rows.map((row) => ({ type: 'check', domain: row.domain, verdict: verdictRecord(row.verdict) }));
+  if (format === 'ndjson') return toNdjson(records);
+  if (format === 'json') return `${JSON.stringify({ schemaVersion: 1, checks: records }, null, 2)}\n`;
+
+  const table = new Table({
+    head: ['domain', 'verdict', 'reason'],
+    style: { head: [], border: [] },
+    colWidths: [null, null, Math.max(40, (process.stdout.columns ?? 140) - 50)],
+    wordWrap: true,
+  });
+  for (const { domain, verdict } of rows) {
+    const kind = verdict.detail === undefined ? verdict.kind : `${verdict.kind} (${verdict.detail})`;
+    table.push([domain, kind, stripControl(verdict.reason ?? '')]);
+  }
+
+  return `${table.toString()}\n`;
+}

@@ -1,0 +1,38 @@
+import ndjson from 'ndjson';
+import { once } from 'node:events';
+import { eventRecord } from '../output/records.js';
+import { readEvents } from '../pipeline/read-events.js';
+import { readSettings, resolveFiles } from './settings.js';
+import type { RawOptions } from './settings.js';
+import { reportDiagnostics } from './run-main.js';
+
+/** `mxtriage events`: every parsed delivery event as NDJSON, streamed with back-pressure. */
+export async function runEvents(files: string[], options: RawOptions): Promise<number> {
+  const paths = resolveFiles(files);
+  const settings = readSettings(options, Date.now());
+  const serialiser = ndjson.stringify();
+  serialiser.pipe(process.stdout);
+  let blocked = false;
+
+  const counts = await readEvents(
+    paths,
+    {
+      event(event) {
+        if (settings.since !== undefined && event.time < settings.since) return;
+        if (settings.until !== undefined && event.time >= settings.until) return;
+        if (!serialiser.write(eventRecord(event))) blocked = true;
+      },
+      async batch() {
+        if (!blocked) return;
+        blocked = false;
+        await once(serialiser, 'drain');
+      },
+    },
+    settings,
+  );
+
+  serialiser.end();
+  await once(serialiser, 'finish');
+  reportDiagnostics(counts);
+  return counts.inputErrors.length > 0 ? 1 : 0;
+}

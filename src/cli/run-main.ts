@@ -1,0 +1,109 @@
+import ndjson from 'ndjson';
+import { PassThrough } from 'node:stream';
+import type { Analysis } from '../model.js';
+import { formatHtml } from '../output/html.js';
+import { formatMarkdown } from '../output/markdown.js';
+import { formatPrometheus } from '../output/prometheus.js';
+import { groupRecord, incidentRecord, summaryRecord, SCHEMA_VERSION } from '../output/records.js';
+import { formatTable } from '../output/table.js';
+import { analyseLogs, type AnalyseResult } from '../pipeline/analyse.js';
+import type { ReadCounts } from '../pipeline/read-events.js';
+import { createProgress } from './progress.js';
+import { dnsSettings, failOnKinds, readSettings, resolveFiles, text } from './settings.js';
+import type { RawOptions } from './settings.js';
+import { emit, writeError } from './streams.js';
+import { parseCount } from './parse-options.js';
+
+/** `mxtriage [options] [FILE...]`: read, group, re-check, report. */
+export async function runMain(files: string[], options: RawOptions): Promise<number> {
+  const paths = resolveFiles(files);
+  const settings = readSettings(options, Date.now());
+  const failOn = failOnKinds(options);
+  const top = parseCount(text(options, 'top') ?? '20', '--top');
+  const dns = await dnsSettings(options);
+  const progress = createProgress(paths);
+
+  const result = await analyseLogs(paths, {
+    ...settings,
+    ...(dns === undefined ? {} : { dns }),
+    ...(progress === undefined ? {} : { onBatch: (batch) => progress.update(batch) }),
+  });
+  progress?.stop();
+
+  const format = text(options, 'format') ?? 'table';
+  const rendered = await render(result.analysis, format, {
+    top,
+    ...(settings.timeZone === undefined ? {} : { timeZone: settings.timeZone }),
+  });
+  await emit(rendered, text(options, 'output'));
+  reportDiagnostics(result.counts);
+  return exitCode(result, failOn);
+}
+
+export interface RenderOptions {
+  readonly top: number;
+  readonly timeZone?: string;
+}
+
+/** The analysis in one of the report formats. */
+export async function render(
+  analysis: Analysis,
+  format: string,
+  options: RenderOptions,
+): Promise<string> {
+  switch (format) {
+    case 'ndjson':
+      return toNdjson([
+        ...analysis.groups.map(groupRecord),
+        ...analysis.incidents.map(incidentRecord),
+        summaryRecord(analysis),
+      ]);
+    case 'json':
+      return `${JSON.stringify(jsonDocument(analysis), null, 2)}\n`;
+    case 'markdown':
+      return formatMarkdown(analysis);
+    case 'html':
+      return formatHtml(analysis);
+    case 'prometheus':
+      return formatPrometheus(analysis);
+    default:
+      return formatTable(analysis, { ...options, width: process.stdout.columns ?? 160 });
+  }
+}
+
+function jsonDocument(analysis: Analysis): Record<string, unknown> {
+  const { type: _type, ...summary } = summaryRecord(analysis);
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    summary,
+    groups: analysis.groups.map(groupRecord),
+    incidents: analysis.incidents.map(incidentRecord),
+  };
+}
+
+/** Serialises records one per line through the ndjson library. */
+export async function toNdjson(records: readonly Record<string, unknown>[]): Promise<string> {
+  const serialiser = ndjson.stringify();
+  const sink = new PassThrough();
+  const chunks: Buffer[] = [];
+  sink.on('data', (chunk: Buffer) => chunks.push(chunk));
+  serialiser.pipe(sink);
+  for (const record of records) serialiser.write(record);
+  serialiser.end();
+  await new Promise((resolve) => sink.on('end', resolve));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Unreadable inputs and not-understood samples go to stderr; stdout carries the product. */
+export function reportDiagnostics(counts: ReadCounts): void {
+  for (const error of counts.inputErrors) writeError(`mxtriage: ${error.message}`);
+  for (const sample of counts.unparsed) {
+    writeError(`not understood (${sample.where}) ${sample.source.file}:${sample.source.line}: ${sample.text}`);
+  }
+}
+
+function exitCode(result: AnalyseResult, failOn: ReadonlySet<string>): number {
+  if (result.counts.inputErrors.length > 0) return 1;
+  if (result.analysis.groups.some((group) => failOn.has(group.verdict.kind))) return 3;
+  return 0;
+}

@@ -1,0 +1,140 @@
+import { existsSync } from 'node:fs';
+import { localRoles, parseServerAddress, readRootHints } from '../dns/resolv-conf.js';
+import { BUILTIN_ROOTS, PUBLIC_RESOLVERS } from '../dns/resolv-conf.js';
+import type { DnsCheckOptions, DnsRoles, ServerAddress } from '../dns/types.js';
+import { MxtriageError } from '../errors.js';
+import { VERDICT_KINDS, type VerdictKind } from '../model.js';
+import type { AnalyseOptions } from '../pipeline/analyse.js';
+import {
+  parseCount,
+  parseDuration,
+  parseTimeOption,
+  parseTimeZone,
+  parseWindow,
+  parseYear,
+} from './parse-options.js';
+
+export const DEFAULT_LOG = '/var/log/mail.log';
+
+/** Options as commander hands them over: strings, booleans and string lists. */
+export type RawOptions = Record<string, unknown>;
+
+/** The files to read: those given, or the default log with a hint when it is missing. */
+export function resolveFiles(files: readonly string[]): string[] {
+  if (files.length > 0) return [...files];
+  if (!existsSync(DEFAULT_LOG)) {
+    throw new MxtriageError(
+      'INPUT_MISSING',
+      `No such file: ${DEFAULT_LOG}: give the log to read as an argument. ` +
+        'Red Hat-style systems log to /var/log/maillog; on journald-only systems try ' +
+        "'journalctl -o json -u postfix.service | mxtriage -'",
+    );
+  }
+
+  return [DEFAULT_LOG];
+}
+
+/** Reading and grouping settings shared by the main job, `events` and `summary`. */
+export function readSettings(
+  options: RawOptions,
+  now: number,
+): Omit<AnalyseOptions, 'dns'> & { readonly timeZone?: string } {
+  const timeZone = text(options, 'timezone');
+  const zone = timeZone === undefined ? undefined : parseTimeZone(timeZone);
+  const since = text(options, 'since');
+  const until = text(options, 'until');
+  const year = text(options, 'year');
+
+  return {
+    windowMs: parseWindow(text(options, 'window') ?? '1h'),
+    envelope: {
+      ...(year === undefined ? {} : { year: parseYear(year) }),
+      ...(zone === undefined ? {} : { timeZone: zone }),
+    },
+    ...(since === undefined ? {} : { since: parseTimeOption(since, '--since', now, zone) }),
+    ...(until === undefined ? {} : { until: parseTimeOption(until, '--until', now, zone) }),
+    unparsedSamples: parseCount(text(options, 'showUnparsed') ?? '0', '--show-unparsed'),
+    stdin: process.stdin,
+    ...(zone === undefined ? {} : { timeZone: zone }),
+  };
+}
+
+/** DNS roles and limits, or undefined with `--offline`. */
+export async function dnsSettings(
+  options: RawOptions,
+): Promise<{ roles: DnsRoles; check: DnsCheckOptions } | undefined> {
+  if (options['offline'] === true) return undefined;
+  const local = list(options, 'localResolver');
+  const queueDirectory = text(options, 'postfixQueueDir');
+  const localPart = await localRoles({
+    ...(local.length === 0 ? {} : { localResolvers: local }),
+    ...(queueDirectory === undefined ? {} : { postfixQueueDirectory: queueDirectory }),
+  });
+
+  return {
+    roles: {
+      ...localPart,
+      reference: referenceResolvers(list(options, 'resolver')),
+      roots: await roots(options),
+    },
+    check: checkOptions(options),
+  };
+}
+
+function referenceResolvers(values: readonly string[]): ServerAddress[] {
+  return values.flatMap((value) =>
+    value === 'public' ? [...PUBLIC_RESOLVERS] : [parseServerAddress(value)],
+  );
+}
+
+async function roots(options: RawOptions): Promise<ServerAddress[]> {
+  const given = list(options, 'root').map((value) => parseServerAddress(value));
+  const hints = text(options, 'rootHints');
+  const fromHints = hints === undefined ? [] : await readRootHints(hints);
+  const all = [...given, ...fromHints];
+  return all.length === 0 ? [...BUILTIN_ROOTS] : all;
+}
+
+function checkOptions(options: RawOptions): DnsCheckOptions {
+  const timeoutMs = parseDuration(text(options, 'timeout') ?? '2000', '--timeout');
+  const concurrency = parseCount(text(options, 'concurrency') ?? '16', '--concurrency');
+  if (timeoutMs <= 0 || concurrency === 0) {
+    throw new MxtriageError('USAGE', 'Invalid --timeout or --concurrency: both must be above 0');
+  }
+
+  return {
+    timeoutMs,
+    concurrency,
+    budgetMs: parseDuration(text(options, 'budget') ?? '120s', '--budget'),
+  };
+}
+
+/** `--fail-on KIND,...`: verdict kinds that make the run exit 3. */
+export function failOnKinds(options: RawOptions): ReadonlySet<VerdictKind> {
+  const value = text(options, 'failOn');
+  if (value === undefined) return new Set();
+  const kinds = value
+    .split(',')
+    .map((kind) => kind.trim())
+    .filter(Boolean);
+  for (const kind of kinds) {
+    if (!(VERDICT_KINDS as readonly string[]).includes(kind)) {
+      throw new MxtriageError(
+        'USAGE',
+        `Invalid --fail-on value: ${kind}: allowed kinds are ${VERDICT_KINDS.join(', ')}`,
+      );
+    }
+  }
+
+  return new Set(kinds as VerdictKind[]);
+}
+
+export function text(options: RawOptions, name: string): string | undefined {
+  const value = options[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function list(options: RawOptions, name: string): string[] {
+  const value = options[name];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}

@@ -1,0 +1,121 @@
+import { TZDate } from '@date-fns/tz';
+import { format } from 'date-fns';
+import { stripControl } from '../classify/text.js';
+import type { Analysis, Group, StatusCounts } from '../model.js';
+
+/** Totals of a previous run, kept in the state file, to compare against. */
+export interface PeriodTotals {
+  readonly periodStart?: number;
+  readonly periodEnd?: number;
+  readonly statuses: StatusCounts;
+  readonly groups: number;
+  readonly byDomain: Readonly<Record<string, number>>;
+}
+
+export interface SummaryOptions {
+  readonly previous?: PeriodTotals;
+  readonly timeZone?: string;
+  /** Domains listed, worst first. */
+  readonly top: number;
+}
+
+/** Whether the period had anything a postmaster should hear about. */
+export function isWorthAMail(analysis: Analysis): boolean {
+  return (
+    analysis.groups.length > 0 ||
+    analysis.summary.inputErrors.length > 0 ||
+    analysis.summary.linesNotUnderstood > 0
+  );
+}
+
+/** Short text for a cron mail: totals with the change since last time, then domains worst first. */
+export function formatSummary(analysis: Analysis, options: SummaryOptions): string {
+  const summary = analysis.summary;
+  const previous = options.previous;
+  const lines = [
+    `mxtriage summary for ${period(analysis, options)}`,
+    '',
+    `Delivered ${change(summary.statuses.sent, previous?.statuses.sent)}, ` +
+      `deferred ${change(summary.statuses.deferred, previous?.statuses.deferred)}, ` +
+      `bounced ${change(summary.statuses.bounced, previous?.statuses.bounced)}, ` +
+      `expired ${change(summary.statuses.expired, previous?.statuses.expired)}.`,
+    `Deferred messages later delivered: ${analysis.outcomes['delivered-later']}, ` +
+      `bounced: ${analysis.outcomes.bounced}, expired: ${analysis.outcomes.expired}, ` +
+      `still queued: ${analysis.outcomes['still-queued']}.`,
+  ];
+
+  if (summary.linesNotUnderstood > 0) {
+    lines.push(`${summary.linesNotUnderstood} log lines were not understood (--show-unparsed N).`);
+  }
+
+  for (const error of summary.inputErrors) lines.push(`Not read: ${stripControl(error.message)}`);
+  lines.push('', ...domainLines(analysis.groups, options));
+  return `${lines.join('\n')}\n`;
+}
+
+function domainLines(groups: readonly Group[], options: SummaryOptions): string[] {
+  if (groups.length === 0) return ['No deferrals or bounces.'];
+  const byDomain = new Map<string, Group[]>();
+  for (const group of groups) {
+    const list = byDomain.get(group.domain) ?? [];
+    list.push(group);
+    byDomain.set(group.domain, list);
+  }
+
+  const ranked = [...byDomain.entries()]
+    .map(([domain, list]) => ({ domain, list, messages: sum(list, (group) => group.messages) }))
+    .sort((a, b) => b.messages - a.messages || a.domain.localeCompare(b.domain));
+  const shown = options.top === 0 ? ranked : ranked.slice(0, options.top);
+  const lines = shown.map(({ domain, list, messages }) => domainLine(domain, list, messages, options));
+  if (shown.length < ranked.length) lines.push(`... and ${ranked.length - shown.length} more domains`);
+  return ['Domains with deferrals or bounces, worst first:', ...lines];
+}
+
+function domainLine(domain: string, groups: readonly Group[], messages: number, options: SummaryOptions): string {
+  const worst = groups[0] as Group;
+  const causes = [...new Set(groups.map((group) => group.cause))].join(', ');
+  const before = options.previous?.byDomain[domain];
+  const trend = before === undefined ? 'new' : `previously ${before}`;
+  const verdict = worst.verdict.detail === undefined
+    ? worst.verdict.kind
+    : `${worst.verdict.kind} (${worst.verdict.detail})`;
+  const reason = worst.verdict.reason === undefined ? '' : `: ${stripControl(worst.verdict.reason)}`;
+  return `  ${stripControl(domain)}: ${messages} messages (${trend}); ${causes}; ${verdict}${reason}`;
+}
+
+function period(analysis: Analysis, options: SummaryOptions): string {
+  const { periodStart, periodEnd } = analysis.summary;
+  if (periodStart === undefined || periodEnd === undefined) return 'a period with no delivery records';
+  return `${show(periodStart, options)} to ${show(periodEnd, options)}`;
+}
+
+function change(now: number, before: number | undefined): string {
+  if (before === undefined) return String(now);
+  const delta = now - before;
+  return `${now} (${delta >= 0 ? '+' : ''}${delta})`;
+}
+
+function show(time: number, options: SummaryOptions): string {
+  const zoned = options.timeZone === undefined ? new Date(time) : new TZDate(time, options.timeZone);
+  return format(zoned, 'yyyy-MM-dd HH:mm');
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  return items.reduce((total, item) => total + value(item), 0);
+}
+
+/** The totals of this run, to store for the next one. */
+export function periodTotals(analysis: Analysis): PeriodTotals {
+  const byDomain: Record<string, number> = {};
+  for (const group of analysis.groups) {
+    byDomain[group.domain] = (byDomain[group.domain] ?? 0) + group.messages;
+  }
+
+  return {
+    ...(analysis.summary.periodStart === undefined ? {} : { periodStart: analysis.summary.periodStart }),
+    ...(analysis.summary.periodEnd === undefined ? {} : { periodEnd: analysis.summary.periodEnd }),
+    statuses: analysis.summary.statuses,
+    groups: analysis.groups.length,
+    byDomain,
+  };
+}

@@ -1,0 +1,158 @@
+import { diagnoseDomains } from '../dns/diagnose.js';
+import type { DnsCheckOptions, DnsRoles, DomainDiagnosis } from '../dns/types.js';
+import { createGrouper, emptyStatusCounts, type Grouper } from '../group/group.js';
+import { buildIncidents, createOutcomeTally } from '../group/incidents.js';
+import { createOutcomeTracker } from '../group/outcomes.js';
+import type { LineBatch } from '../input/read-inputs.js';
+import type { Analysis, DeliveryEvent, Summary } from '../model.js';
+import { decideVerdicts, domainsToCheck } from '../verdict/decide.js';
+import { readEvents, type ReadCounts, type ReadOptions } from './read-events.js';
+
+export interface AnalyseOptions extends ReadOptions {
+  readonly windowMs: number;
+  readonly since?: number;
+  readonly until?: number;
+  /** DNS roles and limits for the re-check; undefined switches it off (`--offline`). */
+  readonly dns?: { readonly roles: DnsRoles; readonly check: DnsCheckOptions };
+  readonly onBatch?: (batch: LineBatch) => void | Promise<void>;
+  readonly onDnsStart?: (domains: number) => void;
+}
+
+export interface AnalyseResult {
+  readonly analysis: Analysis;
+  readonly counts: ReadCounts;
+  readonly diagnoses?: ReadonlyMap<string, DomainDiagnosis>;
+}
+
+/**
+ * The main job: read the logs, group deferrals and bounces, follow deferred messages to their
+ * outcome, re-check the DNS of the failing domains and give each group its verdict.
+ */
+export async function analyseLogs(
+  paths: readonly string[],
+  options: AnalyseOptions,
+): Promise<AnalyseResult> {
+  const grouper = createGrouper(options.windowMs);
+  const tally = createOutcomeTally(options.windowMs);
+  const outcomes = createOutcomeTracker((outcome) => tally.add(outcome));
+  const period = createPeriod(options);
+
+  const counts = await readEvents(
+    paths,
+    {
+      event(event) {
+        if (!period.includes(event)) return;
+        grouper.add(event);
+        outcomes.addEvent(event);
+      },
+      record: (record) => outcomes.addRecord(record),
+      ...(options.onBatch === undefined ? {} : { batch: options.onBatch }),
+    },
+    options,
+  );
+
+  outcomes.finish(period.end ?? Date.now());
+  const diagnoses = await checkDns(grouper, options);
+  const verdicts = decideVerdicts(grouper.evidence(), logContext(grouper), diagnoses);
+  const groups = grouper.groups(verdicts);
+  const analysis: Analysis = {
+    generatedAt: Date.now(),
+    summary: summarise(counts, period, groups.length, options.windowMs),
+    groups,
+    incidents: buildIncidents(groups, tally, options.windowMs),
+    outcomes: tally.total(),
+  };
+
+  return { analysis, counts, ...(diagnoses === undefined ? {} : { diagnoses }) };
+}
+
+async function checkDns(
+  grouper: Grouper,
+  options: AnalyseOptions,
+): Promise<ReadonlyMap<string, DomainDiagnosis> | undefined> {
+  if (options.dns === undefined) return undefined;
+  const domains = domainsToCheck(grouper.evidence());
+  options.onDnsStart?.(domains.length);
+  if (domains.length === 0) return new Map();
+  return diagnoseDomains(domains, options.dns.roles, options.dns.check);
+}
+
+function logContext(grouper: Grouper): Parameters<typeof decideVerdicts>[1] {
+  return { windows: grouper.breadth(), lastSentByDomain: grouper.lastSentByDomain() };
+}
+
+/** Tracks the period covered, the events inside `--since`/`--until`, and status totals. */
+interface Period {
+  includes(event: DeliveryEvent): boolean;
+  readonly start: number | undefined;
+  readonly end: number | undefined;
+  readonly events: number;
+  readonly outside: number;
+  readonly statuses: Summary['statuses'];
+  readonly domains: ReadonlySet<string>;
+}
+
+function createPeriod(options: AnalyseOptions): Period {
+  const statuses = emptyStatusCounts();
+  const domains = new Set<string>();
+  const state = { start: undefined as number | undefined, end: undefined as number | undefined };
+  let events = 0;
+  let outside = 0;
+
+  function includes(event: DeliveryEvent): boolean {
+    if (
+      (options.since !== undefined && event.time < options.since) ||
+      (options.until !== undefined && event.time >= options.until)
+    ) {
+      outside += 1;
+      return false;
+    }
+
+    events += 1;
+    statuses[event.status] += 1;
+    if (event.status !== 'sent') domains.add(event.domain);
+    if (state.start === undefined || event.time < state.start) state.start = event.time;
+    if (state.end === undefined || event.time > state.end) state.end = event.time;
+    return true;
+  }
+
+  return {
+    includes,
+    get start() {
+      return state.start;
+    },
+    get end() {
+      return state.end;
+    },
+    get events() {
+      return events;
+    },
+    get outside() {
+      return outside;
+    },
+    statuses,
+    domains,
+  };
+}
+
+function summarise(counts: ReadCounts, period: Period, groups: number, windowMs: number): Summary {
+  return {
+    ...(period.start === undefined ? {} : { periodStart: period.start }),
+    ...(period.end === undefined ? {} : { periodEnd: period.end }),
+    inputs: counts.inputs,
+    inputErrors: counts.inputErrors,
+    linesRead: counts.linesRead,
+    linesNotUnderstood: counts.linesNotUnderstood,
+    notUnderstoodBy: counts.notUnderstoodBy,
+    linesOtherPrograms: counts.linesOtherPrograms,
+    otherProgramsBy: counts.otherProgramsBy,
+    handoffs: counts.handoffs,
+    eventsOutsidePeriod: period.outside,
+    inputWarnings: counts.inputWarnings,
+    events: period.events,
+    statuses: period.statuses,
+    groups,
+    domains: period.domains.size,
+    windowMs,
+  };
+}

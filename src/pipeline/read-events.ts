@@ -1,0 +1,247 @@
+import { classify } from '../classify/classify.js';
+import { normaliseDomain } from '../classify/domain.js';
+import { stripControl } from '../classify/text.js';
+import { createEnvelopeParser, type EnvelopeOptions } from '../envelope/parse-envelope.js';
+import { readInputs, type InputInfo, type LineBatch } from '../input/read-inputs.js';
+import type {
+  DeliveryEvent,
+  DeliveryRecord,
+  Envelope,
+  MessageDoneRecord,
+  MessageExpiredRecord,
+  MtaParser,
+  Source,
+} from '../model.js';
+import { createParsers, parserFor } from '../mta/index.js';
+
+/** What the reading stage tells its consumer, line by line and input by input. */
+export interface EventSink {
+  event(event: DeliveryEvent): void;
+  /** Postfix `removed`, Exim `Completed`, Postfix qmgr `status=expired`. */
+  record?(record: MessageDoneRecord | MessageExpiredRecord): void;
+  /** Called after each batch of lines, for progress, back-pressure and resumable state. */
+  batch?(batch: LineBatch): void | Promise<void>;
+}
+
+export interface ReadOptions {
+  readonly envelope: Omit<EnvelopeOptions, 'referenceTime'>;
+  readonly stdin?: NodeJS.ReadableStream;
+  readonly startOffsets?: ReadonlyMap<string, number>;
+  /** How many not-understood lines to keep as samples for `--show-unparsed`. */
+  readonly unparsedSamples?: number;
+}
+
+export interface UnparsedSample {
+  readonly source: Source;
+  readonly where: string;
+  readonly text: string;
+}
+
+/** Counts from reading, for the summary. Nothing read is dropped without being counted here. */
+export interface ReadCounts {
+  readonly inputs: string[];
+  readonly inputErrors: { input: string; message: string }[];
+  linesRead: number;
+  linesNotUnderstood: number;
+  readonly notUnderstoodBy: Record<string, number>;
+  linesOtherPrograms: number;
+  readonly otherProgramsBy: Record<string, number>;
+  handoffs: number;
+  inputWarnings: number;
+  readonly unparsed: UnparsedSample[];
+}
+
+/**
+ * Reads every input line by line, parses the envelope and the mail server's record, classifies
+ * each delivery and hands the events to the sink. Inputs that cannot be read are recorded in
+ * `inputErrors`; the other inputs are still read.
+ */
+export async function readEvents(
+  paths: readonly string[],
+  sink: EventSink,
+  options: ReadOptions,
+): Promise<ReadCounts> {
+  const counts = emptyCounts();
+  const parsers = createParsers();
+  const sampleLimit = options.unparsedSamples ?? 0;
+  let current: { input: InputInfo; parse: (line: string, source: Source) => void } | undefined;
+
+  for await (const item of readInputs(paths, inputOptions(options))) {
+    if (current?.input !== item.input) {
+      current = { input: item.input, parse: lineParser(item.input, parsers, sink, counts) };
+      if (!counts.inputs.includes(item.input.name)) counts.inputs.push(item.input.name);
+    }
+
+    if (item.kind === 'problem') {
+      counts.inputErrors.push({ input: item.input.name, message: item.error.message });
+    } else if (item.kind === 'warning') {
+      counts.inputWarnings += 1;
+      keepSample(counts, sampleLimit, { file: item.input.name, line: item.line }, 'input', item.message);
+    } else {
+      readBatch(item, current.parse);
+      await sink.batch?.(item);
+    }
+  }
+
+  return counts;
+
+  function lineParser(
+    input: InputInfo,
+    all: readonly MtaParser[],
+    target: EventSink,
+    tally: ReadCounts,
+  ): (line: string, source: Source) => void {
+    const envelopes = createEnvelopeParser({
+      ...options.envelope,
+      referenceTime: input.mtime ?? Date.now(),
+    });
+
+    return (line, source) => {
+      tally.linesRead += 1;
+      const envelope = envelopes.parse(line, source);
+      if (envelope === 'pending') return;
+      if (envelope === undefined) {
+        if (line.length > 0) notUnderstood(tally, sampleLimit, source, 'envelope', line);
+        return;
+      }
+
+      parseEnvelope(envelope, all, target, tally, sampleLimit, line);
+    };
+  }
+}
+
+function inputOptions(options: ReadOptions): Parameters<typeof readInputs>[1] {
+  return {
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+    ...(options.startOffsets === undefined ? {} : { startOffsets: options.startOffsets }),
+  };
+}
+
+function emptyCounts(): ReadCounts {
+  return {
+    inputs: [],
+    inputErrors: [],
+    linesRead: 0,
+    linesNotUnderstood: 0,
+    notUnderstoodBy: {},
+    linesOtherPrograms: 0,
+    otherProgramsBy: {},
+    handoffs: 0,
+    inputWarnings: 0,
+    unparsed: [],
+  };
+}
+
+function readBatch(batch: LineBatch, parse: (line: string, source: Source) => void): void {
+  const file = batch.input.name;
+  const lines = batch.lines;
+  for (let index = 0; index < lines.length; index += 1) {
+    parse(lines[index] as string, { file, line: batch.firstLine + index });
+  }
+}
+
+function parseEnvelope(
+  envelope: Envelope,
+  parsers: readonly MtaParser[],
+  sink: EventSink,
+  counts: ReadCounts,
+  sampleLimit: number,
+  line: string,
+): void {
+  const parser = parserFor(parsers, envelope.program);
+  if (parser === undefined) {
+    const program = programName(envelope.program);
+    counts.linesOtherPrograms += 1;
+    counts.otherProgramsBy[program] = (counts.otherProgramsBy[program] ?? 0) + 1;
+    return;
+  }
+
+  const records = parser.parse(envelope);
+  if (records === undefined) {
+    const where = `${parser.mta}/${daemonName(envelope.program)}`;
+    notUnderstood(counts, sampleLimit, envelope.source, where, line);
+    return;
+  }
+
+  for (const record of records) {
+    if (record.kind === 'delivery') {
+      deliver(record, sink, counts);
+    } else {
+      sink.record?.(record);
+    }
+  }
+}
+
+function deliver(record: DeliveryRecord, sink: EventSink, counts: ReadCounts): void {
+  // Sendmail's submission program logs `Sent (... accepted for delivery)` when it hands the
+  // message to the local daemon; the daemon logs the real delivery later.
+  if (record.isHandoff === true && record.status === 'sent') {
+    counts.handoffs += 1;
+    return;
+  }
+
+  sink.event(toEvent(record));
+}
+
+/** Turns a parsed delivery record into a classified delivery event. */
+export function toEvent(record: DeliveryRecord): DeliveryEvent {
+  const { domain, display } = normaliseDomain(record.recipient);
+  const classification = classify(record);
+  const sender = record.sender === undefined ? undefined : normaliseDomain(record.sender).domain;
+
+  return {
+    time: record.time,
+    host: record.host,
+    mta: record.mta,
+    daemon: record.daemon,
+    queueId: record.queueId,
+    recipient: record.recipient,
+    domain,
+    ...(display === undefined ? {} : { domainDisplay: display }),
+    ...(record.sender === undefined ? {} : { sender: record.sender }),
+    ...(sender ? { senderDomain: sender } : {}),
+    status: record.status,
+    ...(record.dsn === undefined ? {} : { dsn: record.dsn }),
+    ...(record.relay === undefined ? {} : { relay: record.relay }),
+    text: record.text,
+    cause: classification.cause,
+    isRepeat: classification.isRepeat,
+    ...(classification.lookupName === undefined ? {} : { lookupName: classification.lookupName }),
+    source: record.source,
+  };
+}
+
+function notUnderstood(
+  counts: ReadCounts,
+  sampleLimit: number,
+  source: Source,
+  where: string,
+  text: string,
+): void {
+  counts.linesNotUnderstood += 1;
+  counts.notUnderstoodBy[where] = (counts.notUnderstoodBy[where] ?? 0) + 1;
+  keepSample(counts, sampleLimit, source, where, text);
+}
+
+function keepSample(
+  counts: ReadCounts,
+  sampleLimit: number,
+  source: Source,
+  where: string,
+  text: string,
+): void {
+  if (counts.unparsed.length >= sampleLimit) return;
+  counts.unparsed.push({ source, where, text: stripControl(text.slice(0, 500)) });
+}
+
+/** The program name without instance or service: `postfix-out/smtp` → `postfix-out`. */
+function programName(program: string): string {
+  const slash = program.indexOf('/');
+  return slash === -1 ? program : program.slice(0, slash);
+}
+
+/** The daemon is the last path component of the tag: `postfix/submission/smtpd` → `smtpd`. */
+function daemonName(program: string): string {
+  const slash = program.lastIndexOf('/');
+  return slash === -1 ? program : program.slice(slash + 1);
+}

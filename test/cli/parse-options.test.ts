@@ -1,0 +1,86 @@
+import test from 'ava';
+import {
+  parseCount,
+  parseDuration,
+  parseTimeOption,
+  parseTimeZone,
+  parseWindow,
+  parseYear,
+} from '../../src/cli/parse-options.js';
+
+const NOW = Date.parse('2026-12-03T15:20:00Z');
+
+const windowMacro = test.macro((t, text: string, expected: number) => {
+  t.is(parseWindow(text), expected);
+});
+
+test('a 5m window is five minutes', windowMacro, '5m', 300_000);
+test('a 15m window is fifteen minutes', windowMacro, '15m', 900_000);
+test('a 1h window is one hour', windowMacro, '1h', 3_600_000);
+test('a 1d window is one day', windowMacro, '1d', 86_400_000);
+
+test('a window that does not divide a day is refused with the allowed forms', (t) => {
+  const error = t.throws(() => parseWindow('7m'));
+  t.is((error as { code?: string }).code, 'USAGE');
+  t.regex(error?.message ?? '', /--window value: 7m: .*5m, 15m, 1h, 1d/);
+  t.throws(() => parseWindow('soon'), { message: /Invalid --window value: soon/ });
+  t.throws(() => parseWindow('30s'), { message: /whole minutes/ });
+});
+
+test('relative --since values count back from now', (t) => {
+  t.is(parseTimeOption('2h', '--since', NOW), NOW - 2 * 3_600_000);
+  t.is(parseTimeOption('30m', '--since', NOW), NOW - 30 * 60_000);
+  t.is(parseTimeOption('3d', '--since', NOW), NOW - 3 * 86_400_000);
+});
+
+test('today and yesterday start at midnight in the given zone', (t) => {
+  t.is(parseTimeOption('today', '--since', NOW, 'UTC'), Date.parse('2026-12-03T00:00:00Z'));
+  t.is(parseTimeOption('yesterday', '--since', NOW, 'UTC'), Date.parse('2026-12-02T00:00:00Z'));
+  t.is(
+    parseTimeOption('today', '--since', NOW, 'Europe/Berlin'),
+    Date.parse('2026-12-02T23:00:00Z'),
+  );
+});
+
+test('ISO dates and times without a zone are read in the given zone', (t) => {
+  t.is(parseTimeOption('2026-12-01', '--since', NOW, 'UTC'), Date.parse('2026-12-01T00:00:00Z'));
+  t.is(
+    parseTimeOption('2026-12-01T09:30', '--since', NOW, 'Europe/Berlin'),
+    Date.parse('2026-12-01T08:30:00Z'),
+  );
+  t.is(
+    parseTimeOption('2026-07-01T09:30', '--since', NOW, 'Europe/Berlin'),
+    Date.parse('2026-07-01T07:30:00Z'),
+  );
+});
+
+test('ISO times with a zone keep their zone', (t) => {
+  t.is(
+    parseTimeOption('2026-12-01T09:30:00+01:00', '--until', NOW, 'UTC'),
+    Date.parse('2026-12-01T08:30:00Z'),
+  );
+  t.is(parseTimeOption('2026-12-01T09:30:00Z', '--until', NOW), Date.parse('2026-12-01T09:30:00Z'));
+});
+
+test('an unreadable time names the flag and the accepted forms', (t) => {
+  t.throws(() => parseTimeOption('last tuesday', '--until', NOW), {
+    message: /Invalid --until value: last tuesday: use an ISO 8601 date/,
+  });
+  t.throws(() => parseTimeOption('2026-13-45', '--since', NOW), { message: /--since/ });
+});
+
+test('durations accept units and plain milliseconds', (t) => {
+  t.is(parseDuration('2000', '--timeout'), 2000);
+  t.is(parseDuration('2s', '--timeout'), 2000);
+  t.is(parseDuration('5m', '--budget'), 300_000);
+  t.throws(() => parseDuration('fast', '--budget'), { message: /Invalid --budget value: fast/ });
+});
+
+test('counts, years and zones are checked', (t) => {
+  t.is(parseCount('0', '--top'), 0);
+  t.throws(() => parseCount('-1', '--top'), { message: /Invalid --top value: -1/ });
+  t.is(parseYear('2025'), 2025);
+  t.throws(() => parseYear('25'), { message: /four-digit year/ });
+  t.is(parseTimeZone('Europe/Berlin'), 'Europe/Berlin');
+  t.throws(() => parseTimeZone('Mars/Olympus'), { message: /IANA zone name/ });
+});
