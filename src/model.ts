@@ -285,6 +285,13 @@ export interface MessageOutcome {
 
 export type OutcomeCounts = Record<OutcomeKind, number>;
 
+/** How long the recipients delivered later waited, from their first deferral to delivery. */
+export interface DeliveryDelay {
+  readonly count: number;
+  readonly meanMs: number;
+  readonly maxMs: number;
+}
+
 /** Consecutive windows of the same domain(s) and cause family merged into one span. */
 export interface Incident {
   readonly id: string;
@@ -299,6 +306,8 @@ export interface Incident {
   readonly attempts: number;
   readonly messages: number;
   readonly outcomes: OutcomeCounts;
+  /** Delay of the recipients delivered later, when there were any. */
+  readonly deliveryDelay?: DeliveryDelay;
   readonly verdict: Verdict;
 }
 
@@ -311,4 +320,6 @@ export interface Analysis {
   readonly incidents: readonly Incident[];
   /** Outcome counts over all deferred recipients. */
   readonly outcomes: OutcomeCounts;
+  /** Delay of all recipients delivered later, when there were any. */
+  readonly deliveryDelay?: DeliveryDelay;
 }
