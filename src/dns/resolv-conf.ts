@@ -1,0 +1,233 @@
+// Where the DNS roles come from: resolv.conf files, command-line addresses, root hints.
+
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import path from 'node:path';
+
+import { MxtriageError } from '../errors.js';
+import type { DnsRoles, ServerAddress } from './types.js';
+
+export interface ResolvConf {
+  readonly servers: ServerAddress[];
+  /** `options timeout:N`, in milliseconds. */
+  readonly timeoutMs?: number;
+  /** `options attempts:N`. */
+  readonly attempts?: number;
+}
+
+export interface LocalRolesOptions {
+  /** `--local-resolver` values; when given they replace the system resolv.conf. */
+  readonly localResolvers?: readonly string[];
+  /** Postfix's `queue_directory`; its `etc/resolv.conf` is the chroot copy. */
+  readonly postfixQueueDirectory?: string;
+  /** The system file; default `/etc/resolv.conf`. */
+  readonly resolvConfPath?: string;
+}
+
+export const SYSTEM_RESOLV_CONF = '/etc/resolv.conf';
+export const POSTFIX_QUEUE_DIRECTORY = '/var/spool/postfix';
+
+/** The resolver glibc uses when resolv.conf names none (resolv.conf(5)). */
+const FALLBACK_LOCAL: readonly ServerAddress[] = [{ address: '127.0.0.1', port: 53 }];
+
+/** Google, Cloudflare and Quad9: validating resolvers an administrator tries with `dig @...`. */
+export const PUBLIC_RESOLVERS: readonly ServerAddress[] = [
+  { address: '8.8.8.8', port: 53 },
+  { address: '1.1.1.1', port: 53 },
+  { address: '9.9.9.9', port: 53 },
+  { address: '2001:4860:4860::8888', port: 53 },
+  { address: '2606:4700:4700::1111', port: 53 },
+  { address: '2620:fe::fe', port: 53 },
+];
+
+/** a. to m.root-servers.net as IANA's named.root lists them; IPv4 first. */
+export const BUILTIN_ROOTS: readonly ServerAddress[] = [
+  '198.41.0.4',
+  '170.247.170.2',
+  '192.33.4.12',
+  '199.7.91.13',
+  '192.203.230.10',
+  '192.5.5.241',
+  '192.112.36.4',
+  '198.97.190.53',
+  '192.36.148.17',
+  '192.58.128.30',
+  '193.0.14.129',
+  '199.7.83.42',
+  '202.12.27.33',
+  '2001:503:ba3e::2:30',
+  '2801:1b8:10::b',
+  '2001:500:2::c',
+  '2001:500:2d::d',
+  '2001:500:a8::e',
+  '2001:500:2f::f',
+  '2001:500:12::d0d',
+  '2001:500:1::53',
+  '2001:7fe::53',
+  '2001:503:c27::2:30',
+  '2001:7fd::1',
+  '2001:500:9f::42',
+  '2001:dc3::35',
+].map((address) => ({ address, port: 53 }));
+
+const ADDRESS_EXAMPLES = 'such as 192.0.2.53, 192.0.2.53:5353, 2001:db8::53 or [2001:db8::53]:5353';
+const HINT_LINE = /^(\S+)\s+(?:\d+\s+)?(?:IN\s+)?(A|AAAA)\s+(\S+)\s*$/i;
+
+/** Reads the name servers and the timeout/attempts options of a resolv.conf file. */
+export async function readResolvConf(file = SYSTEM_RESOLV_CONF): Promise<ResolvConf> {
+  const text = await readText(file, 'resolver configuration');
+  const servers: ServerAddress[] = [];
+  let timeoutMs: number | undefined;
+  let attempts: number | undefined;
+
+  for (const line of text.split('\n')) {
+    const words = line
+      .replace(/[#;].*$/, '')
+      .trim()
+      .split(/\s+/);
+
+    if (words[0] === 'nameserver' && words[1] !== undefined && isIP(words[1]) !== 0) {
+      servers.push({ address: words[1], port: 53 });
+    } else if (words[0] === 'options') {
+      timeoutMs = readOption(words, 'timeout:', 1000) ?? timeoutMs;
+      attempts = readOption(words, 'attempts:', 1) ?? attempts;
+    }
+  }
+
+  return {
+    servers,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(attempts === undefined ? {} : { attempts }),
+  };
+}
+
+/**
+ * The local resolvers: `--local-resolver` values, or the system resolv.conf (with glibc's
+ * fallback to 127.0.0.1 when it names none). Postfix's chroot copy is compared when it exists:
+ * under the given queue directory, or `/var/spool/postfix` when the system file is used.
+ */
+export async function localRoles(
+  options: LocalRolesOptions = {},
+): Promise<Pick<DnsRoles, 'local' | 'localSource' | 'chroot'>> {
+  const isOverridden = options.localResolvers !== undefined && options.localResolvers.length > 0;
+  const local = isOverridden
+    ? (options.localResolvers ?? []).map((text) => parseServerAddress(text))
+    : await readSystemServers(options.resolvConfPath ?? SYSTEM_RESOLV_CONF);
+
+  const queueDirectory =
+    options.postfixQueueDirectory ?? (isOverridden ? undefined : POSTFIX_QUEUE_DIRECTORY);
+  const chroot = queueDirectory === undefined ? undefined : await readChroot(queueDirectory, local);
+
+  return {
+    local,
+    localSource: isOverridden ? '--local-resolver' : (options.resolvConfPath ?? SYSTEM_RESOLV_CONF),
+    ...(chroot === undefined ? {} : { chroot }),
+  };
+}
+
+/** Parses `192.0.2.1`, `192.0.2.1:5353`, `2001:db8::1`, `[2001:db8::1]:5353`, `fe80::1%eth0`. */
+export function parseServerAddress(text: string, defaultPort = 53): ServerAddress {
+  const trimmed = text.trim();
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(trimmed);
+  const split = bracketed ?? splitPort(trimmed);
+  const address = split[1] ?? '';
+  const port = split[2] === undefined ? defaultPort : Number(split[2]);
+
+  if (isIP(address) === 0 || (bracketed !== null && isIP(address) !== 6)) {
+    throw new MxtriageError(
+      'USAGE',
+      `Bad DNS server address: '${text}': expected an IP address with an optional port, ${ADDRESS_EXAMPLES}`,
+    );
+  }
+
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new MxtriageError('USAGE', `Bad DNS server port: '${text}': allowed are 1 to 65535`);
+  }
+
+  return { address, port };
+}
+
+/** Expands `--resolver` values: addresses, or `public` for {@link PUBLIC_RESOLVERS}. */
+export function parseResolverOption(values: readonly string[]): ServerAddress[] {
+  return values.flatMap((value) =>
+    value.trim().toLowerCase() === 'public' ? [...PUBLIC_RESOLVERS] : [parseServerAddress(value)],
+  );
+}
+
+/** Reads the A and AAAA lines of a root hints file (named.root); `port` applies to all. */
+export async function readRootHints(file: string, port = 53): Promise<ServerAddress[]> {
+  const text = await readText(file, 'root hints file');
+  const servers: ServerAddress[] = [];
+
+  for (const line of text.split('\n')) {
+    const match = HINT_LINE.exec(line.replace(/;.*$/, '').trim());
+
+    if (match?.[3] !== undefined && isIP(match[3]) !== 0) {
+      servers.push({ address: match[3], port });
+    }
+  }
+
+  if (servers.length === 0) {
+    throw new MxtriageError('USAGE', `Root hints file has no A or AAAA records: ${file}`);
+  }
+
+  return servers;
+}
+
+/** `address:port`, IPv6 in brackets: how servers are named in probes and reasons. */
+export function formatServer(server: ServerAddress): string {
+  return server.address.includes(':')
+    ? `[${server.address}]:${server.port}`
+    : `${server.address}:${server.port}`;
+}
+
+async function readText(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const problem = code === 'ENOENT' ? 'not found' : `cannot be read (${code})`;
+
+    throw new MxtriageError('USAGE', `The ${what} ${problem}: ${file}`, { cause: error });
+  }
+}
+
+function readOption(words: readonly string[], prefix: string, scale: number): number | undefined {
+  const word = words.find((candidate) => candidate.startsWith(prefix));
+  const value = word === undefined ? NaN : Number(word.slice(prefix.length));
+
+  return Number.isInteger(value) && value > 0 ? value * scale : undefined;
+}
+
+function splitPort(text: string): readonly (string | undefined)[] {
+  const colon = text.lastIndexOf(':');
+  const isHostPort = colon > 0 && text.indexOf(':') === colon;
+
+  return isHostPort ? [text, text.slice(0, colon), text.slice(colon + 1)] : [text, text];
+}
+
+async function readSystemServers(file: string): Promise<ServerAddress[]> {
+  const conf = await readResolvConf(file).catch(() => undefined);
+
+  return conf === undefined || conf.servers.length === 0 ? [...FALLBACK_LOCAL] : conf.servers;
+}
+
+async function readChroot(
+  queueDirectory: string,
+  local: readonly ServerAddress[],
+): Promise<DnsRoles['chroot']> {
+  const file = path.join(queueDirectory, 'etc', 'resolv.conf');
+  const conf = await readResolvConf(file).catch(() => undefined);
+
+  if (conf === undefined) {
+    return undefined;
+  }
+
+  const servers = conf.servers.length === 0 ? [...FALLBACK_LOCAL] : conf.servers;
+
+  return { path: file, servers, differs: serverSetKey(servers) !== serverSetKey(local) };
+}
+
+function serverSetKey(servers: readonly ServerAddress[]): string {
+  return servers.map(formatServer).sort().join(' ');
+}
