@@ -1,0 +1,368 @@
+import type {
+  Cause,
+  DeliveryDelay,
+  Group,
+  Incident,
+  MessageOutcome,
+  OutcomeCounts,
+  OutcomeKind,
+  Verdict,
+} from '../model.js';
+import { DNS_CAUSES, NOT_CHECKED } from '../model.js';
+
+export type CauseFamily = Incident['causeFamily'];
+
+/**
+ * Outcome counts per (recipient domain, cause family, window of the first deferral). Memory
+ * grows with those buckets, as the groups do, never with the number of messages.
+ */
+export interface OutcomeTally {
+  add(outcome: MessageOutcome): void;
+  countsFor(domain: string, family: CauseFamily, windowStart: number): OutcomeCounts;
+  delayFor(domain: string, family: CauseFamily, windowStart: number): DeliveryDelay | undefined;
+  total(): OutcomeCounts;
+  totalDelay(): DeliveryDelay | undefined;
+}
+
+/** Outcomes and delivered-later delays of one bucket; delays summed for the mean. */
+interface Bucket {
+  readonly counts: OutcomeCounts;
+  delaySumMs: number;
+  delayMaxMs: number;
+}
+
+/**
+ * Postfix's default `maximal_backoff_time` (4000 s): a deferred message is retried at least that
+ * often, so a quiet stretch shorter than it is a gap between retries, not the end of an outage.
+ */
+const RETRY_GAP_MS = 4000 * 1000;
+
+export function createOutcomeTally(windowMs: number): OutcomeTally {
+  const buckets = new Map<string, Bucket>();
+  const all = newBucket();
+
+  function add(outcome: MessageOutcome): void {
+    const windowStart = outcome.firstDeferred - (outcome.firstDeferred % windowMs);
+    const key = bucketKey(outcome.domain, causeFamily(outcome.cause), windowStart);
+    let bucket = buckets.get(key);
+    if (bucket === undefined) {
+      bucket = newBucket();
+      buckets.set(key, bucket);
+    }
+
+    addToBucket(bucket, outcome);
+    addToBucket(all, outcome);
+  }
+
+  function bucketFor(domain: string, family: CauseFamily, windowStart: number) {
+    return buckets.get(bucketKey(domain, family, windowStart));
+  }
+
+  return {
+    add,
+    countsFor: (domain, family, windowStart) => ({
+      ...(bucketFor(domain, family, windowStart)?.counts ?? emptyOutcomeCounts()),
+    }),
+    delayFor: (domain, family, windowStart) => {
+      const bucket = bucketFor(domain, family, windowStart);
+      return bucket === undefined ? undefined : delayOf(bucket);
+    },
+    total: () => ({ ...all.counts }),
+    totalDelay: () => delayOf(all),
+  };
+}
+
+/** The incident a group's cause belongs to: DNS failures of any kind count as one family. */
+export function causeFamily(cause: Cause): CauseFamily {
+  if (DNS_CAUSES.has(cause)) return 'dns';
+  if (cause === 'remote-tempfail' || cause === 'remote-reject') return 'remote';
+  if (cause === 'connection' || cause === 'tls') return cause;
+  return 'other';
+}
+
+export function emptyOutcomeCounts(): OutcomeCounts {
+  return { 'delivered-later': 0, bounced: 0, expired: 0, 'still-queued': 0 };
+}
+
+function bucketKey(domain: string, family: CauseFamily, windowStart: number): string {
+  return `${domain} ${family} ${windowStart}`;
+}
+
+function newBucket(): Bucket {
+  return { counts: emptyOutcomeCounts(), delaySumMs: 0, delayMaxMs: 0 };
+}
+
+function addToBucket(bucket: Bucket, outcome: MessageOutcome): void {
+  bucket.counts[outcome.outcome] += 1;
+  if (outcome.outcome !== 'delivered-later') return;
+  const delay = outcome.at - outcome.firstDeferred;
+  bucket.delaySumMs += delay;
+  if (delay > bucket.delayMaxMs) bucket.delayMaxMs = delay;
+}
+
+function delayOf(bucket: Bucket): DeliveryDelay | undefined {
+  const count = bucket.counts['delivered-later'];
+  if (count === 0) return undefined;
+  return { count, meanMs: Math.round(bucket.delaySumMs / count), maxMs: bucket.delayMaxMs };
+}
+
+/** Groups that end up in one incident, in window order. */
+interface Run {
+  readonly family: CauseFamily;
+  readonly groups: Group[];
+  windowEnd: number;
+}
+
+/**
+ * Merges groups into incidents: per recipient domain and cause family, windows that follow one
+ * another (quiet gaps shorter than a retry interval included) make one incident. Domains whose
+ * verdicts name one shared cause (our local resolver, our sender domain, one DNS provider's name
+ * servers) are merged into a single incident that names them all. Groups of the `expired` cause
+ * (retry limits reached) join the incident of their domain that they end. Worst first.
+ */
+export function buildIncidents(
+  groups: readonly Group[],
+  tally: OutcomeTally,
+  windowMs: number,
+): Incident[] {
+  const maxGapMs = Math.floor(RETRY_GAP_MS / windowMs) * windowMs;
+  const failing = groups.filter((group) => group.attempts > 0);
+  const lanes = laneGroups(failing.filter((group) => group.cause !== 'expired'));
+  const runs = [...lanes.values()].flatMap((lane) => splitIntoRuns(lane, maxGapMs));
+  const orphans = attachExpiries(
+    runs,
+    failing.filter((group) => group.cause === 'expired'),
+    maxGapMs,
+  );
+  for (const lane of laneGroups(orphans).values()) runs.push(...splitIntoRuns(lane, maxGapMs));
+  runs.sort((a, b) => firstWindow(a) - firstWindow(b));
+
+  const claimed = new Set<string>();
+  return runs.map((run) => toIncident(run, tally, claimed)).sort(compareWorstFirst);
+}
+
+/** Groups keyed by cause family and the shared cause or domain they belong to. */
+function laneGroups(groups: readonly Group[]): Map<string, Group[]> {
+  const lanes = new Map<string, Group[]>();
+  for (const group of groups) {
+    const key = `${causeFamily(group.cause)} ${sharedCause(group.verdict) ?? group.domain}`;
+    const lane = lanes.get(key);
+    if (lane === undefined) lanes.set(key, [group]);
+    else lane.push(group);
+  }
+
+  return lanes;
+}
+
+/**
+ * What ties failing domains together, from the verdict; undefined when the verdict is about the
+ * domain alone. Keys start with a space so that no domain name can equal one.
+ */
+function sharedCause(verdict: Verdict): string | undefined {
+  if (verdict.kind === 'local-resolver') return ' local-resolver';
+  if (verdict.kind === 'recovered' && verdict.detail?.startsWith('local-resolver')) {
+    return ' local-resolver';
+  }
+
+  if (verdict.kind === 'sender-dns') return ' sender-dns';
+  if (verdict.kind === 'provider-outage') return ` provider ${nameServersOf(verdict).join(' ')}`;
+  return undefined;
+}
+
+/** The authoritative servers the verdict's probes asked: one provider's set of name servers. */
+function nameServersOf(verdict: Verdict): string[] {
+  const servers = new Set<string>();
+  for (const probe of verdict.probes ?? []) {
+    if (probe.role === 'authoritative') servers.add(probe.serverName ?? probe.server);
+  }
+
+  return [...servers].sort();
+}
+
+function splitIntoRuns(groups: readonly Group[], maxGapMs: number): Run[] {
+  const sorted = [...groups].sort((a, b) => a.windowStart - b.windowStart);
+  const runs: Run[] = [];
+  let current: Run | undefined;
+  for (const group of sorted) {
+    const family = causeFamily(group.cause);
+    if (current === undefined || group.windowStart - current.windowEnd > maxGapMs) {
+      current = { family, groups: [], windowEnd: group.windowEnd };
+      runs.push(current);
+    }
+
+    current.groups.push(group);
+    current.windowEnd = Math.max(current.windowEnd, group.windowEnd);
+  }
+
+  return runs;
+}
+
+/** Adds each `expired` group to the busiest incident of its domain that it closes; returns the
+ *  groups no incident takes. */
+function attachExpiries(runs: readonly Run[], expiries: readonly Group[], maxGapMs: number) {
+  const orphans: Group[] = [];
+  for (const expiry of expiries) {
+    const candidates = runs.filter(
+      (run) =>
+        run.groups.some((group) => group.domain === expiry.domain) &&
+        expiry.windowStart >= firstWindow(run) &&
+        expiry.windowStart - run.windowEnd <= maxGapMs,
+    );
+    const target = candidates.sort((a, b) => attemptsOf(b) - attemptsOf(a))[0];
+    if (target === undefined) {
+      orphans.push(expiry);
+      continue;
+    }
+
+    target.groups.push(expiry);
+    target.windowEnd = Math.max(target.windowEnd, expiry.windowEnd);
+  }
+
+  return orphans;
+}
+
+function firstWindow(run: Run): number {
+  return run.groups.reduce((first, group) => Math.min(first, group.windowStart), Infinity);
+}
+
+function attemptsOf(run: Run): number {
+  return run.groups.reduce((sum, group) => sum + group.attempts, 0);
+}
+
+function toIncident(run: Run, tally: OutcomeTally, claimed: Set<string>): Incident {
+  const domains = rankBy(run.groups, (group) => group.domain);
+  const peak = peakWindow(run.groups);
+  const { outcomes, deliveryDelay } = outcomesOf(run, tally, claimed);
+  const start = run.groups.reduce((first, group) => Math.min(first, group.firstSeen), Infinity);
+  return {
+    id: incidentId(start, run.family, domains),
+    domains,
+    causeFamily: run.family,
+    causes: rankBy(run.groups, (group) => group.cause),
+    start,
+    end: run.groups.reduce((last, group) => Math.max(last, group.lastSeen), -Infinity),
+    peakWindowStart: peak.windowStart,
+    peakAttempts: peak.attempts,
+    attempts: attemptsOf(run),
+    messages: Math.max(messagesLowerBound(run.groups), countAll(outcomes)),
+    outcomes,
+    ...(deliveryDelay === undefined ? {} : { deliveryDelay }),
+    verdict: verdictOf(run.groups),
+  };
+}
+
+/** Distinct values, the one with the most attempts first, then by name. */
+function rankBy<T extends string>(groups: readonly Group[], valueOf: (group: Group) => T): T[] {
+  const attempts = new Map<T, number>();
+  for (const group of groups) {
+    const value = valueOf(group);
+    attempts.set(value, (attempts.get(value) ?? 0) + group.attempts);
+  }
+
+  return [...attempts.entries()]
+    .sort(([a, left], [b, right]) => right - left || a.localeCompare(b))
+    .map(([value]) => value);
+}
+
+/** The window with the most attempts over all the incident's domains; the earliest on a tie. */
+function peakWindow(groups: readonly Group[]): { windowStart: number; attempts: number } {
+  const perWindow = new Map<number, number>();
+  for (const group of groups) {
+    perWindow.set(group.windowStart, (perWindow.get(group.windowStart) ?? 0) + group.attempts);
+  }
+
+  let peak = { windowStart: 0, attempts: -1 };
+  for (const [windowStart, attempts] of perWindow) {
+    if (
+      attempts > peak.attempts ||
+      (attempts === peak.attempts && windowStart < peak.windowStart)
+    ) {
+      peak = { windowStart, attempts };
+    }
+  }
+
+  return peak;
+}
+
+/**
+ * Outcomes of the recipients first deferred inside the incident. A bucket is counted by the
+ * first incident that claims it, so no recipient is counted twice.
+ */
+function outcomesOf(
+  run: Run,
+  tally: OutcomeTally,
+  claimed: Set<string>,
+): { outcomes: OutcomeCounts; deliveryDelay: DeliveryDelay | undefined } {
+  const outcomes = emptyOutcomeCounts();
+  const delays: DeliveryDelay[] = [];
+  for (const group of run.groups) {
+    const key = bucketKey(group.domain, run.family, group.windowStart);
+    if (claimed.has(key)) continue;
+    claimed.add(key);
+    const counts = tally.countsFor(group.domain, run.family, group.windowStart);
+    for (const kind of Object.keys(outcomes) as OutcomeKind[]) outcomes[kind] += counts[kind];
+    const delay = tally.delayFor(group.domain, run.family, group.windowStart);
+    if (delay !== undefined) delays.push(delay);
+  }
+
+  return { outcomes, deliveryDelay: combineDelays(delays) };
+}
+
+function combineDelays(delays: readonly DeliveryDelay[]): DeliveryDelay | undefined {
+  if (delays.length === 0) return undefined;
+  let count = 0;
+  let sum = 0;
+  let max = 0;
+  for (const delay of delays) {
+    count += delay.count;
+    sum += delay.meanMs * delay.count;
+    max = Math.max(max, delay.maxMs);
+  }
+
+  return { count, meanMs: Math.round(sum / count), maxMs: max };
+}
+
+/**
+ * A message deferred in several windows is in each window's group, so groups cannot be summed.
+ * The busiest window of each domain is a floor for the messages affected.
+ */
+function messagesLowerBound(groups: readonly Group[]): number {
+  const perDomain = new Map<string, number>();
+  for (const group of groups) {
+    perDomain.set(group.domain, Math.max(perDomain.get(group.domain) ?? 0, group.messages));
+  }
+
+  return [...perDomain.values()].reduce((sum, messages) => sum + messages, 0);
+}
+
+function countAll(counts: OutcomeCounts): number {
+  return Object.values(counts).reduce((sum, count) => sum + count, 0);
+}
+
+/** The verdict of the busiest group that was checked; `not-checked` when none was. */
+function verdictOf(groups: readonly Group[]): Verdict {
+  let best: Group | undefined;
+  for (const group of groups) {
+    if (group.verdict.kind === 'not-checked') continue;
+    if (best === undefined || group.attempts > best.attempts) best = group;
+  }
+
+  return best?.verdict ?? NOT_CHECKED;
+}
+
+/** Stable and readable: first window, family, busiest domain and how many more there are. */
+function incidentId(start: number, family: CauseFamily, domains: readonly string[]): string {
+  const time = new Date(start).toISOString().slice(0, 16).replace(/[-:]/g, '');
+  const more = domains.length > 1 ? `+${domains.length - 1}` : '';
+  return `${time}Z-${family}-${domains[0] ?? 'none'}${more}`;
+}
+
+/** Most messages first, then most attempts, then earliest. */
+function compareWorstFirst(a: Incident, b: Incident): number {
+  return (
+    b.messages - a.messages ||
+    b.attempts - a.attempts ||
+    a.start - b.start ||
+    a.id.localeCompare(b.id)
+  );
+}

@@ -1,0 +1,180 @@
+import type {
+  Cause,
+  DeliveryEvent,
+  MessageDoneRecord,
+  MessageExpiredRecord,
+  MessageOutcome,
+  OutcomeKind,
+} from '../model.js';
+
+export interface OutcomeTracker {
+  addEvent(event: DeliveryEvent): void;
+  addRecord(record: MessageDoneRecord | MessageExpiredRecord): void;
+  /** Everything still open becomes `still-queued` at `logEnd`. */
+  finish(logEnd: number): void;
+  /** Recipients deferred and not yet finished. */
+  readonly openCount: number;
+  /** Recipients given up as `still-queued` early because the cap on open entries was reached. */
+  readonly evictedCount: number;
+}
+
+export interface OutcomeTrackerOptions {
+  /** Most deferred recipients followed at once; the oldest beyond it is counted still-queued. */
+  readonly maxOpen?: number;
+}
+
+/**
+ * About 200 bytes each: a quarter of a million open recipients stays within some 50 MB, and a
+ * queue that large is itself the incident.
+ */
+const DEFAULT_MAX_OPEN = 250_000;
+
+/** One deferred recipient of one message, followed until its outcome is known. */
+interface OpenRecipient {
+  readonly host: string;
+  readonly queueId: string;
+  readonly recipient: string;
+  readonly domain: string;
+  readonly firstDeferred: number;
+  /** The cause of the first deferral: what put the message in the deferred queue. */
+  readonly cause: Cause;
+  attempts: number;
+}
+
+/** Open recipients by host, then queue id (or Exim message id), then recipient address. */
+type OpenIndex = Map<string, Map<string, Map<string, OpenRecipient>>>;
+
+/**
+ * Follows every deferred recipient (host + queue id + recipient) to what finally happened to it,
+ * and reports each outcome once through `onOutcome`. Finished recipients are forgotten at once,
+ * so memory grows with the recipients still open, never with the log; a cap bounds even that.
+ */
+export function createOutcomeTracker(
+  onOutcome: (outcome: MessageOutcome) => void,
+  options: OutcomeTrackerOptions = {},
+): OutcomeTracker {
+  const maxOpen = options.maxOpen ?? DEFAULT_MAX_OPEN;
+  const index: OpenIndex = new Map();
+  /** Insertion order is the order recipients were opened: the first one is the oldest. */
+  const opened = new Set<OpenRecipient>();
+  let latest = 0;
+  let evicted = 0;
+
+  function addEvent(event: DeliveryEvent): void {
+    if (event.time > latest) latest = event.time;
+    const entry = index.get(event.host)?.get(event.queueId)?.get(event.recipient);
+
+    if (event.status === 'deferred') {
+      if (entry === undefined) open(event);
+      else entry.attempts += 1;
+      return;
+    }
+
+    if (entry === undefined) return;
+    entry.attempts += 1;
+    close(entry, finalOutcome(event), event.time);
+  }
+
+  function open(event: DeliveryEvent): void {
+    const entry: OpenRecipient = {
+      host: event.host,
+      queueId: event.queueId,
+      recipient: event.recipient,
+      domain: event.domain,
+      firstDeferred: event.time,
+      cause: event.cause,
+      attempts: 1,
+    };
+    recipientsFor(event.host, event.queueId).set(event.recipient, entry);
+    opened.add(entry);
+    if (opened.size > maxOpen) evictOldest();
+  }
+
+  /** The open recipients of one message, made on first use. */
+  function recipientsFor(host: string, queueId: string): Map<string, OpenRecipient> {
+    let messages = index.get(host);
+    if (messages === undefined) {
+      messages = new Map();
+      index.set(host, messages);
+    }
+
+    let recipients = messages.get(queueId);
+    if (recipients === undefined) {
+      recipients = new Map();
+      messages.set(queueId, recipients);
+    }
+
+    return recipients;
+  }
+
+  function evictOldest(): void {
+    const oldest = opened.values().next().value;
+    if (oldest === undefined) return;
+    evicted += 1;
+    close(oldest, 'still-queued', latest);
+  }
+
+  function addRecord(record: MessageDoneRecord | MessageExpiredRecord): void {
+    if (record.time > latest) latest = record.time;
+
+    // A done record changes nothing: Postfix logs every delivery record before `removed` and
+    // Exim before `Completed`, so a recipient still open here had no final line we understood.
+    // It stays open and is counted still-queued at the end rather than given an invented fate.
+    if (record.kind === 'message-done') return;
+
+    const recipients = index.get(record.host)?.get(record.queueId);
+    if (recipients === undefined) return;
+    for (const entry of [...recipients.values()]) close(entry, 'expired', record.time);
+  }
+
+  function close(entry: OpenRecipient, outcome: OutcomeKind, at: number): void {
+    forget(entry);
+    onOutcome({
+      host: entry.host,
+      queueId: entry.queueId,
+      recipient: entry.recipient,
+      domain: entry.domain,
+      firstDeferred: entry.firstDeferred,
+      cause: entry.cause,
+      outcome,
+      at,
+      attempts: entry.attempts,
+    });
+  }
+
+  function forget(entry: OpenRecipient): void {
+    opened.delete(entry);
+    const messages = index.get(entry.host);
+    const recipients = messages?.get(entry.queueId);
+    if (messages === undefined || recipients === undefined) return;
+    recipients.delete(entry.recipient);
+    if (recipients.size === 0) messages.delete(entry.queueId);
+    if (messages.size === 0) index.delete(entry.host);
+  }
+
+  function finish(logEnd: number): void {
+    for (const entry of [...opened]) close(entry, 'still-queued', logEnd);
+  }
+
+  return {
+    addEvent,
+    addRecord,
+    finish,
+    get openCount() {
+      return opened.size;
+    },
+    get evictedCount() {
+      return evicted;
+    },
+  };
+}
+
+/**
+ * A final line for an open recipient. Expiry shows either as its own status or as the
+ * `expired` cause on a bounce (Exim's `retry timeout exceeded`, Sendmail's queue timeout).
+ */
+function finalOutcome(event: DeliveryEvent): OutcomeKind {
+  if (event.status === 'expired' || event.cause === 'expired') return 'expired';
+  if (event.status === 'sent') return 'delivered-later';
+  return 'bounced';
+}
