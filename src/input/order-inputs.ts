@@ -1,0 +1,63 @@
+// Puts each rotated log set in time order, oldest first, as logrotate names them.
+
+/** A rotated copy: `base.N` or `base-DATE`, either one possibly compressed. */
+const ROTATION = /^(.+?)(?:\.(\d{1,4})|-(\d{8,14}))(?:\.(?:gz|bz2|xz|zst|lz4|Z))?$/;
+
+interface RotatedName {
+  readonly path: string;
+  readonly base: string;
+  /** 0 for date-suffixed copies, 1 for numbered copies, 2 for the live (base) file. */
+  readonly rank: number;
+  /** Within a rank, smaller sorts first (older). */
+  readonly age: number;
+}
+
+/**
+ * Orders the inputs so each rotated set (`mail.log.2.gz mail.log.1 mail.log`,
+ * `mail.log-20261130 mail.log-20261201.gz mail.log`) is read oldest first. Sets keep the
+ * position of their first member in the given list; stdin (`-`) stays where it was given.
+ */
+export function orderInputs(paths: readonly string[]): string[] {
+  const sets = new Map<string, RotatedName[]>();
+  let stdinCount = 0;
+
+  for (const path of paths) {
+    const name = path === '-' ? stdinName(stdinCount++) : parseRotatedName(path);
+    const set = sets.get(name.base);
+
+    if (set === undefined) {
+      sets.set(name.base, [name]);
+    } else {
+      set.push(name);
+    }
+  }
+
+  return [...sets.values()].flatMap((set) => set.sort(compareAge).map((name) => name.path));
+}
+
+function stdinName(index: number): RotatedName {
+  // A base no file path can have, so every `-` is a set of its own.
+  return { path: '-', base: `\0stdin${index}`, rank: 2, age: 0 };
+}
+
+function parseRotatedName(path: string): RotatedName {
+  const match = ROTATION.exec(path);
+
+  if (match === null) {
+    return { path, base: path, rank: 2, age: 0 };
+  }
+
+  const [, base = path, number, date] = match;
+
+  if (number !== undefined) {
+    // logrotate's numbered copies: a higher number is an older copy.
+    return { path, base, rank: 1, age: -Number(number) };
+  }
+
+  // logrotate's `dateext` copies (`-%Y%m%d`, `-%Y%m%d%H`, `-%s`): a later date is newer.
+  return { path, base, rank: 0, age: Number(date) };
+}
+
+function compareAge(a: RotatedName, b: RotatedName): number {
+  return a.rank - b.rank || a.age - b.age;
+}

@@ -1,0 +1,374 @@
+// Reads log inputs (plain or gzip files, stdin) as batches of lines, one input after another.
+// A problem ends its own input only; the next inputs are still read.
+
+import type { Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+import { MxtriageError } from '../errors.js';
+import { createLineSplitter, type SplitChunk } from './split-lines.js';
+import { isGzip, looksBinary } from './sniff.js';
+
+export { orderInputs } from './order-inputs.js';
+
+export interface InputInfo {
+  /** As given; `-` for stdin. */
+  readonly name: string;
+  /** Modification time of a file, ms since the epoch. */
+  readonly mtime?: number;
+}
+
+export interface LineBatch {
+  readonly kind: 'lines';
+  readonly input: InputInfo;
+  readonly lines: readonly string[];
+  /** 1-based number of `lines[0]`, counted from where reading started. */
+  readonly firstLine: number;
+  /** Byte offset after the last line of the batch: in the file for plain files, in the
+   *  decompressed content for gzip files (what `startOffsets` takes); absent for stdin. */
+  readonly endOffset?: number;
+  /** Bytes of the file read so far (compressed bytes for gzip), for progress. */
+  readonly bytesRead: number;
+}
+
+export interface InputProblem {
+  readonly kind: 'problem';
+  readonly input: InputInfo;
+  /** Fatal for that input only. */
+  readonly error: MxtriageError;
+}
+
+/** Something wrong with one line that did not stop the input: cut, invalid UTF-8. */
+export interface LineWarning {
+  readonly kind: 'warning';
+  readonly input: InputInfo;
+  readonly line: number;
+  readonly message: string;
+}
+
+export type InputItem = LineBatch | InputProblem | LineWarning;
+
+export interface ReadOptions {
+  /** What `-` reads; process.stdin by default. */
+  readonly stdin?: NodeJS.ReadableStream;
+  /** Where to begin, by input name: a byte offset in a plain file, or in the decompressed
+   *  content of a gzip file. Used to resume from a state file. */
+  readonly startOffsets?: ReadonlyMap<string, number>;
+  /** Longer lines are cut to this length with a warning; 64 KiB by default. */
+  readonly maxLineLength?: number;
+}
+
+const CHUNK_BYTES = 64 * 1024;
+const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
+
+/** Reads the inputs in the given order (see `orderInputs`), pulling as the consumer asks. */
+export async function* readInputs(
+  paths: readonly string[],
+  options: ReadOptions = {},
+): AsyncGenerator<InputItem> {
+  for (const path of paths) {
+    yield* readInput(path, options);
+  }
+}
+
+/** Content chunks of one opened input and what is known about it. */
+interface ContentSource {
+  readonly input: InputInfo;
+  readonly isGzip: boolean;
+  /** Byte offset in the content of the first chunk. */
+  readonly startOffset: number;
+  readonly chunks: AsyncIterable<Buffer>;
+  bytesRead(): number;
+  close(): Promise<void>;
+}
+
+async function* readInput(name: string, options: ReadOptions): AsyncGenerator<InputItem> {
+  const start = options.startOffsets?.get(name) ?? 0;
+  const source =
+    name === '-'
+      ? await openStream(options.stdin ?? process.stdin, { name }, 0)
+      : await openFile(name, start);
+
+  if (source instanceof MxtriageError) {
+    yield { kind: 'problem', input: { name }, error: source };
+    return;
+  }
+
+  try {
+    yield* readContent(source, options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH);
+  } finally {
+    await source.close();
+  }
+}
+
+async function openFile(name: string, start: number): Promise<ContentSource | MxtriageError> {
+  let handle: FileHandle;
+
+  try {
+    handle = await open(name, 'r');
+  } catch (error) {
+    return describeOpenError(name, error);
+  }
+
+  try {
+    return await openHandle(handle, name, start);
+  } catch (error) {
+    await handle.close();
+    return describeOpenError(name, error);
+  }
+}
+
+async function openHandle(
+  handle: FileHandle,
+  name: string,
+  start: number,
+): Promise<ContentSource | MxtriageError> {
+  const stats = await handle.stat();
+  const input = { name, mtime: stats.mtimeMs };
+
+  if (stats.isDirectory()) {
+    await handle.close();
+    return new MxtriageError('INPUT_DIRECTORY', `Is a directory, not a log file: ${name}`);
+  }
+
+  if (!stats.isFile()) {
+    // A pipe or device cannot seek: read it like stdin, from its start.
+    const stream = handle.createReadStream({ highWaterMark: CHUNK_BYTES });
+    return openStream(stream, input, 0);
+  }
+
+  return openRegularFile(handle, input, stats, start);
+}
+
+async function openRegularFile(
+  handle: FileHandle,
+  input: InputInfo,
+  stats: Stats,
+  start: number,
+): Promise<ContentSource> {
+  const head = Buffer.alloc(2);
+  const { bytesRead } = await handle.read(head, 0, 2, 0);
+  const isGzipped = isGzip(head.subarray(0, bytesRead));
+  // Gzip has no random access: it is read from its start and the content skipped.
+  const rawStart = isGzipped ? 0 : Math.min(start, stats.size);
+  const stream = handle.createReadStream({
+    start: rawStart,
+    highWaterMark: CHUNK_BYTES,
+    autoClose: false,
+  });
+  const counter = { bytes: rawStart };
+  const raw = countBytes(stream, counter);
+
+  return {
+    input,
+    isGzip: isGzipped,
+    startOffset: isGzipped ? start : rawStart,
+    chunks: isGzipped ? skipBytes(gunzip(raw), start) : raw,
+    bytesRead: () => counter.bytes,
+    close: () => handle.close(),
+  };
+}
+
+async function openStream(
+  stream: NodeJS.ReadableStream,
+  input: InputInfo,
+  start: number,
+): Promise<ContentSource> {
+  const iterator = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const head = await readHead(iterator);
+  const counter = { bytes: 0 };
+  const raw = countBytes(replay(head, iterator), counter);
+  const isGzipped = isGzip(head);
+
+  return {
+    input,
+    isGzip: isGzipped,
+    startOffset: start,
+    chunks: isGzipped ? gunzip(raw) : raw,
+    bytesRead: () => counter.bytes,
+    close: async () => {
+      await iterator.return?.();
+    },
+  };
+}
+
+/** The first bytes of a stream, enough to recognise gzip (a pipe may deliver one byte). */
+async function readHead(iterator: AsyncIterator<Buffer | string>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let length = 0;
+
+  while (length < 2) {
+    const next = await iterator.next();
+
+    if (next.done === true) {
+      break;
+    }
+
+    const part = toBuffer(next.value);
+    parts.push(part);
+    length += part.length;
+  }
+
+  return Buffer.concat(parts, length);
+}
+
+async function* replay(
+  head: Buffer,
+  iterator: AsyncIterator<Buffer | string>,
+): AsyncGenerator<Buffer> {
+  if (head.length > 0) {
+    yield head;
+  }
+
+  for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+    yield toBuffer(next.value);
+  }
+}
+
+function toBuffer(value: Buffer | string): Buffer {
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+}
+
+async function* countBytes(
+  chunks: AsyncIterable<Buffer>,
+  counter: { bytes: number },
+): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    counter.bytes += chunk.length;
+    yield chunk;
+  }
+}
+
+function gunzip(raw: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  // The pipeline destroys both ends on an error, so the consumer's loop sees it; the callback
+  // only has to exist.
+  return pipeline(raw, createGunzip({ chunkSize: CHUNK_BYTES }), () => undefined);
+}
+
+async function* skipBytes(chunks: AsyncIterable<Buffer>, count: number): AsyncGenerator<Buffer> {
+  let left = count;
+
+  for await (const chunk of chunks) {
+    if (left >= chunk.length) {
+      left -= chunk.length;
+      continue;
+    }
+
+    yield left > 0 ? chunk.subarray(left) : chunk;
+    left = 0;
+  }
+}
+
+async function* readContent(
+  source: ContentSource,
+  maxLineLength: number,
+): AsyncGenerator<InputItem> {
+  const splitter = createLineSplitter({ maxLineLength, startOffset: source.startOffset });
+  let nextLine = 1;
+  let isFirst = true;
+
+  try {
+    for await (const chunk of source.chunks) {
+      if (isFirst && looksBinary(chunk)) {
+        yield problemOf(source, binaryError(source.input.name));
+        return;
+      }
+
+      isFirst = false;
+      const split = splitter.push(chunk);
+      yield* itemsOf(source, split, nextLine, maxLineLength);
+      nextLine += split.lines.length;
+    }
+
+    yield* itemsOf(source, splitter.finish(), nextLine, maxLineLength);
+  } catch (error) {
+    yield problemOf(source, describeReadError(source, error, nextLine - 1));
+  }
+}
+
+function* itemsOf(
+  source: ContentSource,
+  split: SplitChunk,
+  firstLine: number,
+  maxLineLength: number,
+): Generator<InputItem> {
+  if (split.lines.length === 0) {
+    return;
+  }
+
+  const { input } = source;
+  const bytesRead = source.bytesRead();
+  const lines = split.lines;
+  yield input.name === '-'
+    ? { kind: 'lines', input, lines, firstLine, bytesRead }
+    : { kind: 'lines', input, lines, firstLine, endOffset: split.endOffset, bytesRead };
+
+  for (const index of split.cut) {
+    const message = `Line longer than ${maxLineLength} characters: cut to ${maxLineLength}`;
+    yield { kind: 'warning', input, line: firstLine + index, message };
+  }
+
+  if (split.invalidUtf8 !== -1) {
+    const message =
+      'Invalid UTF-8 replaced by U+FFFD (later lines of this input with invalid UTF-8 are not reported)';
+    yield { kind: 'warning', input, line: firstLine + split.invalidUtf8, message };
+  }
+}
+
+function problemOf(source: ContentSource, error: MxtriageError): InputProblem {
+  return { kind: 'problem', input: source.input, error };
+}
+
+function binaryError(name: string): MxtriageError {
+  return new MxtriageError('INPUT_BINARY', `Not a text log (binary data): ${name}`);
+}
+
+function describeOpenError(name: string, error: unknown): MxtriageError {
+  const code = errorCode(error);
+
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new MxtriageError('INPUT_MISSING', `No such file: ${name}`, { cause: error });
+  }
+
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new MxtriageError('INPUT_UNREADABLE', `Permission denied: ${name}`, { cause: error });
+  }
+
+  if (code === 'EISDIR') {
+    const message = `Is a directory, not a log file: ${name}`;
+    return new MxtriageError('INPUT_DIRECTORY', message, { cause: error });
+  }
+
+  return new MxtriageError('INPUT_UNREADABLE', `Cannot read ${name}: ${messageOf(error)}`, {
+    cause: error,
+  });
+}
+
+function describeReadError(source: ContentSource, error: unknown, lastLine: number): MxtriageError {
+  const { name } = source.input;
+  const code = errorCode(error);
+
+  if (!source.isGzip || code === undefined || !code.startsWith('Z_')) {
+    return new MxtriageError('INPUT_UNREADABLE', `Cannot read ${name}: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+
+  const where = lastLine === 0 ? 'before the first line' : `after line ${lastLine}`;
+  // zlib reports a stream that ends early as Z_BUF_ERROR ("unexpected end of file").
+  const what =
+    code === 'Z_BUF_ERROR'
+      ? `gzip data is truncated ${where}`
+      : `gzip data is corrupt ${where} (${messageOf(error)})`;
+  return new MxtriageError('INPUT_CORRUPT', `Cannot read ${name}: ${what}`, { cause: error });
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

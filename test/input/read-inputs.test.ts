@@ -1,0 +1,314 @@
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+import anyTest, { type TestFn } from 'ava';
+
+import {
+  readInputs,
+  type InputItem,
+  type InputProblem,
+  type LineBatch,
+  type LineWarning,
+} from '../../src/input/read-inputs.js';
+
+const test = anyTest as TestFn<{ dir: string }>;
+const SAMPLES = fileURLToPath(new URL('../../samples/', import.meta.url));
+const MODULE = fileURLToPath(new URL('../../src/input/read-inputs.ts', import.meta.url));
+const POSTFIX_LINE =
+  'Dec  3 18:32:52 mailhost postfix/pickup[415]: AFF09186110: uid=0 from=<labuser@sender.test>';
+
+test.beforeEach(async (t) => {
+  t.context.dir = await mkdtemp(join(tmpdir(), 'mxtriage-read-'));
+});
+
+test.afterEach.always(async (t) => {
+  await rm(t.context.dir, { recursive: true, force: true });
+});
+
+test('the reader delivers every line of a real Postfix log in order', async (t) => {
+  const path = join(SAMPLES, 'postfix-mail.log');
+  const expected = (await readFile(path, 'utf8')).split('\n').slice(0, -1);
+  const items = await collect([path]);
+
+  t.deepEqual(linesOf(items), expected);
+  t.is(batchesOf(items)[0]?.firstLine, 1);
+  t.is(batchesOf(items).at(-1)?.endOffset, Buffer.byteLength(expected.join('\n')) + 1);
+});
+
+test('the reader numbers lines across batches and reads inputs one after another', async (t) => {
+  const first = await write(t.context.dir, 'a.log', numbered('a', 30000));
+  const second = await write(t.context.dir, 'b.log', numbered('b', 3));
+  const items = await collect([first, second]);
+  const batches = batchesOf(items);
+
+  t.true(batches.length > 2);
+  t.deepEqual(
+    linesOf(items),
+    [...numbered('a', 30000).split('\n'), 'b1', 'b2', 'b3'].filter(Boolean),
+  );
+
+  for (const batch of batches) {
+    t.is(batch.lines[0], `${batch.input.name.endsWith('a.log') ? 'a' : 'b'}${batch.firstLine}`);
+  }
+});
+
+test('gzip is recognised by its magic bytes, not by its name', async (t) => {
+  const text = `${POSTFIX_LINE}\nsecond line\n`;
+  const gzipNamedLog = await write(t.context.dir, 'mail.log', gzipSync(text));
+  const plainNamedGz = await write(t.context.dir, 'mail.log.2.gz', text);
+  const items = await collect([gzipNamedLog, plainNamedGz]);
+
+  t.deepEqual(linesOf(items), [POSTFIX_LINE, 'second line', POSTFIX_LINE, 'second line']);
+  t.is(problemsOf(items).length, 0);
+});
+
+test('a truncated gzip file gives the lines before the damage, then a problem, then the next input', async (t) => {
+  const whole = gzipSync(numbered('line ', 100000));
+  const truncated = await write(
+    t.context.dir,
+    'mail.log.2.gz',
+    whole.subarray(0, whole.length / 2),
+  );
+  const next = await write(t.context.dir, 'mail.log', 'after\n');
+  const items = await collect([truncated, next]);
+  const delivered = linesOf(items).slice(0, -1);
+  const [problem] = problemsOf(items);
+
+  t.true(delivered.length > 1000);
+  t.deepEqual(delivered, numbered('line ', delivered.length).split('\n').slice(0, -1));
+  t.is(problem?.error.code, 'INPUT_CORRUPT');
+  t.is(
+    problem?.error.message,
+    `Cannot read ${truncated}: gzip data is truncated after line ${delivered.length}`,
+  );
+  t.is(items.at(-1)?.kind, 'lines');
+  t.deepEqual(linesOf(items).at(-1), 'after');
+});
+
+test('corrupt gzip data is reported as corrupt after the last good line', async (t) => {
+  const whole = gzipSync(numbered('line ', 1000));
+  const damaged = Buffer.from(whole);
+  damaged.fill(0xff, 20, 60);
+  const path = await write(t.context.dir, 'mail.log.1.gz', damaged);
+  const [problem] = problemsOf(await collect([path]));
+
+  t.is(problem?.error.code, 'INPUT_CORRUPT');
+  t.regex(problem?.error.message ?? '', /^Cannot read .*mail\.log\.1\.gz: gzip data is corrupt /);
+});
+
+test('missing files, directories and binary files are problems of their own input only', async (t) => {
+  const { dir } = t.context;
+  const missing = join(dir, 'nope.log');
+  const directory = join(dir, 'logs');
+  await mkdir(directory);
+  const binary = await write(dir, 'core', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3, 10]));
+  const good = await write(dir, 'mail.log', `${POSTFIX_LINE}\n`);
+  const items = await collect([missing, directory, binary, good]);
+
+  t.deepEqual(
+    problemsOf(items).map((item) => [item.input.name, item.error.code, item.error.message]),
+    [
+      [missing, 'INPUT_MISSING', `No such file: ${missing}`],
+      [directory, 'INPUT_DIRECTORY', `Is a directory, not a log file: ${directory}`],
+      [binary, 'INPUT_BINARY', `Not a text log (binary data): ${binary}`],
+    ],
+  );
+  t.deepEqual(linesOf(items), [POSTFIX_LINE]);
+});
+
+test('a file the user may not read is reported as unreadable', async (t) => {
+  const { dir } = t.context;
+  const path = await write(dir, 'mail.log', `${POSTFIX_LINE}\n`);
+  await chmod(path, 0o000);
+
+  if (process.getuid?.() !== 0) {
+    const [problem] = problemsOf(await collect([path]));
+    t.is(problem?.error.code, 'INPUT_UNREADABLE');
+    t.is(problem?.error.message, `Permission denied: ${path}`);
+    return;
+  }
+
+  // root reads any file, so the check runs as the unprivileged user `nobody`.
+  await chmod(dir, 0o755);
+  const script = `const { readInputs } = await import(${JSON.stringify(MODULE)});
+for await (const item of readInputs([${JSON.stringify(path)}]))
+  console.log(JSON.stringify([item.kind, item.error?.code, item.error?.message]));`;
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    },
+  );
+
+  t.is(child.stderr, '');
+  t.deepEqual(JSON.parse(child.stdout), [
+    'problem',
+    'INPUT_UNREADABLE',
+    `Permission denied: ${path}`,
+  ]);
+});
+
+test('CRLF endings are stripped and a last line without a newline is still delivered', async (t) => {
+  const path = await write(t.context.dir, 'crlf.log', `${POSTFIX_LINE}\r\nsecond\r\n\r\nlast`);
+  const items = await collect([path]);
+
+  t.deepEqual(linesOf(items), [POSTFIX_LINE, 'second', '', 'last']);
+  t.is(batchesOf(items).at(-1)?.firstLine, 4);
+  t.is(
+    batchesOf(items).at(-1)?.endOffset,
+    Buffer.byteLength(`${POSTFIX_LINE}\r\nsecond\r\n\r\nlast`),
+  );
+});
+
+test('empty input gives no lines and no problem', async (t) => {
+  const path = await write(t.context.dir, 'empty.log', '');
+  const stdin = Readable.from([]);
+
+  t.deepEqual(await collect([path, '-'], { stdin }), []);
+});
+
+test('invalid UTF-8 becomes U+FFFD with one warning for the input', async (t) => {
+  const bytes = Buffer.concat([
+    Buffer.from('ok\nsender=<j'),
+    Buffer.from([0xf6]),
+    Buffer.from('rg@example.com>\nagain '),
+    Buffer.from([0xff, 0xfe]),
+    Buffer.from('\n'),
+  ]);
+  const path = await write(t.context.dir, 'latin1.log', bytes);
+  const items = await collect([path]);
+
+  t.deepEqual(linesOf(items), ['ok', 'sender=<j\uFFFDrg@example.com>', 'again \uFFFD\uFFFD']);
+  t.deepEqual(
+    warningsOf(items).map((item) => item.line),
+    [2],
+  );
+});
+
+test('a 1 MB line is cut with a warning and the lines after it are read normally', async (t) => {
+  const long = 'x'.repeat(1024 * 1024);
+  const path = await write(t.context.dir, 'long.log', `first\n${long}\nthird\nfourth\n`);
+  const items = await collect([path], { maxLineLength: 1000 });
+  const lines = linesOf(items);
+
+  t.deepEqual(
+    lines.map((line) => line.length),
+    [5, 1000, 5, 6],
+  );
+  t.deepEqual(warningsOf(items), [
+    {
+      kind: 'warning',
+      input: { name: path, mtime: batchesOf(items)[0]!.input.mtime! },
+      line: 2,
+      message: 'Line longer than 1000 characters: cut to 1000',
+    },
+  ]);
+});
+
+test('a long line inside one chunk is cut too, with the line number of that line', async (t) => {
+  const path = await write(t.context.dir, 'long.log', `a\n${'y'.repeat(50)}\r\nb\n`);
+  const items = await collect([path], { maxLineLength: 20 });
+
+  t.deepEqual(linesOf(items), ['a', 'y'.repeat(20), 'b']);
+  t.deepEqual(
+    warningsOf(items).map((item) => item.line),
+    [2],
+  );
+});
+
+test('reading a plain file can start at a byte offset', async (t) => {
+  const text = 'one\ntwo\nthree\n';
+  const path = await write(t.context.dir, 'mail.log', text);
+  const items = await collect([path], { startOffsets: new Map([[path, 4]]) });
+
+  t.deepEqual(linesOf(items), ['two', 'three']);
+  t.is(batchesOf(items)[0]?.endOffset, text.length);
+  t.is(batchesOf(items)[0]?.bytesRead, text.length);
+});
+
+test('reading a gzip file can start at an offset in its content', async (t) => {
+  const text = 'one\ntwo\nthree\n';
+  const path = await write(t.context.dir, 'mail.log.1.gz', gzipSync(text));
+  const items = await collect([path], { startOffsets: new Map([[path, 8]]) });
+
+  t.deepEqual(linesOf(items), ['three']);
+  t.is(batchesOf(items)[0]?.endOffset, text.length);
+});
+
+test('stdin is read as `-`, in the place it was given, gzip or not', async (t) => {
+  const path = await write(t.context.dir, 'mail.log', 'file\n');
+  const plain = await collect(['-', path], {
+    stdin: Readable.from([Buffer.from('in1\nin'), 'put2']),
+  });
+  const gzipped = gzipSync('zipped\n');
+  const bytes = [...gzipped].map((byte) => Buffer.from([byte]));
+  const zipped = await collect(['-'], { stdin: Readable.from(bytes) });
+
+  t.deepEqual(linesOf(plain), ['in1', 'input2', 'file']);
+  t.deepEqual(batchesOf(plain)[0]?.input, { name: '-' });
+  t.false('endOffset' in batchesOf(plain)[0]!);
+  t.deepEqual(linesOf(zipped), ['zipped']);
+  t.is(batchesOf(zipped).at(-1)?.bytesRead, gzipped.length);
+});
+
+test('inputs carry the file modification time', async (t) => {
+  const path = await write(t.context.dir, 'mail.log', 'x\n');
+  const [batch] = batchesOf(await collect([path]));
+
+  t.is(typeof batch?.input.mtime, 'number');
+  t.true(Math.abs(batch!.input.mtime! - Date.now()) < 60_000);
+});
+
+async function collect(
+  paths: readonly string[],
+  options?: Parameters<typeof readInputs>[1],
+): Promise<InputItem[]> {
+  const items: InputItem[] = [];
+
+  for await (const item of readInputs(paths, options)) {
+    items.push(item);
+  }
+
+  return items;
+}
+
+function batchesOf(items: readonly InputItem[]): LineBatch[] {
+  return items.filter((item): item is LineBatch => item.kind === 'lines');
+}
+
+function problemsOf(items: readonly InputItem[]): InputProblem[] {
+  return items.filter((item): item is InputProblem => item.kind === 'problem');
+}
+
+function warningsOf(items: readonly InputItem[]): LineWarning[] {
+  return items.filter((item): item is LineWarning => item.kind === 'warning');
+}
+
+function linesOf(items: readonly InputItem[]): string[] {
+  return batchesOf(items).flatMap((batch) => batch.lines);
+}
+
+function numbered(prefix: string, count: number): string {
+  let text = '';
+
+  for (let index = 1; index <= count; index++) {
+    text += `${prefix}${index}\n`;
+  }
+
+  return text;
+}
+
+async function write(dir: string, name: string, content: string | Buffer): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+}

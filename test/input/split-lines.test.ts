@@ -1,0 +1,101 @@
+import test from 'ava';
+import fc from 'fast-check';
+
+import { createLineSplitter, type SplitChunk } from '../../src/input/split-lines.js';
+
+test('lines split across chunks, and characters split across chunks, come out whole', (t) => {
+  const text =
+    'Dec  3 18:32:52 mailhost postfix/smtp[9]: to=<jörg@bücher.example>\nzweite Zeile €\n';
+  const bytes = Buffer.from(text);
+  const chunks = [...bytes].map((byte) => Buffer.from([byte]));
+
+  t.deepEqual(splitAll(chunks, 1000).lines, text.split('\n').slice(0, -1));
+});
+
+test('any text cut into any chunks gives the lines a plain split gives', (t) => {
+  const line = fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => s.replace(/[\r\n]/g, ''));
+  const property = fc.property(
+    fc.array(line, { maxLength: 30 }),
+    fc.boolean(),
+    fc.array(fc.nat({ max: 50 }), { maxLength: 20 }),
+    (lines, endsWithNewline, cuts) => {
+      const text = lines.join('\n') + (endsWithNewline && lines.length > 0 ? '\n' : '');
+      const bytes = Buffer.from(text);
+      const result = splitAll(chunksAt(bytes, cuts), 1000);
+      // A final newline ends the last line; it does not start an empty one.
+      const expected = text.split('\n');
+
+      if (expected.at(-1) === '') {
+        expected.pop();
+      }
+
+      t.deepEqual(result.lines, expected);
+      t.is(result.endOffset, bytes.length);
+    },
+  );
+
+  t.notThrows(() => fc.assert(property, { numRuns: 300 }));
+});
+
+test('the end offset stops at the last complete line until the input ends', (t) => {
+  const splitter = createLineSplitter({ maxLineLength: 100, startOffset: 1000 });
+
+  t.is(splitter.push(Buffer.from('one\ntw')).endOffset, 1004);
+  t.is(splitter.push(Buffer.from('o')).endOffset, 1004);
+  t.is(splitter.push(Buffer.from('\nthree')).endOffset, 1008);
+  t.deepEqual(splitter.finish(), { lines: ['three'], cut: [], invalidUtf8: -1, endOffset: 1013 });
+});
+
+test('an over-long line is cut to the maximum and reported by its index', (t) => {
+  const result = splitAll(
+    [Buffer.from('ab\n'), Buffer.from('c'.repeat(500)), Buffer.from('\nd\n')],
+    10,
+  );
+
+  t.deepEqual(result.lines, ['ab', 'c'.repeat(10), 'd']);
+  t.deepEqual(result.cut, [1]);
+});
+
+test('a cut never leaves half of a surrogate pair', (t) => {
+  const result = splitAll([Buffer.from(`${'a'.repeat(9)}😀😀\n`)], 10);
+
+  t.deepEqual(result.lines, ['a'.repeat(9)]);
+});
+
+test('only the first line with invalid UTF-8 in an input is reported', (t) => {
+  const splitter = createLineSplitter({ maxLineLength: 100, startOffset: 0 });
+  const first = splitter.push(Buffer.from([0x61, 0x0a, 0x62, 0xe9, 0x0a, 0xe9, 0x0a]));
+  const second = splitter.push(Buffer.from([0xe9, 0x0a]));
+
+  t.deepEqual(first.lines, ['a', 'b\uFFFD', '\uFFFD']);
+  t.is(first.invalidUtf8, 1);
+  t.is(second.invalidUtf8, -1);
+});
+
+function splitAll(chunks: readonly Buffer[], maxLineLength: number): SplitChunk {
+  const splitter = createLineSplitter({ maxLineLength, startOffset: 0 });
+  const lines: string[] = [];
+  const cut: number[] = [];
+  let endOffset = 0;
+
+  for (const result of [...chunks.map((chunk) => splitter.push(chunk)), splitter.finish()]) {
+    cut.push(...result.cut.map((index) => lines.length + index));
+    lines.push(...result.lines);
+    endOffset = result.endOffset;
+  }
+
+  return { lines, cut, invalidUtf8: -1, endOffset };
+}
+
+function chunksAt(bytes: Buffer, cuts: readonly number[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let start = 0;
+
+  for (const size of cuts) {
+    chunks.push(bytes.subarray(start, start + size));
+    start = Math.min(bytes.length, start + size);
+  }
+
+  chunks.push(bytes.subarray(start));
+  return chunks;
+}
