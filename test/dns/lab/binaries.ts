@@ -11,6 +11,7 @@ export const LAB_PROGRAMS = {
   'ldns-keygen': 'ldnsutils',
   'ldns-signzone': 'ldnsutils',
   'ldns-key2ds': 'ldnsutils',
+  dig: 'bind9-dnsutils',
 } as const;
 
 export type LabProgram = keyof typeof LAB_PROGRAMS;
