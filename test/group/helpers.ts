@@ -3,9 +3,11 @@
 // outcome tests do not depend on the real parsers being finished.
 
 import { readFileSync } from 'node:fs';
+import { NOT_CHECKED } from '../../src/model.js';
 import type {
   Cause,
   DeliveryEvent,
+  Group,
   MessageDoneRecord,
   MessageExpiredRecord,
   Mta,
@@ -163,4 +165,37 @@ function expiredRecord(mta: Mta, queueId: string, text: string, base: Base): Fix
 
 function doneRecord(mta: Mta, queueId: string, base: Base): FixtureItem {
   return { kind: 'record', record: { kind: 'message-done', mta, queueId, ...base } };
+}
+
+/** A group as the grouper makes it; times as ISO strings, everything else defaulted. */
+export function makeGroup(
+  domain: string,
+  cause: Cause,
+  window: string,
+  overrides: Partial<Omit<Group, 'domain' | 'cause' | 'windowStart'>> & { windowMs?: number } = {},
+): Group {
+  const { windowMs = 3_600_000, ...rest } = overrides;
+  const windowStart = Date.parse(window);
+  const attempts = rest.attempts ?? 3;
+  const status: Status = cause === 'dns-notfound' || cause === 'null-mx' ? 'bounced' : 'deferred';
+  return {
+    domain,
+    cause,
+    windowStart,
+    windowEnd: windowStart + windowMs,
+    attempts,
+    repeats: 0,
+    messages: Math.max(1, attempts - 1),
+    recipients: Math.max(1, attempts - 1),
+    statuses: { sent: 0, deferred: 0, bounced: 0, expired: 0, [status]: attempts },
+    firstSeen: windowStart + 60_000,
+    lastSeen: windowStart + windowMs - 60_000,
+    hosts: ['mailhost'],
+    mtas: ['postfix'],
+    examples: [],
+    lookupNames: [domain],
+    senderDomains: ['sender.test'],
+    verdict: NOT_CHECKED,
+    ...rest,
+  };
 }
