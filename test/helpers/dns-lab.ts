@@ -171,7 +171,9 @@ async function pickNet(): Promise<string> {
     if (await isPortFree(`${net}.1`, 53)) return net;
   }
 
-  throw new Error('DNS lab: no free 127.x.y.0/24 found for the servers');
+  throw new Error(
+    'DNS lab: port 53 is taken on every 127.x.y.1 tried; is a DNS server bound to 0.0.0.0:53?',
+  );
 }
 
 function isPortFree(address: string, port: number): Promise<boolean> {
