@@ -123,8 +123,11 @@ export interface ResolverView {
   /** `/etc/resolv.conf`, `--local-resolver`, the chroot file's path, or `reference`. */
   readonly source: string;
   readonly servers: readonly ResolverCheck[];
-  /** `answers`: every server gives a definite result; `fails`: none does; `none`: no servers. */
+  /** `answers`: every server gives a definite result; `fails`: none does; `none`: no servers,
+   *  or the servers were not asked (`note` says why). */
   readonly status: 'answers' | 'fails' | 'mixed' | 'none';
+  /** Why the servers were not asked: no reply to the reachability check, budget, no network. */
+  readonly note?: string;
 }
 
 /** A name server of the domain's zone, as the parent delegates it. */

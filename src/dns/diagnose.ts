@@ -1,0 +1,470 @@
+// The DNS re-check of failing domains: for each domain, our resolvers' view, the reference
+// resolvers' view (with and without CD), our own walk from the root, every authoritative server
+// address, and the MX hosts. Bounded concurrency, per-query timeouts, one overall budget.
+
+import { domainToASCII } from 'node:url';
+
+import type { Probe } from '../model.js';
+import { probeAuthoritative } from './authoritative.js';
+import type { AuthoritativeProbing } from './authoritative.js';
+import { classifyOutcome, toProbe } from './classify.js';
+import { createIterativeResolver } from './iterate.js';
+import type { IterativeResolver, ZoneCut, ZoneSearch } from './iterate.js';
+import { buildMxView } from './mx.js';
+import type { AddressLookups } from './mx.js';
+import { normalizeName, query } from './query.js';
+import type { QueryOutcome } from './query.js';
+import {
+  checkResolvers,
+  lookupThroughResolvers,
+  toAddressLookup,
+  unaskedView,
+} from './resolvers.js';
+import type { AskOptions } from './resolvers.js';
+import type {
+  AuthoritativeView,
+  Delegation,
+  DnsCheckOptions,
+  DnsRoles,
+  DomainDiagnosis,
+  NameServer,
+  ResolverView,
+  ServerAddress,
+} from './types.js';
+
+interface Run {
+  readonly roles: DnsRoles;
+  readonly ask: AskOptions;
+  readonly resolver: IterativeResolver;
+  readonly budgetMs?: number;
+}
+
+/** What the first probes of the run showed about the network. */
+interface Reachability {
+  readonly isOffline: boolean;
+  readonly outsideBlocked: boolean;
+  readonly probes: readonly Probe[];
+  readonly reason?: string;
+}
+
+const EMPTY_AUTHORITATIVE: AuthoritativeView = {
+  servers: [],
+  answering: 0,
+  failing: 0,
+  agree: true,
+  serials: [],
+};
+
+const BLOCKED_REASON =
+  'no root server and no reference resolver answered while the local resolver does: port 53 to the outside looks blocked';
+
+/**
+ * Diagnoses each distinct domain once (names are normalised: lower case, no trailing dot,
+ * A-labels); the map is keyed by the normalised name, in first-seen order. Never rejects for a
+ * DNS failure: what could not be finished is marked `incomplete`.
+ */
+export async function diagnoseDomains(
+  domains: readonly string[],
+  roles: DnsRoles,
+  options: DnsCheckOptions,
+): Promise<Map<string, DomainDiagnosis>> {
+  const clock = options.now ?? Date.now;
+  const deadline = options.budgetMs === undefined ? Infinity : clock() + options.budgetMs;
+  const budget = startBudget(options.budgetMs);
+  const run = createRun(roles, options, budget.signal);
+  const names = [...new Set(domains.map(normalizeDomain))];
+  const results = new Map<string, DomainDiagnosis>();
+
+  try {
+    const reach = await checkReachability(run, options);
+
+    await runPool(names, options.concurrency, async (domain) => {
+      const checkedAt = clock();
+      const diagnosis = reach.isOffline
+        ? unfinished(run, domain, checkedAt, 'no-network', reach.reason ?? '', reach.probes)
+        : checkedAt >= deadline || budget.signal.aborted
+          ? unfinished(run, domain, checkedAt, 'budget', budgetReason(run), [])
+          : await diagnoseOne(run, domain, checkedAt, reach);
+
+      results.set(domain, diagnosis);
+    });
+  } finally {
+    budget.stop();
+  }
+
+  return new Map(names.flatMap((name) => fromMap(results, name)));
+}
+
+/** {@link diagnoseDomains} for one domain. */
+export async function diagnoseDomain(
+  domain: string,
+  roles: DnsRoles,
+  options: DnsCheckOptions,
+): Promise<DomainDiagnosis> {
+  const results = await diagnoseDomains([domain], roles, options);
+  const diagnosis = results.get(normalizeDomain(domain));
+
+  if (diagnosis === undefined) {
+    throw new Error(`No diagnosis was made for ${domain}`);
+  }
+
+  return diagnosis;
+}
+
+/** Lower case, no trailing dot, IDN as A-label (the form DESIGN.md uses for domains). */
+export function normalizeDomain(domain: string): string {
+  const name = normalizeName(domain.trim());
+
+  return /^[\x21-\x7e]*$/.test(name) ? name : domainToASCII(name) || name;
+}
+
+function startBudget(budgetMs: number | undefined): { signal: AbortSignal; stop: () => void } {
+  const controller = new AbortController();
+  const timer =
+    budgetMs === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(), Math.max(0, budgetMs));
+
+  return { signal: controller.signal, stop: () => clearTimeout(timer) };
+}
+
+function createRun(roles: DnsRoles, options: DnsCheckOptions, signal: AbortSignal): Run {
+  const ask: AskOptions = {
+    timeoutMs: options.timeoutMs,
+    attempts: options.attempts ?? 2,
+    signal,
+  };
+
+  return {
+    roles,
+    ask,
+    resolver: createIterativeResolver(roles.roots, ask),
+    ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+  };
+}
+
+/**
+ * One question to each local resolver, root server and reference resolver, all at once and
+ * sent once: any reply at all shows the server can be reached. Nothing reached: no network.
+ */
+async function checkReachability(run: Run, options: DnsCheckOptions): Promise<Reachability> {
+  const ask = (servers: readonly ServerAddress[], recursion: boolean): Promise<QueryOutcome[]> =>
+    Promise.all(
+      servers.map((server) =>
+        query(server, { name: '.', type: 'NS' }, { ...run.ask, attempts: 1, recursion }),
+      ),
+    );
+  const [local, roots, reference] = await Promise.all([
+    ask(run.roles.local, true),
+    ask(run.roles.roots, false),
+    ask(run.roles.reference, true),
+  ]);
+  const probes = [
+    ...local.map((outcome) => reachabilityProbe(outcome, 'local')),
+    ...roots.map((outcome) => reachabilityProbe(outcome, 'iterative')),
+    ...reference.map((outcome) => reachabilityProbe(outcome, 'reference')),
+  ];
+
+  roots.forEach((outcome) => run.resolver.noteHealth(outcome.server, probeResultOf(outcome)));
+
+  return judgeReachability({ local, roots, reference }, probes, options);
+}
+
+function judgeReachability(
+  outcomes: Record<'local' | 'roots' | 'reference', QueryOutcome[]>,
+  probes: readonly Probe[],
+  options: DnsCheckOptions,
+): Reachability {
+  const reached = (list: QueryOutcome[]): boolean => list.some((o) => o.status === 'response');
+  const isLocalReached = reached(outcomes.local);
+  const isOutsideReached = reached(outcomes.roots) || reached(outcomes.reference);
+  const total = outcomes.local.length + outcomes.roots.length + outcomes.reference.length;
+  const isOffline = total > 0 && !isLocalReached && !isOutsideReached;
+
+  return {
+    isOffline,
+    outsideBlocked: isLocalReached && !isOutsideReached && outcomes.roots.length > 0,
+    probes,
+    ...(isOffline ? { reason: offlineReason(outcomes, options) } : {}),
+  };
+}
+
+function offlineReason(
+  outcomes: Record<'local' | 'roots' | 'reference', QueryOutcome[]>,
+  options: DnsCheckOptions,
+): string {
+  const parts = [
+    describeGroup('local resolver', outcomes.local),
+    describeGroup('root server', outcomes.roots),
+    describeGroup('reference resolver', outcomes.reference),
+  ].filter((part) => part !== '');
+
+  return `no DNS server could be reached within ${options.timeoutMs} ms: ${parts.join('; ')}`;
+}
+
+function describeGroup(what: string, outcomes: readonly QueryOutcome[]): string {
+  const counts = new Map<string, number>();
+
+  for (const outcome of outcomes) {
+    const why = outcome.error ?? outcome.status;
+
+    counts.set(why, (counts.get(why) ?? 0) + 1);
+  }
+
+  const detail = [...counts].map(([why, count]) => `${count} ${why}`).join(', ');
+
+  return outcomes.length === 0
+    ? ''
+    : `${outcomes.length} ${what}${outcomes.length === 1 ? '' : 's'} (${detail})`;
+}
+
+function reachabilityProbe(outcome: QueryOutcome, role: Probe['role']): Probe {
+  return toProbe(outcome, role, probeResultOf(outcome));
+}
+
+function probeResultOf(outcome: QueryOutcome): ReturnType<typeof classifyOutcome> {
+  return classifyOutcome(outcome, { authoritative: false });
+}
+
+async function diagnoseOne(
+  run: Run,
+  domain: string,
+  checkedAt: number,
+  reach: Reachability,
+): Promise<DomainDiagnosis> {
+  const probes: Probe[] = [];
+  // Queries cut short by the budget are not evidence of anything: they are left out.
+  const sink = (probe: Probe): void => {
+    if (run.ask.signal?.aborted !== true) {
+      probes.push(probe);
+    }
+  };
+  const [local, chroot, reference, search] = await Promise.all([
+    checkResolvers(
+      run.roles.local,
+      domain,
+      { ...run.ask, role: 'local', source: run.roles.localSource },
+      sink,
+    ),
+    checkChroot(run, domain, sink),
+    checkReference(run, domain, reach, sink),
+    findDelegation(run, domain, reach, sink),
+  ]);
+  const probing = await probeZone(run, search, domain, sink);
+  const mx = await buildMxView(
+    domain,
+    {
+      ...optional('authoritative', probing?.mx),
+      ...optional('local', local.mx),
+      ...optional('reference', reference.mx),
+    },
+    lookupsFor(run, reach, sink),
+  );
+
+  return {
+    domain,
+    checkedAt: new Date(checkedAt).toISOString(),
+    probes,
+    local: local.view,
+    ...(chroot === undefined ? {} : { chroot }),
+    reference: reference.view,
+    delegation: toDelegation(search, probing?.reached),
+    authoritative: probing?.view ?? EMPTY_AUTHORITATIVE,
+    mx,
+    ...(run.ask.signal?.aborted === true
+      ? { incomplete: 'budget' as const, incompleteReason: budgetReason(run) }
+      : {}),
+    ...(reach.outsideBlocked ? { outsideBlocked: true } : {}),
+  };
+}
+
+async function checkChroot(
+  run: Run,
+  domain: string,
+  sink: (probe: Probe) => void,
+): Promise<DomainDiagnosis['chroot']> {
+  const chroot = run.roles.chroot;
+
+  if (chroot === undefined) {
+    return undefined;
+  }
+
+  if (!chroot.differs) {
+    const note = `same servers as ${run.roles.localSource}`;
+
+    return { ...unaskedView(chroot.path, note), path: chroot.path, differs: false };
+  }
+
+  const checked = await checkResolvers(
+    chroot.servers,
+    domain,
+    { ...run.ask, role: 'local', source: chroot.path },
+    sink,
+  );
+
+  return { ...checked.view, path: chroot.path, differs: true };
+}
+
+async function checkReference(
+  run: Run,
+  domain: string,
+  reach: Reachability,
+  sink: (probe: Probe) => void,
+): Promise<{ view: ResolverView; mx?: Awaited<ReturnType<typeof checkResolvers>>['mx'] }> {
+  if (reach.outsideBlocked && run.roles.reference.length > 0) {
+    return { view: { ...unaskedView('reference', BLOCKED_REASON), status: 'fails' } };
+  }
+
+  return checkResolvers(
+    run.roles.reference,
+    domain,
+    { ...run.ask, role: 'reference', source: 'reference' },
+    sink,
+  );
+}
+
+async function findDelegation(
+  run: Run,
+  domain: string,
+  reach: Reachability,
+  sink: (probe: Probe) => void,
+): Promise<ZoneSearch> {
+  if (reach.outsideBlocked) {
+    return { status: 'skipped', reason: BLOCKED_REASON };
+  }
+
+  return run.resolver.findZone(domain, sink);
+}
+
+async function probeZone(
+  run: Run,
+  search: ZoneSearch,
+  domain: string,
+  sink: (probe: Probe) => void,
+): Promise<AuthoritativeProbing | undefined> {
+  if (search.status !== 'delegated' || search.cut === undefined) {
+    return undefined;
+  }
+
+  await run.resolver.completeServers(search.cut, sink);
+
+  return probeAuthoritative(
+    search.cut,
+    domain,
+    { ...run.ask, noteHealth: run.resolver.noteHealth },
+    sink,
+  );
+}
+
+function lookupsFor(run: Run, reach: Reachability, sink: (probe: Probe) => void): AddressLookups {
+  const canWalk = !reach.outsideBlocked && run.roles.roots.length > 0;
+
+  return {
+    local: (name) => lookupThroughResolvers(run.roles.local, name, run.ask, sink),
+    iterative: async (name) => {
+      if (!canWalk) {
+        return undefined;
+      }
+
+      const [v4, v6] = await Promise.all([
+        run.resolver.resolveAddress(name, 'A', sink),
+        run.resolver.resolveAddress(name, 'AAAA', sink),
+      ]);
+
+      return toAddressLookup(v4, v6);
+    },
+  };
+}
+
+function toDelegation(search: ZoneSearch, reached: ReadonlySet<string> | undefined): Delegation {
+  const cut = search.cut;
+  const isNxdomain = search.status === 'nxdomain';
+  const servers = cut === undefined || isNxdomain ? [] : cut.servers;
+
+  return {
+    status: search.status,
+    ...(cut === undefined || isNxdomain ? {} : { zone: cut.zone }),
+    ...parentOf(cut, isNxdomain),
+    parentNxdomain: isNxdomain,
+    nameServers: servers.map((server) => toNameServer(server, reached)),
+    path: cut?.path ?? [],
+    ...(cut?.signedAtParent === undefined || isNxdomain
+      ? {}
+      : { signedAtParent: cut.signedAtParent }),
+    ...(search.reason === undefined ? {} : { reason: search.reason }),
+  };
+}
+
+function parentOf(cut: ZoneCut | undefined, isNxdomain: boolean): { parentZone?: string } {
+  const parentZone = isNxdomain ? cut?.zone : cut?.parentZone;
+
+  return parentZone === undefined ? {} : { parentZone };
+}
+
+function toNameServer(
+  server: ZoneCut['servers'][number],
+  reached: ReadonlySet<string> | undefined,
+): NameServer {
+  return {
+    name: server.name,
+    addresses: server.addresses.map((address) => address.address),
+    source: server.source,
+    inBailiwick: server.inBailiwick,
+    ...(server.resolution === undefined ? {} : { resolution: server.resolution }),
+    reached: reached?.has(server.name) === true,
+  };
+}
+
+/** A diagnosis that could not be made: out of budget, or no network. */
+function unfinished(
+  run: Run,
+  domain: string,
+  checkedAt: number,
+  kind: 'budget' | 'no-network',
+  reason: string,
+  probes: readonly Probe[],
+): DomainDiagnosis {
+  return {
+    domain,
+    checkedAt: new Date(checkedAt).toISOString(),
+    probes,
+    local: unaskedView(run.roles.localSource, reason),
+    reference: unaskedView('reference', reason),
+    delegation: { status: 'skipped', parentNxdomain: false, nameServers: [], path: [], reason },
+    authoritative: EMPTY_AUTHORITATIVE,
+    mx: { source: 'none', records: [], isNullMx: false, hosts: [] },
+    incomplete: kind,
+    incompleteReason: reason,
+  };
+}
+
+function budgetReason(run: Run): string {
+  return `the re-check budget of ${run.budgetMs ?? 0} ms ran out before this domain was finished`;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [key in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [key in K]: V });
+}
+
+function fromMap<V>(map: ReadonlyMap<string, V>, key: string): [string, V][] {
+  const value = map.get(key);
+
+  return value === undefined ? [] : [[key, value]];
+}
+
+/** Runs `work` over the items with at most `limit` running at once. */
+async function runPool<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+
+  const worker = async (): Promise<void> => {
+    for (let item = items[next++]; item !== undefined; item = items[next++]) {
+      await work(item);
+    }
+  };
+
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
