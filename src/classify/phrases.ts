@@ -1,0 +1,117 @@
+// The texts each mail server writes for each cause, and the DSN codes used as a tie-breaker.
+// Sources: FORMATS.md §P.3–P.5 (Postfix dns_strerror.c, smtp_addr.c), §E.2–E.3 (Exim
+// dnslookup.c, smtp.c, route.c), §S.2 (Sendmail err.c, deliver.c); RFC 3463 and RFC 7505.
+
+import type { Cause } from '../model.js';
+
+/** Postfix `herr` texts after `Name service error for name=X type=T: ` (dns_strerror.c). */
+export const POSTFIX_TEMPORARY = 'Host not found, try again';
+export const POSTFIX_NOT_FOUND = 'Host not found';
+export const POSTFIX_NO_DATA = 'Host found but no data record of requested type';
+
+/** Postfix's prefix for a deferral that repeats a destination's last failure (qmgr). */
+export const POSTFIX_SUSPENDED = 'delivery temporarily suspended: ';
+
+/** Sendmail `Name server: X: REASON` texts (err.c) and whether X was not found or empty. */
+export const SENDMAIL_NOT_FOUND = 'host not found';
+export const SENDMAIL_NO_DATA = 'no data known';
+
+/** Exim texts with a fixed cause, tried in order. */
+export const EXIM_PHRASES: readonly (readonly [string, Cause])[] = [
+  ['host lookup did not complete', 'dns-tempfail'],
+  ['all host address lookups failed temporarily', 'dns-tempfail'],
+  ['host lookup done insecurely', 'dns-tempfail'],
+  ['was insecure', 'dns-tempfail'],
+  ['tlsa lookup', 'dns-tempfail'],
+  ['all relevant MX records point to non-existent hosts', 'mx-unresolvable'],
+  ['all host address lookups failed permanently', 'mx-unresolvable'],
+  ['all MXs point to missing A records', 'mx-unresolvable'],
+  ['an MX or SRV record indicated no SMTP service', 'null-mx'],
+  ['Unrouteable address', 'dns-notfound'],
+  ['unknown mail domain', 'dns-notfound'],
+  ['is syntactically invalid', 'dns-notfound'],
+];
+
+/** Exim's follow-on deferral: no new attempt because a retry record says not yet
+ *  (`routing defer (-52)`, `(-53)`, `(-54) ... for any host`). */
+export const EXIM_RETRY_NOT_REACHED = /retry time not (?:yet )?reached/i;
+
+/** The remote reply inside Exim's `SMTP error from remote mail server after CMD: REPLY`. */
+export const EXIM_REMOTE_ERROR = 'SMTP error from remote mail';
+export const EXIM_REPLY = /: ([45]\d\d[ -].*)$/s;
+
+/** Exim's transport-time address look-up of a listed host (smtp.c). */
+export const EXIM_FAILED_LOOKUP = /failed to lookup IP address for (\S+)/;
+
+/** Texts of a failed or lost connection (errno strings and each server's wording). */
+export const CONNECTION_PHRASES: readonly string[] = [
+  'connect to ',
+  'lost connection with ',
+  'conversation with ',
+  'Connection refused',
+  'Connection timed out',
+  'Connection reset',
+  'SMTP timeout',
+  'Remote host closed connection',
+  'Network is unreachable',
+  'No route to host',
+  'Host is unreachable',
+  'Host is down',
+  'timed out',
+];
+
+/** TLS failures (Postfix smtp_tls_policy.c / tls_client.c, Exim, Sendmail STARTTLS). */
+export const TLS_TEXT = /\bTLS\b|STARTTLS|certificate|handshake/;
+
+/** A remote reply about our sender domain not resolving: `450 4.1.8 <a@example.org>: Sender
+ *  address rejected: Domain not found` (Postfix smtpd_check.c) and common variants. */
+export const SENDER_DNS_REPLY = anyOf([
+  'Sender address rejected: Domain not found',
+  'sender (?:address )?domain (?:not found|does not (?:exist|resolve)|must resolve)',
+  'domain of sender address \\S+ does not (?:exist|resolve)',
+  '\\b[45]\\.1\\.8\\b',
+]);
+
+/** A remote server or relay reporting that its own DNS look-up for the recipient failed
+ *  (`451 4.7.0 MX lookup failed temporarily` is OpenSMTPD's wording, FORMATS.md §X). */
+export const REMOTE_DNS_REPLY = anyOf([
+  'MX lookup failed',
+  'DNS (?:lookup )?(?:temporary )?(?:failure|error|timeout|problem)',
+  'temporary DNS',
+  'Domain not found',
+  'host lookup did not complete',
+  'Name service error',
+  'Host or domain name not found',
+  '(?:unable to|could not|cannot) resolve',
+  'unresolvable',
+  'Unrouteable address',
+  '\\b4\\.4\\.3\\b',
+]);
+
+/** A remote reply: a three-digit code at the start. */
+export const REPLY_CODE = /^[2-5]\d\d[ -]/;
+
+/** Sendmail's canonification timeout and map deferrals (daemon.c, parseaddr.c). */
+export const SENDMAIL_TIMEOUT = /(?:^|\s)(\S+?)\.?: Name server timeout/;
+export const SENDMAIL_MAP_DEFERRED = /host map: lookup \(([^)]*)\): deferred/;
+
+/**
+ * DSN detail (the part after the class digit) → cause, used only when the text says nothing
+ * more (RFC 3463: X.4.3 directory server failure, X.4.4 unable to route, X.1.2 bad
+ * destination system address, X.1.8 bad sender's system address, X.4.1 no answer from host,
+ * X.4.2 bad connection; RFC 7505: X.1.10 null MX).
+ */
+export const DSN_CAUSES: ReadonlyMap<string, Cause> = new Map<string, Cause>([
+  ['4.3', 'dns-tempfail'],
+  ['4.4', 'dns-notfound'],
+  ['1.2', 'dns-notfound'],
+  ['1.10', 'null-mx'],
+  ['1.8', 'sender-dns'],
+  ['4.1', 'connection'],
+  ['4.2', 'connection'],
+]);
+
+/** One case-insensitive pattern matching any of `alternatives`. */
+function anyOf(alternatives: readonly string[]): RegExp {
+  return new RegExp(alternatives.join('|'), 'i');
+}

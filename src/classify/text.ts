@@ -1,0 +1,27 @@
+// Log text is attacker-controlled (remote replies, addresses): before it reaches a terminal,
+// control characters and escape sequences must go (ECMA-48 defines their shapes).
+
+/** Any character that can start trouble: C0 except tab, DEL, C1. */
+const HAS_CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+
+/**
+ * Escape sequences first, so their parameters go with them, then lone control characters:
+ * CSI (`ESC [` or 0x9B, parameters, intermediates, final byte), OSC (`ESC ]` or 0x9D, up to
+ * BEL or ST; unterminated, to the end), DCS/SOS/PM/APC strings (`ESC P`, `X`, `^`, `_` up to
+ * ST), other two- or three-byte ESC sequences (`ESC c`, `ESC ( B`).
+ */
+const CONTROL = new RegExp(
+  [
+    '(?:\\x1b\\[|\\x9b)[\\x30-\\x3f]*[\\x20-\\x2f]*[\\x40-\\x7e]?',
+    '(?:\\x1b\\]|\\x9d)[^\\x07\\x1b\\x9c]*(?:\\x07|\\x1b\\\\|\\x9c)?',
+    '(?:\\x1b[PX^_]|[\\x90\\x98\\x9e\\x9f])[^\\x1b\\x9c]*(?:\\x1b\\\\|\\x9c)?',
+    '\\x1b[\\x20-\\x2f]*[\\x30-\\x7e]?',
+    '[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f]',
+  ].join('|'),
+  'g',
+);
+
+/** `text` without terminal control characters and escape sequences; tabs are kept. */
+export function stripControl(text: string): string {
+  return HAS_CONTROL.test(text) ? text.replace(CONTROL, '') : text;
+}

@@ -1,0 +1,38 @@
+// Small helpers shared by the Postfix, Exim and Sendmail parsers.
+
+import type { MtaRecord } from '../model.js';
+
+/** The result for a line that is understood but carries no delivery information. */
+export const NO_RECORDS: readonly MtaRecord[] = Object.freeze([]);
+
+/** How many open messages a parser remembers (sender, deferred recipients) before it forgets
+ *  the oldest: memory stays bounded by open messages, not by the size of the log. */
+export const MAX_OPEN_MESSAGES = 200_000;
+
+/** Sets `key` in `map`, evicting the oldest entry first when the map is full. */
+export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, cap: number): void {
+  if (map.size >= cap && !map.has(key)) {
+    const oldest = map.keys().next();
+    if (oldest.done !== true) map.delete(oldest.value);
+  }
+
+  map.set(key, value);
+}
+
+/** `<a@example.com>` → `a@example.com`; `<>` → ''; a bare address is returned as is. */
+export function stripAngles(address: string): string {
+  if (address.length >= 2 && address.startsWith('<') && address.endsWith('>')) {
+    return address.slice(1, -1);
+  }
+
+  return address;
+}
+
+/** Whether `text` at `index` starts with any of `prefixes`. */
+export function startsWithAny(text: string, prefixes: readonly string[], index = 0): boolean {
+  for (const prefix of prefixes) {
+    if (text.startsWith(prefix, index)) return true;
+  }
+
+  return false;
+}

@@ -1,0 +1,388 @@
+// The Exim parser. The envelope layer has removed the timestamp (and, for Exim through syslog,
+// the inner timestamp and pid), so a message line starts with the message id:
+// `1tAbCd-0001Xy-Qz == ann@example.com R=dnslookup defer (-1): host lookup did not complete`.
+// Field order follows Exim's deliver.c (deferral_log, failure_log, d_hostlog): address,
+// `<original>`, `(parent)`, `F=`, `R=`, `T=`, `defer (N)[: strerror]`, `H=host [ip]:port`,
+// further fields, then `: message` (` : message` on older failure lines).
+
+import type { DeliveryRecord, Envelope, MtaParser, MtaRecord, Status } from '../model.js';
+import { MAX_OPEN_MESSAGES, NO_RECORDS, setBounded, startsWithAny, stripAngles } from './common.js';
+import {
+  CONTEXT_PREFIXES,
+  EXPIRY_TEXTS,
+  FLAGS,
+  MESSAGE_CONTEXT_PREFIXES,
+  type EximFlag,
+} from './exim-lines.js';
+import type { ParserOptions } from './postfix.js';
+
+interface EximDelivery {
+  readonly recipient: string;
+  readonly sender: string | undefined;
+  readonly relay: string | undefined;
+  readonly text: string;
+}
+
+/** Creates an Exim parser. It remembers each open message's sender, so use one per run. */
+export function createEximParser(options: ParserOptions = {}): MtaParser {
+  const cap = options.maxOpenMessages ?? MAX_OPEN_MESSAGES;
+  const senders = new Map<string, string>();
+
+  return { mta: 'exim', accepts: isEximProgram, parse };
+
+  function parse(envelope: Envelope): readonly MtaRecord[] | undefined {
+    const message = envelope.message;
+    const idLength = messageIdLength(message);
+    if (idLength === 0) return startsWithAny(message, CONTEXT_PREFIXES) ? NO_RECORDS : undefined;
+
+    const messageId = message.slice(0, idLength);
+    const start = idLength + 1;
+    const flag =
+      message.charCodeAt(start + 2) === SPACE ? FLAGS.get(message.substr(start, 2)) : undefined;
+    if (flag === undefined) return parseMessageContext(envelope, messageId, start);
+
+    return parseFlagLine(envelope, messageId, start + 3, flag);
+  }
+
+  function parseFlagLine(
+    envelope: Envelope,
+    messageId: string,
+    start: number,
+    flag: EximFlag,
+  ): readonly MtaRecord[] | undefined {
+    switch (flag) {
+      case 'arrival':
+        return rememberSender(envelope.message, messageId, start);
+      case 'suppressed':
+        return NO_RECORDS;
+      case 'sent':
+        return parseDelivery(envelope, messageId, start, 'sent');
+      case 'deferred':
+        return parseDelivery(envelope, messageId, start, 'deferred');
+      case 'failed':
+        return parseDelivery(envelope, messageId, start, 'bounced');
+    }
+  }
+
+  /** `<= sender ...`: the sender is the first word, `<>` for bounces. */
+  function rememberSender(message: string, messageId: string, start: number): readonly MtaRecord[] {
+    const end = message.indexOf(' ', start);
+    const sender = stripAngles(message.slice(start, end === -1 ? message.length : end));
+    setBounded(senders, messageId, sender === '<>' ? '' : sender, cap);
+    return NO_RECORDS;
+  }
+
+  function parseDelivery(
+    envelope: Envelope,
+    messageId: string,
+    start: number,
+    flagStatus: Status,
+  ): readonly MtaRecord[] | undefined {
+    const delivery = readDelivery(envelope.message, start);
+    if (delivery === undefined) return undefined;
+
+    const status = flagStatus === 'bounced' && isExpiry(delivery.text) ? 'expired' : flagStatus;
+    const sender = delivery.sender ?? senders.get(messageId);
+    const record: DeliveryRecord = {
+      kind: 'delivery',
+      time: envelope.time,
+      host: envelope.host,
+      mta: 'exim',
+      daemon: envelope.program,
+      queueId: messageId,
+      recipient: delivery.recipient,
+      ...(sender === undefined ? {} : { sender }),
+      status,
+      ...(delivery.relay === undefined ? {} : { relay: delivery.relay }),
+      text: delivery.text,
+      source: envelope.source,
+    };
+    return [record];
+  }
+
+  function parseMessageContext(
+    envelope: Envelope,
+    messageId: string,
+    start: number,
+  ): readonly MtaRecord[] | undefined {
+    const message = envelope.message;
+    if (message.startsWith('Completed', start)) {
+      senders.delete(messageId);
+      const record: MtaRecord = {
+        kind: 'message-done',
+        time: envelope.time,
+        mta: 'exim',
+        host: envelope.host,
+        queueId: messageId,
+        source: envelope.source,
+      };
+      return [record];
+    }
+
+    return startsWithAny(message, MESSAGE_CONTEXT_PREFIXES, start) ? NO_RECORDS : undefined;
+  }
+}
+
+/** `exim`, `exim4` and versioned names such as `exim-4.97`. */
+export function isEximProgram(program: string): boolean {
+  return program.startsWith('exim');
+}
+
+const SPACE = 32;
+const DASH = 45;
+
+/**
+ * Length of the message id that starts `message` and is followed by a space, or 0. Before Exim
+ * 4.97 ids are 16 characters (`1tAbCd-0001Xy-Qz`), since then 23 (`1tAbCd-00000000AbC-0Xyz`).
+ */
+function messageIdLength(message: string): number {
+  if (message.charCodeAt(6) !== DASH) return 0;
+
+  let length: number;
+  if (message.charCodeAt(13) === DASH && message.charCodeAt(16) === SPACE) length = 16;
+  else if (message.charCodeAt(18) === DASH && message.charCodeAt(23) === SPACE) length = 23;
+  else return 0;
+
+  for (let index = 0; index < length; index += 1) {
+    const code = message.charCodeAt(index);
+    if (code !== DASH && !isAlphanumeric(code)) return 0;
+  }
+
+  return length;
+}
+
+function isAlphanumeric(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+function isExpiry(text: string): boolean {
+  for (const expiry of EXPIRY_TEXTS) {
+    if (text.includes(expiry)) return true;
+  }
+
+  return false;
+}
+
+/** Reads the address, its fields and the message of a `=>`, `->`, `>>`, `==` or `**` line. */
+function readDelivery(message: string, start: number): EximDelivery | undefined {
+  const addressEnd = wordEnd(message, start);
+  if (addressEnd === start) return undefined;
+
+  const reader = new FieldReader(message, addressEnd);
+  let address = message.slice(start, addressEnd);
+  if (address.endsWith(':') && message.charCodeAt(addressEnd) === SPACE) {
+    address = address.slice(0, -1);
+    reader.takeMessage(addressEnd + 1);
+  } else {
+    reader.read();
+  }
+
+  const recipient = chooseRecipient(address, reader.original);
+  if (recipient === '') return undefined;
+
+  return { recipient, sender: reader.sender, relay: reader.relay, text: reader.text() };
+}
+
+/** Local deliveries log the final target first (`jo <jo@example.com>`, a file, a pipe); the
+ *  address with a domain is the recipient the report groups by. */
+function chooseRecipient(address: string, original: string | undefined): string {
+  if (original !== undefined && !address.includes('@')) return original;
+  return address;
+}
+
+/** End of the word at `start`: the next space, or past a quoted local part's closing quote. */
+function wordEnd(message: string, start: number): number {
+  let index = start;
+  if (message.charCodeAt(index) === 34) {
+    const close = message.indexOf('"', index + 1);
+    if (close !== -1) index = close + 1;
+  }
+
+  const space = message.indexOf(' ', index);
+  return space === -1 ? message.length : space;
+}
+
+/** Walks the fields after the address: `<original>`, `(parent)`, `KEY=value`, `defer (N)`. */
+class FieldReader {
+  original: string | undefined;
+  sender: string | undefined;
+  relay: string | undefined;
+  private confirmation = '';
+  private error = '';
+  private reply = '';
+
+  constructor(
+    private readonly message: string,
+    private position: number,
+  ) {}
+
+  read(): void {
+    const message = this.message;
+    while (this.position < message.length) {
+      if (message.charCodeAt(this.position) === SPACE) this.position += 1;
+      if (this.atMessage()) return;
+
+      // A word that is not a field (Exim's `K` for CHUNKING) is skipped.
+      const next = this.readField();
+      if (next !== -1) {
+        this.position = next;
+        continue;
+      }
+
+      const space = message.indexOf(' ', this.position);
+      if (space === -1) return;
+      this.position = space;
+    }
+  }
+
+  /** The text for the record: the strerror and the message of a failure, or Exim's `C="..."`
+   *  confirmation of a delivery. */
+  text(): string {
+    if (this.error !== '' && this.reply !== '') return `${this.error}: ${this.reply}`;
+    return this.error || this.reply || this.confirmation;
+  }
+
+  /** The message proper starts at `index` (at `: ` or ` : `). */
+  takeMessage(index: number): void {
+    const message = this.message;
+    let start = index;
+    if (message.charCodeAt(start) === SPACE) start += 1;
+    if (message.charCodeAt(start) === 58) start += 1;
+    if (message.charCodeAt(start) === SPACE) start += 1;
+    this.reply = message.slice(start);
+    this.position = message.length;
+  }
+
+  private atMessage(): boolean {
+    const message = this.message;
+    if (
+      message.charCodeAt(this.position) === 58 &&
+      message.charCodeAt(this.position + 1) === SPACE
+    ) {
+      this.takeMessage(this.position);
+      return true;
+    }
+
+    return false;
+  }
+
+  /** Reads one field at the current position; returns the position after it, or -1. */
+  private readField(): number {
+    const message = this.message;
+    const at = this.position;
+    const code = message.charCodeAt(at);
+    if (code === 60) return this.readOriginal(at);
+    if (code === 40) return this.skipParent(at);
+    if (message.startsWith('defer (', at)) return this.readDefer(at + 7);
+    if (message.startsWith('routing defer (', at)) return this.readDefer(at + 15);
+
+    const equals = keyLength(message, at);
+    if (equals === 0) return -1;
+
+    const valueStart = at + equals + 1;
+    const key = message.slice(at, at + equals);
+    if (key === 'H') return this.readHost(valueStart);
+    return this.readValue(key, valueStart);
+  }
+
+  private readOriginal(at: number): number {
+    const close = this.message.indexOf('>', at);
+    if (close === -1) return -1;
+
+    this.original = this.message.slice(at + 1, close);
+    return close + 1;
+  }
+
+  private skipParent(at: number): number {
+    const close = this.message.indexOf(')', at);
+    return close === -1 ? -1 : close + 1;
+  }
+
+  /** `defer (N)` and, for a positive errno, `: strerror` up to the host or the message. */
+  private readDefer(codeStart: number): number {
+    const message = this.message;
+    const close = message.indexOf(')', codeStart);
+    if (close === -1) return -1;
+
+    const errno = Number(message.slice(codeStart, close));
+    if (errno > 0 && message.startsWith(': ', close + 1)) {
+      const start = close + 3;
+      const end = firstOf(message, start, [' H=', ' DT=', ': ']);
+      this.error = message.slice(start, end);
+      return end;
+    }
+
+    return close + 1;
+  }
+
+  /** `H=name [ip]`, `H=name DS [ip]:port*`, `H=[ip]`, `H=name (helo) [ip]`. */
+  private readHost(start: number): number {
+    const message = this.message;
+    const close = message.indexOf(']', start);
+    const nextField = message.indexOf('=', start);
+    if (close === -1 || (nextField !== -1 && nextField < close)) return this.readValue('H', start);
+
+    let end = close + 1;
+    if (message.charCodeAt(end) === 58 && isDigit(message.charCodeAt(end + 1))) {
+      end += 1;
+      while (isDigit(message.charCodeAt(end))) end += 1;
+    }
+
+    if (message.charCodeAt(end) === 42) end += 1;
+    this.relay = message.slice(start, end);
+    return end;
+  }
+
+  private readValue(key: string, start: number): number {
+    const message = this.message;
+    let end: number;
+    if (message.charCodeAt(start) === 34) {
+      end = quotedEnd(message, start);
+    } else {
+      end = message.indexOf(' ', start);
+      if (end === -1) end = message.length;
+      if (message.charCodeAt(end - 1) === 58 && end > start) end -= 1;
+    }
+
+    const value = message.slice(start, end);
+    if (key === 'F') this.sender = stripAngles(value);
+    else if (key === 'C') this.confirmation = value.slice(1, -1);
+    return end;
+  }
+}
+
+/** Length of a `KEY=` field name (letters only, at most four), or 0. */
+function keyLength(message: string, at: number): number {
+  for (let index = at; index < at + 5 && index < message.length; index += 1) {
+    const code = message.charCodeAt(index);
+    if (code === 61) return index - at;
+    if (!((code >= 65 && code <= 90) || (code >= 97 && code <= 122))) return 0;
+  }
+
+  return 0;
+}
+
+/** End of a double-quoted value (after the closing quote); backslash escapes are skipped. */
+function quotedEnd(message: string, start: number): number {
+  for (let index = start + 1; index < message.length; index += 1) {
+    const code = message.charCodeAt(index);
+    if (code === 92) index += 1;
+    else if (code === 34) return index + 1;
+  }
+
+  return message.length;
+}
+
+function firstOf(message: string, start: number, needles: readonly string[]): number {
+  let first = message.length;
+  for (const needle of needles) {
+    const index = message.indexOf(needle, start);
+    if (index !== -1 && index < first) first = index;
+  }
+
+  return first;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}

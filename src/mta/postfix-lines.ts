@@ -1,0 +1,127 @@
+// Code tables for the Postfix parser: daemons, status words and lines that carry only context.
+
+import type { Status } from '../model.js';
+
+/** Delivery agents: the daemons that write one `to=` record per recipient and attempt. */
+export const DELIVERY_AGENTS: ReadonlySet<string> = new Set([
+  'smtp',
+  'lmtp',
+  'local',
+  'virtual',
+  'pipe',
+  'error',
+  'retry',
+  'discard',
+]);
+
+/** `status=` words of a delivery record and the status they stand for. `SOFTBOUNCE` is what
+ *  Postfix logs instead of a bounce under `soft_bounce = yes`: the message stays queued. */
+export const DELIVERY_STATUSES: ReadonlyMap<string, Status> = new Map<string, Status>([
+  ['sent', 'sent'],
+  ['deferred', 'deferred'],
+  ['bounced', 'bounced'],
+  ['expired', 'expired'],
+  ['SOFTBOUNCE', 'deferred'],
+]);
+
+/** Address-verification probe results (verify(8)): not deliveries. */
+export const VERIFY_STATUSES: ReadonlySet<string> = new Set([
+  'deliverable',
+  'undeliverable',
+  'undeliverable-but-not-cached',
+]);
+
+/**
+ * Lines without a queue id that carry context only: client connections, TLS notes, postscreen
+ * verdicts, start-up and statistics. Most frequent first, since they are tried in order.
+ */
+export const CONTEXT_PREFIXES: readonly string[] = [
+  'connect from ',
+  'disconnect from ',
+  'connect to ',
+  'lost connection ',
+  'warning: ',
+  'NOQUEUE: ',
+  'CONNECT from ',
+  'PASS NEW ',
+  'PASS OLD ',
+  'DISCONNECT ',
+  'HANGUP ',
+  'PREGREET ',
+  'DNSBL rank ',
+  'COMMAND ',
+  'BARE NEWLINE ',
+  'NON-SMTP COMMAND ',
+  'WHITELISTED ',
+  'ALLOWLISTED ',
+  'BLACKLISTED ',
+  'DENYLISTED ',
+  'WHITELIST VETO ',
+  'ALLOWLIST VETO ',
+  'addr ',
+  'Anonymous TLS connection established',
+  'Trusted TLS connection established',
+  'Untrusted TLS connection established',
+  'Verified TLS connection established',
+  'SSL_accept error',
+  'SSL_connect error',
+  'TLS library problem',
+  'setting up TLS connection',
+  'timeout after ',
+  'too many errors after ',
+  'improper command pipelining ',
+  'statistics: ',
+  'error: ',
+  'fatal: ',
+  'panic: ',
+  'daemon started',
+  'reload ',
+  'terminating on signal',
+  'starting the Postfix mail system',
+  'stopping the Postfix mail system',
+  'refreshing the Postfix mail system',
+  'Postfix is ',
+  'See http',
+  'To disable backwards compatibility',
+  'host ',
+];
+
+/** Lines with a queue id that carry context only, besides `to=`, `from=` and `removed`:
+ *  message arrival (smtpd, pickup, cleanup), notifications (bounce), per-host replies that are
+ *  logged again on the recipient's record (smtp), header and milter actions (cleanup). */
+export const QUEUE_CONTEXT_PREFIXES: readonly string[] = [
+  'client=',
+  'message-id=',
+  'uid=',
+  'sender non-delivery notification: ',
+  'sender delivery status notification: ',
+  'sender delay notification: ',
+  'postmaster non-delivery notification: ',
+  'postmaster delay notification: ',
+  'host ',
+  'lost connection with ',
+  'conversation with ',
+  'connect to ',
+  'reject: ',
+  'milter-reject: ',
+  'milter-discard: ',
+  'milter-hold: ',
+  'discard: ',
+  'hold: ',
+  'redirect: ',
+  'filter: ',
+  'replace: ',
+  'prepend: ',
+  'info: ',
+  'warning: ',
+  'resent-message-id=',
+  'skipped, still being delivered',
+  'enabling PIX workarounds',
+  'breaking line ',
+  'SASL ',
+  'sasl_method=',
+  'orig_client=',
+  'Cannot start TLS',
+  'Server certificate ',
+  'TLS is required',
+];

@@ -1,0 +1,248 @@
+// The Postfix parser: one delivery record per recipient from every delivery agent, the sender
+// from qmgr, expiry and removal. Line shapes: FORMATS.md §P; the field order of a delivery
+// record comes from Postfix's log_adhoc.c, but fields are read as key=value pairs, since newer
+// versions insert fields (`tls=` in 3.11) and older ones lack some (`dsn=` before 2.3).
+
+import type { DeliveryRecord, Envelope, MtaParser, MtaRecord } from '../model.js';
+import { MAX_OPEN_MESSAGES, NO_RECORDS, setBounded, startsWithAny, stripAngles } from './common.js';
+import {
+  CONTEXT_PREFIXES,
+  DELIVERY_STATUSES,
+  QUEUE_CONTEXT_PREFIXES,
+  VERIFY_STATUSES,
+} from './postfix-lines.js';
+
+export interface ParserOptions {
+  /** Open messages remembered (queue id → sender) before the oldest is forgotten. */
+  readonly maxOpenMessages?: number;
+}
+
+interface DeliveryFields {
+  readonly recipient: string;
+  readonly relay: string | undefined;
+  readonly dsn: string | undefined;
+  readonly statusWord: string;
+  readonly text: string;
+}
+
+/** Creates a Postfix parser. It remembers each open message's sender, so use one per run. */
+export function createPostfixParser(options: ParserOptions = {}): MtaParser {
+  const cap = options.maxOpenMessages ?? MAX_OPEN_MESSAGES;
+  const senders = new Map<string, string>();
+  const daemons = new Map<string, string>();
+
+  return { mta: 'postfix', accepts: isPostfixProgram, parse };
+
+  function parse(envelope: Envelope): readonly MtaRecord[] | undefined {
+    const message = envelope.message;
+    const idLength = queueIdLength(message);
+    if (idLength === 0) return startsWithAny(message, CONTEXT_PREFIXES) ? NO_RECORDS : undefined;
+
+    const queueId = message.slice(0, idLength);
+    const start = idLength + 2;
+    if (message.startsWith('to=', start)) return parseDelivery(envelope, queueId, start);
+    if (message.startsWith('from=', start)) return parseSenderLine(envelope, queueId, start);
+    if (message.length === start + 7 && message.endsWith('removed')) {
+      return removeMessage(envelope, queueId);
+    }
+
+    return startsWithAny(message, QUEUE_CONTEXT_PREFIXES, start) ? NO_RECORDS : undefined;
+  }
+
+  function parseDelivery(
+    envelope: Envelope,
+    queueId: string,
+    start: number,
+  ): readonly MtaRecord[] | undefined {
+    const fields = readDeliveryFields(envelope.message, start);
+    if (fields === undefined) return undefined;
+
+    const status = DELIVERY_STATUSES.get(fields.statusWord);
+    if (status === undefined)
+      return VERIFY_STATUSES.has(fields.statusWord) ? NO_RECORDS : undefined;
+
+    const sender = senders.get(queueId);
+    const record: DeliveryRecord = {
+      kind: 'delivery',
+      time: envelope.time,
+      host: envelope.host,
+      mta: 'postfix',
+      daemon: daemonOf(envelope.program),
+      queueId,
+      recipient: fields.recipient,
+      ...(sender === undefined ? {} : { sender }),
+      status,
+      ...(fields.dsn === undefined ? {} : { dsn: fields.dsn }),
+      ...(fields.relay === undefined ? {} : { relay: fields.relay }),
+      text: fields.text,
+      source: envelope.source,
+    };
+    return [record];
+  }
+
+  /** qmgr: `from=<s>, size=N, nrcpt=N (queue active)` or `from=<s>, status=expired, ...`. */
+  function parseSenderLine(
+    envelope: Envelope,
+    queueId: string,
+    start: number,
+  ): readonly MtaRecord[] | undefined {
+    const message = envelope.message;
+    const end = addressEnd(message, start + 5);
+    if (end === -1) return undefined;
+
+    const sender = stripAngles(message.slice(start + 5, end));
+    if (message.startsWith(', status=', end)) {
+      return [
+        {
+          kind: 'message-expired',
+          time: envelope.time,
+          mta: 'postfix',
+          host: envelope.host,
+          queueId,
+          sender,
+          text: message.slice(end + 9),
+          source: envelope.source,
+        },
+      ];
+    }
+
+    setBounded(senders, queueId, sender, cap);
+    return NO_RECORDS;
+  }
+
+  function removeMessage(envelope: Envelope, queueId: string): readonly MtaRecord[] {
+    senders.delete(queueId);
+    return [
+      {
+        kind: 'message-done',
+        time: envelope.time,
+        mta: 'postfix',
+        host: envelope.host,
+        queueId,
+        source: envelope.source,
+      },
+    ];
+  }
+
+  /** The daemon is the last component of the tag: `postfix/submission/smtpd` → `smtpd`. */
+  function daemonOf(program: string): string {
+    let daemon = daemons.get(program);
+    if (daemon === undefined) {
+      daemon = program.slice(program.lastIndexOf('/') + 1);
+      if (daemons.size < 1000) daemons.set(program, daemon);
+    }
+
+    return daemon;
+  }
+}
+
+/** `postfix/smtp`, `postfix-out/smtp`, `postfix/submission/smtpd`, `postfix`. */
+export function isPostfixProgram(program: string): boolean {
+  return program.startsWith('postfix/') || program.startsWith('postfix-') || program === 'postfix';
+}
+
+const COLON = 58;
+const SPACE = 32;
+const MAX_QUEUE_ID = 24;
+
+/** Short queue ids are upper-case hex. */
+const SHORT_ID_CHARS = charTable('0123456789ABCDEF');
+
+/** Long queue ids (`enable_long_queue_ids`) use a base-52 alphabet without vowels, so words
+ *  such as `warning` or `NOQUEUE` never pass for one. */
+const LONG_ID_CHARS = charTable('0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz');
+
+/** Length of the queue id that starts `message` and is followed by `: `, or 0. */
+function queueIdLength(message: string): number {
+  let isShort = true;
+  let isLong = true;
+  let index = 0;
+  const limit = Math.min(message.length, MAX_QUEUE_ID);
+  for (; index < limit; index += 1) {
+    const code = message.charCodeAt(index);
+    if (code === COLON) break;
+    if (SHORT_ID_CHARS[code] !== 1) isShort = false;
+    if (LONG_ID_CHARS[code] !== 1) isLong = false;
+    if (!isShort && !isLong) return 0;
+  }
+
+  if (message.charCodeAt(index) !== COLON || message.charCodeAt(index + 1) !== SPACE) return 0;
+  if (isShort && index >= 5) return index;
+  return isLong && index >= 10 ? index : 0;
+}
+
+function charTable(chars: string): Uint8Array {
+  const table = new Uint8Array(128);
+  for (let index = 0; index < chars.length; index += 1) table[chars.charCodeAt(index)] = 1;
+  return table;
+}
+
+/** Reads `to=<r>[, orig_to=<o>], relay=..., ..., status=WORD (TEXT)` from `start` (at `to=`). */
+function readDeliveryFields(message: string, start: number): DeliveryFields | undefined {
+  const recipientEnd = addressEnd(message, start + 3);
+  if (recipientEnd === -1) return undefined;
+
+  const recipient = stripAngles(message.slice(start + 3, recipientEnd));
+  let relay: string | undefined;
+  let dsn: string | undefined;
+  let position = recipientEnd;
+  while (message.startsWith(', ', position)) {
+    const key = position + 2;
+    if (message.startsWith('status=', key)) {
+      return { recipient, relay, dsn, ...readStatus(message, key + 7) };
+    }
+
+    const valueEnd = fieldEnd(message, key);
+    if (message.startsWith('relay=', key)) relay = message.slice(key + 6, valueEnd);
+    else if (message.startsWith('dsn=', key)) dsn = message.slice(key + 4, valueEnd);
+    position = valueEnd;
+  }
+
+  return undefined;
+}
+
+/**
+ * The status word and its text: everything after `status=WORD (` up to the final `)`. The text
+ * holds nested parentheses; Postfix cuts records at 2000 characters, so the final `)` may be
+ * missing, and then the text runs to the end of the line.
+ */
+function readStatus(message: string, start: number): { statusWord: string; text: string } {
+  let wordEnd = start;
+  while (wordEnd < message.length && isStatusWordChar(message.charCodeAt(wordEnd))) wordEnd += 1;
+
+  const statusWord = message.slice(start, wordEnd);
+  if (!message.startsWith(' (', wordEnd)) return { statusWord, text: '' };
+
+  const textEnd = message.endsWith(')') ? message.length - 1 : message.length;
+  return { statusWord, text: message.slice(wordEnd + 2, Math.max(textEnd, wordEnd + 2)) };
+}
+
+function isStatusWordChar(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 45;
+}
+
+/** End of the field value starting at `key` (`name=value`), before the next `, `. */
+function fieldEnd(message: string, key: number): number {
+  if (message.startsWith('orig_to=', key)) {
+    const end = addressEnd(message, key + 8);
+    if (end !== -1) return end;
+  }
+
+  const end = message.indexOf(', ', key);
+  return end === -1 ? message.length : end;
+}
+
+/**
+ * End of an address that starts at `start`: `<...>` (which may hold spaces and commas in a
+ * quoted local part) or, in logs older than Postfix 2.1, a bare address up to `, `.
+ */
+function addressEnd(message: string, start: number): number {
+  if (message.charCodeAt(start) === 60) {
+    const close = message.indexOf('>,', start + 1);
+    if (close !== -1) return close + 1;
+    return message.endsWith('>') && message.length > start + 1 ? message.length : -1;
+  }
+
+  const end = message.indexOf(', ', start);
+  return end === -1 ? -1 : end;
+}

@@ -1,0 +1,348 @@
+// The Sendmail parser (programs `sm-mta`, `sendmail`, `sm-msp-queue`, other `sm-*` names).
+// Delivery record shape from Sendmail's deliver.c (logdelivery): `to=LIST[, [more]],
+// ctladdr=..., delay=..., xdelay=..., mailer=..., pri=..., relay=..., dsn=..., reply=...,
+// stat=...`, with `stat=` always last. Notices (`QID: NEWQID: DSN: ...`) follow a bounce.
+
+import type { DeliveryRecord, Envelope, MtaParser, MtaRecord, Status } from '../model.js';
+import { MAX_OPEN_MESSAGES, NO_RECORDS, setBounded, startsWithAny, stripAngles } from './common.js';
+import type { ParserOptions } from './postfix.js';
+import {
+  CONTEXT_PHRASES,
+  CONTEXT_PREFIXES,
+  EXPIRY_REASON,
+  NOTICE_KINDS,
+  QUEUE_CONTEXT_PREFIXES,
+  SUBMISSION_PROGRAMS,
+} from './sendmail-lines.js';
+
+interface SendmailDelivery {
+  readonly recipients: readonly string[];
+  readonly relay: string | undefined;
+  readonly dsn: string | undefined;
+  readonly stat: string;
+}
+
+/** What the parser keeps of a message still in the queue. */
+interface OpenMessage {
+  sender: string | undefined;
+  /** Recipients whose last record was a deferral: the ones an expiry notice is about. */
+  deferred: string[];
+  isExpired: boolean;
+}
+
+/** Creates a Sendmail parser. It remembers open messages (sender, deferred recipients), so use
+ *  one per run. */
+export function createSendmailParser(options: ParserOptions = {}): MtaParser {
+  const cap = options.maxOpenMessages ?? MAX_OPEN_MESSAGES;
+  const messages = new Map<string, OpenMessage>();
+
+  return { mta: 'sendmail', accepts: isSendmailProgram, parse };
+
+  function parse(envelope: Envelope): readonly MtaRecord[] | undefined {
+    const message = envelope.message;
+    const idLength = queueIdLength(message);
+    if (idLength === 0) return isContextLine(message) ? NO_RECORDS : undefined;
+
+    const queueId = message.slice(0, idLength);
+    const start = idLength + 2;
+    if (message.startsWith('to=', start)) return parseDelivery(envelope, queueId, start);
+    if (message.startsWith('from=', start)) return rememberSender(message, queueId, start);
+
+    const reasonStart = noticeReasonStart(message, start);
+    if (reasonStart !== -1) return parseNotice(envelope, queueId, reasonStart);
+
+    return startsWithAny(message, QUEUE_CONTEXT_PREFIXES, start) ? NO_RECORDS : undefined;
+  }
+
+  function parseDelivery(
+    envelope: Envelope,
+    queueId: string,
+    start: number,
+  ): readonly MtaRecord[] | undefined {
+    const delivery = readDelivery(envelope.message, start + 3);
+    if (delivery === undefined) return undefined;
+
+    const status = statusOf(delivery.stat);
+    const isHandoff = isSubmissionHandoff(envelope.program, status, delivery);
+    const open = messages.get(queueId);
+    const records = delivery.recipients.map((recipient) =>
+      deliveryRecord(envelope, queueId, recipient, { ...delivery, status, isHandoff, open }),
+    );
+    trackRecipients(queueId, open, delivery.recipients, status);
+    return records;
+  }
+
+  /** Deferred recipients are remembered until delivered or bounced, for a later expiry. */
+  function trackRecipients(
+    queueId: string,
+    open: OpenMessage | undefined,
+    recipients: readonly string[],
+    status: Status,
+  ): void {
+    if (status === 'deferred') {
+      const entry = open ?? openMessage(queueId);
+      for (const recipient of recipients) {
+        if (!entry.deferred.includes(recipient)) entry.deferred.push(recipient);
+      }
+
+      return;
+    }
+
+    if (open !== undefined && open.deferred.length > 0) {
+      open.deferred = open.deferred.filter((recipient) => !recipients.includes(recipient));
+    }
+  }
+
+  function rememberSender(message: string, queueId: string, start: number): readonly MtaRecord[] {
+    const end = message.indexOf(', ', start);
+    const sender = stripAngles(message.slice(start + 5, end === -1 ? message.length : end));
+    const open = messages.get(queueId) ?? openMessage(queueId);
+    open.sender = sender;
+    return NO_RECORDS;
+  }
+
+  /**
+   * `QID: NEWQID: DSN: REASON` and the like. A bounce's reason repeats the failed record, and
+   * a delay warning (`Warning: could not send message for past 4 hours`) changes nothing; but
+   * `Cannot send message for 5 days` is the only line that says the message expired.
+   */
+  function parseNotice(
+    envelope: Envelope,
+    queueId: string,
+    reasonStart: number,
+  ): readonly MtaRecord[] {
+    const message = envelope.message;
+    if (!message.startsWith(EXPIRY_REASON, reasonStart)) return NO_RECORDS;
+
+    const text = message.slice(reasonStart);
+    const open = messages.get(queueId);
+    if (open !== undefined && open.deferred.length > 0) {
+      const recipients = open.deferred;
+      open.deferred = [];
+      open.isExpired = true;
+      return recipients.map((recipient) => expiredRecord(envelope, queueId, recipient, open, text));
+    }
+
+    if (open?.isExpired === true) return NO_RECORDS;
+
+    const entry = open ?? openMessage(queueId);
+    entry.isExpired = true;
+    const record: MtaRecord = {
+      kind: 'message-expired',
+      time: envelope.time,
+      mta: 'sendmail',
+      host: envelope.host,
+      queueId,
+      ...(entry.sender === undefined ? {} : { sender: entry.sender }),
+      text,
+      source: envelope.source,
+    };
+    return [record];
+  }
+
+  function openMessage(queueId: string): OpenMessage {
+    const entry: OpenMessage = { sender: undefined, deferred: [], isExpired: false };
+    setBounded(messages, queueId, entry, cap);
+    return entry;
+  }
+}
+
+/** `sendmail`, `sm-mta`, `sm-msp-queue` and other `sm-` names (`sm-acceptingconnections`). */
+export function isSendmailProgram(program: string): boolean {
+  return program === 'sendmail' || program.startsWith('sm-');
+}
+
+/**
+ * Decision on the submission program's records (program `sendmail` or `sm-msp-queue`):
+ * - `stat=Sent (... Message accepted for delivery)` to the local daemon (a loopback relay) is a
+ *   hand-off: `sent`, marked `isHandoff`; the daemon logs the real delivery under a new id.
+ * - The lone `stat=queued` (with `dsn=4.4.3`) is logged when the submission program could not
+ *   resolve the recipient's domain itself; it then retries from its client queue silently. It
+ *   is the only trace of that DNS failure, so it is a `deferred` record (our look-up failed,
+ *   DSN 4.4.3 "directory server failure"), also marked `isHandoff`: no delivery to the
+ *   recipient's domain was tried. Consumers skip hand-offs that are `sent` and keep the others.
+ */
+function isSubmissionHandoff(program: string, status: Status, delivery: SendmailDelivery): boolean {
+  if (!SUBMISSION_PROGRAMS.has(program)) return false;
+  if (delivery.stat === 'queued') return true;
+  return status === 'sent' && isLoopbackRelay(delivery.relay);
+}
+
+function isLoopbackRelay(relay: string | undefined): boolean {
+  if (relay === undefined) return false;
+  return (
+    relay.includes('[127.') ||
+    relay.includes('[::1]') ||
+    relay.includes('[IPv6:::1]') ||
+    relay.startsWith('localhost')
+  );
+}
+
+/** `Sent (...)` → sent; `Deferred[: ...]` and `queued` → deferred; any other stat → bounced. */
+function statusOf(stat: string): Status {
+  if (stat.startsWith('Sent')) return 'sent';
+  if (stat.startsWith('Deferred') || stat === 'queued') return 'deferred';
+  return 'bounced';
+}
+
+interface RecordFields {
+  readonly relay: string | undefined;
+  readonly dsn: string | undefined;
+  readonly stat: string;
+  readonly status: Status;
+  readonly isHandoff: boolean;
+  readonly open: OpenMessage | undefined;
+}
+
+function deliveryRecord(
+  envelope: Envelope,
+  queueId: string,
+  recipient: string,
+  fields: RecordFields,
+): DeliveryRecord {
+  const sender = fields.open?.sender;
+  return {
+    kind: 'delivery',
+    time: envelope.time,
+    host: envelope.host,
+    mta: 'sendmail',
+    daemon: envelope.program,
+    queueId,
+    recipient,
+    ...(sender === undefined ? {} : { sender }),
+    status: fields.status,
+    ...(fields.dsn === undefined ? {} : { dsn: fields.dsn }),
+    ...(fields.relay === undefined ? {} : { relay: fields.relay }),
+    text: fields.stat,
+    ...(fields.isHandoff ? { isHandoff: true } : {}),
+    source: envelope.source,
+  };
+}
+
+function expiredRecord(
+  envelope: Envelope,
+  queueId: string,
+  recipient: string,
+  open: OpenMessage,
+  text: string,
+): DeliveryRecord {
+  return {
+    kind: 'delivery',
+    time: envelope.time,
+    host: envelope.host,
+    mta: 'sendmail',
+    daemon: envelope.program,
+    queueId,
+    recipient,
+    ...(open.sender === undefined ? {} : { sender: open.sender }),
+    status: 'expired',
+    text,
+    source: envelope.source,
+  };
+}
+
+/**
+ * Length of the queue id that starts `message` and is followed by `: `, or 0. Since 8.12 an id
+ * is 8 characters of date and sequence plus the zero-padded pid (`6B3IWrgG000463`); older ids
+ * are shorter. Every form ends in a digit, which tells ids from words such as `STARTTLS`.
+ */
+function queueIdLength(message: string): number {
+  let index = 0;
+  for (; index < 24 && index < message.length; index += 1) {
+    const code = message.charCodeAt(index);
+    if (!(
+      (code >= 48 && code <= 57) ||
+      (code >= 65 && code <= 90) ||
+      (code >= 97 && code <= 122)
+    )) {
+      break;
+    }
+  }
+
+  if (index < 9 || message.charCodeAt(index) !== 58 || message.charCodeAt(index + 1) !== 32) {
+    return 0;
+  }
+
+  const last = message.charCodeAt(index - 1);
+  return last >= 48 && last <= 57 ? index : 0;
+}
+
+function isContextLine(message: string): boolean {
+  if (startsWithAny(message, CONTEXT_PREFIXES)) return true;
+  for (const phrase of CONTEXT_PHRASES) {
+    if (message.includes(phrase)) return true;
+  }
+
+  return false;
+}
+
+/** Where the reason of a `NEWQID: KIND: REASON` notice starts, or -1. */
+function noticeReasonStart(message: string, start: number): number {
+  const idLength = queueIdLength(message.slice(start, start + 26));
+  if (idLength === 0) return -1;
+
+  const kindStart = start + idLength + 2;
+  for (const kind of NOTICE_KINDS) {
+    if (message.startsWith(kind, kindStart)) return kindStart + kind.length;
+  }
+
+  return -1;
+}
+
+/**
+ * Reads `LIST[, [more]], field=value, ..., stat=TEXT` from `start` (after `to=`). `reply=` may
+ * hold `, ` and runs to `, stat=`; `stat=` runs to the end of the line.
+ */
+function readDelivery(message: string, start: number): SendmailDelivery | undefined {
+  const listEnd = message.indexOf(', ', start);
+  if (listEnd === -1) return undefined;
+
+  const recipients = splitRecipients(message.slice(start, listEnd));
+  let position = message.startsWith(', [more]', listEnd) ? listEnd + 8 : listEnd;
+  let relay: string | undefined;
+  let dsn: string | undefined;
+  while (message.startsWith(', ', position)) {
+    const key = position + 2;
+    if (message.startsWith('stat=', key)) {
+      if (recipients.length === 0) return undefined;
+      return { recipients, relay, dsn, stat: message.slice(key + 5) };
+    }
+
+    const end = fieldEnd(message, key);
+    if (message.startsWith('relay=', key)) relay = trimRelay(message.slice(key + 6, end));
+    else if (message.startsWith('dsn=', key)) dsn = message.slice(key + 4, end);
+    position = end;
+  }
+
+  return undefined;
+}
+
+function fieldEnd(message: string, key: number): number {
+  const end = message.startsWith('reply=', key)
+    ? message.indexOf(', stat=', key)
+    : message.indexOf(', ', key);
+  return end === -1 ? message.length : end;
+}
+
+/** `<a@example.com>,<b@example.com>,` → both addresses; bare forms (`postmaster`) stay. */
+function splitRecipients(list: string): string[] {
+  const recipients: string[] = [];
+  for (const part of list.split(',')) {
+    const recipient = stripAngles(part.trim());
+    if (recipient !== '' && recipient !== '<>') recipients.push(recipient);
+  }
+
+  return recipients;
+}
+
+/** `mx.example.com. [192.0.2.25]` → `mx.example.com [192.0.2.25]`: Sendmail logs the
+ *  canonical name with its trailing root dot. */
+function trimRelay(relay: string): string {
+  const space = relay.indexOf(' ');
+  const nameEnd = space === -1 ? relay.length : space;
+  if (nameEnd > 1 && relay.charCodeAt(nameEnd - 1) === 46) {
+    return relay.slice(0, nameEnd - 1) + relay.slice(nameEnd);
+  }
+
+  return relay;
+}
