@@ -194,14 +194,20 @@ function isDownward(child: string, name: string, zone: string | undefined): bool
   return isBelowZone && isAtOrBelow(name, child);
 }
 
+/** Records of the type for the name or the end of its alias chain, or an alias of the name. */
 function hasAnswerFor(response: DecodedPacket, name: string, type: string): boolean {
   const answers = response.answers ?? [];
-  const owner = chainEnd(answers, normalizeName(name));
+  const asked = normalizeName(name);
+  const owner = chainEnd(answers, asked);
 
-  return answers.some(
-    (record) =>
-      normalizeName(record.name) === owner && (record.type === type || record.type === 'CNAME'),
-  );
+  return answers.some((record) => {
+    const recordOwner = normalizeName(record.name);
+
+    return (
+      (recordOwner === owner && record.type === type) ||
+      (recordOwner === asked && record.type === 'CNAME')
+    );
+  });
 }
 
 /** Follows CNAME records in the answer section from `name`; at most 8 links (loops end). */

@@ -2,6 +2,7 @@
 // resolvers' view (with and without CD), our own walk from the root, every authoritative server
 // address, and the MX hosts. Bounded concurrency, per-query timeouts, one overall budget.
 
+import { setMaxListeners } from 'node:events';
 import { domainToASCII } from 'node:url';
 
 import type { Probe } from '../model.js';
@@ -120,6 +121,10 @@ export function normalizeDomain(domain: string): string {
 
 function startBudget(budgetMs: number | undefined): { signal: AbortSignal; stop: () => void } {
   const controller = new AbortController();
+
+  // Every query in flight listens for the budget's end.
+  setMaxListeners(0, controller.signal);
+
   const timer =
     budgetMs === undefined
       ? undefined

@@ -255,7 +255,9 @@ export interface DomainDiagnosis {
   readonly domain: string;
   /** ISO UTC time the check started. */
   readonly checkedAt: string;
-  /** Every query made for this domain, in order, as evidence. */
+  /** Every query made for this domain, in the order the replies (or timeouts) came, as
+   *  evidence. Queries cut short by the budget are left out; zone cuts and addresses already
+   *  learnt for another domain in the same run are not asked again. */
   readonly probes: readonly Probe[];
   readonly local: ResolverView;
   /** Postfix's chroot resolvers' view, when the chroot copy exists and differs. */
