@@ -1,0 +1,133 @@
+// Exim's own log shapes: the mainlog envelope, and Exim lines that went through syslog, where
+// Exim's timestamp is still inside the message and long lines come in `[n/m]` pieces.
+
+import type { Envelope, Source } from '../model.js';
+import type { LocalClock } from './local-time.js';
+import { readDateTime, readPid, type Cursor } from './timestamps.js';
+
+/** Puts Exim lines that came through syslog back into the shape of the mainlog. */
+export interface EximSyslog {
+  /**
+   * The envelope with Exim's inner timestamp and `[pid]` removed from the message, `'pending'`
+   * for a piece of a split record, `undefined` for a piece whose record is unknown. With
+   * `isYearless` (a BSD syslog envelope) Exim's own timestamp, which has the year, is used.
+   */
+  read(envelope: Envelope, isYearless: boolean): Envelope | 'pending' | undefined;
+  /** Split records still buffered, joined as far as they arrived. */
+  flush(): Envelope[];
+}
+
+interface PendingRecord {
+  readonly first: Envelope;
+  readonly isYearless: boolean;
+  readonly count: number;
+  next: number;
+  text: string;
+}
+
+/** Exim splits syslog records at newlines and after 870 characters (spec: "Log line
+ *  splitting"); a piece is `[n/m] text`, or `[n\m] text` when it ended at a newline. */
+const PIECE = /^\[(\d{1,4})([/\\])(\d{1,4})\] /;
+/** Bounds on what split records may hold while their pieces arrive. */
+const MAX_PENDING_RECORDS = 64;
+const MAX_RECORD_LENGTH = 64 * 1024;
+
+/** Exim's mainlog: `YYYY-MM-DD hh:mm:ss[.mmm][ +hhmm] [[pid] ]message`; program `exim`. */
+export function parseEximMainlog(
+  line: string,
+  source: Source,
+  clock: LocalClock,
+  at: Cursor,
+): Envelope | undefined {
+  if (!readDateTime(line, 0, ' ', clock, at) || line.charCodeAt(at.end) !== 32) {
+    return undefined;
+  }
+
+  const time = at.time;
+  const hasPid = readPid(line, at.end + 1, at);
+  const message = line.slice(hasPid ? at.end : at.end + 1);
+  return hasPid
+    ? { time, host: '', program: 'exim', pid: at.pid, message, source }
+    : { time, host: '', program: 'exim', message, source };
+}
+
+export function createEximSyslog(clock: LocalClock, at: Cursor): EximSyslog {
+  const pending = new Map<string, PendingRecord>();
+
+  return {
+    read(envelope, isYearless) {
+      const piece = envelope.message.charCodeAt(0) === 91 ? PIECE.exec(envelope.message) : null;
+
+      if (piece === null) {
+        return stripEximPrefix(envelope, envelope.message, isYearless);
+      }
+
+      const [whole, index = '', separator = '', count = ''] = piece;
+      const text = envelope.message.slice(whole.length) + (separator === '\\' ? '\\n' : '');
+      const record = addPiece(envelope, isYearless, Number(index), Number(count), text);
+      return record === 'pending' || record === undefined ? record : finish(record);
+    },
+    flush() {
+      const records = [...pending.values()];
+      pending.clear();
+      return records.map(finish);
+    },
+  };
+
+  function addPiece(
+    envelope: Envelope,
+    isYearless: boolean,
+    index: number,
+    count: number,
+    text: string,
+  ): PendingRecord | 'pending' | undefined {
+    const key = `${envelope.host}\0${envelope.program}\0${envelope.pid ?? ''}`;
+    const record = pending.get(key);
+
+    if (index === 1) {
+      pending.delete(key);
+      pending.set(key, { first: envelope, isYearless, count, next: 2, text });
+      // An unfinished record of the same process, or the oldest one when too many are open,
+      // is given out as far as it arrived rather than dropped.
+      return record ?? evictOldest() ?? 'pending';
+    }
+
+    if (record === undefined || index !== record.next || count !== record.count) {
+      // A piece whose beginning was not seen: the caller counts it as not understood.
+      return undefined;
+    }
+
+    record.text += text;
+    record.next++;
+    const isDone = index === count || record.text.length > MAX_RECORD_LENGTH;
+    return isDone && pending.delete(key) ? record : 'pending';
+  }
+
+  function evictOldest(): PendingRecord | undefined {
+    if (pending.size <= MAX_PENDING_RECORDS) {
+      return undefined;
+    }
+
+    const [key, record] = pending.entries().next().value as [string, PendingRecord];
+    pending.delete(key);
+    return record;
+  }
+
+  function finish(record: PendingRecord): Envelope {
+    return stripEximPrefix(record.first, record.text, record.isYearless);
+  }
+
+  /** Removes Exim's `YYYY-MM-DD hh:mm:ss[.mmm][ +hhmm] ` and `[pid] ` from the message. */
+  function stripEximPrefix(envelope: Envelope, message: string, isYearless: boolean): Envelope {
+    const hasStamp = readDateTime(message, 0, ' ', clock, at) && message.charCodeAt(at.end) === 32;
+    const time = hasStamp && isYearless ? at.time : envelope.time;
+    const start = hasStamp ? at.end + 1 : 0;
+    const hasPid = readPid(message, start, at);
+    const text = message.slice(hasPid ? at.end : start);
+    const pid = hasPid ? at.pid : envelope.pid;
+    const { host, program, source } = envelope;
+    return pid === undefined
+      ? { time, host, program, message: text, source }
+      : { time, host, program, pid, message: text, source };
+  }
+}

@@ -1,0 +1,78 @@
+// `journalctl -o json`: one JSON object per line (systemd's JOURNAL_EXPORT_FORMATS: JSON).
+
+import type { Envelope, Source } from '../model.js';
+
+/**
+ * The envelope of one journal entry, or `undefined` when the line is not a journal entry or
+ * has no message: journalctl writes MESSAGE as `null` when it is over 4096 bytes and `--all`
+ * was not given, and the caller counts such lines.
+ */
+export function parseJournalLine(line: string, source: Source): Envelope | undefined {
+  const entry = parseObject(line);
+  const timestamp = entry?.['__REALTIME_TIMESTAMP'];
+  const message = entry === undefined ? undefined : messageOf(entry['MESSAGE']);
+
+  if (entry === undefined || message === undefined || !isDigits(timestamp)) {
+    return undefined;
+  }
+
+  // Microseconds since the epoch, as a decimal string.
+  const time = Math.floor(Number(timestamp) / 1000);
+  const host = stringOf(entry['_HOSTNAME']);
+  const program = stringOf(entry['SYSLOG_IDENTIFIER'] ?? entry['_COMM']);
+  const pid = pidOf(entry['SYSLOG_PID'] ?? entry['_PID']);
+  return pid === undefined
+    ? { time, host, program, message, source }
+    : { time, host, program, pid, message, source };
+}
+
+function parseObject(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A string, or an array of byte values for messages that are not valid UTF-8 or carry
+ *  control characters; the trailing newline or CR some programs log is dropped. */
+function messageOf(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    return trimEnd(value);
+  }
+
+  if (!Array.isArray(value) || !value.every(isByte)) {
+    return undefined;
+  }
+
+  return trimEnd(Buffer.from(value as number[]).toString('utf8'));
+}
+
+function trimEnd(message: string): string {
+  let end = message.length;
+
+  while (end > 0 && (message.charCodeAt(end - 1) === 10 || message.charCodeAt(end - 1) === 13)) {
+    end--;
+  }
+
+  return end === message.length ? message : message.slice(0, end);
+}
+
+function isByte(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 255;
+}
+
+function isDigits(value: unknown): value is string {
+  return typeof value === 'string' && /^\d{1,20}$/.test(value);
+}
+
+function stringOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function pidOf(value: unknown): number | undefined {
+  return typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : undefined;
+}

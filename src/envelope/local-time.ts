@@ -1,0 +1,139 @@
+// Wall-clock times without a zone (BSD syslog, Exim's mainlog) turned into epoch milliseconds.
+// Converting through a time zone is slow, so the start of each local hour is cached: log lines
+// come in time order and thousands share an hour.
+
+import { TZDate } from '@date-fns/tz';
+
+import { MxtriageError } from '../errors.js';
+
+/** Converts local wall-clock times of one time zone to epoch milliseconds. */
+export interface LocalClock {
+  /** Epoch ms of the start of a local hour; `month` is 0-based. */
+  hourStart(year: number, month: number, day: number, hour: number): number;
+  /** The local calendar year at an epoch time. */
+  yearAt(time: number): number;
+}
+
+/** Times without a year (BSD syslog): the year is given, or inferred from a reference time. */
+export interface YearlessClock {
+  /** Epoch ms of a local time; `month` is 0-based, `seconds` counted from midnight. */
+  toTime(month: number, day: number, seconds: number): number;
+}
+
+export interface YearOptions {
+  /** The year of the first line (`--year`); the year advances when the months go back. */
+  readonly year?: number;
+  /** Lines are assumed to be no later than this (the file's mtime, or now), ms. */
+  readonly referenceTime?: number;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const MONTH_NAMES = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+];
+/** Month index by the three character codes packed in one number: no substring per line. */
+const MONTHS = new Map(MONTH_NAMES.map((name, index) => [packedCodes(name, 0), index]));
+
+/** A clock for an IANA time zone, or the system's zone when none is given. */
+export function createLocalClock(timeZone?: string): LocalClock {
+  if (timeZone !== undefined) {
+    checkTimeZone(timeZone);
+  }
+
+  const startOf =
+    timeZone === undefined
+      ? (y: number, m: number, d: number, h: number) => new Date(y, m, d, h).getTime()
+      : (y: number, m: number, d: number, h: number) => new TZDate(y, m, d, h, timeZone).getTime();
+  const yearFormat = new Intl.DateTimeFormat('en', { year: 'numeric', timeZone });
+  let cachedKey = -1;
+  let cachedStart = 0;
+
+  return {
+    hourStart(year, month, day, hour) {
+      const key = ((year * 12 + month) * 32 + day) * 24 + hour;
+
+      if (key !== cachedKey) {
+        cachedKey = key;
+        cachedStart = startOf(year, month, day, hour);
+      }
+
+      return cachedStart;
+    },
+    yearAt: (time) => Number(yearFormat.format(time)),
+  };
+}
+
+/**
+ * A clock for year-less times. With a year given, it starts there and moves to the next
+ * year when the month goes back by six months or more (Dec then Jan). Without one, each time
+ * gets the reference time's year, or the year before when that would put it more than a day
+ * after the reference time: a file written from December to January and read in January.
+ */
+export function createYearlessClock(clock: LocalClock, options: YearOptions): YearlessClock {
+  const reference = options.referenceTime ?? Date.now();
+  const referenceYear = clock.yearAt(reference);
+  let year = options.year;
+  let lastMonth = -1;
+  let cachedKey = -1;
+  let cachedStart = 0;
+
+  return {
+    toTime(month, day, seconds) {
+      const hour = (seconds / 3600) | 0;
+
+      if (year !== undefined && lastMonth - month >= 6) {
+        year++;
+      }
+
+      lastMonth = month;
+      const key = (((year ?? referenceYear) * 12 + month) * 32 + day) * 24 + hour;
+
+      if (key !== cachedKey) {
+        cachedKey = key;
+        cachedStart =
+          year === undefined
+            ? inferredStart(month, day, hour)
+            : clock.hourStart(year, month, day, hour);
+      }
+
+      return cachedStart + (seconds - hour * 3600) * 1000;
+    },
+  };
+
+  function inferredStart(month: number, day: number, hour: number): number {
+    const start = clock.hourStart(referenceYear, month, day, hour);
+    return start > reference + DAY_MS
+      ? clock.hourStart(referenceYear - 1, month, day, hour)
+      : start;
+  }
+}
+
+/** The 0-based month of an English three-letter abbreviation at `pos`, or -1. */
+export function monthAt(line: string, pos: number): number {
+  return MONTHS.get(packedCodes(line, pos)) ?? -1;
+}
+
+function packedCodes(text: string, pos: number): number {
+  return (text.charCodeAt(pos) << 16) | (text.charCodeAt(pos + 1) << 8) | text.charCodeAt(pos + 2);
+}
+
+function checkTimeZone(timeZone: string): void {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch (error) {
+    const message = `Unknown time zone: ${timeZone} (use an IANA name such as Europe/Berlin or UTC)`;
+    throw new MxtriageError('USAGE', message, { cause: error });
+  }
+}

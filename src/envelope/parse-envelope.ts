@@ -1,0 +1,312 @@
+// Splits each log line into its envelope (time, host, program, pid) and the message, for every
+// envelope FORMATS.md §0 lists, mixed freely within one input.
+
+import type { Envelope, Source } from '../model.js';
+import { createEximSyslog, parseEximMainlog, type EximSyslog } from './exim.js';
+import { parseJournalLine } from './journald.js';
+import {
+  createLocalClock,
+  createYearlessClock,
+  type LocalClock,
+  type YearlessClock,
+} from './local-time.js';
+import {
+  createCursor,
+  digitAt,
+  readClassicStamp,
+  readDateTime,
+  type Cursor,
+} from './timestamps.js';
+
+export interface EnvelopeOptions {
+  /** Year of the first year-less line (`--year`); inferred from `referenceTime` otherwise. */
+  readonly year?: number;
+  /** IANA time zone of times without an offset; the system's by default. */
+  readonly timeZone?: string;
+  /** The input's modification time, or now for stdin, ms. */
+  readonly referenceTime?: number;
+}
+
+export interface EnvelopeParser {
+  /** The envelope, `'pending'` for a piece of a split Exim record that was buffered, or
+   *  `undefined` when the envelope is not recognised (the caller counts it). */
+  parse(line: string, source: Source): Envelope | 'pending' | undefined;
+  /** At the end of the input: split records whose last piece never came, joined as far as
+   *  they arrived. */
+  flush(): Envelope[];
+}
+
+/** Parser state: clocks and caches for one input. */
+interface ParserState {
+  readonly clock: LocalClock;
+  readonly yearless: YearlessClock;
+  readonly at: Cursor;
+  readonly exim: EximSyslog;
+}
+
+const SPACE = 32;
+const COLON = 58;
+
+/** One parser per input: year inference, roll-over and split records are per input. */
+export function createEnvelopeParser(options: EnvelopeOptions = {}): EnvelopeParser {
+  const clock = createLocalClock(options.timeZone);
+  const at = createCursor();
+  const state: ParserState = {
+    clock,
+    yearless: createYearlessClock(clock, options),
+    at,
+    exim: createEximSyslog(clock, at),
+  };
+
+  return {
+    parse: (line, source) => parseLine(state, line, source),
+    flush: () => state.exim.flush(),
+  };
+}
+
+function parseLine(
+  state: ParserState,
+  line: string,
+  source: Source,
+): Envelope | 'pending' | undefined {
+  const first = line.charCodeAt(0);
+
+  if (first >= 48 && first <= 57) {
+    return parseDated(state, line, 0, source);
+  }
+
+  if (first === 60) {
+    return parsePriority(state, line, source);
+  }
+
+  if (first === 123) {
+    return readExim(state, parseJournalLine(line, source), false);
+  }
+
+  return parseClassic(state, line, 0, source);
+}
+
+/** T1: `Mmm dd hh:mm:ss host tag[pid]: message`, local time without a year. */
+function parseClassic(
+  state: ParserState,
+  line: string,
+  pos: number,
+  source: Source,
+): Envelope | 'pending' | undefined {
+  const { at } = state;
+
+  if (!readClassicStamp(line, pos, state.yearless, at) || line.charCodeAt(at.end) !== SPACE) {
+    return undefined;
+  }
+
+  return readExim(state, parseSyslogBody(state, line, at.end + 1, at.time, source), true);
+}
+
+/** T2, T5 (`YYYY-MM-DDThh:mm:ss...` then host and tag), T9 (a container's UTC stamp before a
+ *  syslog line: the collector's time is used) and T7 (Exim's mainlog). */
+function parseDated(
+  state: ParserState,
+  line: string,
+  pos: number,
+  source: Source,
+): Envelope | 'pending' | undefined {
+  const { at } = state;
+
+  if (line.charCodeAt(pos + 10) === SPACE && pos === 0) {
+    return parseEximMainlog(line, source, state.clock, at);
+  }
+
+  if (!readDateTime(line, pos, 'T', state.clock, at) || line.charCodeAt(at.end) !== SPACE) {
+    return undefined;
+  }
+
+  const time = at.time;
+  const body = skipInnerStamp(state, line, at.end + 1);
+  return readExim(state, parseSyslogBody(state, line, body, time, source), false);
+}
+
+/** A second syslog timestamp after a container's prefix: its index skipped, or `pos`. */
+function skipInnerStamp(state: ParserState, line: string, pos: number): number {
+  const { at } = state;
+  const isStamp =
+    digitAt(line, pos) === -1
+      ? readClassicStamp(line, pos, undefined, at)
+      : readDateTime(line, pos, 'T', state.clock, at);
+  return isStamp && line.charCodeAt(at.end) === SPACE ? at.end + 1 : pos;
+}
+
+/** `<PRI>`: RFC 5424 (`<22>1 ...`), or an RFC 3164 or RFC 3339 line as sent on the wire. */
+function parsePriority(
+  state: ParserState,
+  line: string,
+  source: Source,
+): Envelope | 'pending' | undefined {
+  const close = line.indexOf('>');
+
+  if (close < 2 || close > 4) {
+    return undefined;
+  }
+
+  if (line.charCodeAt(close + 1) === 49 && line.charCodeAt(close + 2) === SPACE) {
+    return readExim(state, parseRfc5424(state, line, close + 3, source), false);
+  }
+
+  return digitAt(line, close + 1) === -1
+    ? parseClassic(state, line, close + 1, source)
+    : parseDated(state, line, close + 1, source);
+}
+
+/** RFC 5424 §6: `TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]`; tag and
+ *  pid are separate fields, `-` is the nil value. */
+function parseRfc5424(
+  state: ParserState,
+  line: string,
+  pos: number,
+  source: Source,
+): Envelope | undefined {
+  const { at } = state;
+
+  if (!readDateTime(line, pos, 'T', state.clock, at) || line.charCodeAt(at.end) !== SPACE) {
+    return undefined;
+  }
+
+  const time = at.time;
+  const fields = line.slice(at.end + 1).split(' ', 4);
+  const [host = '', program = '', procId = '', messageId] = fields;
+
+  if (messageId === undefined) {
+    return undefined;
+  }
+
+  const dataStart = at.end + 1 + fields.join(' ').length + 1;
+  const message = messageAfterData(line, dataStart);
+  const pid = /^\d{1,10}$/.test(procId) ? Number(procId) : undefined;
+  return makeEnvelope(time, nil(host), nil(program), pid, message, source);
+}
+
+function messageAfterData(line: string, pos: number): string {
+  const end = line.charCodeAt(pos) === 45 ? pos + 1 : structuredDataEnd(line, pos);
+  const message = line.slice(end + 1);
+  // RFC 5424 §6.4: a UTF-8 message may start with a byte order mark.
+  return message.charCodeAt(0) === 0xfeff ? message.slice(1) : message;
+}
+
+/** SD-ELEMENTs `[id name="value" ...]...`: inside values `"`, `\` and `]` are escaped. */
+function structuredDataEnd(line: string, pos: number): number {
+  let p = pos;
+
+  while (line.charCodeAt(p) === 91) {
+    let inQuotes = false;
+
+    for (p++; p < line.length; p++) {
+      const code = line.charCodeAt(p);
+
+      if (code === 92 && inQuotes) {
+        p++;
+      } else if (code === 34) {
+        inQuotes = !inQuotes;
+      } else if (code === 93 && !inQuotes) {
+        p++;
+        break;
+      }
+    }
+  }
+
+  return p;
+}
+
+function nil(field: string): string {
+  return field === '-' ? '' : field;
+}
+
+/** `host tag[pid]: message` or `host tag: message`. */
+function parseSyslogBody(
+  state: ParserState,
+  line: string,
+  pos: number,
+  time: number,
+  source: Source,
+): Envelope | undefined {
+  const hostEnd = line.indexOf(' ', pos);
+
+  if (hostEnd <= pos) {
+    return undefined;
+  }
+
+  // Some writers leave the host out: the first word is then the tag.
+  const hasHost = line.charCodeAt(hostEnd - 1) !== COLON;
+  const host = hasHost ? line.slice(pos, hostEnd) : '';
+  return parseTag(state, line, hasHost ? hostEnd + 1 : pos, time, host, source);
+}
+
+function parseTag(
+  state: ParserState,
+  line: string,
+  pos: number,
+  time: number,
+  host: string,
+  source: Source,
+): Envelope | undefined {
+  // indexOf runs far faster than a loop over character codes; the tag holds no space.
+  const colon = line.indexOf(':', pos);
+  const space = line.indexOf(' ', pos);
+
+  if (colon <= pos || (space !== -1 && space < colon)) {
+    return undefined;
+  }
+
+  const hasPid = line.charCodeAt(colon - 1) === 93;
+  const open = hasPid ? line.lastIndexOf('[', colon) : colon;
+  const pid = hasPid ? readTagPid(line, open + 1, colon - 1) : -2;
+
+  if (pid === -1 || open <= pos) {
+    return undefined;
+  }
+
+  const start = line.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
+  const program = line.slice(pos, open);
+  return makeEnvelope(time, host, program, pid < 0 ? undefined : pid, line.slice(start), source);
+}
+
+/** The digits between `[` and `]` as the pid, or -1 when they are not all digits. */
+function readTagPid(line: string, start: number, end: number): number {
+  let pid = 0;
+
+  for (let p = start; p < end; p++) {
+    const digit = digitAt(line, p);
+
+    if (digit === -1) {
+      return -1;
+    }
+
+    pid = pid * 10 + digit;
+  }
+
+  return end > start ? pid : -1;
+}
+
+/** Exim lines that went through syslog get their inner timestamp removed and pieces joined. */
+function readExim(
+  state: ParserState,
+  envelope: Envelope | undefined,
+  isYearless: boolean,
+): Envelope | 'pending' | undefined {
+  if (envelope === undefined || !envelope.program.startsWith('exim')) {
+    return envelope;
+  }
+
+  return state.exim.read(envelope, isYearless);
+}
+
+function makeEnvelope(
+  time: number,
+  host: string,
+  program: string,
+  pid: number | undefined,
+  message: string,
+  source: Source,
+): Envelope {
+  return pid === undefined
+    ? { time, host, program, message, source }
+    : { time, host, program, pid, message, source };
+}

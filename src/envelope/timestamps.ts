@@ -1,0 +1,244 @@
+// Hand-written timestamp readers for the envelope formats: one pass over character codes, no
+// regular expression and no substring per line.
+
+import { monthAt, type LocalClock, type YearlessClock } from './local-time.js';
+
+/** Where a reader stopped and what it read; one per parser, reused for every line. */
+export interface Cursor {
+  /** Epoch ms. */
+  time: number;
+  /** Index just after what was read. */
+  end: number;
+  /** Process id read by `readPid`, or -1. */
+  pid: number;
+}
+
+const COLON = 58;
+const DOT = 46;
+const SPACE = 32;
+const MINUS = 45;
+const PLUS = 43;
+
+export function createCursor(): Cursor {
+  return { time: 0, end: 0, pid: -1 };
+}
+
+/**
+ * BSD syslog (RFC 3164 §4.1.2) `Mmm dd hh:mm:ss`: the day space-padded (`Mar  7`), or in the
+ * zero-padded and single-space forms real logs also have (`Mar 07`, `Mar 7`); an optional
+ * fraction. Without a clock only the shape is checked (a container prefix's inner stamp).
+ */
+export function readClassicStamp(
+  line: string,
+  pos: number,
+  clock: YearlessClock | undefined,
+  at: Cursor,
+): boolean {
+  const month = monthAt(line, pos);
+
+  if (month === -1 || line.charCodeAt(pos + 3) !== SPACE) {
+    return false;
+  }
+
+  let p = line.charCodeAt(pos + 4) === SPACE ? pos + 5 : pos + 4;
+  let day = digitAt(line, p++);
+  const second = digitAt(line, p);
+
+  if (second !== -1) {
+    day = day * 10 + second;
+    p++;
+  }
+
+  const seconds = line.charCodeAt(p) === SPACE ? secondsOfDay(line, p + 1) : -1;
+
+  if (day < 1 || day > 31 || seconds === -1) {
+    return false;
+  }
+
+  at.end = fractionEnd(line, p + 9);
+  at.time = clock === undefined ? 0 : clock.toTime(month, day, seconds) + millis(line, p + 9);
+  return true;
+}
+
+/**
+ * `YYYY-MM-DDThh:mm:ss[.frac][Z|+hh:mm|+hhmm]` (RFC 3339, and journalctl's `short-iso` whose
+ * offset has no colon), or with `separator` a space, Exim's `YYYY-MM-DD hh:mm:ss[.mmm][ +hhmm]`.
+ * A time without an offset is local time on `clock`.
+ */
+export function readDateTime(
+  line: string,
+  pos: number,
+  separator: 'T' | ' ',
+  clock: LocalClock,
+  at: Cursor,
+): boolean {
+  const year = fourDigits(line, pos);
+  const month = twoDigits(line, pos + 5);
+  const day = twoDigits(line, pos + 8);
+  const isDate = line.charCodeAt(pos + 4) === MINUS && line.charCodeAt(pos + 7) === MINUS;
+  const seconds =
+    line.charCodeAt(pos + 10) === separator.charCodeAt(0) ? secondsOfDay(line, pos + 11) : -1;
+
+  if (!isDate || year === -1 || month < 1 || month > 12 || day < 1 || day > 31 || seconds === -1) {
+    return false;
+  }
+
+  const fraction = fractionEnd(line, pos + 19);
+  const zone = separator === 'T' ? fraction : eximZoneStart(line, fraction);
+  const zoneLength = zoneLengthAt(line, zone);
+  const ms = millis(line, pos + 19);
+  at.end = zoneLength === 0 ? fraction : zone + zoneLength;
+  at.time =
+    zoneLength === 0
+      ? localTime(clock, year, month, day, seconds) + ms
+      : dayStartUtc(year, month, day) +
+        seconds * 1000 +
+        ms -
+        zoneMinutes(line, zone, zoneLength) * 60_000;
+  return true;
+}
+
+/** `[pid]` followed by a space, as Exim writes it with `log_selector = +pid`. */
+export function readPid(line: string, pos: number, at: Cursor): boolean {
+  if (line.charCodeAt(pos) !== 91) {
+    return false;
+  }
+
+  let pid = 0;
+  let p = pos + 1;
+
+  for (let digit = digitAt(line, p); digit !== -1; digit = digitAt(line, ++p)) {
+    pid = pid * 10 + digit;
+  }
+
+  if (p === pos + 1 || line.charCodeAt(p) !== 93 || line.charCodeAt(p + 1) !== SPACE) {
+    return false;
+  }
+
+  at.pid = pid;
+  at.end = p + 2;
+  return true;
+}
+
+export function digitAt(line: string, pos: number): number {
+  const digit = line.charCodeAt(pos) - 48;
+  return digit >= 0 && digit <= 9 ? digit : -1;
+}
+
+function twoDigits(line: string, pos: number): number {
+  const high = digitAt(line, pos);
+  const low = digitAt(line, pos + 1);
+  return high === -1 || low === -1 ? -1 : high * 10 + low;
+}
+
+function fourDigits(line: string, pos: number): number {
+  const high = twoDigits(line, pos);
+  const low = twoDigits(line, pos + 2);
+  return high === -1 || low === -1 ? -1 : high * 100 + low;
+}
+
+/** `hh:mm:ss` as seconds since midnight, or -1. A leap second (`:60`) is allowed. */
+function secondsOfDay(line: string, pos: number): number {
+  const hour = twoDigits(line, pos);
+  const minute = twoDigits(line, pos + 3);
+  const second = twoDigits(line, pos + 6);
+  const isShape = line.charCodeAt(pos + 2) === COLON && line.charCodeAt(pos + 5) === COLON;
+
+  if (!isShape || hour === -1 || hour > 23 || minute === -1 || minute > 59) {
+    return -1;
+  }
+
+  return second === -1 || second > 60 ? -1 : hour * 3600 + minute * 60 + second;
+}
+
+function fractionEnd(line: string, pos: number): number {
+  if (line.charCodeAt(pos) !== DOT || digitAt(line, pos + 1) === -1) {
+    return pos;
+  }
+
+  let p = pos + 1;
+
+  while (digitAt(line, p) !== -1) {
+    p++;
+  }
+
+  return p;
+}
+
+/** Milliseconds of a fraction at `pos` (`.5`, `.51`, `.755361`); 0 without one. */
+function millis(line: string, pos: number): number {
+  if (line.charCodeAt(pos) !== DOT) {
+    return 0;
+  }
+
+  let value = 0;
+
+  for (let p = pos + 1, scale = 100; scale >= 1; p++, scale /= 10) {
+    const digit = digitAt(line, p);
+
+    if (digit === -1) {
+      break;
+    }
+
+    value += digit * scale;
+  }
+
+  return value;
+}
+
+/** Exim writes its zone after a space (`log_timezone`): the index of the sign, or `pos`. */
+function eximZoneStart(line: string, pos: number): number {
+  const sign = line.charCodeAt(pos + 1);
+  const isZone = line.charCodeAt(pos) === SPACE && (sign === PLUS || sign === MINUS);
+  return isZone && fourDigits(line, pos + 2) !== -1 ? pos + 1 : pos;
+}
+
+/** 1 for `Z`, 5 for `+hhmm`, 6 for `+hh:mm`, 0 for no zone. */
+function zoneLengthAt(line: string, pos: number): number {
+  const sign = line.charCodeAt(pos);
+
+  if (sign === 90) {
+    return 1;
+  }
+
+  if ((sign !== PLUS && sign !== MINUS) || twoDigits(line, pos + 1) === -1) {
+    return 0;
+  }
+
+  if (line.charCodeAt(pos + 3) === COLON) {
+    return twoDigits(line, pos + 4) === -1 ? 0 : 6;
+  }
+
+  return twoDigits(line, pos + 3) === -1 ? 0 : 5;
+}
+
+function zoneMinutes(line: string, pos: number, length: number): number {
+  if (length === 1) {
+    return 0;
+  }
+
+  const hours = twoDigits(line, pos + 1);
+  const minutes = twoDigits(line, length === 6 ? pos + 4 : pos + 3);
+  const value = hours * 60 + minutes;
+  return line.charCodeAt(pos) === MINUS ? -value : value;
+}
+
+function localTime(clock: LocalClock, year: number, month: number, day: number, seconds: number) {
+  const hour = (seconds / 3600) | 0;
+  return clock.hourStart(year, month - 1, day, hour) + (seconds - hour * 3600) * 1000;
+}
+
+let cachedDay = -1;
+let cachedDayStart = 0;
+
+/** Date.UTC of a day, cached: lines come in time order. Pure, so one cache serves all. */
+function dayStartUtc(year: number, month: number, day: number): number {
+  const key = (year * 16 + month) * 32 + day;
+
+  if (key !== cachedDay) {
+    cachedDay = key;
+    cachedDayStart = Date.UTC(year, month - 1, day);
+  }
+
+  return cachedDayStart;
+}

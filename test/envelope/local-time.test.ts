@@ -1,0 +1,56 @@
+import test from 'ava';
+
+import { createLocalClock, createYearlessClock, monthAt } from '../../src/envelope/local-time.js';
+
+test('month abbreviations are read at any position, anything else is -1', (t) => {
+  t.deepEqual(
+    ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map(
+      (name) => monthAt(`<13>${name}  7`, 4),
+    ),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+  );
+  t.is(monthAt('jan  7', 0), -1);
+  t.is(monthAt('Ja', 0), -1);
+  t.is(monthAt('2024-', 0), -1);
+});
+
+test('the start of a local hour follows the zone, and the cache keeps hours apart', (t) => {
+  const berlin = createLocalClock('Europe/Berlin');
+
+  t.is(berlin.hourStart(2026, 0, 15, 10), Date.parse('2026-01-15T09:00:00Z'));
+  t.is(berlin.hourStart(2026, 0, 15, 10), Date.parse('2026-01-15T09:00:00Z'));
+  t.is(berlin.hourStart(2026, 0, 15, 11), Date.parse('2026-01-15T10:00:00Z'));
+  t.is(berlin.hourStart(2026, 6, 15, 11), Date.parse('2026-07-15T09:00:00Z'));
+  t.is(
+    createLocalClock('Asia/Kolkata').hourStart(2026, 6, 15, 11),
+    Date.parse('2026-07-15T05:30:00Z'),
+  );
+});
+
+test('the year at a time is the local year of the zone', (t) => {
+  const time = Date.parse('2026-12-31T23:30:00Z');
+
+  t.is(createLocalClock('UTC').yearAt(time), 2026);
+  t.is(createLocalClock('Europe/Berlin').yearAt(time), 2027);
+  t.is(createLocalClock('America/New_York').yearAt(Date.parse('2027-01-01T02:00:00Z')), 2026);
+});
+
+test('a year-less clock infers the year from the reference time in the zone', (t) => {
+  const reference = Date.parse('2027-01-01T00:30:00Z');
+  const clock = createYearlessClock(createLocalClock('Europe/Berlin'), {
+    referenceTime: reference,
+  });
+
+  // 01:30 on 1 January in Berlin: the reference's local year is already 2027.
+  t.is(clock.toTime(0, 1, 3600 + 1800), Date.parse('2027-01-01T00:30:00Z'));
+  t.is(clock.toTime(11, 31, 23 * 3600), Date.parse('2026-12-31T22:00:00Z'));
+});
+
+test('a year-less clock with a year rolls over only on a large step back in months', (t) => {
+  const clock = createYearlessClock(createLocalClock('UTC'), { year: 2024 });
+
+  t.is(clock.toTime(5, 30, 0), Date.parse('2024-06-30T00:00:00Z'));
+  t.is(clock.toTime(0, 1, 0), Date.parse('2024-01-01T00:00:00Z'));
+  t.is(clock.toTime(11, 31, 0), Date.parse('2024-12-31T00:00:00Z'));
+  t.is(clock.toTime(0, 1, 59), Date.parse('2025-01-01T00:00:59Z'));
+});

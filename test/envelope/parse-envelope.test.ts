@@ -1,0 +1,629 @@
+import test from 'ava';
+
+import { MxtriageError } from '../../src/errors.js';
+import { createEnvelopeParser, type EnvelopeOptions } from '../../src/envelope/parse-envelope.js';
+
+/** Logs read on 3 December 2026 in UTC unless a case says otherwise. */
+const UTC_DECEMBER: EnvelopeOptions = {
+  timeZone: 'UTC',
+  referenceTime: Date.parse('2026-12-03T20:00:00Z'),
+};
+const SOURCE = { file: 'mail.log', line: 7 };
+
+interface Expected {
+  readonly time: string;
+  readonly host: string;
+  readonly program: string;
+  readonly pid?: number;
+  readonly message: string;
+}
+
+const parses = test.macro({
+  exec(t, line: string, expected: Expected, options: EnvelopeOptions = UTC_DECEMBER) {
+    const envelope = createEnvelopeParser(options).parse(line, SOURCE);
+    const { time, ...rest } = expected;
+
+    t.deepEqual(envelope, { time: Date.parse(time), ...rest, source: SOURCE });
+  },
+  title: (given = '', line: string) => `${given} reads: ${line.slice(0, 60)}`,
+});
+
+const rejects = test.macro({
+  exec(t, line: string) {
+    t.is(createEnvelopeParser(UTC_DECEMBER).parse(line, SOURCE), undefined);
+  },
+  title: (given = '', line: string) =>
+    `${given} leaves unrecognised: ${JSON.stringify(line.slice(0, 60))}`,
+});
+
+test(
+  'T1',
+  parses,
+  'Mar 11 18:22:26 mail postfix/smtp[9889]: 4F2A31C0D9E: to=<ann@example.com>, relay=none, delay=0.11, delays=0.1/0/0/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=example.com type=MX: Host not found, try again)',
+  {
+    time: '2026-03-11T18:22:26Z',
+    host: 'mail',
+    program: 'postfix/smtp',
+    pid: 9889,
+    message:
+      '4F2A31C0D9E: to=<ann@example.com>, relay=none, delay=0.11, delays=0.1/0/0/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=example.com type=MX: Host not found, try again)',
+  },
+);
+test(
+  'T1 with a space-padded day',
+  parses,
+  'Oct  7 15:51:41 mail postfix/error[2876]: 3EED5228B9: to=<bob@nx.example.net>, relay=none',
+  {
+    time: '2026-10-07T15:51:41Z',
+    host: 'mail',
+    program: 'postfix/error',
+    pid: 2876,
+    message: '3EED5228B9: to=<bob@nx.example.net>, relay=none',
+  },
+);
+test(
+  'T1 with a zero-padded day',
+  parses,
+  'Mar 07 12:00:01 mail.example.org postfix/qmgr[416]: AFF09186110: removed',
+  {
+    time: '2026-03-07T12:00:01Z',
+    host: 'mail.example.org',
+    program: 'postfix/qmgr',
+    pid: 416,
+    message: 'AFF09186110: removed',
+  },
+);
+test(
+  'T1 with a single-space day',
+  parses,
+  'Mar 7 12:00:01 192.0.2.25 postfix-out/smtp[7001]: 1B2C3D4E5F: to=<eve@example.net>',
+  {
+    time: '2026-03-07T12:00:01Z',
+    host: '192.0.2.25',
+    program: 'postfix-out/smtp',
+    pid: 7001,
+    message: '1B2C3D4E5F: to=<eve@example.net>',
+  },
+);
+test(
+  'T1 from the lab sample',
+  parses,
+  'Dec  3 18:32:50 mailhost postfix/postfix-script[412]: starting the Postfix mail system',
+  {
+    time: '2026-12-03T18:32:50Z',
+    host: 'mailhost',
+    program: 'postfix/postfix-script',
+    pid: 412,
+    message: 'starting the Postfix mail system',
+  },
+);
+test(
+  'T1 with a multi-part Postfix service name',
+  parses,
+  'Mar 11 09:00:00 mail postfix/submission/smtpd[123]: connect from client.example.net[198.51.100.5]',
+  {
+    time: '2026-03-11T09:00:00Z',
+    host: 'mail',
+    program: 'postfix/submission/smtpd',
+    pid: 123,
+    message: 'connect from client.example.net[198.51.100.5]',
+  },
+);
+test(
+  'T1 with a Postfix tag without a daemon',
+  parses,
+  'Mar 11 09:00:00 mail postfix[6084]: Postfix is running with backwards-compatible default settings',
+  {
+    time: '2026-03-11T09:00:00Z',
+    host: 'mail',
+    program: 'postfix',
+    pid: 6084,
+    message: 'Postfix is running with backwards-compatible default settings',
+  },
+);
+test(
+  'T1 from Sendmail',
+  parses,
+  'Jul 28 14:38:01 mail sm-mta[18001]: m6PElsEm007582: to=<ann@example.com>, ctladdr=<www-data@mail.example.org> (33/33), delay=2+22:50:07, stat=Deferred: Name server: example.com.: host name lookup failure',
+  {
+    time: '2026-07-28T14:38:01Z',
+    host: 'mail',
+    program: 'sm-mta',
+    pid: 18001,
+    message:
+      'm6PElsEm007582: to=<ann@example.com>, ctladdr=<www-data@mail.example.org> (33/33), delay=2+22:50:07, stat=Deferred: Name server: example.com.: host name lookup failure',
+  },
+);
+test(
+  'T1 from the Sendmail submission program',
+  parses,
+  'Dec  3 18:32:50 mailhost sm-msp-queue[424]: starting daemon (8.17.1.9): queueing@00:00:15',
+  {
+    time: '2026-12-03T18:32:50Z',
+    host: 'mailhost',
+    program: 'sm-msp-queue',
+    pid: 424,
+    message: 'starting daemon (8.17.1.9): queueing@00:00:15',
+  },
+);
+test(
+  'T1 without a pid',
+  parses,
+  'Apr  2 00:15:25 mail sendmail: u31FFPtp032300: to=<carl@example.org>, stat=Deferred',
+  {
+    time: '2026-04-02T00:15:25Z',
+    host: 'mail',
+    program: 'sendmail',
+    message: 'u31FFPtp032300: to=<carl@example.org>, stat=Deferred',
+  },
+);
+test(
+  'T1 without a host',
+  parses,
+  'Apr  2 00:15:25 postfix/smtp[9]: 2C3D4E5F6A: to=<fay@example.org>',
+  {
+    time: '2026-04-02T00:15:25Z',
+    host: '',
+    program: 'postfix/smtp',
+    pid: 9,
+    message: '2C3D4E5F6A: to=<fay@example.org>',
+  },
+);
+test(
+  'T2',
+  parses,
+  '2024-03-13T12:04:09.755361+01:00 mail postfix-out/smtp[7001]: 1B2C3D4E5F: to=<eve@example.net>, relay=none, dsn=4.4.3, status=deferred',
+  {
+    time: '2024-03-13T11:04:09.755Z',
+    host: 'mail',
+    program: 'postfix-out/smtp',
+    pid: 7001,
+    message: '1B2C3D4E5F: to=<eve@example.net>, relay=none, dsn=4.4.3, status=deferred',
+  },
+);
+test(
+  'T2 with a zero offset',
+  parses,
+  '2020-11-30T04:23:31.117593+00:00 mail sendmail[63191]: 0AU4NVat063189: to=<fay@example.com>, delay=00:00:00',
+  {
+    time: '2020-11-30T04:23:31.117Z',
+    host: 'mail',
+    program: 'sendmail',
+    pid: 63191,
+    message: '0AU4NVat063189: to=<fay@example.com>, delay=00:00:00',
+  },
+);
+test(
+  'T2 in UTC with Z and a negative offset',
+  parses,
+  '2024-03-13T07:04:09-04:00 mail.example.org postfix/qmgr[1]: 4F2A31C0D9E: removed',
+  {
+    time: '2024-03-13T11:04:09Z',
+    host: 'mail.example.org',
+    program: 'postfix/qmgr',
+    pid: 1,
+    message: '4F2A31C0D9E: removed',
+  },
+);
+test('T2 with Z', parses, '2024-03-13T11:04:09Z mail exim4[2]: Start queue run: pid=427', {
+  time: '2024-03-13T11:04:09Z',
+  host: 'mail',
+  program: 'exim4',
+  pid: 2,
+  message: 'Start queue run: pid=427',
+});
+test(
+  'T5',
+  parses,
+  '2024-03-13T12:04:09+0100 mail postfix/smtp[53185]: BB40124D8D: to=<carl@example.org>',
+  {
+    time: '2024-03-13T11:04:09Z',
+    host: 'mail',
+    program: 'postfix/smtp',
+    pid: 53185,
+    message: 'BB40124D8D: to=<carl@example.org>',
+  },
+);
+test(
+  'T5 with microseconds',
+  parses,
+  '2024-03-13T12:04:09.755361+0100 mail postfix/smtp[53185]: BB40124D8D: removed',
+  {
+    time: '2024-03-13T11:04:09.755Z',
+    host: 'mail',
+    program: 'postfix/smtp',
+    pid: 53185,
+    message: 'BB40124D8D: removed',
+  },
+);
+test(
+  'T3',
+  parses,
+  '<22>1 2024-03-13T11:04:09.755361Z mail postfix/smtp 4242 - - 4F2A31C0D9E: to=<ann@example.com>, status=sent',
+  {
+    time: '2024-03-13T11:04:09.755Z',
+    host: 'mail',
+    program: 'postfix/smtp',
+    pid: 4242,
+    message: '4F2A31C0D9E: to=<ann@example.com>, status=sent',
+  },
+);
+test(
+  'T3 with a nil pid and structured data',
+  parses,
+  '<22>1 2024-03-13T12:04:09+01:00 mail.example.org sm-mta - ID47 [x@1 a="b\\]c d" e="f"][y@2 g="h"] \uFEFFm6PElsEm007582: to=<ann@example.com>',
+  {
+    time: '2024-03-13T11:04:09Z',
+    host: 'mail.example.org',
+    program: 'sm-mta',
+    message: 'm6PElsEm007582: to=<ann@example.com>',
+  },
+);
+test(
+  'an RFC 3164 line with its priority',
+  parses,
+  '<22>Mar 11 18:22:26 mail postfix/smtp[9889]: 4F2A31C0D9E: removed',
+  {
+    time: '2026-03-11T18:22:26Z',
+    host: 'mail',
+    program: 'postfix/smtp',
+    pid: 9889,
+    message: '4F2A31C0D9E: removed',
+  },
+);
+test(
+  'T7',
+  parses,
+  '2024-05-01 10:00:00 1tAbCd-0001Xy-Qz == ann@example.com R=dnslookup defer (-1): host lookup did not complete',
+  {
+    time: '2024-05-01T10:00:00Z',
+    host: '',
+    program: 'exim',
+    message:
+      '1tAbCd-0001Xy-Qz == ann@example.com R=dnslookup defer (-1): host lookup did not complete',
+  },
+);
+test(
+  'T7 with milliseconds and pid',
+  parses,
+  '2024-05-01 10:00:01.712 [4242] 1tAbCe-00000000AbC-0Xyz == bob@example.org R=dnslookup T=remote_smtp defer (-44) H=mx.example.org [192.0.2.25]: SMTP error from remote mail server after RCPT TO:<bob@example.org>: 451 4.7.0 Temporary server error. Please try again later',
+  {
+    time: '2024-05-01T10:00:01.712Z',
+    host: '',
+    program: 'exim',
+    pid: 4242,
+    message:
+      '1tAbCe-00000000AbC-0Xyz == bob@example.org R=dnslookup T=remote_smtp defer (-44) H=mx.example.org [192.0.2.25]: SMTP error from remote mail server after RCPT TO:<bob@example.org>: 451 4.7.0 Temporary server error. Please try again later',
+  },
+);
+test(
+  'T7 with a zone',
+  parses,
+  '2024-05-01 10:00:02 +0100 [4242] 1tAbCf-0001Xz-Ab ** dee@nx.example.net : Unrouteable address',
+  {
+    time: '2024-05-01T09:00:02Z',
+    host: '',
+    program: 'exim',
+    pid: 4242,
+    message: '1tAbCf-0001Xz-Ab ** dee@nx.example.net : Unrouteable address',
+  },
+);
+test(
+  'T7 with milliseconds and a zone',
+  parses,
+  '2024-05-01 10:00:02.500 -0230 Start queue run: pid=427',
+  {
+    time: '2024-05-01T12:30:02.500Z',
+    host: '',
+    program: 'exim',
+    message: 'Start queue run: pid=427',
+  },
+);
+test(
+  'T7 from the lab sample',
+  parses,
+  '2026-12-03 18:32:52 1xZBbw-00007K-30 == j.smith@northwind.test R=dnslookup defer (-1): host lookup did not complete',
+  {
+    time: '2026-12-03T18:32:52Z',
+    host: '',
+    program: 'exim',
+    message:
+      '1xZBbw-00007K-30 == j.smith@northwind.test R=dnslookup defer (-1): host lookup did not complete',
+  },
+);
+test(
+  "T8, taking the year from Exim's own timestamp",
+  parses,
+  'May  1 10:00:07 mx exim[4243]: 2024-05-01 10:00:07.175 [4243] 1tAbCj-00000000AbD-0Xy0 == gus@example.com R=localuser T=local_delivery defer (-53) DT=0.000s: Retry time not yet reached',
+  {
+    time: '2024-05-01T10:00:07.175Z',
+    host: 'mx',
+    program: 'exim',
+    pid: 4243,
+    message:
+      '1tAbCj-00000000AbD-0Xy0 == gus@example.com R=localuser T=local_delivery defer (-53) DT=0.000s: Retry time not yet reached',
+  },
+);
+test(
+  'T8 without the inner timestamp',
+  parses,
+  'May  1 10:00:07 mx exim4[4243]: [4243] 1tAbCd-0001Xy-Qz == ann@example.com routing defer (-52): retry time not reached',
+  {
+    time: '2026-05-01T10:00:07Z',
+    host: 'mx',
+    program: 'exim4',
+    pid: 4243,
+    message: '1tAbCd-0001Xy-Qz == ann@example.com routing defer (-52): retry time not reached',
+  },
+);
+test(
+  'T8 under an RFC 3339 envelope',
+  parses,
+  '2024-05-01T10:00:07.000+02:00 mx exim4[17]: 2024-05-01 10:00:07 1tAbCd-0001Xy-Qz Completed',
+  {
+    time: '2024-05-01T08:00:07Z',
+    host: 'mx',
+    program: 'exim4',
+    pid: 17,
+    message: '1tAbCd-0001Xy-Qz Completed',
+  },
+);
+test(
+  'T9',
+  parses,
+  '2024-09-13T20:01:37.51Z Sep 14 04:01:37 host postfix/smtp[123]: 5E6F7A8B9C: to=<kim@example.com>, status=sent',
+  {
+    time: '2024-09-13T20:01:37.510Z',
+    host: 'host',
+    program: 'postfix/smtp',
+    pid: 123,
+    message: '5E6F7A8B9C: to=<kim@example.com>, status=sent',
+  },
+);
+test(
+  'T9 around an RFC 3339 line',
+  parses,
+  '2024-09-13T20:01:37.51Z 2024-09-14T04:01:37+08:00 host postfix/qmgr[5]: 5E6F7A8B9C: removed',
+  {
+    time: '2024-09-13T20:01:37.510Z',
+    host: 'host',
+    program: 'postfix/qmgr',
+    pid: 5,
+    message: '5E6F7A8B9C: removed',
+  },
+);
+test(
+  'T6',
+  parses,
+  '{"__REALTIME_TIMESTAMP":"1710327849755361","_HOSTNAME":"mail","SYSLOG_IDENTIFIER":"postfix/smtp","SYSLOG_PID":"9889","PRIORITY":"6","MESSAGE":"4F2A31C0D9E: removed"}',
+  {
+    time: '2024-03-13T11:04:09.755Z',
+    host: 'mail',
+    program: 'postfix/smtp',
+    pid: 9889,
+    message: '4F2A31C0D9E: removed',
+  },
+);
+
+test('empty', rejects, '');
+test('plain text', rejects, 'not a log line');
+test('a syslog mark', rejects, 'Dec  3 18:32:50 mailhost -- MARK --');
+test('an unknown month', rejects, 'Foo  3 18:32:50 mailhost postfix/smtp[1]: x');
+test('an impossible hour', rejects, 'Dec  3 24:32:50 mailhost postfix/smtp[1]: x');
+test('month 13', rejects, '2024-13-01T00:00:00Z host postfix/smtp[1]: x');
+test('a pid that is not a number', rejects, 'Dec  3 18:32:50 mailhost postfix/smtp[x1]: y');
+test('an RFC 5424 line without a time', rejects, '<22>1 - mail postfix/smtp 1 - - x');
+test(
+  'a journal entry without a message',
+  rejects,
+  '{"__REALTIME_TIMESTAMP":"1710327849755361","MESSAGE":null}',
+);
+test('broken JSON', rejects, '{"__REALTIME_TIMESTAMP":"17103');
+
+test('formats mix freely within one input', (t) => {
+  const parser = createEnvelopeParser(UTC_DECEMBER);
+  const lines = [
+    'Dec  3 18:32:50 mailhost postfix/master[414]: daemon started',
+    '2026-12-03T18:33:00.5+00:00 mailhost postfix/qmgr[416]: AFF09186110: removed',
+    '2026-12-03 18:34:00 1xZBbw-00007K-30 Completed',
+    '{"__REALTIME_TIMESTAMP":"1796322900000000","_HOSTNAME":"mailhost","SYSLOG_IDENTIFIER":"sm-mta","_PID":"420","MESSAGE":"starting daemon"}',
+  ];
+  const envelopes = lines.map((line, index) =>
+    parser.parse(line, { file: 'mixed', line: index + 1 }),
+  );
+
+  t.deepEqual(
+    envelopes.map(
+      (envelope) =>
+        typeof envelope === 'object' && [
+          new Date(envelope.time).toISOString(),
+          envelope.program,
+          envelope.pid,
+        ],
+    ),
+    [
+      ['2026-12-03T18:32:50.000Z', 'postfix/master', 414],
+      ['2026-12-03T18:33:00.500Z', 'postfix/qmgr', 416],
+      ['2026-12-03T18:34:00.000Z', 'exim', undefined],
+      ['2026-12-03T18:35:00.000Z', 'sm-mta', 420],
+    ],
+  );
+});
+
+test('year-less lines take the year of the reference time', (t) => {
+  const parser = createEnvelopeParser(UTC_DECEMBER);
+
+  t.is(
+    timeOf(parser.parse('Jan  2 08:00:00 mail postfix/smtp[1]: x', SOURCE)),
+    '2026-01-02T08:00:00.000Z',
+  );
+  t.is(
+    timeOf(parser.parse('Dec  4 10:00:00 mail postfix/smtp[1]: x', SOURCE)),
+    '2026-12-04T10:00:00.000Z',
+  );
+});
+
+test('a year-less line more than a day after the reference time is from the year before', (t) => {
+  const parser = createEnvelopeParser(UTC_DECEMBER);
+
+  t.is(
+    timeOf(parser.parse('Dec  5 10:00:00 mail postfix/smtp[1]: x', SOURCE)),
+    '2025-12-05T10:00:00.000Z',
+  );
+});
+
+test('a file written from December to January and read in January gets both years right', (t) => {
+  const parser = createEnvelopeParser({
+    timeZone: 'UTC',
+    referenceTime: Date.parse('2027-01-05T12:00:00Z'),
+  });
+  const times = [
+    'Dec 31 23:59:59 mail postfix/smtp[1]: x',
+    'Jan  1 00:00:01 mail postfix/smtp[1]: x',
+    'Jan  5 11:59:00 mail postfix/smtp[1]: x',
+  ].map((line) => timeOf(parser.parse(line, SOURCE)));
+
+  t.deepEqual(times, [
+    '2026-12-31T23:59:59.000Z',
+    '2027-01-01T00:00:01.000Z',
+    '2027-01-05T11:59:00.000Z',
+  ]);
+});
+
+test('--year sets the year and rolls over to the next when the months go from December to January', (t) => {
+  const parser = createEnvelopeParser({
+    year: 2024,
+    timeZone: 'UTC',
+    referenceTime: Date.parse('2026-12-03T20:00:00Z'),
+  });
+  const times = [
+    'Nov 30 10:00:00 mail postfix/smtp[1]: x',
+    'Dec 31 23:59:59 mail postfix/smtp[1]: x',
+    'Jan  1 00:00:01 mail postfix/smtp[1]: x',
+    'Feb  1 00:00:00 mail postfix/smtp[1]: x',
+    'Jan 31 23:59:59 mail postfix/smtp[1]: x',
+  ].map((line) => timeOf(parser.parse(line, SOURCE)));
+
+  t.deepEqual(times, [
+    '2024-11-30T10:00:00.000Z',
+    '2024-12-31T23:59:59.000Z',
+    '2025-01-01T00:00:01.000Z',
+    '2025-02-01T00:00:00.000Z',
+    '2025-01-31T23:59:59.000Z',
+  ]);
+});
+
+test('local times are read in the given time zone, daylight saving time included', (t) => {
+  const reference = Date.parse('2026-12-03T20:00:00Z');
+  const times = (timeZone: string, lines: readonly string[]) => {
+    const parser = createEnvelopeParser({ timeZone, referenceTime: reference });
+    return lines.map((line) => timeOf(parser.parse(line, SOURCE)));
+  };
+
+  t.deepEqual(times('UTC', ['Mar 11 18:22:26 mail postfix/smtp[1]: x']), [
+    '2026-03-11T18:22:26.000Z',
+  ]);
+  t.deepEqual(
+    times('Europe/Berlin', [
+      'Mar 11 18:22:26 mail postfix/smtp[1]: x',
+      'Mar 29 01:59:59 mail postfix/smtp[1]: x',
+      'Mar 29 03:00:00 mail postfix/smtp[1]: x',
+      'Jul 28 14:38:01 mail postfix/smtp[1]: x',
+      'Oct 25 01:30:00 mail postfix/smtp[1]: x',
+      'Oct 25 03:30:00 mail postfix/smtp[1]: x',
+      '2026-07-28 14:38:01 1tAbCd-0001Xy-Qz Completed',
+    ]),
+    [
+      '2026-03-11T17:22:26.000Z',
+      '2026-03-29T00:59:59.000Z',
+      '2026-03-29T01:00:00.000Z',
+      '2026-07-28T12:38:01.000Z',
+      '2026-10-24T23:30:00.000Z',
+      '2026-10-25T02:30:00.000Z',
+      '2026-07-28T12:38:01.000Z',
+    ],
+  );
+  t.deepEqual(times('America/New_York', ['Jul 28 14:38:01 mail postfix/smtp[1]: x']), [
+    '2026-07-28T18:38:01.000Z',
+  ]);
+});
+
+test('without a time zone the system zone is used', (t) => {
+  const parser = createEnvelopeParser({ referenceTime: Date.parse('2026-12-03T20:00:00Z') });
+  const envelope = parser.parse('Jul 28 14:38:01 mail postfix/smtp[1]: x', SOURCE);
+
+  t.is(typeof envelope === 'object' && envelope.time, new Date(2026, 6, 28, 14, 38, 1).getTime());
+});
+
+test('an unknown time zone is a usage error', (t) => {
+  const error = t.throws(() => createEnvelopeParser({ timeZone: 'Mars/Olympus_Mons' }), {
+    instanceOf: MxtriageError,
+  });
+
+  t.is(error?.code, 'USAGE');
+  t.is(
+    error?.message,
+    'Unknown time zone: Mars/Olympus_Mons (use an IANA name such as Europe/Berlin or UTC)',
+  );
+});
+
+test('Exim records split by syslog are joined, pieces ended at a newline with a literal \\n', (t) => {
+  const parser = createEnvelopeParser(UTC_DECEMBER);
+  const lines = [
+    'May  1 10:00:07 mx exim[4243]: [1\\3] 2024-05-01 10:00:07 1tAbCk-0001Y3-Ij ** hal@example.org R=dnslookup T=remote_smtp H=mx.example.org [192.0.2.25]: SMTP error from remote mail server after RCPT TO:<hal@example.org>: 550-5.1.1 first line',
+    'May  1 10:00:07 mx exim[4244]: [1/2] 2024-05-01 10:00:07 1tAbCl-0001Y4-Kl == ivy@example.net R=dnslookup defer (-1): host look',
+    'May  1 10:00:07 mx exim[4243]: [2\\3] 550-5.1.1 second line',
+    'May  1 10:00:07 mx exim[4244]: [2/2] up did not complete',
+    'May  1 10:00:07 mx exim[4243]: [3/3] 550 5.1.1 last line',
+  ];
+  const results = lines.map((line, index) =>
+    parser.parse(line, { file: 'mail.log', line: index + 1 }),
+  );
+
+  t.deepEqual(results.slice(0, 3), ['pending', 'pending', 'pending']);
+  t.deepEqual(results[3], {
+    time: Date.parse('2024-05-01T10:00:07Z'),
+    host: 'mx',
+    program: 'exim',
+    pid: 4244,
+    message:
+      '1tAbCl-0001Y4-Kl == ivy@example.net R=dnslookup defer (-1): host lookup did not complete',
+    source: { file: 'mail.log', line: 2 },
+  });
+  t.deepEqual(results[4], {
+    time: Date.parse('2024-05-01T10:00:07Z'),
+    host: 'mx',
+    program: 'exim',
+    pid: 4243,
+    message:
+      '1tAbCk-0001Y3-Ij ** hal@example.org R=dnslookup T=remote_smtp H=mx.example.org [192.0.2.25]: SMTP error from remote mail server after RCPT TO:<hal@example.org>: 550-5.1.1 first line\\n550-5.1.1 second line\\n550 5.1.1 last line',
+    source: { file: 'mail.log', line: 1 },
+  });
+  t.deepEqual(parser.flush(), []);
+});
+
+test('an unfinished split record is given out at the end of the input', (t) => {
+  const parser = createEnvelopeParser(UTC_DECEMBER);
+  parser.parse(
+    'May  1 10:00:07 mx exim[9]: [1/2] 2024-05-01 10:00:07 1tAbCl-0001Y4-Kl == ivy@example.net R=dnslookup',
+    SOURCE,
+  );
+
+  t.deepEqual(parser.flush(), [
+    {
+      time: Date.parse('2024-05-01T10:00:07Z'),
+      host: 'mx',
+      program: 'exim',
+      pid: 9,
+      message: '1tAbCl-0001Y4-Kl == ivy@example.net R=dnslookup',
+      source: SOURCE,
+    },
+  ]);
+  t.deepEqual(parser.flush(), []);
+});
+
+function timeOf(
+  envelope: ReturnType<ReturnType<typeof createEnvelopeParser>['parse']>,
+): string | undefined {
+  return typeof envelope === 'object' ? new Date(envelope.time).toISOString() : undefined;
+}

@@ -1,0 +1,78 @@
+import test from 'ava';
+
+import { createLocalClock, createYearlessClock } from '../../src/envelope/local-time.js';
+import {
+  createCursor,
+  readClassicStamp,
+  readDateTime,
+  readPid,
+} from '../../src/envelope/timestamps.js';
+
+const UTC = createLocalClock('UTC');
+
+const readsDateTime = test.macro({
+  exec(t, text: string, separator: 'T' | ' ', time: string, end: number) {
+    const at = createCursor();
+
+    t.true(readDateTime(text, 0, separator, UTC, at));
+    t.is(new Date(at.time).toISOString(), time);
+    t.is(at.end, end);
+  },
+  title: (_given, text: string) => `the date-time reader reads ${text}`,
+});
+
+test(readsDateTime, '2024-03-13T12:04:09.755361+01:00 mail', 'T', '2024-03-13T11:04:09.755Z', 32);
+test(readsDateTime, '2024-03-13T12:04:09+0100 mail', 'T', '2024-03-13T11:04:09.000Z', 24);
+test(readsDateTime, '2024-09-13T20:01:37.51Z Sep', 'T', '2024-09-13T20:01:37.510Z', 23);
+test(readsDateTime, '2024-09-13T20:01:37.5Z', 'T', '2024-09-13T20:01:37.500Z', 22);
+test(readsDateTime, '2024-03-13T12:04:09 mail', 'T', '2024-03-13T12:04:09.000Z', 19);
+test(readsDateTime, '2024-03-13T23:59:60Z', 'T', '2024-03-14T00:00:00.000Z', 20);
+test(readsDateTime, '2024-05-01 10:00:01.712 [4242] 1tAbCe', ' ', '2024-05-01T10:00:01.712Z', 23);
+test(readsDateTime, '2024-05-01 10:00:01 +0100 1tAbCe', ' ', '2024-05-01T09:00:01.000Z', 25);
+test(readsDateTime, '2024-05-01 10:00:01 -0030 x', ' ', '2024-05-01T10:30:01.000Z', 25);
+
+const refusesDateTime = test.macro({
+  exec(t, text: string, separator: 'T' | ' ') {
+    t.false(readDateTime(text, 0, separator, UTC, createCursor()));
+  },
+  title: (_given, text: string) => `the date-time reader refuses ${JSON.stringify(text)}`,
+});
+
+test(refusesDateTime, '2024-03-13 12:04:09Z', 'T');
+test(refusesDateTime, '2024-03-13T12:04:09Z', ' ');
+test(refusesDateTime, '2024-00-13T12:04:09Z', 'T');
+test(refusesDateTime, '2024-03-32T12:04:09Z', 'T');
+test(refusesDateTime, '2024-03-13T12:60:09Z', 'T');
+test(refusesDateTime, '2024/03/13T12:04:09Z', 'T');
+test(refusesDateTime, '2024-03-13T12:04', 'T');
+
+test('the classic reader checks the shape without a clock and ends after the seconds', (t) => {
+  const at = createCursor();
+
+  t.true(readClassicStamp('Sep 14 04:01:37 host', 0, undefined, at));
+  t.is(at.end, 15);
+  t.true(readClassicStamp('x Sep  4 04:01:37.123 host', 2, undefined, at));
+  t.is(at.end, 21);
+  t.false(readClassicStamp('Sep 14 04:01 host', 0, undefined, at));
+  t.false(readClassicStamp('Sep 0 04:01:37 host', 0, undefined, at));
+  t.false(readClassicStamp('Sept 14 04:01:37 host', 0, undefined, at));
+});
+
+test('the classic reader adds the fraction to the clock time', (t) => {
+  const at = createCursor();
+  const clock = createYearlessClock(UTC, { year: 2026 });
+
+  t.true(readClassicStamp('Sep  4 04:01:37.123456 host', 0, clock, at));
+  t.is(at.time, Date.parse('2026-09-04T04:01:37.123Z'));
+});
+
+test('a pid in brackets is read only when a space follows', (t) => {
+  const at = createCursor();
+
+  t.true(readPid('[4242] 1tAbCe', 0, at));
+  t.is(at.pid, 4242);
+  t.is(at.end, 7);
+  t.false(readPid('[4242]1tAbCe', 0, at));
+  t.false(readPid('[] x', 0, at));
+  t.false(readPid('[1/2] x', 0, at));
+});
