@@ -1,0 +1,451 @@
+// What the reports say in words: the verdict in plain language, the evidence behind it, what
+// to do next for each verdict kind, and the one-paragraph story of the period. Shared by the
+// markdown and HTML reports; everything returned is plain text that each format escapes.
+
+import type { Analysis, Incident, Probe, Verdict, VerdictKind } from '../model.js';
+
+const VERDICT_LABELS: Readonly<Record<VerdictKind, string>> = {
+  'local-resolver': 'our local resolver',
+  'recipient-dns': "the recipient domain's DNS servers",
+  'provider-outage': "the recipient domains' shared DNS provider",
+  'recipient-dnssec': "the recipient domain's DNSSEC signatures",
+  'domain-missing': 'the domain does not exist',
+  'null-mx': 'the domain accepts no mail (null MX)',
+  'no-mail-host': 'the domain has no mail host (no MX, no address)',
+  'mx-unresolvable': "the domain's MX hosts do not resolve",
+  'relay-resolver': "a relay's resolver",
+  'sender-dns': "our sender domain's DNS, as remote servers see it",
+  'remote-policy': 'remote server policy, not DNS',
+  recovered: 'recovered: everything resolves now',
+  healthy: 'healthy',
+  inconclusive: 'inconclusive',
+  'not-checked': 'not checked',
+};
+
+const FAMILY_LABELS: Readonly<Record<Incident['causeFamily'], string>> = {
+  dns: 'DNS failures',
+  remote: 'remote server deferrals and rejections',
+  connection: 'connection failures',
+  tls: 'TLS failures',
+  other: 'other failures',
+};
+
+/** Probes that are steps of the walk from the root, not evidence about the domain. */
+const WALK_RESULTS = new Set(['referral']);
+const DEFAULT_EVIDENCE_PROBES = 8;
+const DEFAULT_CHROOT_RESOLV_CONF = '/var/spool/postfix/etc/resolv.conf';
+
+/** ANSI escape sequences (CSI and OSC), then any other C0/C1 control or bidi override. */
+const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?)/g;
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+/g;
+
+/** Log text made safe for a terminal or a page: escape sequences and control characters go. */
+export function cleanText(text: string): string {
+  return text.replace(ANSI_SEQUENCE, '').replace(CONTROL, ' ');
+}
+
+/** "our local resolver (down)". */
+export function describeVerdict(verdict: Verdict): string {
+  const label = VERDICT_LABELS[verdict.kind];
+  return verdict.detail === undefined ? label : `${label} (${cleanText(verdict.detail)})`;
+}
+
+/** "fourthcoffee.test and 5 more domains: DNS failures". */
+export function describeIncident(incident: Incident): string {
+  const [first = 'no domain'] = incident.domains;
+  const more = incident.domains.length - 1;
+  const names = more === 0 ? first : `${first} and ${more} more domain${more === 1 ? '' : 's'}`;
+  return `${cleanText(names)}: ${FAMILY_LABELS[incident.causeFamily]}`;
+}
+
+/** The probes worth showing: the walk's referrals left out, failures first, a few at most. */
+export function evidenceProbes(verdict: Verdict, limit = DEFAULT_EVIDENCE_PROBES): Probe[] {
+  const probes = (verdict.probes ?? []).filter((probe) => !WALK_RESULTS.has(probe.result));
+  const failing = probes.filter((probe) => !isDefinite(probe));
+  const answering = probes.filter(isDefinite);
+  return [...failing, ...answering].slice(0, limit);
+}
+
+/** "local resolver 127.0.0.1:53 asked northwind.test MX: timeout after 2000 ms (udp)". */
+export function describeProbe(probe: Probe): string {
+  const name = probe.serverName === undefined ? '' : ` (${probe.serverName})`;
+  const answers = probe.answers?.length ? `: ${probe.answers.slice(0, 2).join('; ')}` : '';
+  const rcode = probe.rcode && probe.rcode.toLowerCase() !== probe.result ? ` ${probe.rcode}` : '';
+  return cleanText(
+    `${ROLE_LABELS[probe.role]} ${probe.server}${name} asked ${probe.question.name} ` +
+      `${probe.question.type}: ${probe.result}${rcode} after ${Math.round(probe.ms)} ms ` +
+      `(${probe.transport})${answers}`,
+  );
+}
+
+const ROLE_LABELS: Readonly<Record<Probe['role'], string>> = {
+  local: 'local resolver',
+  reference: 'reference resolver',
+  'reference-cd': 'reference resolver, checking disabled,',
+  iterative: 'walk from the root:',
+  authoritative: 'authoritative server',
+};
+
+function isDefinite(probe: Probe): boolean {
+  return probe.result === 'answer' || probe.result === 'nxdomain' || probe.result === 'nodata';
+}
+
+/** What a postmaster should do next about one incident, most useful first. */
+export function adviseIncident(incident: Incident): string[] {
+  const verdict = incident.verdict;
+  if (verdict.kind === 'not-checked' && incident.causeFamily !== 'dns') {
+    return FAMILY_ADVICE[incident.causeFamily](incident);
+  }
+
+  return ADVICE[verdict.kind](incident, verdict);
+}
+
+type Advisor = (incident: Incident, verdict: Verdict) => string[];
+
+const ADVICE: Readonly<Record<VerdictKind, Advisor>> = {
+  'local-resolver': adviseLocalResolver,
+  'recipient-dns': adviseRecipientDns,
+  'provider-outage': (incident, verdict) => [
+    `The domains share name servers that fail: ${failingServers(verdict) || 'see the evidence'}. ` +
+      'Contact the DNS provider that runs them; nothing on our side needs fixing.',
+    ...contactAdvice(incident, verdict),
+    QUEUE_LIFETIME,
+  ],
+  'recipient-dnssec': (incident, verdict) => [
+    `Validating resolvers reject the DNSSEC signatures of ${domainList(incident)}, while the ` +
+      'same question with checking disabled answers: the signatures or the DS record are broken ' +
+      'on the recipient side.',
+    ...contactAdvice(incident, verdict),
+    'Do not switch validation off for everything; if this mail cannot wait, a negative trust ' +
+      'anchor for this one domain (unbound: domain-insecure) is a temporary way round.',
+  ],
+  'domain-missing': (incident) => [
+    `${domainList(incident)} does not exist (NXDOMAIN): the addresses are mistyped or the ` +
+      'domain has lapsed. Tell the senders and remove the addresses from lists; retrying will ' +
+      'not help.',
+  ],
+  'null-mx': (incident) => [
+    `${domainList(incident)} publishes a null MX (RFC 7505): it accepts no mail at all. Tell ` +
+      'the senders and remove the addresses; nothing can be fixed on our side.',
+  ],
+  'no-mail-host': (incident, verdict) => [
+    `${domainList(incident)} has neither an MX record nor an address: it cannot receive mail. ` +
+      'If mail to it is expected, its owner must publish an MX record.',
+    ...contactAdvice(incident, verdict),
+  ],
+  'mx-unresolvable': (incident, verdict) => [
+    `The MX records of ${domainList(incident)} name hosts that do not resolve` +
+      `${unresolvedMxHosts(verdict)}. The domain's operator must fix the MX records.`,
+    ...contactAdvice(incident, verdict),
+  ],
+  'relay-resolver': (incident) => [
+    `A relay reported that it could not look up the MX of ${domainList(incident)}, but the ` +
+      "domain resolves from here: the relay's resolver is at fault. Contact the relay's " +
+      'operator (the reply texts name it).',
+  ],
+  'sender-dns': () => [
+    'Remote servers could not resolve our sender domain. Check from outside our network that ' +
+      "the sender domain's name servers answer (dig @<each name server> <sender domain> MX and A), " +
+      'that its delegation at the parent matches, and that its DNSSEC signatures are valid.',
+  ],
+  'remote-policy': (incident) => FAMILY_ADVICE.remote(incident),
+  recovered: adviseRecovered,
+  healthy: () => ['Nothing to do: the domain resolves and no failure is known.'],
+  inconclusive: (_incident, verdict) => [
+    `The re-check could not decide${verdict.reason ? `: ${cleanText(verdict.reason)}` : ''}. ` +
+      'Run it again where DNS on port 53 is reachable, or add a reference resolver ' +
+      '(--resolver ADDR).',
+  ],
+  'not-checked': () => [
+    'The DNS of these domains was not re-checked (--offline or out of time). Run mxtriage ' +
+      'again without --offline to learn whose DNS is at fault.',
+  ],
+};
+
+const QUEUE_LIFETIME =
+  'Mail stays queued and is retried; if the failure outlasts the queue lifetime (Postfix ' +
+  'maximal_queue_lifetime, Exim retry rules, Sendmail Timeout.queuereturn: 5 days by default) ' +
+  'it bounces, so warn the senders of important mail.';
+
+const FLUSH_QUEUE =
+  'Once it answers, deferred mail goes out at the next retry; to send it at once, flush the ' +
+  'queue (postqueue -f, exim -qff or sendmail -q).';
+
+function adviseLocalResolver(incident: Incident, verdict: Verdict): string[] {
+  const servers = failingServers(verdict, 'local') || 'the servers in /etc/resolv.conf';
+  const example = incident.domains[0] ?? 'example.com';
+  const byDetail: Record<string, string> = {
+    down:
+      `The local resolver ${servers} did not answer. Check that it is running and listening ` +
+      `(systemctl status unbound or named; dig @<address> ${example} MX).`,
+    servfail:
+      `The local resolver ${servers} answered SERVFAIL while the domain's own servers ` +
+      'answer. Read its log for the cause and flush its cache for these domains ' +
+      '(unbound-control flush_zone, rndc flushname).',
+    dnssec:
+      `DNSSEC validation fails in the local resolver ${servers} only. Check the system ` +
+      "clock (timedatectl) and the resolver's trust anchor (unbound-anchor, the root key file).",
+    blocked:
+      `The local resolver ${servers} cannot reach name servers on port 53. Check the ` +
+      'firewall for outgoing UDP and TCP port 53.',
+    'stale-chroot': staleChrootAdvice(verdict),
+  };
+  const first =
+    byDetail[verdict.detail ?? ''] ??
+    `Check the local resolver ${servers}: dig @<address> ${example} MX must answer.`;
+  return [
+    first,
+    `${incident.domains.length} domain(s) failed together because of it.`,
+    FLUSH_QUEUE,
+  ];
+}
+
+/** Which file differs, from the verdict's reason when it names the files. */
+function staleChrootAdvice(verdict: Verdict): string {
+  const paths = cleanText(verdict.reason ?? '').match(/\/[\w./-]*resolv\.conf/g) ?? [];
+  const chroot = paths.find((path) => path !== '/etc/resolv.conf') ?? DEFAULT_CHROOT_RESOLV_CONF;
+  return (
+    `Postfix's chroot copy ${chroot} differs from /etc/resolv.conf, so Postfix's smtp ` +
+    'client asks other servers than the rest of the system. Copy /etc/resolv.conf over it (the ' +
+    'Debian Postfix start script does this: systemctl restart postfix) or turn off the ' +
+    'chroot of the smtp service in master.cf.'
+  );
+}
+
+function adviseRecipientDns(incident: Incident, verdict: Verdict): string[] {
+  const servers = failingServers(verdict, 'authoritative');
+  const failing = servers ? ` Failing name servers: ${servers}.` : '';
+  const byDetail: Record<string, string> = {
+    unreachable: 'None of its name servers answers.',
+    partial: 'Some of its name servers fail; resolvers that hit them defer mail.',
+    lame: 'Its delegation names servers that do not serve the zone (REFUSED, not authoritative or a referral upward).',
+    servfail: 'Its name servers answer SERVFAIL.',
+    'edns-or-tcp':
+      'Its name servers fail over EDNS or TCP (a firewall dropping TCP port 53 or large UDP answers).',
+  };
+  const what = byDetail[verdict.detail ?? ''] ?? 'Its DNS fails.';
+  return [
+    `A recipient-side DNS problem of ${domainList(incident)}: ${what}${failing} Nothing on our side needs fixing.`,
+    ...contactAdvice(incident, verdict),
+    QUEUE_LIFETIME,
+  ];
+}
+
+function adviseRecovered(incident: Incident, verdict: Verdict): string[] {
+  const lean = verdict.detail ?? '';
+  const hint = lean.startsWith('local-resolver')
+    ? 'The log points at our local resolver (many domains failed at once and recovered ' +
+      'together): read its log for the incident period.'
+    : lean === ''
+      ? 'The log alone does not say whose DNS it was.'
+      : `The log suggests ${VERDICT_LABELS[lean as VerdictKind] ?? cleanText(lean)}.`;
+  return [
+    `${domainList(incident)} resolves now; the failure has stopped. ${hint}`,
+    'Deferred mail is retried by itself; watch for a recurrence.',
+  ];
+}
+
+const FAMILY_ADVICE: Readonly<Record<Incident['causeFamily'], (incident: Incident) => string[]>> = {
+  dns: (incident) => ADVICE['not-checked'](incident, incident.verdict),
+  remote: (incident) => [
+    `The mail servers of ${domainList(incident)} answered with a deferral or a rejection that ` +
+      'is not about DNS (greylisting, rate limits, policy, unknown users). Read the reply ' +
+      "texts; if deferrals last, contact the recipient's postmaster (postmaster@ the domain).",
+  ],
+  connection: (incident) => [
+    `The mail hosts of ${domainList(incident)} did not accept connections on port 25. Test ` +
+      'from this host (nc -vz <MX host> 25); if only we fail, check our outgoing firewall ' +
+      'and whether our address is blocked.',
+  ],
+  tls: (incident) => [
+    `TLS with the mail hosts of ${domainList(incident)} failed. Check our TLS policy for the ` +
+      'domain (smtp_tls_policy_maps, DANE/MTA-STS) and their certificates.',
+  ],
+  other: () => ['Read the reply texts of the affected domains to see what failed.'],
+};
+
+/** Whom to contact about a recipient-side problem: the SOA mailbox and the name servers. */
+function contactAdvice(incident: Incident, verdict: Verdict): string[] {
+  const domain = incident.domains[0] ?? '';
+  const mailbox = soaMailbox(verdict);
+  const nameServers = nameServerNames(verdict);
+  const operators = nameServers.length > 0 ? ` or the operators of ${nameServers.join(', ')}` : '';
+  if (mailbox !== undefined) {
+    return [cleanText(`Whom to contact: ${mailbox} (the SOA contact of ${domain})${operators}.`)];
+  }
+
+  return [
+    cleanText(
+      `Whom to contact: the DNS operator of ${domain}${operators}. dig +short SOA ${domain} ` +
+        'gives the contact mailbox (the second field, first dot read as @); failing that, the ' +
+        "registrar's WHOIS record.",
+    ),
+  ];
+}
+
+/** The RNAME of an SOA answer among the probes, as a mail address (RFC 1035 §8). */
+function soaMailbox(verdict: Verdict): string | undefined {
+  for (const probe of verdict.probes ?? []) {
+    if (probe.question.type !== 'SOA' || probe.result !== 'answer') continue;
+    for (const answer of probe.answers ?? []) {
+      const fields = answer.trim().split(/\s+/);
+      const rname = fields[fields.indexOf('SOA') + 2];
+      if (fields.includes('SOA') && rname !== undefined) return mailboxOf(rname);
+    }
+  }
+
+  return undefined;
+}
+
+function mailboxOf(rname: string): string {
+  const name = rname.replace(/\.$/, '');
+  const dot = name.search(/(?<!\\)\./);
+  if (dot < 0) return name;
+  return `${name.slice(0, dot).replace(/\\\./g, '.')}@${name.slice(dot + 1)}`;
+}
+
+function nameServerNames(verdict: Verdict): string[] {
+  const names = new Set<string>();
+  for (const probe of verdict.probes ?? []) {
+    if (probe.role === 'authoritative' && probe.serverName) names.add(probe.serverName);
+  }
+
+  return [...names].sort();
+}
+
+/** "ns1.northwind.test (127.0.4.1:53): timeout, ..." for the servers of a role that fail. */
+function failingServers(verdict: Verdict, role?: Probe['role']): string {
+  const failing = new Map<string, string>();
+  for (const probe of verdict.probes ?? []) {
+    if ((role !== undefined && probe.role !== role) || isDefinite(probe)) continue;
+    if (role === undefined && probe.role !== 'authoritative') continue;
+    const name =
+      probe.serverName === undefined ? probe.server : `${probe.serverName} (${probe.server})`;
+    if (!failing.has(name)) failing.set(name, probe.result);
+  }
+
+  return cleanText([...failing].map(([name, result]) => `${name}: ${result}`).join(', '));
+}
+
+function unresolvedMxHosts(verdict: Verdict): string {
+  const hosts = new Set<string>();
+  for (const probe of verdict.probes ?? []) {
+    const isAddress = probe.question.type === 'A' || probe.question.type === 'AAAA';
+    if (isAddress && (probe.result === 'nxdomain' || probe.result === 'nodata')) {
+      hosts.add(probe.question.name);
+    }
+  }
+
+  return hosts.size === 0 ? '' : cleanText(` (${[...hosts].sort().join(', ')})`);
+}
+
+function domainList(incident: Incident): string {
+  const shown = incident.domains.slice(0, 5).join(', ');
+  const more = incident.domains.length - 5;
+  return cleanText(more > 0 ? `${shown} and ${more} more` : shown || 'the domain');
+}
+
+/** The report's opening paragraph: how much failed, the worst incident, what became of it. */
+export function tellStory(analysis: Analysis): string {
+  const { summary, incidents, outcomes } = analysis;
+  if (summary.periodStart === undefined || summary.periodEnd === undefined) {
+    return 'The input held no delivery events: nothing was deferred or bounced.';
+  }
+
+  const failed = summary.statuses.deferred + summary.statuses.bounced + summary.statuses.expired;
+  const period = `From ${formatRange(summary.periodStart, summary.periodEnd)}`;
+  if (failed === 0) {
+    return `${period}, ${summary.statuses.sent} deliveries succeeded and none was deferred or bounced.`;
+  }
+
+  const sentences = [
+    `${period}, ${failed} delivery attempts to ${counted(summary.domains, 'recipient domain')} ` +
+      `were deferred or bounced, in ${counted(incidents.length, 'incident')}.`,
+  ];
+  const worst = incidents[0];
+  if (worst !== undefined) {
+    sentences.push(
+      `The largest, ${describeIncident(worst)}, lasted from ` +
+        `${formatRange(worst.start, worst.end)} and affected ${counted(worst.messages, 'message')}; ` +
+        `verdict: ${describeVerdict(worst.verdict)}.`,
+    );
+  }
+
+  sentences.push(describeOutcomes(outcomes, analysis.deliveryDelay));
+  const checkedAt = incidents.find((incident) => incident.verdict.checkedAt)?.verdict.checkedAt;
+  if (checkedAt !== undefined) {
+    sentences.push(
+      `Verdicts come from a DNS re-check made at ${formatTime(Date.parse(checkedAt))}: a ` +
+        'check made now shows what works now, while the failures are from the log.',
+    );
+  }
+
+  return sentences.join(' ');
+}
+
+/** "Of 20 deferred recipients, 8 were delivered later (after 45 s on average, 1 min 2 s at
+ *  most), 3 bounced, 6 expired and 3 are still queued." */
+export function describeOutcomes(
+  outcomes: Analysis['outcomes'],
+  delay?: Analysis['deliveryDelay'],
+): string {
+  const total =
+    outcomes['delivered-later'] + outcomes.bounced + outcomes.expired + outcomes['still-queued'];
+  if (total === 0) return 'No deferred recipient was followed to an outcome.';
+  const later =
+    delay === undefined
+      ? ''
+      : ` (after ${formatDuration(delay.meanMs)} on average, ${formatDuration(delay.maxMs)} at most)`;
+  return (
+    `Of ${total} deferred recipient${plural(total)}, ${outcomes['delivered-later']} ` +
+    `${outcomes['delivered-later'] === 1 ? 'was' : 'were'} delivered later${later}, ` +
+    `${outcomes.bounced} bounced, ${outcomes.expired} expired and ` +
+    `${outcomes['still-queued']} ${outcomes['still-queued'] === 1 ? 'is' : 'are'} still queued.`
+  );
+}
+
+/** "2026-12-03 18:32:52 UTC". */
+export function formatTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** "2026-12-03 18:32:52 to 18:37:20 UTC (4 min 28 s)"; the date once when it is one day. */
+export function formatRange(start: number, end: number): string {
+  const from = formatTime(start).slice(0, -4);
+  const to = formatTime(end).slice(0, -4);
+  const sameDay = from.slice(0, 10) === to.slice(0, 10);
+  return `${from} to ${sameDay ? to.slice(11) : to} UTC (${formatDuration(end - start)})`;
+}
+
+const UNITS: readonly (readonly [string, number])[] = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['min', 60_000],
+  ['s', 1000],
+];
+
+/** The two largest units: "2 d 3 h", "4 min 28 s", "46 s", "250 ms". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  let rest = Math.round(ms / 1000) * 1000;
+  const counts = UNITS.map(([unit, size]) => {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    return { unit, count };
+  });
+  const first = counts.findIndex(({ count }) => count > 0);
+  return counts
+    .slice(first, first + 2)
+    .filter(({ count }) => count > 0)
+    .map(({ unit, count }) => `${count} ${unit}`)
+    .join(' ');
+}
+
+function plural(count: number): string {
+  return count === 1 ? '' : 's';
+}
+
+/** "1 incident", "3 incidents". */
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${plural(count)}`;
+}
