@@ -82,7 +82,7 @@ async function probeServer(
     ask({ name: zone, type: 'SOA' }),
   ]);
   const tcp = isTcpWorthAsking(mx)
-    ? await checkTcp(target, domain, zone, options, sink)
+    ? await checkTcp(target, { domain, zone, edns: !mx.reply.ednsRetried }, options, sink)
     : undefined;
   const serial = serialOf(soa);
 
@@ -145,19 +145,19 @@ function isTcpWorthAsking(mx: Asked): boolean {
   return mx.outcome.status === 'response' && mx.outcome.transport === 'udp';
 }
 
+/** Asked with EDNS unless the server was found to reject it. */
 async function checkTcp(
   target: { name: string; address: ServerAddress },
-  domain: string,
-  zone: string,
+  asked: { domain: string; zone: string; edns: boolean },
   options: AuthoritativeOptions,
   sink: (probe: Probe) => void,
 ): Promise<Reply> {
   const outcome = await query(
     target.address,
-    { name: domain, type: 'MX' },
-    { ...queryOptions(options), tcp: true },
+    { name: asked.domain, type: 'MX' },
+    { ...queryOptions(options), tcp: true, edns: asked.edns },
   );
-  const result = classifyOutcome(outcome, { authoritative: true, zone });
+  const result = classifyOutcome(outcome, { authoritative: true, zone: asked.zone });
 
   sink(toProbe(outcome, 'authoritative', result, target.name));
 

@@ -75,7 +75,7 @@ const HINT_LINE = /^(\S+)\s+(?:\d+\s+)?(?:IN\s+)?(A|AAAA)\s+(\S+)\s*$/i;
 
 /** Reads the name servers and the timeout/attempts options of a resolv.conf file. */
 export async function readResolvConf(file = SYSTEM_RESOLV_CONF): Promise<ResolvConf> {
-  const text = await readText(file, 'resolver configuration');
+  const text = await readText(file, 'Resolver configuration');
   const servers: ServerAddress[] = [];
   let timeoutMs: number | undefined;
   let attempts: number | undefined;
@@ -156,7 +156,7 @@ export function parseResolverOption(values: readonly string[]): ServerAddress[] 
 
 /** Reads the A and AAAA lines of a root hints file (named.root); `port` applies to all. */
 export async function readRootHints(file: string, port = 53): Promise<ServerAddress[]> {
-  const text = await readText(file, 'root hints file');
+  const text = await readText(file, 'Root hints file');
   const servers: ServerAddress[] = [];
 
   for (const line of text.split('\n')) {
@@ -188,7 +188,7 @@ async function readText(file: string, what: string): Promise<string> {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     const problem = code === 'ENOENT' ? 'not found' : `cannot be read (${code})`;
 
-    throw new MxtriageError('USAGE', `The ${what} ${problem}: ${file}`, { cause: error });
+    throw new MxtriageError('USAGE', `${what} ${problem}: ${file}`, { cause: error });
   }
 }
 
