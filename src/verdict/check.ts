@@ -1,18 +1,38 @@
+// Verdicts for `mxtriage check DOMAIN...`, where no log tells of failures: each domain is
+// judged as if its mail had just failed a DNS look-up, and one whose every probe answers is
+// `healthy` rather than `recovered`, since no failure is known.
+
 import type { DomainDiagnosis } from '../dns/types.js';
 import type { Verdict } from '../model.js';
-import { decideVerdicts, type GroupEvidence } from './decide.js';
+import { assessDomain } from './assess.js';
+import { decideVerdicts, type GroupEvidence, type LogContext } from './decide.js';
 
-/**
- * Verdicts for `mxtriage check`, where no log tells of failures: each domain is judged as if
- * its mail had failed a DNS look-up just now. A domain whose every probe answers is then
- * `healthy` rather than `recovered`, since no failure is known.
- */
+const NO_LOG: LogContext = { windows: new Map(), lastSentByDomain: new Map() };
+
+/** Domain → verdict; `diagnoses` undefined (`--offline`) gives `not-checked` for each. */
 export function checkVerdicts(
   domains: readonly string[],
   diagnoses: ReadonlyMap<string, DomainDiagnosis> | undefined,
   now: number,
 ): Map<string, Verdict> {
-  const evidence: GroupEvidence[] = domains.map((domain) => ({
+  const evidence = domains.map((domain) => asGroup(domain, now));
+  const verdicts = decideVerdicts(evidence, NO_LOG, diagnoses);
+  const result = new Map<string, Verdict>();
+
+  for (const domain of domains) {
+    const diagnosis = diagnoses?.get(domain);
+    const verdict = verdicts.get(domain) ?? { kind: 'not-checked' };
+    result.set(
+      domain,
+      diagnosis !== undefined && verdict.kind === 'recovered' ? healthy(diagnosis) : verdict,
+    );
+  }
+
+  return result;
+}
+
+function asGroup(domain: string, now: number): GroupEvidence {
+  return {
     key: domain,
     domain,
     cause: 'dns-tempfail',
@@ -21,18 +41,15 @@ export function checkVerdicts(
     lastSeen: now,
     senderDomains: [],
     lookupNames: [],
-  }));
-  const verdicts = decideVerdicts(evidence, { windows: new Map(), lastSentByDomain: new Map() }, diagnoses);
-  const result = new Map<string, Verdict>();
-  for (const domain of domains) {
-    const verdict = verdicts.get(domain) ?? { kind: 'not-checked' };
-    result.set(domain, verdict.kind === 'recovered' ? asHealthy(verdict) : verdict);
-  }
-
-  return result;
+  };
 }
 
-function asHealthy(verdict: Verdict): Verdict {
-  const { detail: _detail, basis: _basis, ...rest } = verdict;
-  return { ...rest, kind: 'healthy', basis: ['probes'] };
+function healthy(diagnosis: DomainDiagnosis): Verdict {
+  return {
+    kind: 'healthy',
+    checkedAt: diagnosis.checkedAt,
+    reason: `every probe answers (${assessDomain(diagnosis).reason})`,
+    basis: ['probes'],
+    probes: diagnosis.probes,
+  };
 }

@@ -1,0 +1,377 @@
+// What one domain's re-check shows now, read from its diagnosis alone: a fault and whose it
+// is, or that every probe answers. The log's evidence is weighed afterwards, in decide.ts.
+// The checks run in order and the first that finds something wins: a domain that does not
+// exist is not also called lame, and a null MX outranks a slow secondary.
+
+import type { AuthoritativeServer, DomainDiagnosis, MxHost, ResolverCheck } from '../dns/types.js';
+import { SILENT_RESULTS, type ProbeResult } from '../dns/types.js';
+import {
+  count,
+  describeResolvers,
+  describeResult,
+  describeServers,
+  failingChecks,
+  isDefinite,
+  zoneLabel,
+} from './describe.js';
+
+export type FaultKind =
+  | 'local-resolver'
+  | 'recipient-dns'
+  | 'recipient-dnssec'
+  | 'domain-missing'
+  | 'null-mx'
+  | 'no-mail-host'
+  | 'mx-unresolvable'
+  | 'inconclusive';
+
+export interface Finding {
+  /** `answers` when every probe answers now and the domain can take mail. */
+  readonly kind: FaultKind | 'answers';
+  readonly detail?: string;
+  readonly reason: string;
+}
+
+type Check = (diagnosis: DomainDiagnosis) => Finding | undefined;
+
+const ADDRESS = 'authoritative server address';
+const OUR_VALIDATION = 'our validation is broken (clock or trust anchor)';
+const LAME_RESULTS = new Set<string>([
+  'refused',
+  'not-authoritative',
+  'upward-referral',
+  'referral',
+]);
+const TRANSPORT_RESULTS = new Set<string>(['tcp-timeout', 'truncated', 'formerr', 'notimp']);
+
+const CHECKS: readonly Check[] = [
+  findIncomplete,
+  findMissing,
+  findDnssecFailure,
+  findRecipientFailure,
+  findUnaddressedServers,
+  findStaleChroot,
+  findLocalFailure,
+  findDisagreement,
+  findNullMx,
+  findNoMailHost,
+  findUnresolvableMx,
+  findPartialFailure,
+  findTransportTrouble,
+];
+
+/** The one finding that best describes the domain's DNS now. */
+export function assessDomain(diagnosis: DomainDiagnosis): Finding {
+  for (const check of CHECKS) {
+    const finding = check(diagnosis);
+    if (finding !== undefined) return finding;
+  }
+
+  return { kind: 'answers', reason: describeHealthy(diagnosis) };
+}
+
+function findIncomplete(diagnosis: DomainDiagnosis): Finding | undefined {
+  if (diagnosis.incomplete === undefined) return undefined;
+
+  const reason =
+    diagnosis.incompleteReason ?? `the re-check did not finish (${diagnosis.incomplete})`;
+  return { kind: 'inconclusive', detail: diagnosis.incomplete, reason };
+}
+
+function findMissing(diagnosis: DomainDiagnosis): Finding | undefined {
+  const { delegation, authoritative, mx, domain } = diagnosis;
+
+  if (delegation.parentNxdomain) {
+    const reason = `${zoneLabel(delegation.parentZone)} answers NXDOMAIN for ${domain}`;
+    return { kind: 'domain-missing', reason };
+  }
+
+  if (authoritative.consensus === 'nxdomain') {
+    const servers = count(authoritative.answering, 'authoritative server');
+    return { kind: 'domain-missing', reason: `${servers} of ${domain} answer NXDOMAIN` };
+  }
+
+  if (authoritative.servers.length === 0 && mx.result === 'nxdomain') {
+    return { kind: 'domain-missing', reason: `the ${mx.source} resolvers answer NXDOMAIN` };
+  }
+
+  return undefined;
+}
+
+/**
+ * SERVFAIL that turns into an answer with the CD bit is a validation failure. Whose: reference
+ * resolvers failing the same way point at the zone; a reference resolver that validates it (AD
+ * set) points at our resolver; without one, a zone with a DS at its parent is the likely culprit,
+ * and an unsigned zone can only fail validation because of our resolver (clock, trust anchor).
+ */
+function findDnssecFailure(diagnosis: DomainDiagnosis): Finding | undefined {
+  const { domain, delegation } = diagnosis;
+  const reference = diagnosis.reference.servers.filter((check) => check.dnssecFailure);
+  const local = diagnosis.local.servers.filter((check) => check.dnssecFailure);
+
+  if (reference.length > 0) {
+    const failure = describeValidationFailure('reference resolver', reference);
+    const reason = `${failure}: ${domain} does not validate`;
+    return { kind: 'recipient-dnssec', reason };
+  }
+
+  if (local.length === 0) return undefined;
+
+  const failure = describeValidationFailure('local resolver', local);
+  const validator = diagnosis.reference.servers.find((check) => check.reply.authenticated);
+  if (validator !== undefined) {
+    const reason = `${failure}; reference resolver ${validator.server} validates it: ${OUR_VALIDATION}`;
+    return { kind: 'local-resolver', detail: 'dnssec', reason };
+  }
+
+  if (delegation.signedAtParent === true) {
+    const parent = zoneLabel(delegation.parentZone);
+    const reason = `${failure}; ${domain} is signed (DS in ${parent}) and does not validate`;
+    return { kind: 'recipient-dnssec', reason };
+  }
+
+  const reason = `${failure}, though ${domain} is not signed: ${OUR_VALIDATION}`;
+  return { kind: 'local-resolver', detail: 'dnssec', reason };
+}
+
+function describeValidationFailure(label: string, checks: readonly ResolverCheck[]): string {
+  return `${describeResolvers(label, checks)}, answers with checking disabled (CD)`;
+}
+
+function findRecipientFailure(diagnosis: DomainDiagnosis): Finding | undefined {
+  const { servers, answering } = diagnosis.authoritative;
+  if (servers.length === 0 || answering > 0) return undefined;
+
+  const zone = diagnosis.delegation.zone ?? diagnosis.domain;
+  const all =
+    servers.length === 1
+      ? 'the only authoritative server address'
+      : `all ${servers.length} authoritative server addresses`;
+  const reason = `${all} of ${zone} fail: ${describeServers(servers)}`;
+  return { kind: 'recipient-dns', detail: failureDetail(servers), reason };
+}
+
+/** Which way the failing servers fail: lame outranks SERVFAIL, which outranks silence. */
+function failureDetail(servers: readonly AuthoritativeServer[]): string {
+  const results = servers.map((server) => server.mx.result);
+
+  if (results.some((result) => LAME_RESULTS.has(result))) return 'lame';
+  if (results.some((result) => TRANSPORT_RESULTS.has(result))) return 'edns-or-tcp';
+  if (results.every((result) => SILENT_RESULTS.has(result))) return 'unreachable';
+
+  return 'servfail';
+}
+
+function findUnaddressedServers(diagnosis: DomainDiagnosis): Finding | undefined {
+  const { delegation, authoritative } = diagnosis;
+  const names = delegation.nameServers;
+  if (authoritative.servers.length > 0 || delegation.status !== 'delegated') return undefined;
+  if (names.length === 0 || names.some((server) => server.addresses.length > 0)) return undefined;
+
+  const listed = names.map(
+    (server) => `${server.name}: ${describeResult(server.resolution ?? 'unresolved')}`,
+  );
+  const zone = delegation.zone ?? diagnosis.domain;
+  const reason = `no name server of ${zone} has an address: ${listed.join(', ')}`;
+  return { kind: 'recipient-dns', detail: 'unreachable', reason };
+}
+
+/** Postfix's chroot copy of resolv.conf names other resolvers, and those fail. */
+function findStaleChroot(diagnosis: DomainDiagnosis): Finding | undefined {
+  const { chroot, local } = diagnosis;
+  if (chroot?.differs !== true || chroot.status !== 'fails' || local.status !== 'answers') {
+    return undefined;
+  }
+
+  const failing = describeResolvers('resolver', chroot.servers);
+  const copy = `Postfix's chroot copy ${chroot.path} differs from ${local.source}`;
+  const reason = `${copy}: its ${failing}, while ${local.source}'s resolvers answer`;
+  return { kind: 'local-resolver', detail: 'stale-chroot', reason };
+}
+
+function findLocalFailure(diagnosis: DomainDiagnosis): Finding | undefined {
+  const failing = failingChecks(diagnosis.local);
+  if (failing.length === 0) return undefined;
+
+  const local = describeResolvers('local resolver', failing);
+  const elsewhere = describeOtherViews(diagnosis);
+  if (elsewhere === undefined) {
+    const why = diagnosis.delegation.reason ?? 'no other view of the domain answered';
+    const reason = `${local}, and our own resolution from the root could not decide: ${why}`;
+    return { kind: 'inconclusive', detail: 'no-other-view', reason };
+  }
+
+  const share = failing.length < diagnosis.local.servers.length;
+  const prefix = share
+    ? `${failing.length} of ${diagnosis.local.servers.length} local resolvers fail: `
+    : '';
+  return {
+    kind: 'local-resolver',
+    detail: localDetail(failing),
+    reason: `${prefix}${local}; ${elsewhere}`,
+  };
+}
+
+/** How the domain answers other than through our resolvers, or undefined if it does not. */
+function describeOtherViews(diagnosis: DomainDiagnosis): string | undefined {
+  const { authoritative, reference } = diagnosis;
+
+  if (authoritative.answering > 0) {
+    return authoritative.failing === 0
+      ? describeAnswering(authoritative.answering)
+      : `${authoritative.answering} of ${count(authoritative.servers.length, ADDRESS)} answer MX`;
+  }
+
+  const answering = reference.servers.filter((check) => isDefinite(check.reply.result));
+  if (answering.length > 0) return `${count(answering.length, 'reference resolver')} answer MX`;
+
+  return undefined;
+}
+
+/** Refused means the resolver will not serve us (access control); silence means it is down. */
+function localDetail(failing: readonly ResolverCheck[]): string {
+  const results = failing.map((check) => check.reply.result);
+
+  if (results.every((result) => SILENT_RESULTS.has(result as ProbeResult))) return 'down';
+  if (results.includes('refused')) return 'blocked';
+
+  return 'servfail';
+}
+
+function findDisagreement(diagnosis: DomainDiagnosis): Finding | undefined {
+  const { authoritative } = diagnosis;
+  if (authoritative.agree || authoritative.answering < 2) return undefined;
+
+  const answering = authoritative.servers.filter((server) => isDefinite(server.mx.result));
+  const views = answering.map(
+    (server) => `${server.name} ${server.address}: ${describeAnswer(server)}`,
+  );
+  return {
+    kind: 'inconclusive',
+    detail: 'disagree',
+    reason: `the authoritative servers disagree: ${views.join('; ')}`,
+  };
+}
+
+function describeAnswer(server: AuthoritativeServer): string {
+  return server.mx.records.join(', ') || describeResult(server.mx.result);
+}
+
+function findNullMx(diagnosis: DomainDiagnosis): Finding | undefined {
+  if (!diagnosis.mx.isNullMx) return undefined;
+
+  const reason = `${diagnosis.domain} publishes a null MX (MX 0 .): it accepts no mail (RFC 7505)`;
+  return { kind: 'null-mx', reason };
+}
+
+/** No MX: mail goes to the domain's own address (RFC 5321 §5.1), if it has one. */
+function findNoMailHost(diagnosis: DomainDiagnosis): Finding | undefined {
+  const { mx, domain } = diagnosis;
+  if (mx.result !== 'nodata' || mx.implicit === undefined) return undefined;
+
+  const { status, results } = mx.implicit;
+  if (status === 'nxdomain' || status === 'nodata') {
+    return { kind: 'no-mail-host', reason: `${domain} has no MX record and no address record` };
+  }
+
+  if (status === 'failed') {
+    const why = results.map(describeResult).join(', ');
+    const reason = `${domain} has no MX record, and the look-up of its own address failed: ${why}`;
+    return { kind: 'inconclusive', detail: 'address-lookup-failed', reason };
+  }
+
+  return undefined;
+}
+
+function findUnresolvableMx(diagnosis: DomainDiagnosis): Finding | undefined {
+  const { hosts, result } = diagnosis.mx;
+  if (result !== 'answer' || hosts.length === 0) return undefined;
+  if (hosts.some((host) => host.status === 'resolves')) return undefined;
+
+  const described = hosts.map(describeMxHost).join('; ');
+  const reason = `no MX host of ${diagnosis.domain} is usable: ${described}`;
+  return { kind: 'mx-unresolvable', detail: mxHostDetail(hosts[0]), reason };
+}
+
+function describeMxHost(host: MxHost): string {
+  switch (host.status) {
+    case 'cname':
+      return `${host.name} is an alias for ${cnameTarget(host)} (an MX may not name a CNAME: RFC 2181 §10.3)`;
+    case 'ip-literal':
+      return `${host.name} is an IP address written as a host name (RFC 5321 §5.1)`;
+    case 'failed':
+      return `${host.name}: its address look-up failed`;
+    case 'nodata':
+      return `${host.name} has no address record`;
+    default:
+      return `${host.name}: ${describeResult(host.status)}`;
+  }
+}
+
+function cnameTarget(host: MxHost): string {
+  return host.iterative?.cnameTarget ?? host.local?.cnameTarget ?? 'another name';
+}
+
+function mxHostDetail(host: MxHost | undefined): string {
+  switch (host?.status) {
+    case 'cname':
+      return 'cname';
+    case 'ip-literal':
+      return 'ip-literal';
+    case 'failed':
+      return 'lookup-failed';
+    default:
+      return 'no-address';
+  }
+}
+
+function findPartialFailure(diagnosis: DomainDiagnosis): Finding | undefined {
+  const { servers, answering, failing } = diagnosis.authoritative;
+  if (answering === 0 || failing === 0) return undefined;
+
+  const broken = servers.filter((server) => !isDefinite(server.mx.result));
+  const zone = diagnosis.delegation.zone ?? diagnosis.domain;
+  const reason = `${failing} of ${count(servers.length, ADDRESS)} of ${zone} fail: ${describeServers(broken)}`;
+  return { kind: 'recipient-dns', detail: 'partial', reason };
+}
+
+/** Answers over UDP, but TCP fails or EDNS had to be dropped (RFC 7766, RFC 6891). */
+function findTransportTrouble(diagnosis: DomainDiagnosis): Finding | undefined {
+  const troubled = diagnosis.authoritative.servers.flatMap((server) => {
+    if (server.tcp !== undefined && !isDefinite(server.tcp.result)) {
+      return [
+        `${server.name} ${server.address}: MX over TCP: ${describeResult(server.tcp.result)}`,
+      ];
+    }
+
+    return server.mx.ednsRetried
+      ? [`${server.name} ${server.address}: answers only without EDNS`]
+      : [];
+  });
+  if (troubled.length === 0) return undefined;
+
+  return { kind: 'recipient-dns', detail: 'edns-or-tcp', reason: troubled.join('; ') };
+}
+
+function describeHealthy(diagnosis: DomainDiagnosis): string {
+  const { authoritative, local, delegation } = diagnosis;
+  const parts: string[] = [];
+
+  if (authoritative.answering > 0) {
+    parts.push(describeAnswering(authoritative.answering));
+  } else if (delegation.status !== 'delegated') {
+    parts.push(`own resolution from the root not made: ${delegation.reason ?? delegation.status}`);
+  }
+
+  if (local.servers.length > 0) parts.push(describeResolvers('local resolver', local.servers));
+  if (diagnosis.mx.hosts.length > 0) parts.push('MX hosts resolve');
+  if (diagnosis.outsideBlocked === true) parts.push('port 53 to the outside looks blocked');
+
+  return parts.join('; ');
+}
+
+function describeAnswering(answering: number): string {
+  return answering === 1
+    ? 'the only authoritative server address answers MX'
+    : `all ${answering} authoritative server addresses answer MX`;
+}

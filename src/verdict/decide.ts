@@ -1,0 +1,331 @@
+// The verdict stage: each group's verdict from the DNS re-check of its domain, weighed with the
+// log's own evidence (the breadth test, later deliveries, name servers shared by failing
+// domains). DESIGN.md §Verdicts lists the kinds. A verdict claims no more than the evidence
+// shows: what answers now but failed then is `recovered`, with the log's lean as its detail.
+
+import type { DomainDiagnosis } from '../dns/types.js';
+import { DNS_CAUSES, type Cause, type Verdict } from '../model.js';
+import { assessDomain, type Finding } from './assess.js';
+import { formatTime } from './describe.js';
+import {
+  describeBreadth,
+  findLaterDelivery,
+  readBreadth,
+  type WindowCounts,
+} from './log-evidence.js';
+import { findSharedOutages, type SharedOutage } from './shared-ns.js';
+
+/** What the verdict stage needs to know about one group. Times are epoch ms UTC. */
+export interface GroupEvidence {
+  readonly key: string;
+  readonly domain: string;
+  readonly cause: Cause;
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  readonly lastSeen: number;
+  readonly senderDomains: readonly string[];
+  readonly lookupNames: readonly string[];
+}
+
+export interface LogContext {
+  /** Per window start: how many distinct domains failed with dns-tempfail, and how many
+   *  distinct domains got a `sent`. */
+  readonly windows: ReadonlyMap<number, WindowCounts>;
+  /** Last `sent` time per recipient domain in the whole log. */
+  readonly lastSentByDomain: ReadonlyMap<string, number>;
+}
+
+/** Everything a group's decision may consult, worked out once per run. */
+interface Context {
+  readonly log: LogContext;
+  readonly diagnoses: ReadonlyMap<string, DomainDiagnosis>;
+  readonly findings: ReadonlyMap<string, Finding>;
+  readonly outages: ReadonlyMap<string, SharedOutage>;
+}
+
+/** A lean and the evidence behind it, for a group that answers now. */
+interface Lean {
+  readonly kind?: string;
+  readonly basis?: string;
+  readonly note: string;
+}
+
+const OFFLINE: Verdict = {
+  kind: 'not-checked',
+  reason: 'the DNS re-check was switched off (--offline)',
+};
+
+const REMOTE_POLICY: Verdict = {
+  kind: 'remote-policy',
+  reason: 'the remote server deferred with a 4xx reply for a reason other than DNS',
+  basis: ['reply-text'],
+};
+
+/** What a recovered group's own cause says it was. */
+const CAUSE_LEANS: Partial<Record<Cause, string>> = {
+  'dns-notfound': 'domain-missing',
+  'dns-nodata': 'no-mail-host',
+  'null-mx': 'null-mx',
+  'mx-unresolvable': 'mx-unresolvable',
+};
+
+/** Faults of a sender domain that explain a remote server's failure to resolve it. */
+const SENDER_FAULTS = new Set<Finding['kind']>([
+  'recipient-dns',
+  'recipient-dnssec',
+  'domain-missing',
+  'null-mx',
+  'no-mail-host',
+  'mx-unresolvable',
+]);
+
+/**
+ * The domains the DNS re-check must diagnose, in first-seen order: the recipient domain of
+ * each DNS group, except `sender-dns` groups, which are about our own sender domains.
+ */
+export function domainsToCheck(groups: readonly GroupEvidence[]): string[] {
+  const domains = new Set<string>();
+
+  for (const group of groups) {
+    if (!DNS_CAUSES.has(group.cause)) continue;
+
+    if (group.cause === 'sender-dns') group.senderDomains.forEach((domain) => domains.add(domain));
+    else domains.add(group.domain);
+  }
+
+  return [...domains];
+}
+
+/** Group key → verdict. `diagnoses` undefined means the re-check was switched off. */
+export function decideVerdicts(
+  groups: readonly GroupEvidence[],
+  log: LogContext,
+  diagnoses: ReadonlyMap<string, DomainDiagnosis> | undefined,
+): Map<string, Verdict> {
+  const verdicts = new Map<string, Verdict>();
+
+  if (diagnoses === undefined) {
+    for (const group of groups) verdicts.set(group.key, OFFLINE);
+    return verdicts;
+  }
+
+  const context = buildContext(log, diagnoses);
+  for (const group of groups) verdicts.set(group.key, decideGroup(group, context));
+
+  return verdicts;
+}
+
+function buildContext(log: LogContext, diagnoses: ReadonlyMap<string, DomainDiagnosis>): Context {
+  const findings = new Map<string, Finding>();
+  for (const [domain, diagnosis] of diagnoses) findings.set(domain, assessDomain(diagnosis));
+
+  return { log, diagnoses, findings, outages: findSharedOutages(diagnoses, findings) };
+}
+
+function decideGroup(group: GroupEvidence, context: Context): Verdict {
+  if (group.cause === 'remote-tempfail') return REMOTE_POLICY;
+  if (!DNS_CAUSES.has(group.cause)) {
+    return { kind: 'not-checked', reason: `${group.cause} is not a DNS failure: no DNS re-check` };
+  }
+
+  if (group.cause === 'sender-dns') return decideSenderDns(group, context);
+
+  const diagnosis = context.diagnoses.get(group.domain);
+  const finding = context.findings.get(group.domain);
+  if (diagnosis === undefined || finding === undefined) {
+    return { kind: 'not-checked', reason: `${group.domain} was not re-checked` };
+  }
+
+  if (group.cause === 'remote-dns') return decideRemoteDns(group, diagnosis, finding, context);
+
+  return decideRecipient(group, diagnosis, finding, context);
+}
+
+function decideRecipient(
+  group: GroupEvidence,
+  diagnosis: DomainDiagnosis,
+  finding: Finding,
+  context: Context,
+): Verdict {
+  if (finding.kind === 'answers') return decideRecovered(group, diagnosis, finding, context);
+
+  const outage = context.outages.get(group.domain);
+  if (outage !== undefined) return providerOutage(diagnosis, outage, finding);
+
+  return fromFinding(diagnosis, finding, supportingBreadth(group, finding, context));
+}
+
+/** Every probe answers now: the failure is over, and the log may tell what it was. */
+function decideRecovered(
+  group: GroupEvidence,
+  diagnosis: DomainDiagnosis,
+  finding: Finding,
+  context: Context,
+): Verdict {
+  const lean = leanOf(group, context);
+  const later = findLaterDelivery(context.log.lastSentByDomain, group.domain, group.lastSeen);
+  const basis = ['probes', ...(lean.basis === undefined ? [] : [lean.basis])];
+  const notes = [`every probe answers now (${finding.reason})`, lean.note];
+
+  if (later !== undefined) {
+    basis.push('later-delivery');
+    notes.push(`mail to ${group.domain} was delivered at ${formatTime(later)}`);
+  }
+
+  return {
+    kind: 'recovered',
+    ...(lean.kind === undefined ? {} : { detail: lean.kind }),
+    ...evidenceOf(diagnosis, notes.join('; '), basis),
+  };
+}
+
+/** The breadth test for temporary look-up failures; the cause itself for the others. */
+function leanOf(group: GroupEvidence, context: Context): Lean {
+  const causeLean = CAUSE_LEANS[group.cause];
+  if (causeLean !== undefined) return { kind: causeLean, note: `the log says ${group.cause}` };
+
+  if (group.cause !== 'dns-tempfail') return { note: 'the log does not tell whose DNS failed' };
+
+  const breadth = readBreadth(context.log.windows.get(group.windowStart));
+  if (breadth.shape === 'wide') {
+    return {
+      kind: 'local-resolver',
+      basis: 'breadth',
+      note: `the log suggests our resolver: ${describeBreadth(breadth)}`,
+    };
+  }
+
+  if (breadth.shape === 'narrow') {
+    return {
+      kind: 'recipient-dns',
+      basis: 'breadth',
+      note: `the log suggests the recipient's DNS: ${describeBreadth(breadth)}`,
+    };
+  }
+
+  return { note: 'the log does not tell whose DNS failed' };
+}
+
+/** The breadth sentence when the window agrees with what the probes found. */
+function supportingBreadth(
+  group: GroupEvidence,
+  finding: Finding,
+  context: Context,
+): string | undefined {
+  if (group.cause !== 'dns-tempfail') return undefined;
+
+  const breadth = readBreadth(context.log.windows.get(group.windowStart));
+  const agrees =
+    (finding.kind === 'local-resolver' && breadth.shape === 'wide') ||
+    (finding.kind === 'recipient-dns' && breadth.shape === 'narrow');
+
+  return agrees ? describeBreadth(breadth) : undefined;
+}
+
+function providerOutage(
+  diagnosis: DomainDiagnosis,
+  outage: SharedOutage,
+  finding: Finding,
+): Verdict {
+  const domains = `${outage.domains.length} failing domains (${outage.domains.join(', ')})`;
+  const shared = `share the name servers ${outage.nameServers.join(', ')}`;
+  const reason = `${domains} ${shared}; ${finding.reason}`;
+
+  return {
+    kind: 'provider-outage',
+    ...(finding.detail === undefined ? {} : { detail: finding.detail }),
+    ...evidenceOf(diagnosis, reason, ['probes', 'shared-ns']),
+  };
+}
+
+/**
+ * A relay said its MX look-up failed. If the domain resolves from here (through our own walk
+ * even when our resolver fails), the relay's resolver is at fault; otherwise the domain's own
+ * fault explains the relay's failure.
+ */
+function decideRemoteDns(
+  group: GroupEvidence,
+  diagnosis: DomainDiagnosis,
+  finding: Finding,
+  context: Context,
+): Verdict {
+  if (finding.kind !== 'answers' && finding.kind !== 'local-resolver') {
+    return decideRecipient(group, diagnosis, finding, context);
+  }
+
+  const ours =
+    finding.kind === 'local-resolver' ? `; our own resolver fails too: ${finding.reason}` : '';
+  const relay = 'yet a relay reported its MX look-up failed';
+  const reason = `${group.domain} resolves from here, ${relay}${ours}`;
+  return { kind: 'relay-resolver', ...evidenceOf(diagnosis, reason, ['probes']) };
+}
+
+/** A remote server could not resolve our sender domain: is it broken now? */
+function decideSenderDns(group: GroupEvidence, context: Context): Verdict {
+  if (group.senderDomains.length === 0) {
+    const reason = 'the log names no sender domain for these deferrals';
+    return { kind: 'inconclusive', detail: 'no-sender-domain', reason };
+  }
+
+  const checked = group.senderDomains.flatMap((domain) => {
+    const diagnosis = context.diagnoses.get(domain);
+    const finding = context.findings.get(domain);
+    return diagnosis === undefined || finding === undefined ? [] : [{ domain, diagnosis, finding }];
+  });
+  const first = checked[0];
+  if (first === undefined) {
+    return { kind: 'not-checked', reason: `${group.senderDomains.join(', ')} was not re-checked` };
+  }
+
+  const broken =
+    checked.find((sender) => SENDER_FAULTS.has(sender.finding.kind)) ??
+    checked.find((sender) => sender.finding.kind === 'inconclusive');
+  if (broken !== undefined) return senderFault(broken);
+
+  const now = `every probe answers now (${first.finding.reason})`;
+  const reason = `sender domain ${first.domain}: ${now}; remote servers could not resolve it then`;
+  return {
+    kind: 'recovered',
+    detail: 'sender-dns',
+    ...evidenceOf(first.diagnosis, reason, ['probes']),
+  };
+}
+
+function senderFault(sender: {
+  domain: string;
+  diagnosis: DomainDiagnosis;
+  finding: Finding;
+}): Verdict {
+  const { domain, diagnosis, finding } = sender;
+  const reason = `sender domain ${domain}: ${finding.reason}`;
+  if (finding.kind === 'inconclusive') return fromFinding(diagnosis, { ...finding, reason });
+
+  const detail =
+    finding.kind === 'recipient-dns'
+      ? (finding.detail ?? 'servfail')
+      : finding.kind === 'recipient-dnssec'
+        ? 'dnssec'
+        : finding.kind;
+  return { kind: 'sender-dns', detail, ...evidenceOf(diagnosis, reason, ['probes']) };
+}
+
+function fromFinding(diagnosis: DomainDiagnosis, finding: Finding, breadth?: string): Verdict {
+  const kind = finding.kind === 'answers' ? 'recovered' : finding.kind;
+  const reason =
+    breadth === undefined ? finding.reason : `${finding.reason}; the log agrees: ${breadth}`;
+  const basis = breadth === undefined ? ['probes'] : ['probes', 'breadth'];
+
+  return {
+    kind,
+    ...(finding.detail === undefined ? {} : { detail: finding.detail }),
+    ...evidenceOf(diagnosis, reason, basis),
+  };
+}
+
+function evidenceOf(
+  diagnosis: DomainDiagnosis,
+  reason: string,
+  basis: readonly string[],
+): Pick<Verdict, 'checkedAt' | 'reason' | 'basis' | 'probes'> {
+  return { checkedAt: diagnosis.checkedAt, reason, basis, probes: diagnosis.probes };
+}

@@ -1,0 +1,76 @@
+// Words for the one-line reasons verdicts carry: what a probe result means to a person, and
+// short lists of servers with what each said.
+
+import type {
+  AuthoritativeServer,
+  ProbeResult,
+  ResolverCheck,
+  ResolverView,
+} from '../dns/types.js';
+import { DEFINITE_RESULTS } from '../dns/types.js';
+
+const RESULT_WORDS: Readonly<Record<string, string>> = {
+  answer: 'answers',
+  nxdomain: 'NXDOMAIN',
+  nodata: 'no record of that type',
+  referral: 'a referral',
+  'upward-referral': 'an upward referral (lame)',
+  'not-authoritative': 'an answer without authority (lame)',
+  servfail: 'SERVFAIL',
+  refused: 'REFUSED',
+  formerr: 'FORMERR',
+  notimp: 'NOTIMP',
+  'other-rcode': 'an unexpected response code',
+  timeout: 'no reply',
+  'tcp-timeout': 'truncated over UDP and no reply over TCP',
+  unreachable: 'connection refused or unreachable',
+  truncated: 'truncated even over TCP',
+  'bad-response': 'a malformed reply',
+};
+
+/** A probe result in words: `SERVFAIL`, `no reply`, `connection refused or unreachable`. */
+export function describeResult(result: string): string {
+  return RESULT_WORDS[result] ?? result;
+}
+
+/** `1 authoritative server`, `2 authoritative servers`. */
+export function count(amount: number, noun: string): string {
+  return `${amount} ${noun}${amount === 1 ? '' : 's'}`;
+}
+
+/** `local resolver 127.0.0.1:53: SERVFAIL` or `local resolvers a: no reply, b: SERVFAIL`. */
+export function describeResolvers(label: string, checks: readonly ResolverCheck[]): string {
+  const parts = checks.map((check) => `${check.server}: ${describeResult(check.reply.result)}`);
+  const noun = checks.length === 1 ? label : `${label}s`;
+
+  return `${noun} ${parts.join(', ')}`;
+}
+
+/** The resolvers of a view that gave no definite answer. */
+export function failingChecks(view: ResolverView): ResolverCheck[] {
+  return view.servers.filter((check) => !isDefinite(check.reply.result));
+}
+
+/** `ns1.example.test 192.0.2.1: no reply, ns2.example.test 192.0.2.2: REFUSED`. */
+export function describeServers(servers: readonly AuthoritativeServer[]): string {
+  return servers
+    .map((server) => `${server.name} ${server.address}: ${describeResult(server.mx.result)}`)
+    .join(', ');
+}
+
+/** The zone's name as people write it, with the root spelt out. */
+export function zoneLabel(zone: string | undefined): string {
+  if (zone === undefined) return 'the parent zone';
+
+  return zone === '.' || zone === '' ? 'the root zone' : `zone ${zone}`;
+}
+
+/** ISO UTC time without milliseconds: `2026-12-03T18:34:35Z`. */
+export function formatTime(time: number): string {
+  return new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A result that is a working server's definite statement: answer, NXDOMAIN or NODATA. */
+export function isDefinite(result: string): boolean {
+  return DEFINITE_RESULTS.has(result as ProbeResult);
+}

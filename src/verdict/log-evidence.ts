@@ -1,0 +1,65 @@
+// What the log itself says about a group, apart from any probe: the breadth test (did many
+// unrelated domains fail with dns-tempfail in the same window while few were delivered?) and
+// whether the domain took mail after the group's last failure.
+
+/** Per window start: distinct domains failing with dns-tempfail, distinct domains delivered. */
+export interface WindowCounts {
+  readonly dnsTempfailDomains: number;
+  readonly sentDomains: number;
+}
+
+/**
+ * `wide`: failures spread over many domains while few were delivered, the shape of our own
+ * resolver failing. `narrow`: one or two domains failed while others were delivered, the shape
+ * of a recipient-side fault. `none`: the window does not tell.
+ */
+export interface Breadth {
+  readonly shape: 'wide' | 'narrow' | 'none';
+  readonly failing: number;
+  readonly delivered: number;
+}
+
+/** At least this many distinct domains must fail for a window to count as wide... */
+export const WIDE_MIN_DOMAINS = 3;
+/** ...and at least this share of the domains seen in it (failing or delivered). */
+export const WIDE_MIN_SHARE = 0.5;
+/** A narrow window has at most this many failing domains and more delivered ones. */
+export const NARROW_MAX_DOMAINS = 2;
+
+/** The breadth of a group's window; `none` when the window is unknown. */
+export function readBreadth(counts: WindowCounts | undefined): Breadth {
+  if (counts === undefined) return { shape: 'none', failing: 0, delivered: 0 };
+
+  const failing = counts.dnsTempfailDomains;
+  const delivered = counts.sentDomains;
+  return { shape: shapeOf(failing, delivered), failing, delivered };
+}
+
+/** The sentence that states the breadth as evidence. */
+export function describeBreadth(breadth: Breadth): string {
+  const failed = `${breadth.failing} domain${breadth.failing === 1 ? '' : 's'} failed`;
+  const delivered = `${breadth.delivered} ${breadth.delivered === 1 ? 'was' : 'were'} delivered`;
+
+  return `in that window ${failed} with dns-tempfail and ${delivered}`;
+}
+
+/** The time of a delivery to the domain after the group's last failure, if there was one. */
+export function findLaterDelivery(
+  lastSentByDomain: ReadonlyMap<string, number>,
+  domain: string,
+  lastFailure: number,
+): number | undefined {
+  const lastSent = lastSentByDomain.get(domain);
+
+  return lastSent !== undefined && lastSent > lastFailure ? lastSent : undefined;
+}
+
+function shapeOf(failing: number, delivered: number): Breadth['shape'] {
+  if (failing >= WIDE_MIN_DOMAINS && failing >= WIDE_MIN_SHARE * (failing + delivered)) {
+    return 'wide';
+  }
+
+  if (failing > 0 && failing <= NARROW_MAX_DOMAINS && delivered > failing) return 'narrow';
+
+  return 'none';
+}
