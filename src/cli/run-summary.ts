@@ -1,0 +1,92 @@
+import {
+  checkpointRun,
+  loadState,
+  planResume,
+  saveState,
+  type ReadState,
+  type ResumePlan,
+} from '../input/state.js';
+import { formatSummary, isWorthAMail, periodTotals, type PeriodTotals } from '../output/summary.js';
+import { analyseLogs } from '../pipeline/analyse.js';
+import { startOfLocalDay, parseCount } from './parse-options.js';
+import { reportDiagnostics, render } from './run-main.js';
+import { dnsSettings, failOnKinds, readSettings, resolveFiles, text } from './settings.js';
+import type { RawOptions } from './settings.js';
+import { emit } from './streams.js';
+
+/** The state file holds the read checkpoints and the totals of the last summary. */
+type SummaryState = ReadState & { readonly summary?: PeriodTotals };
+
+const DAY_MS = 86_400_000;
+
+/**
+ * `mxtriage summary`: a short report for a cron mail. Without `--state` it covers yesterday;
+ * with `--state` it covers every line written since the last run, whatever the dates.
+ */
+export async function runSummary(files: string[], options: RawOptions): Promise<number> {
+  const now = Date.now();
+  const statePath = text(options, 'state');
+  const paths = resolveFiles(files);
+  const settings = readSettings(options, now);
+  const failOn = failOnKinds(options);
+  const top = parseCount(text(options, 'top') ?? '20', '--top');
+  const dns = await dnsSettings(options);
+  const state = statePath === undefined ? undefined : ((await loadState(statePath)) as SummaryState);
+  const plan = statePath === undefined ? undefined : await planResume(paths, state);
+  const endOffsets = new Map<string, number>();
+
+  const result = await analyseLogs(plan?.paths ?? paths, {
+    ...settings,
+    ...defaultPeriod(settings, statePath !== undefined, now),
+    ...(plan === undefined ? {} : { startOffsets: plan.startOffsets }),
+    ...(dns === undefined ? {} : { dns }),
+    onBatch(batch) {
+      if (batch.endOffset !== undefined) endOffsets.set(batch.input.name, batch.endOffset);
+    },
+  });
+
+  const analysis = result.analysis;
+  const format = text(options, 'format') ?? 'table';
+  const quiet = options['quiet'] === true && !isWorthAMail(analysis);
+  if (!quiet) {
+    const rendered =
+      format === 'table'
+        ? formatSummary(analysis, {
+            top,
+            ...(state?.summary === undefined ? {} : { previous: state.summary }),
+            ...(settings.timeZone === undefined ? {} : { timeZone: settings.timeZone }),
+          })
+        : await render(analysis, format, { top });
+    await emit(rendered, text(options, 'output'));
+  }
+
+  reportDiagnostics(result.counts);
+  if (statePath !== undefined && plan !== undefined) {
+    await saveSummaryState(statePath, plan, endOffsets, periodTotals(analysis));
+  }
+
+  if (result.counts.inputErrors.length > 0) return 1;
+  return analysis.groups.some((group) => failOn.has(group.verdict.kind)) ? 3 : 0;
+}
+
+/** Yesterday, unless `--since`/`--until` or `--state` say otherwise. */
+function defaultPeriod(
+  settings: { readonly since?: number; readonly until?: number; readonly timeZone?: string },
+  hasState: boolean,
+  now: number,
+): { since?: number; until?: number } {
+  if (hasState || settings.since !== undefined || settings.until !== undefined) return {};
+  const today = startOfLocalDay(now, settings.timeZone);
+  return { since: startOfLocalDay(today - DAY_MS / 2, settings.timeZone), until: today };
+}
+
+/** Saved only after the report was written: a run that fails is read again next time. */
+async function saveSummaryState(
+  path: string,
+  plan: ResumePlan,
+  endOffsets: ReadonlyMap<string, number>,
+  totals: PeriodTotals,
+): Promise<void> {
+  const checkpoints = await checkpointRun(plan, endOffsets);
+  await saveState(path, { ...checkpoints, summary: totals } as SummaryState);
+}
