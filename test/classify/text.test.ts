@@ -1,0 +1,77 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { stripControl } from '../../src/classify/text.js';
+
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+
+const strips = test.macro({
+  exec(t, input: string, expected: string) {
+    t.is(stripControl(input), expected);
+  },
+  title: (provided = '') => `stripControl removes ${provided}`,
+});
+
+test('colour sequences', strips, '\x1b[31;1mred\x1b[0m text', 'red text');
+test('cursor and screen commands', strips, 'a\x1b[2J\x1b[1;1Hb\x1b[?25l', 'ab');
+test('an 8-bit CSI', strips, 'a\x9b2Jb', 'ab');
+test('a title change ended by BEL', strips, '\x1b]0;owned\x07after', 'after');
+test(
+  'a hyperlink ended by ST',
+  strips,
+  '\x1b]8;;https://example.com\x1b\\link\x1b]8;;\x1b\\',
+  'link',
+);
+test('an unterminated OSC to the end', strips, 'before\x1b]0;owned', 'before');
+test('a DCS string', strips, '\x1bP1$qm\x1b\\after', 'after');
+test('an 8-bit APC string', strips, 'a\x9fhidden\x9cb', 'ab');
+test('a terminal reset and a charset switch', strips, 'a\x1bcb\x1b(0c', 'abc');
+test('carriage returns, line feeds, backspaces and bells', strips, 'a\r\nb\bc\x07d', 'abcd');
+test('NUL, DEL and C1 characters', strips, 'a\x00b\x7fc\x85d\x80e', 'abcde');
+test('a lone escape at the end', strips, 'abc\x1b', 'abc');
+
+test('stripControl keeps tabs and printable Unicode', (t) => {
+  const text = 'jörg@bücher.example\t✓ 例え — 421-4.7.0 [203.0.113.9      15]';
+  t.is(stripControl(text), text);
+});
+
+test('stripControl leaves no control character in any string', (t) => {
+  t.notThrows(() => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const stripped = stripControl(text);
+        if (CONTROL.test(stripped)) throw new Error(`Control left in ${JSON.stringify(stripped)}`);
+        if (stripControl(stripped) !== stripped) throw new Error('Not stable');
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+test('stripControl leaves no control character in strings built from escape pieces', (t) => {
+  const pieces = fc.constantFrom(
+    '\x1b',
+    '[',
+    ']',
+    '\\',
+    '\x07',
+    '\x9b',
+    '\x9d',
+    '\x9c',
+    'P',
+    '0',
+    ';',
+    'm',
+    'a',
+    '\t',
+    '\n',
+  );
+  t.notThrows(() => {
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 20 }), (parts) => {
+        const stripped = stripControl(parts.join(''));
+        if (CONTROL.test(stripped)) throw new Error(`Control left in ${JSON.stringify(stripped)}`);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -1,0 +1,330 @@
+import test from 'ava';
+import type { DeliveryRecord, MtaRecord } from '../../src/model.js';
+import { createPostfixParser } from '../../src/mta/postfix.js';
+import { envelopeOf, parseLines, parseSample } from './helpers.js';
+
+function parseOne(line: string): readonly MtaRecord[] | undefined {
+  return createPostfixParser().parse(envelopeOf(line));
+}
+
+function deliveryOf(line: string): DeliveryRecord {
+  const records = parseOne(line);
+  if (records?.length !== 1 || records[0]?.kind !== 'delivery') {
+    throw new Error(`Expected one delivery record from: ${line}`);
+  }
+
+  return records[0];
+}
+
+const readsDelivery = test.macro({
+  exec(t, line: string, expected: Partial<DeliveryRecord>) {
+    t.like(deliveryOf(line), { kind: 'delivery', mta: 'postfix', ...expected });
+  },
+  title: (provided = '') => `the Postfix parser reads ${provided}`,
+});
+
+test(
+  'a deferral after a failed MX look-up',
+  readsDelivery,
+  'Mar 11 18:22:26 mail postfix/smtp[9889]: 4F2A31C0D9E: to=<ann@example.com>, relay=none, delay=0.11, delays=0.1/0/0/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=example.com type=MX: Host not found, try again)',
+  {
+    host: 'mail',
+    daemon: 'smtp',
+    queueId: '4F2A31C0D9E',
+    recipient: 'ann@example.com',
+    status: 'deferred',
+    dsn: '4.4.3',
+    relay: 'none',
+    text: 'Host or domain name not found. Name service error for name=example.com type=MX: Host not found, try again',
+    time: Date.UTC(2026, 2, 11, 18, 22, 26),
+  },
+);
+
+test(
+  'a repeat from the error agent',
+  readsDelivery,
+  'Mar 11 18:30:02 mail postfix/error[9901]: 4F2A31C0D9E: to=<ann@example.com>, relay=none, delay=476, delays=476/0.01/0/0.02, dsn=4.4.3, status=deferred (delivery temporarily suspended: Host or domain name not found. Name service error for name=example.com type=MX: Host not found, try again)',
+  {
+    daemon: 'error',
+    status: 'deferred',
+    text: 'delivery temporarily suspended: Host or domain name not found. Name service error for name=example.com type=MX: Host not found, try again',
+  },
+);
+
+test(
+  'a record from a second instance with an RFC 3339 envelope',
+  readsDelivery,
+  '2024-03-13T12:04:09.755361+01:00 mail postfix-out/smtp[7001]: 1B2C3D4E5F: to=<eve@example.net>, relay=none, delay=2, delays=0/0/2/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=mx1.example.net type=A: Host not found, try again)',
+  { daemon: 'smtp', queueId: '1B2C3D4E5F', recipient: 'eve@example.net', dsn: '4.4.3' },
+);
+
+test(
+  'a long queue id and a null MX bounce',
+  readsDelivery,
+  'Mar 14 02:45:10 mail postfix/smtp[53190]: 4ZxKp13Wqbz1Ty7: to=<dee@nomail.example.com>, relay=none, delay=0.2, delays=0.1/0/0.1/0, dsn=5.1.0, status=bounced (Domain nomail.example.com does not accept mail (nullMX))',
+  {
+    queueId: '4ZxKp13Wqbz1Ty7',
+    status: 'bounced',
+    dsn: '5.1.0',
+    text: 'Domain nomail.example.com does not accept mail (nullMX)',
+  },
+);
+
+test(
+  'a delivery over a reused connection',
+  readsDelivery,
+  'Mar 11 18:22:32 mail postfix/smtp[9895]: 4D5E6F7A8B: to=<kim@example.com>, relay=mx1.example.com[192.0.2.25]:25, conn_use=2, delay=0.13, delays=0.05/0/0.04/0.04, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 5E6F7A8B9C)',
+  {
+    status: 'sent',
+    relay: 'mx1.example.com[192.0.2.25]:25',
+    dsn: '2.0.0',
+    text: '250 2.0.0 Ok: queued as 5E6F7A8B9C',
+  },
+);
+
+test(
+  'an IPv6 relay and a remote greylisting reply',
+  readsDelivery,
+  'Mar 11 18:22:28 mail postfix/smtp[9891]: A0E85200BD: to=<hal@example.org>, relay=mx.example.org[2001:db8::25]:25, delay=1.2, delays=0.1/0/0.6/0.5, dsn=4.7.1, status=deferred (host mx.example.org[2001:db8::25] said: 450 4.7.1 <hal@example.org>: Recipient address rejected: Greylisted, try again in 5 minutes (in reply to RCPT TO command))',
+  {
+    relay: 'mx.example.org[2001:db8::25]:25',
+    text: 'host mx.example.org[2001:db8::25] said: 450 4.7.1 <hal@example.org>: Recipient address rejected: Greylisted, try again in 5 minutes (in reply to RCPT TO command)',
+  },
+);
+
+test(
+  'the tls= field of Postfix 3.11 between delays= and dsn=',
+  readsDelivery,
+  'Mar 14 03:00:00 mail postfix/smtp[53200]: 5E6F7A8B9C: to=<lee@example.com>, relay=mx1.example.com[192.0.2.25]:25, delay=0.4, delays=0.1/0/0.2/0.1, tls=may:none, dsn=2.0.0, status=sent (250 2.0.0 Ok)',
+  { dsn: '2.0.0', status: 'sent', text: '250 2.0.0 Ok' },
+);
+
+test(
+  'orig_to from the local agent',
+  readsDelivery,
+  'Mar 14 03:00:01 mail postfix/local[53201]: 6F7A8B9C0D: to=<jo@example.com>, orig_to=<jo>, relay=local, delay=0.01, delays=0/0/0/0.01, dsn=2.0.0, status=sent (delivered to mailbox)',
+  { daemon: 'local', recipient: 'jo@example.com', relay: 'local', text: 'delivered to mailbox' },
+);
+
+test(
+  'a quoted local part with a space and a comma',
+  readsDelivery,
+  'Mar 14 03:00:02 mail postfix/smtp[53202]: 7A8B9C0D1E: to=<"first, last"@example.com>, relay=none, delay=0.2, delays=0.1/0/0.1/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=example.com type=MX: Host not found, try again)',
+  { recipient: '"first, last"@example.com', relay: 'none' },
+);
+
+test(
+  'a UTF-8 recipient as logged',
+  readsDelivery,
+  'Mar 14 03:00:03 mail postfix/smtp[53203]: 8B9C0D1E2F: to=<jörg@bücher.example>, relay=none, delay=0.2, delays=0.1/0/0.1/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=xn--bcher-kva.example type=MX: Host not found, try again)',
+  { recipient: 'jörg@bücher.example' },
+);
+
+test(
+  'nested parentheses up to the final one',
+  readsDelivery,
+  'Mar 14 03:00:04 mail postfix/smtp[53204]: 9C0D1E2F3A: to=<mo@example.net>, relay=mx.example.net[198.51.100.7]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.7.0, status=deferred (host mx.example.net[198.51.100.7] said: 421-4.7.0 [203.0.113.9      15] Our system (see https://help.example.net/x (rate)) 421 4.7.0 has detected an unusual rate (in reply to end of DATA command))',
+  {
+    text: 'host mx.example.net[198.51.100.7] said: 421-4.7.0 [203.0.113.9      15] Our system (see https://help.example.net/x (rate)) 421 4.7.0 has detected an unusual rate (in reply to end of DATA command)',
+  },
+);
+
+test(
+  'a record truncated before its closing parenthesis',
+  readsDelivery,
+  'Mar 14 03:00:05 mail postfix/smtp[53205]: 0D1E2F3A4B: to=<ned@example.net>, relay=mx.example.net[198.51.100.7]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.1, status=bounced (host mx.example.net[198.51.100.7] said: 550-5.7.1 first part 550-5.7.1 second par',
+  {
+    status: 'bounced',
+    text: 'host mx.example.net[198.51.100.7] said: 550-5.7.1 first part 550-5.7.1 second par',
+  },
+);
+
+test(
+  'a record from before Postfix 2.3 without dsn=',
+  readsDelivery,
+  'Jan  5 10:00:00 mail postfix/smtp[100]: 1E2F3A4B5C: to=<oz@example.org>, relay=none, delay=1, status=deferred (Name service error for name=example.org type=MX: Host not found, try again)',
+  {
+    status: 'deferred',
+    relay: 'none',
+    text: 'Name service error for name=example.org type=MX: Host not found, try again',
+  },
+);
+
+test(
+  'SOFTBOUNCE as a deferral',
+  readsDelivery,
+  'Mar 14 03:00:06 mail postfix/smtp[53206]: 2F3A4B5C6D: to=<pat@example.com>, relay=mx1.example.com[192.0.2.25]:25, delay=0.5, delays=0.1/0/0.2/0.2, dsn=5.1.1, status=SOFTBOUNCE (host mx1.example.com[192.0.2.25] said: 550 5.1.1 User unknown (in reply to RCPT TO command))',
+  { status: 'deferred', dsn: '5.1.1' },
+);
+
+test(
+  'an LMTP delivery to a socket relay',
+  readsDelivery,
+  'Mar 14 03:00:07 mail postfix/lmtp[53207]: 3A4B5C6D7E: to=<quinn@example.com>, relay=mail.example.com[private/dovecot-lmtp], delay=0.05, delays=0.01/0/0.01/0.03, dsn=2.0.0, status=sent (250 2.0.0 <quinn@example.com> Saved)',
+  { daemon: 'lmtp', relay: 'mail.example.com[private/dovecot-lmtp]', status: 'sent' },
+);
+
+test('the Postfix parser reads virtual, pipe, error and discard deliveries', (t) => {
+  const records = parseLines(createPostfixParser(), [
+    'Mar 14 03:00:08 mail postfix/virtual[53208]: 4B5C6D7E8F: to=<rae@example.com>, relay=virtual, delay=0.02, delays=0/0/0/0.02, dsn=2.0.0, status=sent (delivered to maildir)',
+    'Mar 14 03:00:09 mail postfix/pipe[53209]: 5C6D7E8F9A: to=<sam@example.com>, relay=dovecot, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered via dovecot service)',
+    'Mar 14 03:00:10 mail postfix/error[53210]: 6D7E8F9A0B: to=<tom@example.com>, relay=none, delay=0.1, delays=0/0/0/0.1, dsn=5.0.0, status=bounced (User unknown in virtual alias table)',
+    'Mar 14 03:00:11 mail postfix/discard[53211]: 7E8F9A0B1C: to=<uma@example.com>, relay=none, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (discarded)',
+  ]);
+  t.deepEqual(
+    records.map((record) => record.kind === 'delivery' && [record.daemon, record.status]),
+    [
+      ['virtual', 'sent'],
+      ['pipe', 'sent'],
+      ['error', 'bounced'],
+      ['discard', 'sent'],
+    ],
+  );
+});
+
+test('the Postfix parser puts the sender from qmgr on later records and forgets it on removal', (t) => {
+  const records = parseLines(createPostfixParser(), [
+    'Dec  3 18:32:52 mailhost postfix/qmgr[416]: AFF09186110: from=<labuser@sender.test>, size=346, nrcpt=1 (queue active)',
+    'Dec  3 18:32:52 mailhost postfix/smtp[446]: AFF09186110: to=<j.smith@northwind.test>, relay=none, delay=0.03, delays=0.01/0.01/0/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=northwind.test type=MX: Host not found, try again)',
+    'Dec  3 18:32:54 mailhost postfix/qmgr[416]: AFF09186110: removed',
+    'Dec  3 18:32:55 mailhost postfix/smtp[446]: AFF09186110: to=<j.smith@northwind.test>, relay=none, delay=0.03, delays=0.01/0.01/0/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=northwind.test type=MX: Host not found, try again)',
+  ]);
+
+  t.like(records[0], { kind: 'delivery', sender: 'labuser@sender.test' });
+  t.like(records[1], { kind: 'message-done', queueId: 'AFF09186110', host: 'mailhost' });
+  t.is(records[2]?.kind === 'delivery' ? records[2].sender : 'none', undefined);
+});
+
+test('the Postfix parser keeps the null sender of a bounce as an empty sender', (t) => {
+  const records = parseLines(createPostfixParser(), [
+    'Dec  3 18:32:54 mailhost postfix/qmgr[416]: 0A59F186126: from=<>, size=2439, nrcpt=1 (queue active)',
+    'Dec  3 18:32:54 mailhost postfix/smtp[446]: 0A59F186126: to=<labuser@sender.test>, relay=mx.sender.test[127.0.5.4]:25, delay=0.05, delays=0/0/0/0.04, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 69GQMM2G85)',
+  ]);
+
+  t.like(records[0], { kind: 'delivery', sender: '', status: 'sent' });
+});
+
+test('the Postfix parser turns a qmgr expiry into a message-expired record', (t) => {
+  const records = parseOne(
+    'Dec  3 18:35:25 mailhost postfix/qmgr[416]: AFF09186110: from=<labuser@sender.test>, status=expired, returned to sender',
+  );
+
+  t.deepEqual(records, [
+    {
+      kind: 'message-expired',
+      time: Date.UTC(2026, 11, 3, 18, 35, 25),
+      mta: 'postfix',
+      host: 'mailhost',
+      queueId: 'AFF09186110',
+      sender: 'labuser@sender.test',
+      text: 'expired, returned to sender',
+      source: { file: 'test', line: 1 },
+    },
+  ]);
+});
+
+test('the Postfix parser forgets the oldest sender when its memory is full', (t) => {
+  const parser = createPostfixParser({ maxOpenMessages: 2 });
+  const records = parseLines(parser, [
+    'Dec  3 18:32:52 mailhost postfix/qmgr[416]: AAAAA11111: from=<a@sender.test>, size=1, nrcpt=1 (queue active)',
+    'Dec  3 18:32:52 mailhost postfix/qmgr[416]: BBBBB22222: from=<b@sender.test>, size=1, nrcpt=1 (queue active)',
+    'Dec  3 18:32:52 mailhost postfix/qmgr[416]: CCCCC33333: from=<c@sender.test>, size=1, nrcpt=1 (queue active)',
+    'Dec  3 18:32:53 mailhost postfix/smtp[446]: AAAAA11111: to=<x@example.com>, relay=none, delay=0, delays=0/0/0/0, dsn=4.4.3, status=deferred (x)',
+    'Dec  3 18:32:53 mailhost postfix/smtp[446]: CCCCC33333: to=<x@example.com>, relay=none, delay=0, delays=0/0/0/0, dsn=4.4.3, status=deferred (x)',
+  ]);
+
+  t.deepEqual(
+    records.map((record) => (record.kind === 'delivery' ? record.sender : record.kind)),
+    [undefined, 'c@sender.test'],
+  );
+});
+
+const understoodWithoutRecords = test.macro({
+  exec(t, line: string) {
+    t.deepEqual(parseOne(line), []);
+  },
+  title: (_provided, line: string) =>
+    `the Postfix parser understands, and takes no record from: ${line.slice(16, 110)}`,
+});
+
+for (const line of [
+  'Dec  3 18:32:50 mailhost postfix/postfix-script[412]: starting the Postfix mail system',
+  'Dec  3 18:32:50 mailhost postfix/master[414]: daemon started -- version 3.7.11, configuration /var/lib/mtalab/postfix/etc',
+  'Dec  3 18:32:52 mailhost postfix/pickup[415]: AFF09186110: uid=0 from=<labuser@sender.test>',
+  'Dec  3 18:32:52 mailhost postfix/cleanup[443]: AFF09186110: message-id=<lab-pf-1-1796322772@pf-out.sender.test>',
+  'Dec  3 18:32:52 mailhost postfix/qmgr[416]: AFF09186110: from=<labuser@sender.test>, size=346, nrcpt=1 (queue active)',
+  'Dec  3 18:32:54 mailhost postfix/bounce[497]: 08B0F18606B: sender non-delivery notification: 0A59F186126',
+  'Dec  3 18:34:05 mailhost postfix/bounce[1088]: warning: for instructions see the bounce(5) manual',
+  'Dec  3 18:32:56 mailhost postfix/smtp[446]: warning: no MX host for litware.test has a valid address record',
+  'Dec  3 18:32:58 mailhost postfix/smtp[446]: connect to mail.margie.test[127.0.5.9]:25: Connection refused',
+  'Mar 11 18:22:29 mail postfix/smtp[9892]: 644D53D: host mx2.example.net[198.51.100.7] said: 421-4.7.0 [203.0.113.9      15] Our system has detected an unusual rate of 421 4.7.0 unsolicited mail. (in reply to end of DATA command)',
+  'Mar 11 18:22:29 mail postfix/smtp[9892]: 644D53D: lost connection with mx2.example.net[198.51.100.7] while sending RCPT TO',
+  'Mar 11 18:22:29 mail postfix/submission/smtpd[9893]: connect from client.example.org[203.0.113.9]',
+  'Mar 11 18:22:29 mail postfix/submission/smtpd[9893]: 644D53E: client=client.example.org[203.0.113.9], sasl_method=PLAIN, sasl_username=ann',
+  'Mar 11 18:22:30 mail postfix/smtpd[9894]: NOQUEUE: reject: RCPT from h.example.net[198.51.100.5]: 450 4.1.8 <a@example.org>: Sender address rejected: Domain not found; from=<a@example.org> to=<b@example.com> proto=ESMTP helo=<h.example.net>',
+  'Mar 11 18:22:30 mail postfix/smtpd[9894]: warning: hostname h.example.net does not resolve to address 198.51.100.5: Temporary failure in name resolution',
+  'Mar 11 18:22:31 mail postfix/postscreen[9895]: CONNECT from [198.51.100.5]:45263 to [192.0.2.1]:25',
+  'Mar 11 18:22:31 mail postfix/postscreen[9895]: PASS NEW [198.51.100.5]:45263',
+  'Mar 11 18:22:31 mail postfix[6084]: Postfix is running with backwards-compatible default settings',
+  'Mar 11 18:22:32 mail postfix/verify[9896]: 1A2B3C4D5E: to=<probe@example.com>, relay=mx1.example.com[192.0.2.25]:25, delay=0.3, delays=0/0/0.2/0.1, dsn=2.1.5, status=deliverable (250 2.1.5 Ok)',
+  'Mar 11 18:22:32 mail postfix/smtp[9896]: 1A2B3C4D5F: to=<probe@example.com>, relay=mx1.example.com[192.0.2.25]:25, delay=0.3, delays=0/0/0.2/0.1, dsn=5.1.1, status=undeliverable (host mx1.example.com[192.0.2.25] said: 550 5.1.1 User unknown (in reply to RCPT TO command))',
+]) {
+  test(understoodWithoutRecords, line);
+}
+
+const notUnderstood = test.macro({
+  exec(t, line: string) {
+    t.is(parseOne(line), undefined);
+  },
+  title: (_provided, line: string) =>
+    `the Postfix parser does not claim to understand: ${line.slice(16, 110)}`,
+});
+
+for (const line of [
+  'Mar 11 18:22:26 mail postfix/smtp[9889]: 4F2A31C0D9E: to=<ann@example.com>, relay=none, delay=0.11',
+  'Mar 11 18:22:26 mail postfix/smtp[9889]: 4F2A31C0D9E: to=<ann@example.com>, relay=none, status=frobnicated (what)',
+  'Mar 11 18:22:26 mail postfix/smtp[9889]: 4F2A31C0D9E: to=<ann@example.com',
+  'Mar 11 18:22:26 mail postfix/smtp[9889]: 4F2A31C0D9E: something new happened',
+  'Mar 11 18:22:26 mail postfix/smtp[9889]: a line no Postfix version writes',
+]) {
+  test(notUnderstood, line);
+}
+
+test('the Postfix parser accepts the program tags Postfix writes and no others', (t) => {
+  const parser = createPostfixParser();
+  const tags = [
+    'postfix/smtp',
+    'postfix-out/smtp',
+    'postfix/submission/smtpd',
+    'postfix',
+    'postfix-mx/qmgr',
+  ];
+  t.true(tags.every((tag) => parser.accepts(tag)));
+  t.false(
+    ['sm-mta', 'exim4', 'postfixadmin', 'dovecot', 'sendmail'].some((tag) => parser.accepts(tag)),
+  );
+});
+
+test('the Postfix parser understands every line of the Postfix lab sample', (t) => {
+  const parsed = parseSample('postfix-mail.log');
+  const kinds = new Map<string, number>();
+  for (const { envelope, records } of parsed) {
+    t.not(records, undefined, envelope.message);
+    for (const record of records ?? []) kinds.set(record.kind, (kinds.get(record.kind) ?? 0) + 1);
+  }
+
+  t.deepEqual(Object.fromEntries(kinds), {
+    delivery: 123,
+    'message-done': 49,
+    'message-expired': 8,
+  });
+});
+
+test('the Postfix parser puts the qmgr sender on every delivery record of the lab sample', (t) => {
+  const deliveries = parseSample('postfix-mail.log').flatMap(({ records }) =>
+    (records ?? []).filter((record) => record.kind === 'delivery'),
+  );
+  const senders = new Set(deliveries.map((record) => record.sender));
+
+  t.deepEqual([...senders].sort(), ['', 'labuser@sender.test']);
+});
