@@ -9,7 +9,10 @@ export default tseslint.config(
     rules: {
       'no-control-regex': 'off',
       'max-len': ['error', { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       'func-style': ['error', 'declaration', { allowArrowFunctions: true }],
     },
   },

@@ -84,14 +84,22 @@ function addReportOptions(command: Command): Command {
     .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
     .option('--window <length>', 'group window: 5m, 15m, 1h, 1d', '1h')
     .option('--top <n>', 'rows in the table, worst first (0 for all)', '20')
-    .option('--fail-on <kinds>', 'exit 3 when a group gets one of these verdict kinds (comma list)');
+    .option(
+      '--fail-on <kinds>',
+      'exit 3 when a group gets one of these verdict kinds (comma list)',
+    );
 }
 
 function addDnsOptions(command: Command): Command {
   return command
     .option('--offline', 'do not re-check DNS (verdicts are not-checked)')
     .option('--local-resolver <addr>', 'our resolver, ADDR[:PORT] (repeatable)', collect, [])
-    .option('--resolver <addr>', "reference resolver ADDR[:PORT] or 'public' (repeatable)", collect, [])
+    .option(
+      '--resolver <addr>',
+      "reference resolver ADDR[:PORT] or 'public' (repeatable)",
+      collect,
+      [],
+    )
     .option('--root <addr>', 'root server ADDR[:PORT] for the walk (repeatable)', collect, [])
     .option('--root-hints <file>', 'root hints file (named.root format)')
     .option('--postfix-queue-dir <dir>', "Postfix's queue_directory (for its chroot resolv.conf)")

@@ -31,7 +31,9 @@ export function parseDuration(text: string, flag: string): number {
 function parseDurationText(text: string, flag: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
   if (match === null) {
-    throw usage(`Invalid ${flag} value: ${text}: use a number with a unit, such as 30s, 15m, 1h, 2d`);
+    throw usage(
+      `Invalid ${flag} value: ${text}: use a number with a unit, such as 30s, 15m, 1h, 2d`,
+    );
   }
 
   const value = Number(match[1]);
@@ -44,14 +46,20 @@ function parseDurationText(text: string, flag: string): number {
  * without a zone), `today`, `yesterday`, `now`, or a relative time ago (`2h`, `30m`, `3d`).
  * Times without a zone are in `timeZone` (the system's when undefined).
  */
-export function parseTimeOption(text: string, flag: string, now: number, timeZone?: string): number {
+export function parseTimeOption(
+  text: string,
+  flag: string,
+  now: number,
+  timeZone?: string,
+): number {
   const value = text.trim().toLowerCase();
   if (value === 'now') return now;
   if (value === 'today') return startOfLocalDay(now, timeZone);
   if (value === 'yesterday') return subDays(startOfLocalDay(now, timeZone), 1).getTime();
 
   const relative = /^(\d+)\s*(s|m|h|d)$/.exec(value);
-  if (relative !== null) return now - Number(relative[1]) * (UNIT_MS[relative[2] as string] as number);
+  if (relative !== null)
+    return now - Number(relative[1]) * (UNIT_MS[relative[2] as string] as number);
 
   const time = parseIsoInZone(text.trim(), timeZone);
   if (time === undefined) {

@@ -16,7 +16,8 @@ export async function runCheck(domains: string[], options: RawOptions): Promise<
   const names = domains.map(checkedDomain);
   const failOn = failOnKinds(options);
   const dns = await dnsSettings(options);
-  const diagnoses = dns === undefined ? undefined : await diagnoseDomains(names, dns.roles, dns.check);
+  const diagnoses =
+    dns === undefined ? undefined : await diagnoseDomains(names, dns.roles, dns.check);
   const verdicts = checkVerdicts(names, diagnoses, Date.now());
   const rows = names.map((domain) => ({ domain, verdict: verdicts.get(domain) as Verdict }));
 
@@ -27,7 +28,10 @@ export async function runCheck(domains: string[], options: RawOptions): Promise<
 function checkedDomain(text: string): string {
   const { domain } = normaliseDomain(text);
   if (domain === '' || !/^[a-z0-9._-]+$/.test(domain)) {
-    throw new MxtriageError('USAGE', `Invalid domain: ${stripControl(text)}: give a domain name such as example.com`);
+    throw new MxtriageError(
+      'USAGE',
+      `Invalid domain: ${stripControl(text)}: give a domain name such as example.com`,
+    );
   }
 
   return domain;
@@ -37,9 +41,14 @@ async function renderCheck(
   rows: readonly { domain: string; verdict: Verdict }[],
   format: string,
 ): Promise<string> {
-  const records = rows.map((row) => ({ type: 'check', domain: row.domain, verdict: verdictRecord(row.verdict) }));
+  const records = rows.map((row) => ({
+    type: 'check',
+    domain: row.domain,
+    verdict: verdictRecord(row.verdict),
+  }));
   if (format === 'ndjson') return toNdjson(records);
-  if (format === 'json') return `${JSON.stringify({ schemaVersion: 1, checks: records }, null, 2)}\n`;
+  if (format === 'json')
+    return `${JSON.stringify({ schemaVersion: 1, checks: records }, null, 2)}\n`;
 
   const table = new Table({
     head: ['domain', 'verdict', 'reason'],
@@ -48,7 +57,8 @@ async function renderCheck(
     wordWrap: true,
   });
   for (const { domain, verdict } of rows) {
-    const kind = verdict.detail === undefined ? verdict.kind : `${verdict.kind} (${verdict.detail})`;
+    const kind =
+      verdict.detail === undefined ? verdict.kind : `${verdict.kind} (${verdict.detail})`;
     table.push([domain, kind, stripControl(verdict.reason ?? '')]);
   }
 

@@ -98,7 +98,9 @@ export async function toNdjson(records: readonly Record<string, unknown>[]): Pro
 export function reportDiagnostics(counts: ReadCounts): void {
   for (const error of counts.inputErrors) writeError(`mxtriage: ${error.message}`);
   for (const sample of counts.unparsed) {
-    writeError(`not understood (${sample.where}) ${sample.source.file}:${sample.source.line}: ${sample.text}`);
+    writeError(
+      `not understood (${sample.where}) ${sample.source.file}:${sample.source.line}: ${sample.text}`,
+    );
   }
 }
 

@@ -31,7 +31,8 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
   const failOn = failOnKinds(options);
   const top = parseCount(text(options, 'top') ?? '20', '--top');
   const dns = await dnsSettings(options);
-  const state = statePath === undefined ? undefined : ((await loadState(statePath)) as SummaryState);
+  const state =
+    statePath === undefined ? undefined : ((await loadState(statePath)) as SummaryState);
   const plan = statePath === undefined ? undefined : await planResume(paths, state);
   const endOffsets = new Map<string, number>();
 

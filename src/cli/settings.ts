@@ -136,5 +136,7 @@ export function text(options: RawOptions, name: string): string | undefined {
 
 function list(options: RawOptions, name: string): string[] {
   const value = options[name];
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === 'string')
+    : [];
 }

@@ -1,12 +1,4 @@
-import type {
-  Cause,
-  DeliveryEvent,
-  Group,
-  Mta,
-  Status,
-  StatusCounts,
-  Verdict,
-} from '../model.js';
+import type { Cause, DeliveryEvent, Group, Mta, Status, StatusCounts, Verdict } from '../model.js';
 import { NOT_CHECKED } from '../model.js';
 
 /** Distinct reply texts kept per group, and how long each may be. */

@@ -66,26 +66,37 @@ function domainLines(groups: readonly Group[], options: SummaryOptions): string[
     .map(([domain, list]) => ({ domain, list, messages: sum(list, (group) => group.messages) }))
     .sort((a, b) => b.messages - a.messages || a.domain.localeCompare(b.domain));
   const shown = options.top === 0 ? ranked : ranked.slice(0, options.top);
-  const lines = shown.map(({ domain, list, messages }) => domainLine(domain, list, messages, options));
-  if (shown.length < ranked.length) lines.push(`... and ${ranked.length - shown.length} more domains`);
+  const lines = shown.map(({ domain, list, messages }) =>
+    domainLine(domain, list, messages, options),
+  );
+  if (shown.length < ranked.length)
+    lines.push(`... and ${ranked.length - shown.length} more domains`);
   return ['Domains with deferrals or bounces, worst first:', ...lines];
 }
 
-function domainLine(domain: string, groups: readonly Group[], messages: number, options: SummaryOptions): string {
+function domainLine(
+  domain: string,
+  groups: readonly Group[],
+  messages: number,
+  options: SummaryOptions,
+): string {
   const worst = groups[0] as Group;
   const causes = [...new Set(groups.map((group) => group.cause))].join(', ');
   const before = options.previous?.byDomain[domain];
   const trend = before === undefined ? 'new' : `previously ${before}`;
-  const verdict = worst.verdict.detail === undefined
-    ? worst.verdict.kind
-    : `${worst.verdict.kind} (${worst.verdict.detail})`;
-  const reason = worst.verdict.reason === undefined ? '' : `: ${stripControl(worst.verdict.reason)}`;
+  const verdict =
+    worst.verdict.detail === undefined
+      ? worst.verdict.kind
+      : `${worst.verdict.kind} (${worst.verdict.detail})`;
+  const reason =
+    worst.verdict.reason === undefined ? '' : `: ${stripControl(worst.verdict.reason)}`;
   return `  ${stripControl(domain)}: ${messages} messages (${trend}); ${causes}; ${verdict}${reason}`;
 }
 
 function period(analysis: Analysis, options: SummaryOptions): string {
   const { periodStart, periodEnd } = analysis.summary;
-  if (periodStart === undefined || periodEnd === undefined) return 'a period with no delivery records';
+  if (periodStart === undefined || periodEnd === undefined)
+    return 'a period with no delivery records';
   return `${show(periodStart, options)} to ${show(periodEnd, options)}`;
 }
 
@@ -96,7 +107,8 @@ function change(now: number, before: number | undefined): string {
 }
 
 function show(time: number, options: SummaryOptions): string {
-  const zoned = options.timeZone === undefined ? new Date(time) : new TZDate(time, options.timeZone);
+  const zoned =
+    options.timeZone === undefined ? new Date(time) : new TZDate(time, options.timeZone);
   return format(zoned, 'yyyy-MM-dd HH:mm');
 }
 
@@ -112,7 +124,9 @@ export function periodTotals(analysis: Analysis): PeriodTotals {
   }
 
   return {
-    ...(analysis.summary.periodStart === undefined ? {} : { periodStart: analysis.summary.periodStart }),
+    ...(analysis.summary.periodStart === undefined
+      ? {}
+      : { periodStart: analysis.summary.periodStart }),
     ...(analysis.summary.periodEnd === undefined ? {} : { periodEnd: analysis.summary.periodEnd }),
     statuses: analysis.summary.statuses,
     groups: analysis.groups.length,

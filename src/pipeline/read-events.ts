@@ -76,7 +76,13 @@ export async function readEvents(
       counts.inputErrors.push({ input: item.input.name, message: item.error.message });
     } else if (item.kind === 'warning') {
       counts.inputWarnings += 1;
-      keepSample(counts, sampleLimit, { file: item.input.name, line: item.line }, 'input', item.message);
+      keepSample(
+        counts,
+        sampleLimit,
+        { file: item.input.name, line: item.line },
+        'input',
+        item.message,
+      );
     } else {
       readBatch(item, current.parse);
       await sink.batch?.(item);
