@@ -2,6 +2,7 @@
 // to do next for each verdict kind, and the one-paragraph story of the period. Shared by the
 // markdown and HTML reports; everything returned is plain text that each format escapes.
 
+import { stripControl } from '../classify/text.js';
 import type { Analysis, Incident, Probe, Verdict, VerdictKind } from '../model.js';
 
 const VERDICT_LABELS: Readonly<Record<VerdictKind, string>> = {
@@ -35,13 +36,14 @@ const WALK_RESULTS = new Set(['referral']);
 const DEFAULT_EVIDENCE_PROBES = 8;
 const DEFAULT_CHROOT_RESOLV_CONF = '/var/spool/postfix/etc/resolv.conf';
 
-/** ANSI escape sequences (CSI and OSC), then any other C0/C1 control or bidi override. */
-const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?)/g;
-const CONTROL = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+/g;
+/** Line breaks, kept as spaces so that joined multi-line replies stay readable. */
+const LINE_BREAKS = /[\r\n]+/g;
+/** Bidirectional overrides and isolates: they reorder how text reads (CVE-2021-42574). */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 
 /** Log text made safe for a terminal or a page: escape sequences and control characters go. */
 export function cleanText(text: string): string {
-  return text.replace(ANSI_SEQUENCE, '').replace(CONTROL, ' ');
+  return stripControl(text.replace(LINE_BREAKS, ' ')).replace(BIDI_CONTROLS, '');
 }
 
 /** "our local resolver (down)". */
@@ -64,6 +66,11 @@ export function evidenceProbes(verdict: Verdict, limit = DEFAULT_EVIDENCE_PROBES
   const failing = probes.filter((probe) => !isDefinite(probe));
   const answering = probes.filter(isDefinite);
   return [...failing, ...answering].slice(0, limit);
+}
+
+/** "3 more DNS queries in the JSON output": the probes left out of a report. */
+export function moreQueries(count: number): string {
+  return `${count} more DNS quer${count === 1 ? 'y' : 'ies'} in the JSON output`;
 }
 
 /** "local resolver 127.0.0.1:53 asked northwind.test MX: timeout after 2000 ms (udp)". */
@@ -106,7 +113,7 @@ const ADVICE: Readonly<Record<VerdictKind, Advisor>> = {
   'local-resolver': adviseLocalResolver,
   'recipient-dns': adviseRecipientDns,
   'provider-outage': (incident, verdict) => [
-    `The domains share name servers that fail: ${failingServers(verdict) || 'see the evidence'}. ` +
+    `The domains share name servers that fail: ${withResults(failingServers(verdict))}. ` +
       'Contact the DNS provider that runs them; nothing on our side needs fixing.',
     ...contactAdvice(incident, verdict),
     QUEUE_LIFETIME,
@@ -172,12 +179,13 @@ const FLUSH_QUEUE =
   'queue (postqueue -f, exim -qff or sendmail -q).';
 
 function adviseLocalResolver(incident: Incident, verdict: Verdict): string[] {
-  const servers = failingServers(verdict, 'local') || 'the servers in /etc/resolv.conf';
-  const example = incident.domains[0] ?? 'example.com';
+  const failing = failingServers(verdict, 'local');
+  const servers = cleanText([...failing.keys()].join(', ')) || 'in /etc/resolv.conf';
+  const dig = digCommand([...failing.keys()][0], incident.domains[0] ?? 'example.com');
   const byDetail: Record<string, string> = {
     down:
       `The local resolver ${servers} did not answer. Check that it is running and listening ` +
-      `(systemctl status unbound or named; dig @<address> ${example} MX).`,
+      `(systemctl status unbound or named; ${dig}).`,
     servfail:
       `The local resolver ${servers} answered SERVFAIL while the domain's own servers ` +
       'answer. Read its log for the cause and flush its cache for these domains ' +
@@ -191,13 +199,18 @@ function adviseLocalResolver(incident: Incident, verdict: Verdict): string[] {
     'stale-chroot': staleChrootAdvice(verdict),
   };
   const first =
-    byDetail[verdict.detail ?? ''] ??
-    `Check the local resolver ${servers}: dig @<address> ${example} MX must answer.`;
-  return [
-    first,
-    `${incident.domains.length} domain(s) failed together because of it.`,
-    FLUSH_QUEUE,
-  ];
+    byDetail[verdict.detail ?? ''] ?? `Check the local resolver ${servers}: ${dig} must answer.`;
+  const count = incident.domains.length;
+  const together = count > 1 ? [`All ${count} domains of this incident failed because of it.`] : [];
+  return [first, ...together, FLUSH_QUEUE];
+}
+
+/** "dig @127.0.0.1 example.com MX", with -p for another port; servers are `address:port`. */
+function digCommand(server: string | undefined, domain: string): string {
+  if (server === undefined) return cleanText(`dig ${domain} MX`);
+  const match = /^\[(.*)\]:(\d+)$/.exec(server) ?? /^(.*):(\d+)$/.exec(server);
+  const [address, port] = match === null ? [server, '53'] : [match[1], match[2]];
+  return cleanText(`dig @${address}${port === '53' ? '' : ` -p ${port}`} ${domain} MX`);
 }
 
 /** Which file differs, from the verdict's reason when it names the files. */
@@ -214,7 +227,7 @@ function staleChrootAdvice(verdict: Verdict): string {
 
 function adviseRecipientDns(incident: Incident, verdict: Verdict): string[] {
   const servers = failingServers(verdict, 'authoritative');
-  const failing = servers ? ` Failing name servers: ${servers}.` : '';
+  const failing = servers.size > 0 ? ` Failing name servers: ${withResults(servers)}.` : '';
   const byDetail: Record<string, string> = {
     unreachable: 'None of its name servers answers.',
     partial: 'Some of its name servers fail; resolvers that hit them defer mail.',
@@ -313,18 +326,23 @@ function nameServerNames(verdict: Verdict): string[] {
   return [...names].sort();
 }
 
-/** "ns1.northwind.test (127.0.4.1:53): timeout, ..." for the servers of a role that fail. */
-function failingServers(verdict: Verdict, role?: Probe['role']): string {
+/** The servers of a role whose probes failed, each with its first failure. */
+function failingServers(verdict: Verdict, role: Probe['role'] = 'authoritative') {
   const failing = new Map<string, string>();
   for (const probe of verdict.probes ?? []) {
-    if ((role !== undefined && probe.role !== role) || isDefinite(probe)) continue;
-    if (role === undefined && probe.role !== 'authoritative') continue;
+    if (probe.role !== role || isDefinite(probe)) continue;
     const name =
       probe.serverName === undefined ? probe.server : `${probe.serverName} (${probe.server})`;
     if (!failing.has(name)) failing.set(name, probe.result);
   }
 
-  return cleanText([...failing].map(([name, result]) => `${name}: ${result}`).join(', '));
+  return failing;
+}
+
+/** "ns1.northwind.test (127.0.4.1:53): timeout, ..."; "see the evidence" when none. */
+function withResults(servers: ReadonlyMap<string, string>): string {
+  const list = [...servers].map(([name, result]) => `${name}: ${result}`).join(', ');
+  return cleanText(list) || 'see the evidence';
 }
 
 function unresolvedMxHosts(verdict: Verdict): string {
@@ -424,7 +442,7 @@ const UNITS: readonly (readonly [string, number])[] = [
   ['s', 1000],
 ];
 
-/** The two largest units: "2 d 3 h", "4 min 28 s", "46 s", "250 ms". */
+/** The two largest units present: "2 d 3 h", "2 d 5 min", "4 min 28 s", "46 s", "250 ms". */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
   let rest = Math.round(ms / 1000) * 1000;
@@ -433,10 +451,9 @@ export function formatDuration(ms: number): string {
     rest -= count * size;
     return { unit, count };
   });
-  const first = counts.findIndex(({ count }) => count > 0);
   return counts
-    .slice(first, first + 2)
     .filter(({ count }) => count > 0)
+    .slice(0, 2)
     .map(({ unit, count }) => `${count} ${unit}`)
     .join(' ');
 }

@@ -11,6 +11,7 @@ import {
   formatDuration,
   formatRange,
   formatTime,
+  moreQueries,
   tellStory,
 } from './advice.js';
 
@@ -214,7 +215,7 @@ function evidenceList(incident: Incident): string {
   const probes = evidenceProbes(verdict);
   items.push(...probes.map(describeProbe));
   const more = (verdict.probes?.length ?? 0) - probes.length;
-  if (more > 0) items.push(`${more} more DNS queries in the JSON output`);
+  if (more > 0) items.push(moreQueries(more));
   if (items.length === 0) items.push('The log alone: no DNS re-check was made for this incident');
   return element(
     'ul',

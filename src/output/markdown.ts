@@ -9,6 +9,7 @@ import {
   formatDuration,
   formatRange,
   formatTime,
+  moreQueries,
   tellStory,
 } from './advice.js';
 
@@ -103,7 +104,7 @@ function evidenceLines(incident: Incident): string[] {
   if (verdict.basis?.length) lines.push(`- Based on: ${escapeMarkdown(verdict.basis.join(', '))}`);
   for (const probe of probes) lines.push(`- ${escapeMarkdown(describeProbe(probe))}`);
   const more = (verdict.probes?.length ?? 0) - probes.length;
-  if (more > 0) lines.push(`- ${more} more DNS queries in the JSON output`);
+  if (more > 0) lines.push(`- ${moreQueries(more)}`);
   if (lines.length === 2) lines.push('- The log alone: no DNS re-check was made for this incident');
   return lines;
 }
@@ -243,5 +244,8 @@ function domainName(domain: string, display: ReadonlyMap<string, string>): strin
  * (CommonMark §2.4 allows it before any ASCII punctuation).
  */
 export function escapeMarkdown(text: string): string {
-  return cleanText(text).replace(/[\\`*_[\]<>|~&]/g, '\\$&');
+  return cleanText(text).replace(MARKDOWN_SPECIAL, '\\$&');
 }
+
+/** An underscore inside a word cannot start emphasis (CommonMark §6.2), so it stays bare. */
+const MARKDOWN_SPECIAL = /[\\`*[\]<>|~&]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu;

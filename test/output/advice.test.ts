@@ -1,0 +1,208 @@
+import test from 'ava';
+import { emptyOutcomeCounts } from '../../src/group/incidents.js';
+import { VERDICT_KINDS, type Incident, type Probe, type Verdict } from '../../src/model.js';
+import {
+  adviseIncident,
+  cleanText,
+  describeIncident,
+  describeOutcomes,
+  describeProbe,
+  evidenceProbes,
+  formatDuration,
+  formatRange,
+  tellStory,
+} from '../../src/output/advice.js';
+import { CONTOSO_LAME, LOCAL_DOWN, NORTHWIND_DOWN, labAnalysis } from './helpers.js';
+
+function incidentWith(verdict: Verdict, overrides: Partial<Incident> = {}): Incident {
+  return {
+    id: '20261203T1832Z-dns-northwind.test',
+    domains: ['northwind.test'],
+    causeFamily: 'dns',
+    causes: ['dns-tempfail'],
+    start: Date.parse('2026-12-03T18:32:52Z'),
+    end: Date.parse('2026-12-03T18:35:25Z'),
+    peakWindowStart: Date.parse('2026-12-03T18:30:00Z'),
+    peakAttempts: 14,
+    attempts: 18,
+    messages: 4,
+    outcomes: emptyOutcomeCounts(),
+    verdict,
+    ...overrides,
+  };
+}
+
+function probe(role: Probe['role'], server: string, result: string, extra: Partial<Probe> = {}) {
+  const question = { name: 'northwind.test', type: 'MX' };
+  return { role, server, question, result, transport: 'udp', ms: 3, ...extra } as Probe;
+}
+
+test('log text loses escape sequences, control characters and bidi overrides', (t) => {
+  const cases: [string, string][] = [
+    ['451 \x1b[31mred\x1b[0m text', '451 red text'],
+    ['title \x1b]0;owned\x07 set', 'title  set'],
+    ['two\r\nlines', 'two lines'],
+    ['nul\x00 and del\x7f', 'nul and del'],
+    ['abc\u202edcba', 'abcdcba'],
+    ['plain text stays', 'plain text stays'],
+  ];
+  for (const [input, expected] of cases) t.is(cleanText(input), expected, JSON.stringify(input));
+});
+
+test('durations show their two largest units', (t) => {
+  const cases: [number, string][] = [
+    [250, '250 ms'],
+    [46_000, '46 s'],
+    [268_000, '4 min 28 s'],
+    [3_600_000, '1 h'],
+    [173_102_000, '2 d 5 min'],
+    [172_800_000, '2 d'],
+    [183_600_000, '2 d 3 h'],
+  ];
+  for (const [ms, expected] of cases) t.is(formatDuration(ms), expected, String(ms));
+});
+
+test('a range names the date once when it stays within one day', (t) => {
+  t.is(
+    formatRange(Date.parse('2026-12-03T18:32:52Z'), Date.parse('2026-12-03T18:37:20Z')),
+    '2026-12-03 18:32:52 to 18:37:20 UTC (4 min 28 s)',
+  );
+  t.is(
+    formatRange(Date.parse('2026-12-01T22:40:10Z'), Date.parse('2026-12-03T22:45:12Z')),
+    '2026-12-01 22:40:10 to 2026-12-03 22:45:12 UTC (2 d 5 min)',
+  );
+});
+
+test('a probe reads as which server was asked what and what it said', (t) => {
+  t.is(
+    describeProbe(NORTHWIND_DOWN.probes![1]!),
+    'authoritative server 127.0.3.1:53 (ns1.northwind.test) asked northwind.test MX: timeout ' +
+      'after 2000 ms (udp)',
+  );
+  t.is(
+    describeProbe(CONTOSO_LAME.probes![0]!),
+    'authoritative server 127.0.3.9:53 (ns1.contoso.test) asked contoso.test MX: refused ' +
+      'after 12 ms (udp)',
+  );
+});
+
+test('evidence leaves out the walk referrals and puts failures first', (t) => {
+  const probes = evidenceProbes(LOCAL_DOWN);
+
+  t.deepEqual(
+    probes.map((entry) => `${entry.role} ${entry.result}`),
+    ['local timeout', 'authoritative answer'],
+  );
+});
+
+test('every verdict kind has advice', (t) => {
+  for (const kind of VERDICT_KINDS) {
+    const advice = adviseIncident(incidentWith({ kind }));
+    t.true(advice.length > 0 && advice.every((line) => line.length > 20), kind);
+  }
+});
+
+test('local resolver advice names the resolver that failed and how to ask it', (t) => {
+  const verdict: Verdict = {
+    kind: 'local-resolver',
+    detail: 'down',
+    probes: [probe('local', '[::1]:5353', 'timeout'), probe('local', '127.0.0.1:53', 'answer')],
+  };
+  const advice = adviseIncident(incidentWith(verdict, { domains: ['a.test', 'b.test', 'c.test'] }));
+
+  t.regex(advice[0]!, /The local resolver \[::1\]:5353 did not answer/);
+  t.regex(advice[0]!, /dig @::1 -p 5353 a\.test MX/);
+  t.false(advice[0]!.includes('127.0.0.1'));
+  t.is(advice[1], 'All 3 domains of this incident failed because of it.');
+});
+
+test('stale chroot advice names the chroot file that differs', (t) => {
+  const verdict: Verdict = {
+    kind: 'local-resolver',
+    detail: 'stale-chroot',
+    reason:
+      "Postfix's chroot copy /var/spool/postfix-out/etc/resolv.conf differs from /etc/resolv.conf: " +
+      "its resolver 127.0.0.53:53 timeout, while /etc/resolv.conf's resolvers answer",
+  };
+  const [first] = adviseIncident(incidentWith(verdict));
+
+  t.regex(first!, /chroot copy \/var\/spool\/postfix-out\/etc\/resolv\.conf differs/);
+  t.regex(first!, /systemctl restart postfix/);
+});
+
+test('recipient outage advice lists the failing name servers and the SOA contact', (t) => {
+  const verdict: Verdict = {
+    kind: 'recipient-dns',
+    detail: 'partial',
+    probes: [
+      probe('authoritative', '127.0.3.1:53', 'timeout', { serverName: 'ns1.northwind.test' }),
+      probe('authoritative', '127.0.3.2:53', 'answer', { serverName: 'ns2.northwind.test' }),
+      probe('authoritative', '127.0.3.2:53', 'answer', {
+        serverName: 'ns2.northwind.test',
+        question: { name: 'northwind.test', type: 'SOA' },
+        answers: [
+          'northwind.test SOA ns1.northwind.test dns\\.admin.northwind.test 2026120301 7200 900 1209600 300',
+        ],
+      }),
+    ],
+  };
+  const advice = adviseIncident(incidentWith(verdict));
+
+  t.regex(advice[0]!, /Failing name servers: ns1\.northwind\.test \(127\.0\.3\.1:53\): timeout\./);
+  t.false(advice[0]!.includes('ns2.northwind.test (127.0.3.2:53)'));
+  t.is(
+    advice[1],
+    'Whom to contact: dns.admin@northwind.test (the SOA contact of northwind.test) or the ' +
+      'operators of ns1.northwind.test, ns2.northwind.test.',
+  );
+});
+
+test('without an SOA answer the advice says how to find the contact', (t) => {
+  const advice = adviseIncident(incidentWith(NORTHWIND_DOWN));
+
+  t.regex(advice[1]!, /dig \+short SOA northwind\.test/);
+});
+
+test('unchecked connection and remote failures get advice for their family', (t) => {
+  const notChecked: Verdict = { kind: 'not-checked' };
+  const connection = adviseIncident(
+    incidentWith(notChecked, { domains: ['margie.test'], causeFamily: 'connection' }),
+  );
+  const remote = adviseIncident(
+    incidentWith(notChecked, { domains: ['proseware.test'], causeFamily: 'remote' }),
+  );
+  const dns = adviseIncident(incidentWith(notChecked));
+
+  t.regex(connection[0]!, /margie\.test did not accept connections on port 25/);
+  t.regex(remote[0]!, /proseware\.test answered with a deferral/);
+  t.regex(dns[0]!, /without --offline/);
+});
+
+test('an incident is named by its busiest domain and how many more there are', (t) => {
+  t.is(describeIncident(incidentWith(LOCAL_DOWN)), 'northwind.test: DNS failures');
+  t.is(
+    describeIncident(incidentWith(LOCAL_DOWN, { domains: ['a.test', 'b.test', 'c.test'] })),
+    'a.test and 2 more domains: DNS failures',
+  );
+});
+
+test('the story tells the period, the largest incident and the outcomes', (t) => {
+  const story = tellStory(labAnalysis());
+
+  t.regex(story, /^From 2026-12-03 18:32:52 to 18:37:20 UTC \(4 min 28 s\), 125 delivery/);
+  t.regex(story, /The largest, fourthcoffee\.test and 4 more domains: DNS failures/);
+  t.regex(story, /verdict: our local resolver \(down\)\./);
+  t.regex(story, /Of 13 deferred recipients, 4 were delivered later \(after 42 s on average/);
+  t.regex(story, /re-check made at 2026-12-03 18:40:00 UTC/);
+});
+
+test('the story of an empty input says so', (t) => {
+  const analysis = labAnalysis();
+  const { periodStart: _start, periodEnd: _end, ...summary } = analysis.summary;
+
+  t.is(
+    tellStory({ ...analysis, summary }),
+    'The input held no delivery events: nothing was deferred or bounced.',
+  );
+  t.is(describeOutcomes(emptyOutcomeCounts()), 'No deferred recipient was followed to an outcome.');
+});
