@@ -151,28 +151,59 @@ function createRun(roles: DnsRoles, options: DnsCheckOptions, signal: AbortSigna
 /**
  * One question to each local resolver, root server and reference resolver, all at once and
  * sent once: any reply at all shows the server can be reached. Nothing reached: no network.
+ * The first reply from outside (a root or a reference resolver) settles it: neither "no
+ * network" nor "port 53 blocked" can hold then, so the others are not waited for.
  */
 async function checkReachability(run: Run, options: DnsCheckOptions): Promise<Reachability> {
-  const ask = (servers: readonly ServerAddress[], recursion: boolean): Promise<QueryOutcome[]> =>
+  const settled = new AbortController();
+  const signals = [settled.signal, ...(run.ask.signal === undefined ? [] : [run.ask.signal])];
+  const ask = (servers: readonly ServerAddress[], isOutside: boolean, recursion: boolean) =>
     Promise.all(
-      servers.map((server) =>
-        query(server, { name: '.', type: 'NS' }, { ...run.ask, attempts: 1, recursion }),
-      ),
+      servers.map(async (server) => {
+        const outcome = await query(
+          server,
+          { name: '.', type: 'NS' },
+          { ...run.ask, attempts: 1, recursion, signal: AbortSignal.any(signals) },
+        );
+
+        if (isOutside && outcome.status === 'response') {
+          settled.abort();
+        }
+
+        return outcome;
+      }),
     );
   const [local, roots, reference] = await Promise.all([
-    ask(run.roles.local, true),
-    ask(run.roles.roots, false),
-    ask(run.roles.reference, true),
+    ask(run.roles.local, false, true),
+    ask(run.roles.roots, true, false),
+    ask(run.roles.reference, true, true),
   ]);
+
+  roots
+    .filter((outcome) => outcome.aborted !== true)
+    .forEach((outcome) => run.resolver.noteHealth(outcome.server, probeResultOf(outcome)));
+
+  return judgeReachability(
+    { local, roots, reference },
+    reachabilityProbes(local, roots, reference),
+    options,
+  );
+}
+
+function reachabilityProbes(
+  local: readonly QueryOutcome[],
+  roots: readonly QueryOutcome[],
+  reference: readonly QueryOutcome[],
+): Probe[] {
   const probes = [
-    ...local.map((outcome) => reachabilityProbe(outcome, 'local')),
-    ...roots.map((outcome) => reachabilityProbe(outcome, 'iterative')),
-    ...reference.map((outcome) => reachabilityProbe(outcome, 'reference')),
+    ...local.map((outcome) => [outcome, 'local'] as const),
+    ...roots.map((outcome) => [outcome, 'iterative'] as const),
+    ...reference.map((outcome) => [outcome, 'reference'] as const),
   ];
 
-  roots.forEach((outcome) => run.resolver.noteHealth(outcome.server, probeResultOf(outcome)));
-
-  return judgeReachability({ local, roots, reference }, probes, options);
+  return probes
+    .filter(([outcome]) => outcome.aborted !== true)
+    .map(([outcome, role]) => reachabilityProbe(outcome, role));
 }
 
 function judgeReachability(
@@ -244,7 +275,7 @@ async function diagnoseOne(
       probes.push(probe);
     }
   };
-  const [local, chroot, reference, search] = await Promise.all([
+  const [local, chroot, reference, { search, probing }] = await Promise.all([
     checkResolvers(
       run.roles.local,
       domain,
@@ -255,7 +286,6 @@ async function diagnoseOne(
     checkReference(run, domain, reach, sink),
     findDelegation(run, domain, reach, sink),
   ]);
-  const probing = await probeZone(run, search, domain, sink);
   const mx = await buildMxView(
     domain,
     {
@@ -328,17 +358,21 @@ async function checkReference(
   );
 }
 
+/** Our own walk to the domain's zone, then every address of its name servers. */
 async function findDelegation(
   run: Run,
   domain: string,
   reach: Reachability,
   sink: (probe: Probe) => void,
-): Promise<ZoneSearch> {
+): Promise<{ search: ZoneSearch; probing?: AuthoritativeProbing }> {
   if (reach.outsideBlocked) {
-    return { status: 'skipped', reason: BLOCKED_REASON };
+    return { search: { status: 'skipped', reason: BLOCKED_REASON } };
   }
 
-  return run.resolver.findZone(domain, sink);
+  const search = await run.resolver.findZone(domain, sink);
+  const probing = await probeZone(run, search, domain, sink);
+
+  return probing === undefined ? { search } : { search, probing };
 }
 
 async function probeZone(

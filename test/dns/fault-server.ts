@@ -10,13 +10,14 @@ import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 
 import type { ServerAddress } from '../../src/dns/types.js';
 
-/** What the server does with one query: reply, send raw bytes, reply from another port, or
- *  (over TCP) close the connection. */
+/** What the server does with one query: reply, send raw bytes, reply from another port, wait
+ *  before the next action (UDP), or (over TCP) close the connection. */
 export type FaultAction =
   | { readonly reply: Packet }
   | { readonly raw: Buffer }
   | { readonly replyFromOtherPort: Packet }
-  | { readonly endConnection: true };
+  | { readonly endConnection: true }
+  | { readonly waitMs: number };
 
 export type FaultHandler = (
   query: DecodedPacket,
@@ -163,27 +164,40 @@ function decodeQuery(message: Buffer): DecodedPacket | undefined {
   }
 }
 
+/** Sends the actions in order; a server closed meanwhile (after a wait) sends nothing more. */
 async function sendUdpActions(
   socket: dgram.Socket,
   actions: readonly FaultAction[],
   remote: dgram.RemoteInfo,
 ): Promise<void> {
-  for (const action of actions) {
-    if ('endConnection' in action) {
-      continue;
+  try {
+    for (const action of actions) {
+      await sendUdpAction(socket, action, remote);
     }
+  } catch {
+    return;
+  }
+}
 
-    if ('replyFromOtherPort' in action) {
-      await sendFromOtherPort(
-        socket.address().address,
-        dnsPacket.encode(action.replyFromOtherPort),
-        remote,
-      );
-    } else {
-      const bytes = 'raw' in action ? action.raw : dnsPacket.encode(action.reply);
+async function sendUdpAction(
+  socket: dgram.Socket,
+  action: FaultAction,
+  remote: dgram.RemoteInfo,
+): Promise<void> {
+  if ('endConnection' in action) {
+    return;
+  }
 
-      await new Promise((resolve) => socket.send(bytes, remote.port, remote.address, resolve));
-    }
+  if ('waitMs' in action) {
+    await new Promise((resolve) => setTimeout(resolve, action.waitMs));
+  } else if ('replyFromOtherPort' in action) {
+    const bytes = dnsPacket.encode(action.replyFromOtherPort);
+
+    await sendFromOtherPort(socket.address().address, bytes, remote);
+  } else {
+    const bytes = 'raw' in action ? action.raw : dnsPacket.encode(action.reply);
+
+    await new Promise((resolve) => socket.send(bytes, remote.port, remote.address, resolve));
   }
 }
 
@@ -205,6 +219,10 @@ function writeTcpActions(socket: net.Socket, actions: readonly FaultAction[]): v
       socket.end();
 
       return;
+    }
+
+    if ('waitMs' in action) {
+      continue;
     }
 
     const bytes =

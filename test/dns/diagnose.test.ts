@@ -1,0 +1,325 @@
+import test from 'ava';
+import type { Answer } from 'dns-packet';
+
+import { diagnoseDomain, diagnoseDomains, normalizeDomain } from '../../src/dns/diagnose.js';
+import type { DnsRoles, ServerAddress } from '../../src/dns/types.js';
+import { questionOf, replyTo, startFaultServer } from './fault-server.js';
+import type { FaultAction, FaultHandler } from './fault-server.js';
+import { a, mx, ns, randomNet, serveZones, startTree } from './fake-zones.js';
+import type { FakeTree, FakeZone } from './fake-zones.js';
+
+const net = randomNet();
+const DOMAINS = [
+  'example.test',
+  'signed.test',
+  'servfail.test',
+  'a.test',
+  'b.test',
+  'c.test',
+  'd.test',
+  'e.test',
+];
+const OPTIONS = { timeoutMs: 400, attempts: 1, concurrency: 4 };
+let tree: FakeTree;
+let closedPort: ServerAddress;
+/** Local resolver MX questions being answered right now, and the most seen at once. */
+const inFlight = { now: 0, peak: 0 };
+
+function mailZone(domain: string): FakeZone {
+  return {
+    name: domain,
+    records: [mx(domain, 10, `mx.${domain}`), a(`mx.${domain}`, `${net}.50`)],
+  };
+}
+
+/** A recursive resolver answering from the same data, SERVFAIL for servfail.test. */
+function recursive(options: { servfailUnlessCd?: string } = {}): FaultHandler {
+  const zones = DOMAINS.map(mailZone);
+
+  return (query) => {
+    const { name, type } = questionOf(query);
+    const zone = zones.find(
+      (candidate) => name === candidate.name || name.endsWith(`.${candidate.name}`),
+    );
+
+    if (name === 'servfail.test' || (name === options.servfailUnlessCd && !query.flag_cd)) {
+      return [{ reply: replyTo(query, { rcode: 'SERVFAIL' }) }];
+    }
+
+    const answers =
+      zone?.records.filter((record) => record.name === name && record.type === type) ?? [];
+
+    return [recursiveReply(query, zone === undefined ? 'NXDOMAIN' : 'NOERROR', answers)];
+  };
+}
+
+function recursiveReply(
+  query: Parameters<FaultHandler>[0],
+  rcode: string,
+  answers: Answer[],
+): FaultAction {
+  return { reply: replyTo(query, { rcode, answers }) };
+}
+
+/** The local resolver: like `recursive`, counting MX questions in flight and answering late. */
+function slowLocal(): FaultHandler {
+  const answer = recursive();
+
+  return (query, transport) => {
+    if (questionOf(query).type !== 'MX') {
+      return answer(query, transport);
+    }
+
+    inFlight.now += 1;
+    inFlight.peak = Math.max(inFlight.peak, inFlight.now);
+    setTimeout(() => (inFlight.now -= 1), 30);
+
+    return [{ waitMs: 30 }, ...answer(query, transport)];
+  };
+}
+
+test.before(async () => {
+  const delegations = DOMAINS.flatMap((domain) => [ns(domain, 'ns1.provider.test')]);
+
+  tree = await startTree(net, {
+    1: serveZones([
+      { name: '.', records: [ns('test', 'ns1.nic.test'), a('ns1.nic.test', `${net}.2`)] },
+    ]),
+    2: serveZones([
+      { name: 'test', records: [...delegations, a('ns1.provider.test', `${net}.3`)] },
+    ]),
+    3: serveZones(DOMAINS.map(mailZone)),
+    53: slowLocal(),
+    54: recursive({ servfailUnlessCd: 'signed.test' }),
+  });
+
+  const closed = await startFaultServer(() => [], { address: `${net}.9` });
+
+  closedPort = { address: closed.address, port: closed.port };
+  await closed.close();
+});
+
+test.after.always(async () => {
+  await tree.close();
+});
+
+function roles(overrides: Partial<DnsRoles> = {}): DnsRoles {
+  return {
+    local: [{ address: `${net}.53`, port: tree.port }],
+    localSource: '--local-resolver',
+    reference: [{ address: `${net}.54`, port: tree.port }],
+    roots: [{ address: `${net}.1`, port: tree.port }],
+    ...overrides,
+  };
+}
+
+test.serial('a working domain is seen answering from every vantage point', async (t) => {
+  const diagnosis = await diagnoseDomain('example.test', roles(), {
+    ...OPTIONS,
+    now: () => Date.UTC(2024, 2, 7, 9, 30),
+  });
+
+  t.is(diagnosis.domain, 'example.test');
+  t.is(diagnosis.checkedAt, '2024-03-07T09:30:00.000Z');
+  t.is(diagnosis.local.status, 'answers');
+  t.is(diagnosis.reference.status, 'answers');
+  t.is(diagnosis.delegation.status, 'delegated');
+  t.is(diagnosis.delegation.zone, 'example.test');
+  t.deepEqual(
+    diagnosis.delegation.nameServers.map((server) => [server.name, server.reached]),
+    [['ns1.provider.test', true]],
+  );
+  t.is(diagnosis.authoritative.consensus, 'answer');
+  t.deepEqual(diagnosis.mx.records, [{ preference: 10, exchange: 'mx.example.test' }]);
+  t.deepEqual(
+    diagnosis.mx.hosts.map((host) => [
+      host.name,
+      host.status,
+      host.local?.status,
+      host.iterative?.status,
+    ]),
+    [['mx.example.test', 'resolves', 'resolves', 'resolves']],
+  );
+  t.is(diagnosis.incomplete, undefined);
+  t.is(diagnosis.outsideBlocked, undefined);
+  t.deepEqual([...new Set(diagnosis.probes.map((probe) => probe.role))].sort(), [
+    'authoritative',
+    'iterative',
+    'local',
+    'reference',
+    'reference-cd',
+  ]);
+});
+
+test.serial(
+  'each domain is diagnosed once, under its normalised name, in first-seen order',
+  async (t) => {
+    const results = await diagnoseDomains(
+      ['Example.TEST.', 'b.test', 'example.test'],
+      roles(),
+      OPTIONS,
+    );
+
+    t.deepEqual([...results.keys()], ['example.test', 'b.test']);
+  },
+);
+
+test.serial('a validating resolver failing where CD answers is a DNSSEC failure', async (t) => {
+  const diagnosis = await diagnoseDomain('signed.test', roles(), OPTIONS);
+  const [reference] = diagnosis.reference.servers;
+
+  t.is(reference?.reply.result, 'servfail');
+  t.is(reference?.checkingDisabled?.result, 'answer');
+  t.true(reference?.dnssecFailure);
+  t.is(diagnosis.local.servers[0]?.checkingDisabled, undefined);
+});
+
+test.serial('a local SERVFAIL is asked again with CD', async (t) => {
+  const diagnosis = await diagnoseDomain('servfail.test', roles(), OPTIONS);
+  const [local] = diagnosis.local.servers;
+
+  t.is(diagnosis.local.status, 'fails');
+  t.is(local?.reply.result, 'servfail');
+  t.is(local?.checkingDisabled?.result, 'servfail');
+  t.false(local?.dnssecFailure);
+  t.is(diagnosis.authoritative.consensus, 'answer');
+  t.is(diagnosis.mx.source, 'authoritative');
+});
+
+test.serial('no more domains are checked at once than the concurrency allows', async (t) => {
+  inFlight.peak = 0;
+
+  const results = await diagnoseDomains(DOMAINS.slice(3), roles(), { ...OPTIONS, concurrency: 2 });
+
+  t.is(results.size, 5);
+  t.is(inFlight.peak, 2);
+});
+
+test.serial('when no server at all can be reached every domain is marked no-network', async (t) => {
+  const dead = [closedPort];
+  const results = await diagnoseDomains(
+    ['example.test', 'b.test'],
+    roles({ local: dead, roots: dead, reference: [] }),
+    OPTIONS,
+  );
+
+  for (const diagnosis of results.values()) {
+    t.is(diagnosis.incomplete, 'no-network');
+    t.is(
+      diagnosis.incompleteReason,
+      'no DNS server could be reached within 400 ms: ' +
+        '1 local resolver (1 ECONNREFUSED); 1 root server (1 ECONNREFUSED)',
+    );
+    t.is(diagnosis.delegation.status, 'skipped');
+    t.deepEqual(
+      diagnosis.probes.map((probe) => probe.result),
+      ['unreachable', 'unreachable'],
+    );
+  }
+});
+
+test.serial(
+  'roots and reference resolvers unreachable while the local resolver answers is a blocked port 53',
+  async (t) => {
+    const dead = [closedPort];
+    const diagnosis = await diagnoseDomain(
+      'example.test',
+      roles({ roots: dead, reference: dead }),
+      OPTIONS,
+    );
+
+    t.true(diagnosis.outsideBlocked);
+    t.is(diagnosis.incomplete, undefined);
+    t.is(diagnosis.local.status, 'answers');
+    t.is(diagnosis.reference.status, 'fails');
+    t.is(diagnosis.delegation.status, 'skipped');
+    t.regex(diagnosis.delegation.reason ?? '', /port 53 to the outside looks blocked/);
+    t.is(diagnosis.mx.source, 'local');
+    t.is(diagnosis.mx.hosts[0]?.iterative, undefined);
+  },
+);
+
+test.serial('domains not started within the budget are marked, never guessed', async (t) => {
+  let clock = Date.UTC(2024, 0, 1);
+  const results = await diagnoseDomains(['a.test', 'b.test', 'c.test'], roles(), {
+    ...OPTIONS,
+    concurrency: 1,
+    budgetMs: 2500,
+    now: () => (clock += 1000),
+  });
+
+  t.deepEqual(
+    [...results.values()].map((diagnosis) => [diagnosis.domain, diagnosis.incomplete ?? 'done']),
+    [
+      ['a.test', 'done'],
+      ['b.test', 'done'],
+      ['c.test', 'budget'],
+    ],
+  );
+  t.regex(results.get('c.test')?.incompleteReason ?? '', /budget of 2500 ms ran out/);
+  t.is(results.get('c.test')?.mx.source, 'none');
+});
+
+test.serial(
+  'a domain cut short by the budget is marked and keeps no cut-short probes',
+  async (t) => {
+    const silent = await startFaultServer(() => []);
+
+    try {
+      const diagnosis = await diagnoseDomain(
+        'example.test',
+        roles({ local: [silent], reference: [] }),
+        { ...OPTIONS, timeoutMs: 60_000, budgetMs: 300 },
+      );
+
+      t.is(diagnosis.incomplete, 'budget');
+      t.false(diagnosis.probes.some((probe) => probe.role === 'local'));
+      t.true(diagnosis.probes.some((probe) => probe.role === 'authoritative'));
+    } finally {
+      await silent.close();
+    }
+  },
+);
+
+test.serial('a differing Postfix chroot resolv.conf gets its own view', async (t) => {
+  const diagnosis = await diagnoseDomain(
+    'example.test',
+    roles({
+      chroot: { path: '/var/spool/postfix/etc/resolv.conf', servers: [closedPort], differs: true },
+    }),
+    OPTIONS,
+  );
+
+  t.is(diagnosis.chroot?.path, '/var/spool/postfix/etc/resolv.conf');
+  t.true(diagnosis.chroot?.differs);
+  t.is(diagnosis.chroot?.status, 'fails');
+  t.is(diagnosis.chroot?.servers[0]?.reply.result, 'unreachable');
+  t.is(diagnosis.local.status, 'answers');
+});
+
+test.serial('a chroot copy with the same servers is noted and not asked', async (t) => {
+  const diagnosis = await diagnoseDomain(
+    'example.test',
+    roles({
+      chroot: {
+        path: '/var/spool/postfix/etc/resolv.conf',
+        servers: roles().local,
+        differs: false,
+      },
+    }),
+    OPTIONS,
+  );
+
+  t.false(diagnosis.chroot?.differs);
+  t.is(diagnosis.chroot?.status, 'none');
+  t.deepEqual(diagnosis.chroot?.servers, []);
+});
+
+test('domain names are lower-cased, lose the trailing dot and become A-labels', (t) => {
+  t.deepEqual(['Example.TEST.', ' b.test ', 'bücher.example', 'ÉCOLE.test.'].map(normalizeDomain), [
+    'example.test',
+    'b.test',
+    'xn--bcher-kva.example',
+    'xn--cole-9oa.test',
+  ]);
+});
