@@ -35,7 +35,9 @@ export function describeResult(result: string): string {
 
 /** `1 authoritative server`, `2 authoritative servers`. */
 export function count(amount: number, noun: string): string {
-  return `${amount} ${noun}${amount === 1 ? '' : 's'}`;
+  const plural = noun.endsWith('s') ? `${noun}es` : `${noun}s`;
+
+  return `${amount} ${amount === 1 ? noun : plural}`;
 }
 
 /** `local resolver 127.0.0.1:53: SERVFAIL` or `local resolvers a: no reply, b: SERVFAIL`. */

@@ -1,0 +1,467 @@
+import test from 'ava';
+
+import type { DomainDiagnosis } from '../../src/dns/types.js';
+import { assessDomain, type Finding } from '../../src/verdict/assess.js';
+import {
+  authoritativeView,
+  authServer,
+  healthyDiagnosis,
+  mxHost,
+  reply,
+  resolverCheck,
+  resolverView,
+  withNameServers,
+} from './diagnoses.js';
+
+interface Expected {
+  readonly kind: Finding['kind'];
+  readonly detail?: string;
+  /** Words the reason must contain. */
+  readonly says?: readonly string[];
+}
+
+const assesses = test.macro((t, diagnosis: DomainDiagnosis, expected: Expected) => {
+  const finding = assessDomain(diagnosis);
+
+  t.is(finding.kind, expected.kind, finding.reason);
+  t.is(finding.detail, expected.detail);
+  for (const words of expected.says ?? []) t.true(finding.reason.includes(words), finding.reason);
+});
+
+test(
+  'a domain whose every probe answers is found answering',
+  assesses,
+  healthyDiagnosis('a.test'),
+  {
+    kind: 'answers',
+    says: ['the only authoritative server address answers MX', '127.0.0.1:53: answers'],
+  },
+);
+
+test(
+  'a re-check cut short by the budget is inconclusive with the reason',
+  assesses,
+  {
+    ...healthyDiagnosis('a.test'),
+    incomplete: 'budget',
+    incompleteReason: 'the re-check budget of 5000 ms ran out before this domain was finished',
+  },
+  { kind: 'inconclusive', detail: 'budget', says: ['budget of 5000 ms ran out'] },
+);
+
+test(
+  'NXDOMAIN from the parent zone means the domain is missing',
+  assesses,
+  {
+    ...healthyDiagnosis('gone.test'),
+    delegation: {
+      status: 'nxdomain',
+      parentZone: 'test',
+      parentNxdomain: true,
+      nameServers: [],
+      path: ['.', 'test'],
+    },
+    authoritative: authoritativeView([]),
+  },
+  { kind: 'domain-missing', says: ['zone test answers NXDOMAIN for gone.test'] },
+);
+
+test(
+  'NXDOMAIN from every authoritative server means the domain is missing',
+  assesses,
+  withNameServers(healthyDiagnosis('sub.a.test'), [
+    { name: 'ns1.a.test', address: '127.0.9.1', result: 'nxdomain' },
+    { name: 'ns2.a.test', address: '127.0.9.2', result: 'nxdomain' },
+  ]),
+  { kind: 'domain-missing', says: ['2 authoritative servers of sub.a.test answer NXDOMAIN'] },
+);
+
+test(
+  'NXDOMAIN from our resolver counts when our own walk could not run',
+  assesses,
+  {
+    ...healthyDiagnosis('gone.test'),
+    delegation: { status: 'skipped', parentNxdomain: false, nameServers: [], path: [] },
+    authoritative: authoritativeView([]),
+    mx: { source: 'local', result: 'nxdomain', records: [], isNullMx: false, hosts: [] },
+    outsideBlocked: true,
+  },
+  { kind: 'domain-missing', says: ['local resolvers answer NXDOMAIN'] },
+);
+
+test(
+  'validation failing at a reference resolver points at the recipient zone',
+  assesses,
+  {
+    ...healthyDiagnosis('signed.test'),
+    reference: resolverView('reference', [
+      resolverCheck('127.0.8.8:53', 'servfail', { cd: 'answer' }),
+    ]),
+  },
+  { kind: 'recipient-dnssec', says: ['reference resolver 127.0.8.8:53: SERVFAIL', 'CD'] },
+);
+
+test(
+  'validation failing only at our resolver while a reference validates is ours',
+  assesses,
+  {
+    ...healthyDiagnosis('signed.test'),
+    local: resolverView('/etc/resolv.conf', [
+      resolverCheck('127.0.0.1:53', 'servfail', { cd: 'answer' }),
+    ]),
+    reference: resolverView('reference', [
+      resolverCheck('127.0.8.8:53', 'answer', { authenticated: true }),
+    ]),
+  },
+  { kind: 'local-resolver', detail: 'dnssec', says: ['127.0.8.8:53 validates it'] },
+);
+
+test(
+  'validation failing at our resolver for a zone with a DS is the recipient zone',
+  assesses,
+  (() => {
+    const diagnosis = healthyDiagnosis('signed.test');
+    diagnosis.local = resolverView('/etc/resolv.conf', [
+      resolverCheck('127.0.0.1:53', 'servfail', { cd: 'answer' }),
+    ]);
+    diagnosis.delegation = { ...diagnosis.delegation, signedAtParent: true };
+    return diagnosis;
+  })(),
+  { kind: 'recipient-dnssec', says: ['signed.test is signed (DS in zone test)'] },
+);
+
+test(
+  'validation failing for an unsigned zone can only be our resolver',
+  assesses,
+  {
+    ...healthyDiagnosis('plain.test'),
+    local: resolverView('/etc/resolv.conf', [
+      resolverCheck('127.0.0.1:53', 'servfail', { cd: 'answer' }),
+    ]),
+  },
+  { kind: 'local-resolver', detail: 'dnssec', says: ['clock or trust anchor'] },
+);
+
+const failingServers = test.macro(
+  (
+    t,
+    results: readonly (
+      'timeout' | 'unreachable' | 'refused' | 'servfail' | 'tcp-timeout' | 'not-authoritative'
+    )[],
+    detail: string,
+  ) => {
+    const servers = results.map((result, index) => ({
+      name: `ns${index + 1}.down.test`,
+      address: `127.0.9.${index + 1}`,
+      result,
+    }));
+    const finding = assessDomain(withNameServers(healthyDiagnosis('down.test'), servers));
+
+    t.is(finding.kind, 'recipient-dns');
+    t.is(finding.detail, detail);
+    t.true(finding.reason.includes(`ns1.down.test 127.0.9.1`), finding.reason);
+  },
+);
+
+test(
+  'authoritative servers that all time out are unreachable',
+  failingServers,
+  ['timeout', 'timeout'],
+  'unreachable',
+);
+test(
+  'authoritative servers that refuse connections are unreachable',
+  failingServers,
+  ['unreachable', 'timeout'],
+  'unreachable',
+);
+test('an authoritative server answering REFUSED is lame', failingServers, ['refused'], 'lame');
+test(
+  'lameness outranks silence among failing servers',
+  failingServers,
+  ['timeout', 'not-authoritative'],
+  'lame',
+);
+test(
+  'authoritative servers answering SERVFAIL fail with servfail',
+  failingServers,
+  ['servfail', 'servfail'],
+  'servfail',
+);
+test(
+  'truncation without a TCP answer is an EDNS or TCP fault',
+  failingServers,
+  ['tcp-timeout'],
+  'edns-or-tcp',
+);
+
+test(
+  'name servers without any address leave the domain unreachable',
+  assesses,
+  {
+    ...healthyDiagnosis('orphan.test'),
+    delegation: {
+      ...healthyDiagnosis('orphan.test').delegation,
+      nameServers: [
+        {
+          name: 'ns.gone.test',
+          addresses: [],
+          source: 'unresolved',
+          inBailiwick: false,
+          resolution: 'nxdomain',
+          reached: false,
+        },
+      ],
+    },
+    authoritative: authoritativeView([]),
+  },
+  { kind: 'recipient-dns', detail: 'unreachable', says: ['ns.gone.test: NXDOMAIN'] },
+);
+
+test(
+  'a failing Postfix chroot copy of resolv.conf is a stale chroot',
+  assesses,
+  {
+    ...healthyDiagnosis('a.test'),
+    chroot: {
+      ...resolverView('/var/spool/postfix/etc/resolv.conf', [
+        resolverCheck('127.0.0.9:53', 'timeout'),
+      ]),
+      path: '/var/spool/postfix/etc/resolv.conf',
+      differs: true,
+    },
+  },
+  {
+    kind: 'local-resolver',
+    detail: 'stale-chroot',
+    says: [
+      '/var/spool/postfix/etc/resolv.conf differs from /etc/resolv.conf',
+      '127.0.0.9:53: no reply',
+    ],
+  },
+);
+
+const localFailure = test.macro(
+  (
+    t,
+    results: readonly ('answer' | 'timeout' | 'unreachable' | 'refused' | 'servfail')[],
+    expected: Expected,
+  ) => {
+    const checks = results.map((result, index) => resolverCheck(`127.0.0.${index + 1}:53`, result));
+    const diagnosis = {
+      ...healthyDiagnosis('a.test'),
+      local: resolverView('/etc/resolv.conf', checks),
+    };
+    const finding = assessDomain(diagnosis);
+
+    t.is(finding.kind, expected.kind);
+    t.is(finding.detail, expected.detail);
+    for (const words of expected.says ?? []) t.true(finding.reason.includes(words), finding.reason);
+  },
+);
+
+test('a local resolver refusing connections is down', localFailure, ['unreachable'], {
+  kind: 'local-resolver',
+  detail: 'down',
+  says: [
+    'local resolver 127.0.0.1:53: connection refused or unreachable',
+    'the only authoritative server address answers MX',
+  ],
+});
+test('a silent local resolver is down', localFailure, ['timeout'], {
+  kind: 'local-resolver',
+  detail: 'down',
+});
+test('a local resolver answering REFUSED blocks us', localFailure, ['refused'], {
+  kind: 'local-resolver',
+  detail: 'blocked',
+});
+test('a local resolver answering SERVFAIL fails with servfail', localFailure, ['servfail'], {
+  kind: 'local-resolver',
+  detail: 'servfail',
+  says: ['local resolver 127.0.0.1:53: SERVFAIL; the only authoritative server address answers MX'],
+});
+test(
+  'one failing local resolver of two is still a local fault',
+  localFailure,
+  ['answer', 'servfail'],
+  {
+    kind: 'local-resolver',
+    detail: 'servfail',
+    says: ['1 of 2 local resolvers fail', '127.0.0.2:53: SERVFAIL'],
+  },
+);
+
+test(
+  'a failing local resolver with no other view is inconclusive',
+  assesses,
+  {
+    ...healthyDiagnosis('a.test'),
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'servfail')]),
+    delegation: {
+      status: 'failed',
+      parentNxdomain: false,
+      nameServers: [],
+      path: ['.'],
+      reason: 'no server of zone test answered',
+    },
+    authoritative: authoritativeView([]),
+  },
+  { kind: 'inconclusive', detail: 'no-other-view', says: ['no server of zone test answered'] },
+);
+
+test(
+  'authoritative servers that disagree are inconclusive',
+  assesses,
+  withNameServers(healthyDiagnosis('split.test'), [
+    { name: 'ns1.split.test', address: '127.0.9.1', result: 'answer' },
+    { name: 'ns2.split.test', address: '127.0.9.2', result: 'nxdomain' },
+  ]),
+  { kind: 'inconclusive', detail: 'disagree', says: ['ns2.split.test 127.0.9.2: NXDOMAIN'] },
+);
+
+test(
+  'a null MX means the domain takes no mail',
+  assesses,
+  {
+    ...healthyDiagnosis('null.test'),
+    mx: {
+      source: 'authoritative',
+      result: 'answer',
+      records: [{ preference: 0, exchange: '.' }],
+      isNullMx: true,
+      hosts: [],
+    },
+  },
+  { kind: 'null-mx', says: ['MX 0 .'] },
+);
+
+const noMx = test.macro(
+  (t, implicit: 'nodata' | 'nxdomain' | 'resolves' | 'failed', expected: Expected) => {
+    const diagnosis = {
+      ...healthyDiagnosis('bare.test'),
+      mx: {
+        source: 'authoritative' as const,
+        result: 'nodata' as const,
+        records: [],
+        isNullMx: false,
+        hosts: [],
+        implicit: { status: implicit, addresses: [], results: ['servfail', 'servfail'] as const },
+      },
+    };
+    const finding = assessDomain(diagnosis);
+
+    t.is(finding.kind, expected.kind);
+    t.is(finding.detail, expected.detail);
+  },
+);
+
+test('no MX and no address is no mail host', noMx, 'nodata', { kind: 'no-mail-host' });
+test('no MX and an address takes mail at that address', noMx, 'resolves', { kind: 'answers' });
+test('no MX and a failing address look-up is inconclusive', noMx, 'failed', {
+  kind: 'inconclusive',
+  detail: 'address-lookup-failed',
+});
+
+const mxHosts = test.macro((t, hosts: ReturnType<typeof mxHost>[], expected: Expected) => {
+  const base = healthyDiagnosis('m.test');
+  const finding = assessDomain({ ...base, mx: { ...base.mx, hosts } });
+
+  t.is(finding.kind, expected.kind);
+  t.is(finding.detail, expected.detail);
+  for (const words of expected.says ?? []) t.true(finding.reason.includes(words), finding.reason);
+});
+
+test(
+  'an MX host that does not exist is unresolvable',
+  mxHosts,
+  [mxHost('mx-old.m.test', 'nxdomain')],
+  {
+    kind: 'mx-unresolvable',
+    detail: 'no-address',
+    says: ['mx-old.m.test: NXDOMAIN'],
+  },
+);
+test(
+  'an MX host that is a CNAME is unusable',
+  mxHosts,
+  [mxHost('mail.m.test', 'cname', 'mx.p.test')],
+  {
+    kind: 'mx-unresolvable',
+    detail: 'cname',
+    says: ['mail.m.test is an alias for mx.p.test', 'RFC 2181'],
+  },
+);
+test(
+  'an MX host written as an IP address is unusable',
+  mxHosts,
+  [mxHost('127.0.0.25', 'ip-literal')],
+  {
+    kind: 'mx-unresolvable',
+    detail: 'ip-literal',
+  },
+);
+test(
+  'one usable MX host of two is enough',
+  mxHosts,
+  [mxHost('a.m.test', 'nxdomain'), mxHost('b.m.test', 'resolves')],
+  {
+    kind: 'answers',
+  },
+);
+
+test(
+  'one authoritative server of two failing is a partial outage',
+  assesses,
+  withNameServers(healthyDiagnosis('half.test'), [
+    { name: 'ns1.half.test', address: '127.0.9.1', result: 'answer' },
+    { name: 'ns2.half.test', address: '127.0.9.2', result: 'unreachable' },
+  ]),
+  {
+    kind: 'recipient-dns',
+    detail: 'partial',
+    says: ['1 of 2 authoritative server addresses of half.test fail', 'ns2.half.test 127.0.9.2'],
+  },
+);
+
+test(
+  'a server that answers over UDP but not over TCP is an EDNS or TCP fault',
+  assesses,
+  {
+    ...healthyDiagnosis('udp.test'),
+    authoritative: authoritativeView([
+      authServer('ns1.udp.test', '127.0.9.1', 'answer', { tcp: reply('tcp-timeout') }),
+    ]),
+  },
+  { kind: 'recipient-dns', detail: 'edns-or-tcp', says: ['MX over TCP'] },
+);
+
+test(
+  'a server that answers only without EDNS is an EDNS or TCP fault',
+  assesses,
+  {
+    ...healthyDiagnosis('edns.test'),
+    authoritative: authoritativeView([
+      authServer('ns1.edns.test', '127.0.9.1', 'answer', { ednsRetried: true }),
+    ]),
+  },
+  { kind: 'recipient-dns', detail: 'edns-or-tcp', says: ['only without EDNS'] },
+);
+
+test(
+  'a healthy domain checked with port 53 blocked says so in the reason',
+  assesses,
+  {
+    ...healthyDiagnosis('a.test'),
+    delegation: {
+      status: 'skipped',
+      parentNxdomain: false,
+      nameServers: [],
+      path: [],
+      reason: 'port 53 to the outside looks blocked',
+    },
+    authoritative: authoritativeView([]),
+    outsideBlocked: true,
+  },
+  { kind: 'answers', says: ['own resolution from the root not made', 'port 53 to the outside'] },
+);

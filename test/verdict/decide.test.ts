@@ -1,0 +1,333 @@
+import test from 'ava';
+
+import type { DomainDiagnosis } from '../../src/dns/types.js';
+import type { Cause } from '../../src/model.js';
+import {
+  decideVerdicts,
+  domainsToCheck,
+  type GroupEvidence,
+  type LogContext,
+} from '../../src/verdict/decide.js';
+import {
+  CHECKED_AT,
+  healthyDiagnosis,
+  resolverCheck,
+  resolverView,
+  withNameServers,
+} from './diagnoses.js';
+
+// The lab-1 capture: 2026-12-03, one 1-hour window from 18:00 UTC.
+const WINDOW = Date.UTC(2026, 11, 3, 18);
+const HOUR = 3_600_000;
+const AT_18_34_16 = Date.UTC(2026, 11, 3, 18, 34, 16);
+const AT_18_34_35 = Date.UTC(2026, 11, 3, 18, 34, 35);
+
+/** The lab-1 window: six domains failed with dns-tempfail, three got mail delivered. */
+const LAB_1_LOG: LogContext = {
+  windows: new Map([[WINDOW, { dnsTempfailDomains: 6, sentDomains: 3 }]]),
+  lastSentByDomain: new Map([
+    ['fourthcoffee.test', AT_18_34_35],
+    ['woodgrove.test', AT_18_34_35],
+  ]),
+};
+
+/** A busy hour: one domain failed while forty got mail. */
+const NARROW_LOG: LogContext = {
+  windows: new Map([[WINDOW, { dnsTempfailDomains: 1, sentDomains: 40 }]]),
+  lastSentByDomain: new Map(),
+};
+
+const NO_LOG: LogContext = { windows: new Map(), lastSentByDomain: new Map() };
+
+function group(domain: string, cause: Cause, extra: Partial<GroupEvidence> = {}): GroupEvidence {
+  return {
+    key: `${domain} ${cause} ${WINDOW}`,
+    domain,
+    cause,
+    windowStart: WINDOW,
+    windowEnd: WINDOW + HOUR,
+    lastSeen: AT_18_34_16,
+    senderDomains: ['sender.test'],
+    lookupNames: [domain],
+    ...extra,
+  };
+}
+
+function diagnoses(...list: DomainDiagnosis[]): Map<string, DomainDiagnosis> {
+  return new Map(list.map((diagnosis) => [diagnosis.domain, diagnosis]));
+}
+
+function decideOne(evidence: GroupEvidence, log: LogContext, known: Map<string, DomainDiagnosis>) {
+  const verdict = decideVerdicts([evidence], log, known).get(evidence.key);
+  if (verdict === undefined) throw new Error(`No verdict for ${evidence.key}`);
+
+  return verdict;
+}
+
+function unreachable(domain: string, nameServers: readonly [string, string][]): DomainDiagnosis {
+  const diagnosis = withNameServers(
+    healthyDiagnosis(domain),
+    nameServers.map(([name, address]) => ({ name, address, result: 'timeout' as const })),
+  );
+  diagnosis.local = resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'servfail')]);
+  return diagnosis;
+}
+
+test('only DNS groups are checked: sender domains for sender-dns, recipients otherwise', (t) => {
+  const groups = [
+    group('northwind.test', 'dns-tempfail'),
+    group('proseware.test', 'remote-tempfail'),
+    group('margie.test', 'connection'),
+    group('relay.test', 'remote-dns'),
+    group('strict.test', 'sender-dns', { senderDomains: ['sender.test', 'alt.sender.test'] }),
+    group('northwind.test', 'dns-tempfail', { key: 'second window' }),
+    group('wingtip.test', 'null-mx'),
+  ];
+
+  t.deepEqual(domainsToCheck(groups), [
+    'northwind.test',
+    'relay.test',
+    'sender.test',
+    'alt.sender.test',
+    'wingtip.test',
+  ]);
+});
+
+test('with the re-check switched off every group is not checked', (t) => {
+  const groups = [
+    group('northwind.test', 'dns-tempfail'),
+    group('proseware.test', 'remote-tempfail'),
+  ];
+  const verdicts = decideVerdicts(groups, LAB_1_LOG, undefined);
+
+  t.deepEqual(
+    [...verdicts.values()].map((verdict) => verdict.kind),
+    ['not-checked', 'not-checked'],
+  );
+  t.regex(verdicts.get(groups[0]?.key ?? '')?.reason ?? '', /--offline/);
+});
+
+test('a remote 4xx deferral is remote policy, without probes', (t) => {
+  const verdict = decideOne(group('proseware.test', 'remote-tempfail'), LAB_1_LOG, new Map());
+
+  t.is(verdict.kind, 'remote-policy');
+  t.is(verdict.probes, undefined);
+  t.is(verdict.checkedAt, undefined);
+});
+
+test('a group whose cause is not DNS is not checked, and says why', (t) => {
+  const verdict = decideOne(group('margie.test', 'connection'), LAB_1_LOG, new Map());
+
+  t.is(verdict.kind, 'not-checked');
+  t.is(verdict.reason, 'connection is not a DNS failure: no DNS re-check');
+});
+
+test('a DNS group whose domain has no diagnosis is not checked', (t) => {
+  const verdict = decideOne(group('northwind.test', 'dns-tempfail'), LAB_1_LOG, new Map());
+
+  t.is(verdict.kind, 'not-checked');
+  t.is(verdict.reason, 'northwind.test was not re-checked');
+});
+
+test('a domain that failed in a wide window and answers now recovered, leaning to our resolver', (t) => {
+  const evidence = group('fourthcoffee.test', 'dns-tempfail');
+  const verdict = decideOne(evidence, LAB_1_LOG, diagnoses(healthyDiagnosis('fourthcoffee.test')));
+
+  t.is(verdict.kind, 'recovered');
+  t.is(verdict.detail, 'local-resolver');
+  t.deepEqual(verdict.basis, ['probes', 'breadth', 'later-delivery']);
+  t.is(verdict.checkedAt, CHECKED_AT);
+  t.is(verdict.probes?.length, 1);
+  t.true(verdict.reason?.includes('6 domains failed with dns-tempfail and 3 were delivered'));
+  t.true(verdict.reason?.includes('delivered at 2026-12-03T18:34:35Z'));
+});
+
+test('a domain that failed alone in a busy window and answers now leans to the recipient', (t) => {
+  const verdict = decideOne(
+    group('tailwind.test', 'dns-tempfail'),
+    NARROW_LOG,
+    diagnoses(healthyDiagnosis('tailwind.test')),
+  );
+
+  t.is(verdict.kind, 'recovered');
+  t.is(verdict.detail, 'recipient-dns');
+  t.deepEqual(verdict.basis, ['probes', 'breadth']);
+});
+
+test('a recovered domain with no telling window claims no lean', (t) => {
+  const verdict = decideOne(
+    group('quiet.test', 'dns-tempfail'),
+    NO_LOG,
+    diagnoses(healthyDiagnosis('quiet.test')),
+  );
+
+  t.is(verdict.kind, 'recovered');
+  t.is(verdict.detail, undefined);
+  t.deepEqual(verdict.basis, ['probes']);
+  t.true(verdict.reason?.includes('the log does not tell whose DNS failed'));
+});
+
+test('a delivery before the last failure is not a later delivery', (t) => {
+  const log: LogContext = {
+    windows: new Map(),
+    lastSentByDomain: new Map([['quiet.test', AT_18_34_16 - 1]]),
+  };
+  const verdict = decideOne(
+    group('quiet.test', 'dns-tempfail'),
+    log,
+    diagnoses(healthyDiagnosis('quiet.test')),
+  );
+
+  t.deepEqual(verdict.basis, ['probes']);
+});
+
+test('a bounce for a domain that exists now recovered, leaning to what the log said', (t) => {
+  const verdict = decideOne(
+    group('reborn.test', 'dns-notfound'),
+    LAB_1_LOG,
+    diagnoses(healthyDiagnosis('reborn.test')),
+  );
+
+  t.is(verdict.kind, 'recovered');
+  t.is(verdict.detail, 'domain-missing');
+});
+
+test('our resolver failing now in a wide window rests on probes and breadth', (t) => {
+  const diagnosis = healthyDiagnosis('woodgrove.test');
+  diagnosis.local = resolverView('/etc/resolv.conf', [
+    resolverCheck('127.0.0.1:53', 'unreachable'),
+  ]);
+  const verdict = decideOne(
+    group('woodgrove.test', 'dns-tempfail'),
+    LAB_1_LOG,
+    diagnoses(diagnosis),
+  );
+
+  t.is(verdict.kind, 'local-resolver');
+  t.is(verdict.detail, 'down');
+  t.deepEqual(verdict.basis, ['probes', 'breadth']);
+});
+
+test('a recipient outage claims the breadth only when the window agrees', (t) => {
+  const known = diagnoses(unreachable('northwind.test', [['ns1.northwind.test', '127.0.9.21']]));
+  const narrow = decideOne(group('northwind.test', 'dns-tempfail'), NARROW_LOG, known);
+  const wide = decideOne(group('northwind.test', 'dns-tempfail'), LAB_1_LOG, known);
+
+  t.is(narrow.kind, 'recipient-dns');
+  t.is(narrow.detail, 'unreachable');
+  t.deepEqual(narrow.basis, ['probes', 'breadth']);
+  t.is(wide.kind, 'recipient-dns');
+  t.deepEqual(wide.basis, ['probes']);
+});
+
+test('two domains whose shared name servers fail are a provider outage', (t) => {
+  const shared: [string, string][] = [
+    ['ns1.humongous.test', '127.0.9.31'],
+    ['ns2.humongous.test', '127.0.9.32'],
+  ];
+  const known = diagnoses(
+    unreachable('adatum.test', shared),
+    unreachable('treyresearch.test', shared),
+    unreachable('northwind.test', [['ns1.northwind.test', '127.0.9.21']]),
+  );
+  const groups = ['adatum.test', 'treyresearch.test', 'northwind.test'].map((domain) =>
+    group(domain, 'dns-tempfail'),
+  );
+  const verdicts = [...decideVerdicts(groups, LAB_1_LOG, known).values()];
+
+  t.deepEqual(
+    verdicts.map((verdict) => [verdict.kind, verdict.detail]),
+    [
+      ['provider-outage', 'unreachable'],
+      ['provider-outage', 'unreachable'],
+      ['recipient-dns', 'unreachable'],
+    ],
+  );
+  t.deepEqual(verdicts[0]?.basis, ['probes', 'shared-ns']);
+  t.true(verdicts[0]?.reason?.includes('adatum.test, treyresearch.test'));
+  t.true(verdicts[0]?.reason?.includes('ns1.humongous.test, ns2.humongous.test'));
+});
+
+test('a relay failing to look up a domain that resolves here is the relay resolver', (t) => {
+  const verdict = decideOne(
+    group('woodgrove.test', 'remote-dns'),
+    LAB_1_LOG,
+    diagnoses(healthyDiagnosis('woodgrove.test')),
+  );
+
+  t.is(verdict.kind, 'relay-resolver');
+  t.deepEqual(verdict.basis, ['probes']);
+});
+
+test('a relay failure is the relay resolver even when our own resolver fails too', (t) => {
+  const diagnosis = healthyDiagnosis('woodgrove.test');
+  diagnosis.local = resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'servfail')]);
+  const verdict = decideOne(group('woodgrove.test', 'remote-dns'), LAB_1_LOG, diagnoses(diagnosis));
+
+  t.is(verdict.kind, 'relay-resolver');
+  t.true(verdict.reason?.includes('our own resolver fails too'));
+});
+
+test('a relay failure for a domain whose servers fail is the recipient DNS', (t) => {
+  const verdict = decideOne(
+    group('northwind.test', 'remote-dns'),
+    LAB_1_LOG,
+    diagnoses(unreachable('northwind.test', [['ns1.northwind.test', '127.0.9.21']])),
+  );
+
+  t.is(verdict.kind, 'recipient-dns');
+  t.is(verdict.detail, 'unreachable');
+});
+
+test('a sender domain that fails now gives a sender-dns verdict with the fault', (t) => {
+  const evidence = group('strict.test', 'sender-dns', { senderDomains: ['sender.test'] });
+  const known = diagnoses(unreachable('sender.test', [['ns1.sender.test', '127.0.9.4']]));
+  const verdict = decideOne(evidence, LAB_1_LOG, known);
+
+  t.is(verdict.kind, 'sender-dns');
+  t.is(verdict.detail, 'unreachable');
+  t.true(verdict.reason?.startsWith('sender domain sender.test: '));
+});
+
+test('a sender domain that answers now recovered, leaning to sender-dns', (t) => {
+  const evidence = group('strict.test', 'sender-dns', { senderDomains: ['sender.test'] });
+  const verdict = decideOne(evidence, LAB_1_LOG, diagnoses(healthyDiagnosis('sender.test')));
+
+  t.is(verdict.kind, 'recovered');
+  t.is(verdict.detail, 'sender-dns');
+});
+
+test('a sender-dns group without a sender domain is inconclusive', (t) => {
+  const evidence = group('strict.test', 'sender-dns', { senderDomains: [] });
+  const verdict = decideOne(evidence, LAB_1_LOG, new Map());
+
+  t.is(verdict.kind, 'inconclusive');
+  t.is(verdict.detail, 'no-sender-domain');
+});
+
+test('an unfinished re-check is inconclusive with its reason, never a guess', (t) => {
+  const budget = {
+    ...healthyDiagnosis('late.test'),
+    incomplete: 'budget' as const,
+    incompleteReason: 'the re-check budget of 100 ms ran out before this domain was finished',
+  };
+  const offline = {
+    ...healthyDiagnosis('cut.test'),
+    incomplete: 'no-network' as const,
+    incompleteReason: 'no DNS server could be reached within 1000 ms',
+  };
+  const known = diagnoses(budget, offline);
+  const verdicts = decideVerdicts(
+    [group('late.test', 'dns-tempfail'), group('cut.test', 'dns-tempfail')],
+    LAB_1_LOG,
+    known,
+  );
+
+  t.deepEqual(
+    [...verdicts.values()].map((verdict) => [verdict.kind, verdict.detail, verdict.reason]),
+    [
+      ['inconclusive', 'budget', budget.incompleteReason],
+      ['inconclusive', 'no-network', offline.incompleteReason],
+    ],
+  );
+});
