@@ -2,11 +2,12 @@
 // Exim's timestamp is still inside the message and long lines come in `[n/m]` pieces.
 
 import type { Envelope, Source } from '../model.js';
-import type { LocalClock } from './local-time.js';
-import { readDateTime, readPid, type Cursor } from './timestamps.js';
+import type { StampReader } from './timestamps.js';
 
-/** Puts Exim lines that came through syslog back into the shape of the mainlog. */
-export interface EximSyslog {
+/** Reads Exim's mainlog, and puts Exim lines that came through syslog back into its shape. */
+export interface EximReader {
+  /** Exim's mainlog: `YYYY-MM-DD hh:mm:ss[.mmm][ +hhmm] [[pid] ]message`; program `exim`. */
+  mainlog(line: string, source: Source): Envelope | undefined;
   /**
    * The envelope with Exim's inner timestamp and `[pid]` removed from the message, `'pending'`
    * for a piece of a split record, `undefined` for a piece whose record is unknown. With
@@ -32,29 +33,22 @@ const PIECE = /^\[(\d{1,4})([/\\])(\d{1,4})\] /;
 const MAX_PENDING_RECORDS = 64;
 const MAX_RECORD_LENGTH = 64 * 1024;
 
-/** Exim's mainlog: `YYYY-MM-DD hh:mm:ss[.mmm][ +hhmm] [[pid] ]message`; program `exim`. */
-export function parseEximMainlog(
-  line: string,
-  source: Source,
-  clock: LocalClock,
-  at: Cursor,
-): Envelope | undefined {
-  if (!readDateTime(line, 0, ' ', clock, at) || line.charCodeAt(at.end) !== 32) {
-    return undefined;
-  }
-
-  const time = at.time;
-  const hasPid = readPid(line, at.end + 1, at);
-  const message = line.slice(hasPid ? at.end : at.end + 1);
-  return hasPid
-    ? { time, host: '', program: 'exim', pid: at.pid, message, source }
-    : { time, host: '', program: 'exim', message, source };
-}
-
-export function createEximSyslog(clock: LocalClock, at: Cursor): EximSyslog {
+export function createEximReader(stamps: StampReader): EximReader {
   const pending = new Map<string, PendingRecord>();
 
   return {
+    mainlog(line, source) {
+      if (!stamps.exim(line, 0) || line.charCodeAt(stamps.end) !== 32) {
+        return undefined;
+      }
+
+      const time = stamps.time;
+      const hasPid = stamps.bracketPid(line, stamps.end + 1);
+      const message = line.slice(hasPid ? stamps.end : stamps.end + 1);
+      return hasPid
+        ? { time, host: '', program: 'exim', pid: stamps.pid, message, source }
+        : { time, host: '', program: 'exim', message, source };
+    },
     read(envelope, isYearless) {
       const piece = envelope.message.charCodeAt(0) === 91 ? PIECE.exec(envelope.message) : null;
 
@@ -119,12 +113,12 @@ export function createEximSyslog(clock: LocalClock, at: Cursor): EximSyslog {
 
   /** Removes Exim's `YYYY-MM-DD hh:mm:ss[.mmm][ +hhmm] ` and `[pid] ` from the message. */
   function stripEximPrefix(envelope: Envelope, message: string, isYearless: boolean): Envelope {
-    const hasStamp = readDateTime(message, 0, ' ', clock, at) && message.charCodeAt(at.end) === 32;
-    const time = hasStamp && isYearless ? at.time : envelope.time;
-    const start = hasStamp ? at.end + 1 : 0;
-    const hasPid = readPid(message, start, at);
-    const text = message.slice(hasPid ? at.end : start);
-    const pid = hasPid ? at.pid : envelope.pid;
+    const hasStamp = stamps.exim(message, 0) && message.charCodeAt(stamps.end) === 32;
+    const time = hasStamp && isYearless ? stamps.time : envelope.time;
+    const start = hasStamp ? stamps.end + 1 : 0;
+    const hasPid = stamps.bracketPid(message, start);
+    const text = message.slice(hasPid ? stamps.end : start);
+    const pid = hasPid ? stamps.pid : envelope.pid;
     const { host, program, source } = envelope;
     return pid === undefined
       ? { time, host, program, message: text, source }

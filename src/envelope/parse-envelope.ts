@@ -2,21 +2,10 @@
 // envelope FORMATS.md §0 lists, mixed freely within one input.
 
 import type { Envelope, Source } from '../model.js';
-import { createEximSyslog, parseEximMainlog, type EximSyslog } from './exim.js';
+import { createEximReader, type EximReader } from './exim.js';
 import { parseJournalLine } from './journald.js';
-import {
-  createLocalClock,
-  createYearlessClock,
-  type LocalClock,
-  type YearlessClock,
-} from './local-time.js';
-import {
-  createCursor,
-  digitAt,
-  readClassicStamp,
-  readDateTime,
-  type Cursor,
-} from './timestamps.js';
+import { createLocalClock, createYearlessClock } from './local-time.js';
+import { createStampReader, digitAt, type StampReader } from './timestamps.js';
 
 export interface EnvelopeOptions {
   /** Year of the first year-less line (`--year`); inferred from `referenceTime` otherwise. */
@@ -36,12 +25,10 @@ export interface EnvelopeParser {
   flush(): Envelope[];
 }
 
-/** Parser state: clocks and caches for one input. */
+/** Parser state for one input: clocks, caches and buffered Exim pieces. */
 interface ParserState {
-  readonly clock: LocalClock;
-  readonly yearless: YearlessClock;
-  readonly at: Cursor;
-  readonly exim: EximSyslog;
+  readonly stamps: StampReader;
+  readonly exim: EximReader;
 }
 
 const SPACE = 32;
@@ -50,13 +37,8 @@ const COLON = 58;
 /** One parser per input: year inference, roll-over and split records are per input. */
 export function createEnvelopeParser(options: EnvelopeOptions = {}): EnvelopeParser {
   const clock = createLocalClock(options.timeZone);
-  const at = createCursor();
-  const state: ParserState = {
-    clock,
-    yearless: createYearlessClock(clock, options),
-    at,
-    exim: createEximSyslog(clock, at),
-  };
+  const stamps = createStampReader(clock, createYearlessClock(clock, options));
+  const state: ParserState = { stamps, exim: createEximReader(stamps) };
 
   return {
     parse: (line, source) => parseLine(state, line, source),
@@ -93,13 +75,13 @@ function parseClassic(
   pos: number,
   source: Source,
 ): Envelope | 'pending' | undefined {
-  const { at } = state;
+  const { stamps } = state;
 
-  if (!readClassicStamp(line, pos, state.yearless, at) || line.charCodeAt(at.end) !== SPACE) {
+  if (!stamps.classic(line, pos) || line.charCodeAt(stamps.end) !== SPACE) {
     return undefined;
   }
 
-  return readExim(state, parseSyslogBody(state, line, at.end + 1, at.time, source), true);
+  return readExim(state, parseSyslogBody(line, stamps.end + 1, stamps.time, source), true);
 }
 
 /** T2, T5 (`YYYY-MM-DDThh:mm:ss...` then host and tag), T9 (a container's UTC stamp before a
@@ -110,29 +92,26 @@ function parseDated(
   pos: number,
   source: Source,
 ): Envelope | 'pending' | undefined {
-  const { at } = state;
+  const { stamps } = state;
 
   if (line.charCodeAt(pos + 10) === SPACE && pos === 0) {
-    return parseEximMainlog(line, source, state.clock, at);
+    return state.exim.mainlog(line, source);
   }
 
-  if (!readDateTime(line, pos, 'T', state.clock, at) || line.charCodeAt(at.end) !== SPACE) {
+  if (!stamps.iso(line, pos) || line.charCodeAt(stamps.end) !== SPACE) {
     return undefined;
   }
 
-  const time = at.time;
-  const body = skipInnerStamp(state, line, at.end + 1);
-  return readExim(state, parseSyslogBody(state, line, body, time, source), false);
+  const time = stamps.time;
+  const body = skipInnerStamp(stamps, line, stamps.end + 1);
+  return readExim(state, parseSyslogBody(line, body, time, source), false);
 }
 
 /** A second syslog timestamp after a container's prefix: its index skipped, or `pos`. */
-function skipInnerStamp(state: ParserState, line: string, pos: number): number {
-  const { at } = state;
+function skipInnerStamp(stamps: StampReader, line: string, pos: number): number {
   const isStamp =
-    digitAt(line, pos) === -1
-      ? readClassicStamp(line, pos, undefined, at)
-      : readDateTime(line, pos, 'T', state.clock, at);
-  return isStamp && line.charCodeAt(at.end) === SPACE ? at.end + 1 : pos;
+    digitAt(line, pos) === -1 ? stamps.classicShape(line, pos) : stamps.iso(line, pos);
+  return isStamp && line.charCodeAt(stamps.end) === SPACE ? stamps.end + 1 : pos;
 }
 
 /** `<PRI>`: RFC 5424 (`<22>1 ...`), or an RFC 3164 or RFC 3339 line as sent on the wire. */
@@ -148,7 +127,7 @@ function parsePriority(
   }
 
   if (line.charCodeAt(close + 1) === 49 && line.charCodeAt(close + 2) === SPACE) {
-    return readExim(state, parseRfc5424(state, line, close + 3, source), false);
+    return readExim(state, parseRfc5424(state.stamps, line, close + 3, source), false);
   }
 
   return digitAt(line, close + 1) === -1
@@ -159,26 +138,24 @@ function parsePriority(
 /** RFC 5424 §6: `TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]`; tag and
  *  pid are separate fields, `-` is the nil value. */
 function parseRfc5424(
-  state: ParserState,
+  stamps: StampReader,
   line: string,
   pos: number,
   source: Source,
 ): Envelope | undefined {
-  const { at } = state;
-
-  if (!readDateTime(line, pos, 'T', state.clock, at) || line.charCodeAt(at.end) !== SPACE) {
+  if (!stamps.iso(line, pos) || line.charCodeAt(stamps.end) !== SPACE) {
     return undefined;
   }
 
-  const time = at.time;
-  const fields = line.slice(at.end + 1).split(' ', 4);
+  const time = stamps.time;
+  const fields = line.slice(stamps.end + 1).split(' ', 4);
   const [host = '', program = '', procId = '', messageId] = fields;
 
   if (messageId === undefined) {
     return undefined;
   }
 
-  const dataStart = at.end + 1 + fields.join(' ').length + 1;
+  const dataStart = stamps.end + 1 + fields.join(' ').length + 1;
   const message = messageAfterData(line, dataStart);
   const pid = /^\d{1,10}$/.test(procId) ? Number(procId) : undefined;
   return makeEnvelope(time, nil(host), nil(program), pid, message, source);
@@ -221,7 +198,6 @@ function nil(field: string): string {
 
 /** `host tag[pid]: message` or `host tag: message`. */
 function parseSyslogBody(
-  state: ParserState,
   line: string,
   pos: number,
   time: number,
@@ -236,11 +212,10 @@ function parseSyslogBody(
   // Some writers leave the host out: the first word is then the tag.
   const hasHost = line.charCodeAt(hostEnd - 1) !== COLON;
   const host = hasHost ? line.slice(pos, hostEnd) : '';
-  return parseTag(state, line, hasHost ? hostEnd + 1 : pos, time, host, source);
+  return parseTag(line, hasHost ? hostEnd + 1 : pos, time, host, source);
 }
 
 function parseTag(
-  state: ParserState,
   line: string,
   pos: number,
   time: number,

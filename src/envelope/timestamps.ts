@@ -3,13 +3,30 @@
 
 import { monthAt, type LocalClock, type YearlessClock } from './local-time.js';
 
-/** Where a reader stopped and what it read; one per parser, reused for every line. */
-export interface Cursor {
-  /** Epoch ms. */
+/** Reads the timestamps of the envelope formats; one per parser, reused for every line. A
+ *  successful read leaves its results in `time`, `end` and `pid`. */
+export interface StampReader {
+  /** Epoch ms of the last stamp read. */
+  readonly time: number;
+  /** Index just after what the last read took. */
+  readonly end: number;
+  /** Process id read by `bracketPid`. */
+  readonly pid: number;
+  /** BSD syslog `Mmm dd hh:mm:ss`, on the year-less clock. */
+  classic(line: string, pos: number): boolean;
+  /** The same shape, without a time: a container prefix's inner stamp is only skipped. */
+  classicShape(line: string, pos: number): boolean;
+  /** RFC 3339 or ISO 8601 `YYYY-MM-DDThh:mm:ss[.frac][Z|+hh:mm|+hhmm]`. */
+  iso(line: string, pos: number): boolean;
+  /** Exim's `YYYY-MM-DD hh:mm:ss[.mmm][ +hhmm]`. */
+  exim(line: string, pos: number): boolean;
+  /** `[pid]` followed by a space, as Exim writes it with `log_selector = +pid`. */
+  bracketPid(line: string, pos: number): boolean;
+}
+
+interface Results {
   time: number;
-  /** Index just after what was read. */
   end: number;
-  /** Process id read by `readPid`, or -1. */
   pid: number;
 }
 
@@ -18,21 +35,34 @@ const DOT = 46;
 const SPACE = 32;
 const MINUS = 45;
 const PLUS = 43;
+const LETTER_T = 84;
 
-export function createCursor(): Cursor {
-  return { time: 0, end: 0, pid: -1 };
+/** Times without an offset are local on `local`; BSD syslog times use `yearless`. */
+export function createStampReader(local: LocalClock, yearless: YearlessClock): StampReader {
+  const reader: StampReader & Results = {
+    time: 0,
+    end: 0,
+    pid: -1,
+    classic: (line, pos) => readClassicStamp(reader, line, pos, yearless),
+    classicShape: (line, pos) => readClassicStamp(reader, line, pos, undefined),
+    iso: (line, pos) => readDateTime(reader, line, pos, LETTER_T, local),
+    exim: (line, pos) => readDateTime(reader, line, pos, SPACE, local),
+    bracketPid: (line, pos) => readPid(reader, line, pos),
+  };
+
+  return reader;
 }
 
 /**
  * BSD syslog (RFC 3164 §4.1.2) `Mmm dd hh:mm:ss`: the day space-padded (`Mar  7`), or in the
  * zero-padded and single-space forms real logs also have (`Mar 07`, `Mar 7`); an optional
- * fraction. Without a clock only the shape is checked (a container prefix's inner stamp).
+ * fraction.
  */
-export function readClassicStamp(
+function readClassicStamp(
+  at: Results,
   line: string,
   pos: number,
   clock: YearlessClock | undefined,
-  at: Cursor,
 ): boolean {
   const month = monthAt(line, pos);
 
@@ -60,31 +90,26 @@ export function readClassicStamp(
   return true;
 }
 
-/**
- * `YYYY-MM-DDThh:mm:ss[.frac][Z|+hh:mm|+hhmm]` (RFC 3339, and journalctl's `short-iso` whose
- * offset has no colon), or with `separator` a space, Exim's `YYYY-MM-DD hh:mm:ss[.mmm][ +hhmm]`.
- * A time without an offset is local time on `clock`.
- */
-export function readDateTime(
+/** A date and time; with a space separator Exim's form, whose zone follows a space. */
+function readDateTime(
+  at: Results,
   line: string,
   pos: number,
-  separator: 'T' | ' ',
+  separator: number,
   clock: LocalClock,
-  at: Cursor,
 ): boolean {
   const year = fourDigits(line, pos);
   const month = twoDigits(line, pos + 5);
   const day = twoDigits(line, pos + 8);
   const isDate = line.charCodeAt(pos + 4) === MINUS && line.charCodeAt(pos + 7) === MINUS;
-  const seconds =
-    line.charCodeAt(pos + 10) === separator.charCodeAt(0) ? secondsOfDay(line, pos + 11) : -1;
+  const seconds = line.charCodeAt(pos + 10) === separator ? secondsOfDay(line, pos + 11) : -1;
 
   if (!isDate || year === -1 || month < 1 || month > 12 || day < 1 || day > 31 || seconds === -1) {
     return false;
   }
 
   const fraction = fractionEnd(line, pos + 19);
-  const zone = separator === 'T' ? fraction : eximZoneStart(line, fraction);
+  const zone = separator === LETTER_T ? fraction : eximZoneStart(line, fraction);
   const zoneLength = zoneLengthAt(line, zone);
   const ms = millis(line, pos + 19);
   at.end = zoneLength === 0 ? fraction : zone + zoneLength;
@@ -98,8 +123,7 @@ export function readDateTime(
   return true;
 }
 
-/** `[pid]` followed by a space, as Exim writes it with `log_selector = +pid`. */
-export function readPid(line: string, pos: number, at: Cursor): boolean {
+function readPid(at: Results, line: string, pos: number): boolean {
   if (line.charCodeAt(pos) !== 91) {
     return false;
   }

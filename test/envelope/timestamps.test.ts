@@ -1,24 +1,20 @@
 import test from 'ava';
 
 import { createLocalClock, createYearlessClock } from '../../src/envelope/local-time.js';
-import {
-  createCursor,
-  readClassicStamp,
-  readDateTime,
-  readPid,
-} from '../../src/envelope/timestamps.js';
+import { createStampReader } from '../../src/envelope/timestamps.js';
 
 const UTC = createLocalClock('UTC');
+const stamps = () => createStampReader(UTC, createYearlessClock(UTC, { year: 2026 }));
 
 const readsDateTime = test.macro({
   exec(t, text: string, separator: 'T' | ' ', time: string, end: number) {
-    const at = createCursor();
+    const at = stamps();
 
-    t.true(readDateTime(text, 0, separator, UTC, at));
+    t.true(separator === 'T' ? at.iso(text, 0) : at.exim(text, 0));
     t.is(new Date(at.time).toISOString(), time);
     t.is(at.end, end);
   },
-  title: (_given, text: string) => `the date-time reader reads ${text}`,
+  title: (_given, text: string) => `the stamp reader reads ${text}`,
 });
 
 test(readsDateTime, '2024-03-13T12:04:09.755361+01:00 mail', 'T', '2024-03-13T11:04:09.755Z', 32);
@@ -33,9 +29,11 @@ test(readsDateTime, '2024-05-01 10:00:01 -0030 x', ' ', '2024-05-01T10:30:01.000
 
 const refusesDateTime = test.macro({
   exec(t, text: string, separator: 'T' | ' ') {
-    t.false(readDateTime(text, 0, separator, UTC, createCursor()));
+    const at = stamps();
+
+    t.false(separator === 'T' ? at.iso(text, 0) : at.exim(text, 0));
   },
-  title: (_given, text: string) => `the date-time reader refuses ${JSON.stringify(text)}`,
+  title: (_given, text: string) => `the stamp reader refuses ${JSON.stringify(text)}`,
 });
 
 test(refusesDateTime, '2024-03-13 12:04:09Z', 'T');
@@ -47,32 +45,31 @@ test(refusesDateTime, '2024/03/13T12:04:09Z', 'T');
 test(refusesDateTime, '2024-03-13T12:04', 'T');
 
 test('the classic reader checks the shape without a clock and ends after the seconds', (t) => {
-  const at = createCursor();
+  const at = stamps();
 
-  t.true(readClassicStamp('Sep 14 04:01:37 host', 0, undefined, at));
+  t.true(at.classicShape('Sep 14 04:01:37 host', 0));
   t.is(at.end, 15);
-  t.true(readClassicStamp('x Sep  4 04:01:37.123 host', 2, undefined, at));
+  t.true(at.classicShape('x Sep  4 04:01:37.123 host', 2));
   t.is(at.end, 21);
-  t.false(readClassicStamp('Sep 14 04:01 host', 0, undefined, at));
-  t.false(readClassicStamp('Sep 0 04:01:37 host', 0, undefined, at));
-  t.false(readClassicStamp('Sept 14 04:01:37 host', 0, undefined, at));
+  t.false(at.classicShape('Sep 14 04:01 host', 0));
+  t.false(at.classicShape('Sep 0 04:01:37 host', 0));
+  t.false(at.classicShape('Sept 14 04:01:37 host', 0));
 });
 
 test('the classic reader adds the fraction to the clock time', (t) => {
-  const at = createCursor();
-  const clock = createYearlessClock(UTC, { year: 2026 });
+  const at = stamps();
 
-  t.true(readClassicStamp('Sep  4 04:01:37.123456 host', 0, clock, at));
+  t.true(at.classic('Sep  4 04:01:37.123456 host', 0));
   t.is(at.time, Date.parse('2026-09-04T04:01:37.123Z'));
 });
 
 test('a pid in brackets is read only when a space follows', (t) => {
-  const at = createCursor();
+  const at = stamps();
 
-  t.true(readPid('[4242] 1tAbCe', 0, at));
+  t.true(at.bracketPid('[4242] 1tAbCe', 0));
   t.is(at.pid, 4242);
   t.is(at.end, 7);
-  t.false(readPid('[4242]1tAbCe', 0, at));
-  t.false(readPid('[] x', 0, at));
-  t.false(readPid('[1/2] x', 0, at));
+  t.false(at.bracketPid('[4242]1tAbCe', 0));
+  t.false(at.bracketPid('[] x', 0));
+  t.false(at.bracketPid('[1/2] x', 0));
 });
