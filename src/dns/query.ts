@@ -17,7 +17,7 @@ export interface Question {
 }
 
 export interface QueryOptions {
-  /** RD: ask a resolver to recurse. Off for authoritative servers and the walk. */
+  /** RD (and AD): ask a resolver to recurse. Off for authoritative servers and the walk. */
   readonly recursion: boolean;
   /** CD: ask a validating resolver not to check DNSSEC signatures. */
   readonly checkingDisabled?: boolean;
@@ -133,8 +133,9 @@ function isFormatRejection(packet: DecodedPacket): boolean {
 }
 
 function encodeQuery(id: number, question: Question, options: QueryOptions): Buffer {
+  // AD in a query asks a validating resolver to say whether it validated (RFC 6840 §5.7).
   const flags =
-    (options.recursion ? dnsPacket.RECURSION_DESIRED : 0) |
+    (options.recursion ? dnsPacket.RECURSION_DESIRED | dnsPacket.AUTHENTIC_DATA : 0) |
     (options.checkingDisabled === true ? dnsPacket.CHECKING_DISABLED : 0);
   const opt = {
     type: 'OPT' as const,

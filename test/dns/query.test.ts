@@ -206,7 +206,7 @@ test('a TCP connection closed without any reply is unreachable', async (t) => {
   t.is(outcome.ignored, 0);
 });
 
-test('the query carries RD, CD, DO and an EDNS0 buffer of 1232 bytes as asked', async (t) => {
+test('the query carries RD with AD, CD, DO and an EDNS0 buffer of 1232 bytes as asked', async (t) => {
   await withServer(
     (q) => [answer(q)],
     async (server) => {
@@ -222,12 +222,14 @@ test('the query carries RD, CD, DO and an EDNS0 buffer of 1232 bytes as asked', 
       const opt = first?.additionals?.find((record) => record.type === 'OPT');
 
       t.true(first?.flag_rd);
+      t.true(first?.flag_ad);
       t.true(first?.flag_cd);
       t.deepEqual(opt && 'udpPayloadSize' in opt ? [opt.udpPayloadSize, opt.flag_do] : [], [
         1232,
         true,
       ]);
       t.false(second?.flag_rd);
+      t.false(second?.flag_ad);
       t.false(second?.flag_cd);
       t.is(second?.additionals?.length, 0);
     },
