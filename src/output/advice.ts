@@ -3,7 +3,8 @@
 // markdown and HTML reports; everything returned is plain text that each format escapes.
 
 import { stripControl } from '../classify/text.js';
-import type { Analysis, Incident, Probe, Verdict, VerdictKind } from '../model.js';
+import { causeFamily } from '../group/incidents.js';
+import type { Analysis, Group, Incident, Probe, Verdict, VerdictKind } from '../model.js';
 
 const VERDICT_LABELS: Readonly<Record<VerdictKind, string>> = {
   'local-resolver': 'our local resolver',
@@ -95,6 +96,29 @@ const ROLE_LABELS: Readonly<Record<Probe['role'], string>> = {
 
 function isDefinite(probe: Probe): boolean {
   return probe.result === 'answer' || probe.result === 'nxdomain' || probe.result === 'nodata';
+}
+
+/** The groups of an incident: its domains, its cause family (or expiry), inside its span. */
+export function groupsOf(incident: Incident, groups: readonly Group[]): Group[] {
+  return groups.filter(
+    (group) =>
+      (group.cause === 'expired' || causeFamily(group.cause) === incident.causeFamily) &&
+      incident.domains.includes(group.domain) &&
+      group.windowEnd > incident.start &&
+      group.windowStart <= incident.end,
+  );
+}
+
+/** A few distinct reply texts of the incident's groups, busiest group first. */
+export function replyExamples(groups: readonly Group[], limit = 3): string[] {
+  const examples = new Set<string>();
+  const busiest = [...groups].sort((a, b) => b.attempts - a.attempts);
+  for (const example of busiest.flatMap((group) => group.examples)) {
+    if (examples.size >= limit) break;
+    examples.add(cleanText(example));
+  }
+
+  return [...examples];
 }
 
 /** What a postmaster should do next about one incident, most useful first. */

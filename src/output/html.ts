@@ -1,4 +1,3 @@
-import { causeFamily } from '../group/incidents.js';
 import { CAUSES, type Analysis, type Cause, type Group, type Incident } from '../model.js';
 import {
   adviseIncident,
@@ -11,7 +10,9 @@ import {
   formatDuration,
   formatRange,
   formatTime,
+  groupsOf,
   moreQueries,
+  replyExamples,
   tellStory,
 } from './advice.js';
 
@@ -152,7 +153,7 @@ function incidentsSection(analysis: Analysis): string {
 function incidentArticle(incident: Incident, number: number, analysis: Analysis): string {
   const verdict = incident.verdict;
   const checked = verdict.checkedAt ? `, checked ${formatTime(Date.parse(verdict.checkedAt))}` : '';
-  const groups = analysis.groups.filter((group) => belongsTo(group, incident));
+  const groups = groupsOf(incident, analysis.groups);
   const series = bucketSeries(groups, analysis.summary.windowMs, (group) => ({
     attempts: group.attempts,
   }));
@@ -178,19 +179,9 @@ function incidentArticle(incident: Incident, number: number, analysis: Analysis)
     }),
     element('h4', {}, 'Evidence'),
     evidenceList(incident),
+    ...replyList(replyExamples(groups)),
     element('h4', {}, 'What to do next'),
     element('ul', { class: 'advice' }, ...advice),
-  );
-}
-
-/** Whether a group is one of the incident's: its domains, its family, inside its span. */
-function belongsTo(group: Group, incident: Incident): boolean {
-  const inFamily = group.cause === 'expired' || causeFamily(group.cause) === incident.causeFamily;
-  return (
-    inFamily &&
-    incident.domains.includes(group.domain) &&
-    group.windowEnd > incident.start &&
-    group.windowStart <= incident.end
   );
 }
 
@@ -205,6 +196,15 @@ function outcomeSentence(incident: Incident): string {
     `${outcomes['delivered-later']} delivered later${delay}, ${outcomes.bounced} bounced, ` +
     `${outcomes.expired} expired, ${outcomes['still-queued']} still queued`
   );
+}
+
+function replyList(examples: readonly string[]): string[] {
+  if (examples.length === 0) return [];
+  const items = examples.map((example) => element('li', {}, element('code', {}, text(example))));
+  return [
+    element('h4', {}, 'Reply texts in the log'),
+    element('ul', { class: 'replies' }, ...items),
+  ];
 }
 
 function evidenceList(incident: Incident): string {

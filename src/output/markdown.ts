@@ -9,7 +9,9 @@ import {
   formatDuration,
   formatRange,
   formatTime,
+  groupsOf,
   moreQueries,
+  replyExamples,
   tellStory,
 } from './advice.js';
 
@@ -60,7 +62,8 @@ function incidentsSection(analysis: Analysis): string[] {
   if (analysis.incidents.length === 0) return [...lines, '', 'No incident: nothing failed.'];
   const display = displayNames(analysis.groups);
   analysis.incidents.slice(0, MAX_INCIDENTS).forEach((incident, index) => {
-    lines.push('', ...incidentLines(incident, index + 1, display));
+    const examples = replyExamples(groupsOf(incident, analysis.groups));
+    lines.push('', ...incidentLines(incident, index + 1, { display, examples }));
   });
 
   const more = analysis.incidents.length - MAX_INCIDENTS;
@@ -71,11 +74,12 @@ function incidentsSection(analysis: Analysis): string[] {
 function incidentLines(
   incident: Incident,
   number: number,
-  display: ReadonlyMap<string, string>,
+  context: { display: ReadonlyMap<string, string>; examples: readonly string[] },
 ): string[] {
   const verdict = incident.verdict;
   const checked = verdict.checkedAt ? `, checked ${formatTime(Date.parse(verdict.checkedAt))}` : '';
   const peakWindow = `${formatTime(incident.peakWindowStart)}, ${incident.peakAttempts} attempts`;
+  const domains = incident.domains.map((domain) => domainName(domain, context.display)).join(', ');
 
   return [
     `### ${number}. ${escapeMarkdown(describeIncident(incident))}`,
@@ -86,14 +90,21 @@ function incidentLines(
     `- **Messages affected:** ${incident.messages}`,
     `- **Outcomes:** ${outcomeList(incident.outcomes, incident.deliveryDelay)}`,
     `- **Verdict:** ${escapeMarkdown(describeVerdict(verdict))}${checked}`,
-    `- **Domains:** ${incident.domains.map((domain) => domainName(domain, display)).join(', ')}`,
+    `- **Domains:** ${domains}`,
     '',
     ...evidenceLines(incident),
+    ...replyLines(context.examples),
     '',
     '**What to do next:**',
     '',
     ...adviseIncident(incident).map((advice) => `- ${escapeMarkdown(advice)}`),
   ];
+}
+
+function replyLines(examples: readonly string[]): string[] {
+  if (examples.length === 0) return [];
+  const lines = examples.map((text) => `- ${escapeMarkdown(text)}`);
+  return ['', '**Reply texts in the log:**', '', ...lines];
 }
 
 function evidenceLines(incident: Incident): string[] {
