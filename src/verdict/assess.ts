@@ -1,7 +1,8 @@
 // What one domain's re-check shows now, read from its diagnosis alone: a fault and whose it
 // is, or that every probe answers. The log's evidence is weighed afterwards, in decide.ts.
 // The checks run in order and the first that finds something wins: a domain that does not
-// exist is not also called lame, and a null MX outranks a slow secondary.
+// exist is not also called lame, and what the domain's own servers say about its mail (null
+// MX, no mail host) outranks our resolver failing now or a slow secondary.
 
 import type { AuthoritativeServer, DomainDiagnosis, MxHost, ResolverCheck } from '../dns/types.js';
 import { SILENT_RESULTS, type ProbeResult } from '../dns/types.js';
@@ -50,12 +51,12 @@ const CHECKS: readonly Check[] = [
   findDnssecFailure,
   findRecipientFailure,
   findUnaddressedServers,
-  findStaleChroot,
-  findLocalFailure,
   findDisagreement,
   findNullMx,
   findNoMailHost,
   findUnresolvableMx,
+  findStaleChroot,
+  findLocalFailure,
   findPartialFailure,
   findTransportTrouble,
 ];
@@ -176,6 +177,95 @@ function findUnaddressedServers(diagnosis: DomainDiagnosis): Finding | undefined
   return { kind: 'recipient-dns', detail: 'unreachable', reason };
 }
 
+function findDisagreement(diagnosis: DomainDiagnosis): Finding | undefined {
+  const { authoritative } = diagnosis;
+  if (authoritative.agree || authoritative.answering < 2) return undefined;
+
+  const answering = authoritative.servers.filter((server) => isDefinite(server.mx.result));
+  const views = answering.map(
+    (server) => `${server.name} ${server.address}: ${describeAnswer(server)}`,
+  );
+  return {
+    kind: 'inconclusive',
+    detail: 'disagree',
+    reason: `the authoritative servers disagree: ${views.join('; ')}`,
+  };
+}
+
+function describeAnswer(server: AuthoritativeServer): string {
+  return server.mx.records.join(', ') || describeResult(server.mx.result);
+}
+
+function findNullMx(diagnosis: DomainDiagnosis): Finding | undefined {
+  if (!diagnosis.mx.isNullMx) return undefined;
+
+  const reason = `${diagnosis.domain} publishes a null MX (MX 0 .): it accepts no mail (RFC 7505)`;
+  return { kind: 'null-mx', reason: reason + noteLocalFailure(diagnosis) };
+}
+
+/** No MX: mail goes to the domain's own address (RFC 5321 §5.1), if it has one. */
+function findNoMailHost(diagnosis: DomainDiagnosis): Finding | undefined {
+  const { mx, domain } = diagnosis;
+  if (mx.result !== 'nodata' || mx.implicit === undefined) return undefined;
+
+  const { status, results } = mx.implicit;
+  if (status === 'nxdomain' || status === 'nodata') {
+    const reason = `${domain} has no MX record and no address record`;
+    return { kind: 'no-mail-host', reason: reason + noteLocalFailure(diagnosis) };
+  }
+
+  if (status === 'failed') {
+    const why = results.map(describeResult).join(', ');
+    const reason = `${domain} has no MX record, and the look-up of its own address failed: ${why}`;
+    return { kind: 'inconclusive', detail: 'address-lookup-failed', reason };
+  }
+
+  return undefined;
+}
+
+function findUnresolvableMx(diagnosis: DomainDiagnosis): Finding | undefined {
+  const { hosts, result } = diagnosis.mx;
+  if (result !== 'answer' || hosts.length === 0) return undefined;
+  if (hosts.some((host) => host.status === 'resolves')) return undefined;
+
+  const described = hosts.map(describeMxHost).join('; ');
+  const reason = `no MX host of ${diagnosis.domain} is usable: ${described}`;
+  const note = noteLocalFailure(diagnosis);
+  return { kind: 'mx-unresolvable', detail: mxHostDetail(hosts[0]), reason: reason + note };
+}
+
+function describeMxHost(host: MxHost): string {
+  switch (host.status) {
+    case 'cname':
+      return `${host.name} is an alias for ${cnameTarget(host)} (an MX may not name a CNAME: RFC 2181 §10.3)`;
+    case 'ip-literal':
+      return `${host.name} is an IP address written as a host name (RFC 5321 §5.1)`;
+    case 'failed':
+      return `${host.name}: its address look-up failed`;
+    case 'nodata':
+      return `${host.name} has no address record`;
+    default:
+      return `${host.name}: ${describeResult(host.status)}`;
+  }
+}
+
+function cnameTarget(host: MxHost): string {
+  return host.iterative?.cnameTarget ?? host.local?.cnameTarget ?? 'another name';
+}
+
+function mxHostDetail(host: MxHost | undefined): string {
+  switch (host?.status) {
+    case 'cname':
+      return 'cname';
+    case 'ip-literal':
+      return 'ip-literal';
+    case 'failed':
+      return 'lookup-failed';
+    default:
+      return 'no-address';
+  }
+}
+
 /** Postfix's chroot copy of resolv.conf names other resolvers, and those fail. */
 function findStaleChroot(diagnosis: DomainDiagnosis): Finding | undefined {
   const { chroot, local } = diagnosis;
@@ -189,9 +279,16 @@ function findStaleChroot(diagnosis: DomainDiagnosis): Finding | undefined {
   return { kind: 'local-resolver', detail: 'stale-chroot', reason };
 }
 
+/**
+ * Our resolver fails while the domain's servers all answer cleanly. When some of those servers
+ * fail too, our resolver may just be waiting on them: that is left to the partial-outage checks.
+ */
 function findLocalFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   const failing = failingChecks(diagnosis.local);
   if (failing.length === 0) return undefined;
+  if (diagnosis.authoritative.failing > 0 || describeTransportTrouble(diagnosis).length > 0) {
+    return undefined;
+  }
 
   const local = describeResolvers('local resolver', failing);
   const elsewhere = describeOtherViews(diagnosis);
@@ -238,93 +335,6 @@ function localDetail(failing: readonly ResolverCheck[]): string {
   return 'servfail';
 }
 
-function findDisagreement(diagnosis: DomainDiagnosis): Finding | undefined {
-  const { authoritative } = diagnosis;
-  if (authoritative.agree || authoritative.answering < 2) return undefined;
-
-  const answering = authoritative.servers.filter((server) => isDefinite(server.mx.result));
-  const views = answering.map(
-    (server) => `${server.name} ${server.address}: ${describeAnswer(server)}`,
-  );
-  return {
-    kind: 'inconclusive',
-    detail: 'disagree',
-    reason: `the authoritative servers disagree: ${views.join('; ')}`,
-  };
-}
-
-function describeAnswer(server: AuthoritativeServer): string {
-  return server.mx.records.join(', ') || describeResult(server.mx.result);
-}
-
-function findNullMx(diagnosis: DomainDiagnosis): Finding | undefined {
-  if (!diagnosis.mx.isNullMx) return undefined;
-
-  const reason = `${diagnosis.domain} publishes a null MX (MX 0 .): it accepts no mail (RFC 7505)`;
-  return { kind: 'null-mx', reason };
-}
-
-/** No MX: mail goes to the domain's own address (RFC 5321 §5.1), if it has one. */
-function findNoMailHost(diagnosis: DomainDiagnosis): Finding | undefined {
-  const { mx, domain } = diagnosis;
-  if (mx.result !== 'nodata' || mx.implicit === undefined) return undefined;
-
-  const { status, results } = mx.implicit;
-  if (status === 'nxdomain' || status === 'nodata') {
-    return { kind: 'no-mail-host', reason: `${domain} has no MX record and no address record` };
-  }
-
-  if (status === 'failed') {
-    const why = results.map(describeResult).join(', ');
-    const reason = `${domain} has no MX record, and the look-up of its own address failed: ${why}`;
-    return { kind: 'inconclusive', detail: 'address-lookup-failed', reason };
-  }
-
-  return undefined;
-}
-
-function findUnresolvableMx(diagnosis: DomainDiagnosis): Finding | undefined {
-  const { hosts, result } = diagnosis.mx;
-  if (result !== 'answer' || hosts.length === 0) return undefined;
-  if (hosts.some((host) => host.status === 'resolves')) return undefined;
-
-  const described = hosts.map(describeMxHost).join('; ');
-  const reason = `no MX host of ${diagnosis.domain} is usable: ${described}`;
-  return { kind: 'mx-unresolvable', detail: mxHostDetail(hosts[0]), reason };
-}
-
-function describeMxHost(host: MxHost): string {
-  switch (host.status) {
-    case 'cname':
-      return `${host.name} is an alias for ${cnameTarget(host)} (an MX may not name a CNAME: RFC 2181 §10.3)`;
-    case 'ip-literal':
-      return `${host.name} is an IP address written as a host name (RFC 5321 §5.1)`;
-    case 'failed':
-      return `${host.name}: its address look-up failed`;
-    case 'nodata':
-      return `${host.name} has no address record`;
-    default:
-      return `${host.name}: ${describeResult(host.status)}`;
-  }
-}
-
-function cnameTarget(host: MxHost): string {
-  return host.iterative?.cnameTarget ?? host.local?.cnameTarget ?? 'another name';
-}
-
-function mxHostDetail(host: MxHost | undefined): string {
-  switch (host?.status) {
-    case 'cname':
-      return 'cname';
-    case 'ip-literal':
-      return 'ip-literal';
-    case 'failed':
-      return 'lookup-failed';
-    default:
-      return 'no-address';
-  }
-}
-
 function findPartialFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   const { servers, answering, failing } = diagnosis.authoritative;
   if (answering === 0 || failing === 0) return undefined;
@@ -332,12 +342,21 @@ function findPartialFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   const broken = servers.filter((server) => !isDefinite(server.mx.result));
   const zone = diagnosis.delegation.zone ?? diagnosis.domain;
   const reason = `${failing} of ${count(servers.length, ADDRESS)} of ${zone} fail: ${describeServers(broken)}`;
-  return { kind: 'recipient-dns', detail: 'partial', reason };
+  const note = noteLocalFailure(diagnosis, ', likely waiting on the failing servers');
+  return { kind: 'recipient-dns', detail: 'partial', reason: reason + note };
 }
 
 /** Answers over UDP, but TCP fails or EDNS had to be dropped (RFC 7766, RFC 6891). */
 function findTransportTrouble(diagnosis: DomainDiagnosis): Finding | undefined {
-  const troubled = diagnosis.authoritative.servers.flatMap((server) => {
+  const troubled = describeTransportTrouble(diagnosis);
+  if (troubled.length === 0) return undefined;
+
+  const reason = troubled.join('; ') + noteLocalFailure(diagnosis, ', likely waiting on them');
+  return { kind: 'recipient-dns', detail: 'edns-or-tcp', reason };
+}
+
+function describeTransportTrouble(diagnosis: DomainDiagnosis): string[] {
+  return diagnosis.authoritative.servers.flatMap((server) => {
     if (server.tcp !== undefined && !isDefinite(server.tcp.result)) {
       return [
         `${server.name} ${server.address}: MX over TCP: ${describeResult(server.tcp.result)}`,
@@ -348,9 +367,14 @@ function findTransportTrouble(diagnosis: DomainDiagnosis): Finding | undefined {
       ? [`${server.name} ${server.address}: answers only without EDNS`]
       : [];
   });
-  if (troubled.length === 0) return undefined;
+}
 
-  return { kind: 'recipient-dns', detail: 'edns-or-tcp', reason: troubled.join('; ') };
+/** Our resolver failing alongside a recipient fault, said without blaming it. */
+function noteLocalFailure(diagnosis: DomainDiagnosis, why = ''): string {
+  const failing = failingChecks(diagnosis.local);
+  if (failing.length === 0) return '';
+
+  return `; our resolver fails too (${describeResolvers('local resolver', failing)})${why}`;
 }
 
 function describeHealthy(diagnosis: DomainDiagnosis): string {

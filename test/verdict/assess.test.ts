@@ -465,3 +465,38 @@ test(
   },
   { kind: 'answers', says: ['own resolution from the root not made', 'port 53 to the outside'] },
 );
+
+test(
+  'our resolver timing out beside a partial outage is put down to the outage',
+  assesses,
+  {
+    ...withNameServers(healthyDiagnosis('half.test'), [
+      { name: 'ns1.half.test', address: '127.0.9.1', result: 'answer' },
+      { name: 'ns2.half.test', address: '127.0.9.2', result: 'timeout' },
+    ]),
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'timeout')]),
+  },
+  {
+    kind: 'recipient-dns',
+    detail: 'partial',
+    says: ['our resolver fails too (local resolver 127.0.0.1:53: no reply), likely waiting'],
+  },
+);
+
+test(
+  "the domain's own word on its mail outranks our resolver failing now",
+  assesses,
+  {
+    ...healthyDiagnosis('bare.test'),
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'unreachable')]),
+    mx: {
+      source: 'authoritative',
+      result: 'nodata',
+      records: [],
+      isNullMx: false,
+      hosts: [],
+      implicit: { status: 'nodata', addresses: [], results: ['nodata', 'nodata'] },
+    },
+  },
+  { kind: 'no-mail-host', says: ['no MX record and no address record; our resolver fails too'] },
+);
