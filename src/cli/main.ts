@@ -37,6 +37,7 @@ function buildProgram(setExit: (code: number) => void): Command {
         "the failing domains' DNS now, and say whose DNS is at fault.",
     )
     .version(packageVersion())
+    .enablePositionalOptions()
     .showHelpAfterError('(mxtriage --help shows every option)');
 
   addReadOptions(addDnsOptions(addReportOptions(program)))

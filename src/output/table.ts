@@ -69,11 +69,17 @@ function groupTable(groups: readonly Group[], options: TableOptions): Table.Tabl
       group.attempts,
       formatStatuses(group.statuses),
       formatVerdict(group.verdict),
-      stripControl(group.verdict.reason ?? group.examples[0] ?? ''),
+      stripControl(reasonOf(group)),
     ]);
   }
 
   return table;
+}
+
+/** The verdict's reason, or the log's own words when the DNS was not re-checked. */
+function reasonOf(group: Group): string {
+  if (group.verdict.kind === 'not-checked') return group.examples[0] ?? group.verdict.reason ?? '';
+  return group.verdict.reason ?? '';
 }
 
 function formatWindow(group: Group, options: TableOptions): string {

@@ -1,0 +1,157 @@
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { parseNdjson, ROOT, runCli } from '../helpers/cli.js';
+
+const POSTFIX = readFileSync(join(ROOT, 'samples', 'postfix-mail.log'));
+const DIR = mkdtempSync(join(tmpdir(), 'mxtriage-bad-'));
+
+function summaryOf(stdout: string): Record<string, unknown> {
+  const records = parseNdjson(stdout);
+  return records.find((record) => record['type'] === 'summary') ?? {};
+}
+
+function file(name: string, content: string | Buffer): string {
+  const path = join(DIR, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+test('a missing file is named, the other inputs are still reported, and the exit code is 1', async (t) => {
+  const missing = join(DIR, 'no-such.log');
+  const result = await runCli([
+    '--offline',
+    '--format',
+    'ndjson',
+    missing,
+    'samples/postfix-mail.log',
+  ]);
+  t.is(result.code, 1);
+  t.regex(result.stderr, new RegExp(`${missing}`));
+  t.notRegex(result.stderr, /\n\s+at /);
+  t.is(summaryOf(result.stdout)['linesRead'], 467);
+});
+
+test('a directory, a binary file and a corrupt gzip each get a clear message', async (t) => {
+  const binary = file('binary.log', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 3, 0, 0]));
+  const gzip = gzipSync(POSTFIX);
+  const truncated = file('mail.log.2.gz', gzip.subarray(0, Math.floor(gzip.length / 2)));
+  const result = await runCli(['--offline', '--format', 'ndjson', DIR, binary, truncated]);
+  t.is(result.code, 1);
+  t.regex(result.stderr, /director/i);
+  t.regex(result.stderr, /binary/i);
+  t.regex(result.stderr, /mail\.log\.2\.gz.*(truncated|corrupt)/i);
+  t.notRegex(result.stderr, /\n\s+at /);
+  const summary = summaryOf(result.stdout);
+  t.true((summary['linesRead'] as number) > 0, 'the lines before the damage are read');
+});
+
+test('a gzip file is read by its magic bytes whatever its name', async (t) => {
+  const path = file('renamed.txt', gzipSync(POSTFIX));
+  const result = await runCli(['--offline', '--format', 'ndjson', path]);
+  t.is(result.code, 0, result.stderr);
+  t.is(summaryOf(result.stdout)['linesRead'], 467);
+});
+
+test('stdin is read when the file is -', async (t) => {
+  const result = await runCli(['--offline', '--format', 'ndjson', '-'], { stdin: POSTFIX });
+  t.is(result.code, 0, result.stderr);
+  t.is(summaryOf(result.stdout)['linesRead'], 467);
+});
+
+test('CRLF endings and a last line without newline give the same groups', async (t) => {
+  const crlf = file(
+    'crlf.log',
+    POSTFIX.toString('utf8').replace(/\n/g, '\r\n').replace(/\r\n$/, ''),
+  );
+  const plain = await runCli(['--offline', '--format', 'ndjson', 'samples/postfix-mail.log']);
+  const windows = await runCli(['--offline', '--format', 'ndjson', crlf]);
+  const groups = (stdout: string) =>
+    parseNdjson(stdout)
+      .filter((record) => record['type'] === 'group')
+      .map((record) => [record['domain'], record['cause'], record['attempts']]);
+  t.deepEqual(groups(windows.stdout), groups(plain.stdout));
+  t.is(summaryOf(windows.stdout)['linesNotUnderstood'], 0);
+});
+
+test('empty input is a report of nothing, not an error', async (t) => {
+  const result = await runCli(['--offline', file('empty.log', '')]);
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /0 read/);
+  t.regex(result.stdout, /No deferrals or bounces/);
+});
+
+test('a 1 MB line and invalid UTF-8 are counted, and the lines after them are read', async (t) => {
+  const lines = POSTFIX.toString('utf8').split('\n');
+  const huge = `Dec  3 18:32:52 mailhost postfix/smtp[446]: ${'x'.repeat(1024 * 1024)}`;
+  const invalid = Buffer.from(
+    'Dec  3 18:32:52 mailhost postfix/smtp[446]: \xff\xfe broken\n',
+    'latin1',
+  );
+  const content = Buffer.concat([
+    Buffer.from(`${lines.slice(0, 10).join('\n')}\n${huge}\n`),
+    invalid,
+    Buffer.from(lines.slice(10).join('\n')),
+  ]);
+  const result = await runCli(['--offline', '--format', 'ndjson', file('huge.log', content)]);
+  t.is(result.code, 0, result.stderr);
+  const summary = summaryOf(result.stdout);
+  t.is(summary['linesRead'], 469);
+  t.is(summary['linesNotUnderstood'], 2);
+  t.is((summary['statuses'] as Record<string, number>)['sent'], 31);
+});
+
+test('an unreadable file is reported by name', async (t) => {
+  if (process.getuid?.() === 0) {
+    t.pass('running as root: every file is readable, so this case cannot happen here');
+    return;
+  }
+
+  const path = file('secret.log', POSTFIX);
+  chmodSync(path, 0o000);
+  const result = await runCli(['--offline', path]);
+  t.is(result.code, 1);
+  t.regex(result.stderr, /secret\.log/);
+});
+
+test('bad usage exits 2 and names the option and the allowed values', async (t) => {
+  const window = await runCli(['--offline', '--window', '7m', 'samples/postfix-mail.log']);
+  t.is(window.code, 2);
+  t.regex(window.stderr, /--window value: 7m/);
+  const format = await runCli(['--format', 'yaml', 'samples/postfix-mail.log']);
+  t.is(format.code, 2);
+  t.regex(format.stderr, /yaml.*table, ndjson, json/s);
+  const failOn = await runCli(['--offline', '--fail-on', 'sky-fell', 'samples/postfix-mail.log']);
+  t.is(failOn.code, 2);
+  t.regex(failOn.stderr, /--fail-on value: sky-fell: allowed kinds are local-resolver/);
+});
+
+test('an output pipe closed early ends the run quietly with exit 0', async (t) => {
+  const big = file('big.log', Buffer.concat(Array.from({ length: 60 }, () => POSTFIX)));
+  const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const command = `node --import tsx test/helpers/run-cli.ts events '${big}' | head -n 1 >/dev/null`;
+    const child = spawn('bash', ['-c', `${command}; exit \${PIPESTATUS[0]}`], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+  t.is(result.stderr, '');
+  t.is(result.code, 0);
+});
+
+test('terminal control characters in log text never reach the terminal raw', async (t) => {
+  const hostile =
+    'Dec  3 18:40:00 mailhost postfix/smtp[446]: 1A2B3C4D5E: to=<x@evil.test>, relay=mx.evil.test[127.0.9.9]:25, ' +
+    'delay=1, delays=0/0/0/1, dsn=4.7.0, status=deferred (host mx.evil.test[127.0.9.9] said: 451 4.7.0 ' +
+    '\u001b]0;pwned\u0007\u001b[2J\u009b31m try later (in reply to RCPT TO command))\n';
+  const path = file('hostile.log', hostile);
+  for (const format of ['table', 'ndjson']) {
+    const result = await runCli(['--offline', '--format', format, path]);
+    t.is(result.code, 0, result.stderr);
+    t.notRegex(result.stdout, /[\u001b\u0007\u009b]/);
+    t.regex(result.stdout, /try later/);
+  }
+});

@@ -1,0 +1,164 @@
+import test from 'ava';
+import { formatServer } from '../../src/dns/resolv-conf.js';
+import { parseNdjson, runCli } from '../helpers/cli.js';
+import { checkDnsLab, startDnsLab, type DnsLab } from '../helpers/dns-lab.js';
+
+// End to end against real DNS servers: the lab-1 logs name domains that live in the lab's
+// private test zones, served by NSD and resolved by unbound on loopback.
+
+const labRuns = checkDnsLab(test);
+let lab: DnsLab | undefined;
+
+test.before(async () => {
+  if (labRuns) lab = await startDnsLab();
+});
+
+test.after.always(async () => {
+  await lab?.stop();
+});
+
+function dnsArgs(local: string): string[] {
+  const running = lab as DnsLab;
+  return ['--local-resolver', local, '--root-hints', running.rootHintsFile, '--timeout', '1500'];
+}
+
+function verdictsByDomainAndCause(stdout: string): Record<string, string> {
+  const verdicts: Record<string, string> = {};
+  for (const record of parseNdjson(stdout)) {
+    if (record['type'] !== 'group') continue;
+    const verdict = record['verdict'] as { kind: string; detail?: string };
+    const shown = verdict.detail === undefined ? verdict.kind : `${verdict.kind}/${verdict.detail}`;
+    verdicts[`${String(record['domain'])} ${String(record['cause'])}`] = shown;
+  }
+
+  return verdicts;
+}
+
+const runsTest = labRuns ? test : test.skip;
+
+runsTest(
+  'each group of the Postfix sample gets the verdict that was true of its domain',
+  async (t) => {
+    const running = lab as DnsLab;
+    const result = await runCli([
+      '--format',
+      'ndjson',
+      ...dnsArgs(formatServer(running.resolver)),
+      'samples/postfix-mail.log',
+    ]);
+    t.is(result.code, 0, result.stderr);
+    const verdicts = verdictsByDomainAndCause(result.stdout);
+
+    t.is(verdicts['northwind.test dns-tempfail'], 'recipient-dns/unreachable');
+    t.is(verdicts['contoso.test dns-tempfail'], 'recipient-dns/lame');
+    t.is(verdicts['adventure-works.test dns-notfound'], 'domain-missing');
+    t.is(verdicts['tailspin.test dns-nodata'], 'no-mail-host');
+    t.is(verdicts['wingtip.test null-mx'], 'null-mx');
+    t.regex(verdicts['litware.test mx-unresolvable'] ?? '', /^mx-unresolvable/);
+    t.is(verdicts['proseware.test remote-tempfail'], 'remote-policy');
+    t.is(verdicts['fourthcoffee.test dns-tempfail'], 'recovered/local-resolver');
+    t.is(verdicts['woodgrove.test dns-tempfail'], 'recovered/local-resolver');
+    t.is(verdicts['margie.test connection'], 'not-checked');
+  },
+);
+
+runsTest('every group carries its probes as evidence in NDJSON', async (t) => {
+  const running = lab as DnsLab;
+  const result = await runCli([
+    '--format',
+    'ndjson',
+    ...dnsArgs(formatServer(running.resolver)),
+    'samples/exim-mainlog',
+  ]);
+  const northwind = parseNdjson(result.stdout).find(
+    (record) => record['domain'] === 'northwind.test' && record['cause'] === 'dns-tempfail',
+  );
+  const verdict = northwind?.['verdict'] as { probes?: { role: string; server: string }[] };
+  t.truthy(verdict.probes?.some((probe) => probe.role === 'local'));
+  t.truthy(verdict.probes?.some((probe) => probe.role === 'authoritative'));
+  t.true((verdict.probes ?? []).every((probe) => probe.server.startsWith('127.')));
+});
+
+runsTest('with our resolver stopped, a healthy domain is a local-resolver failure', async (t) => {
+  const running = lab as DnsLab;
+  const result = await runCli([
+    'check',
+    '--format',
+    'ndjson',
+    ...dnsArgs(formatServer(running.deadResolver)),
+    'fourthcoffee.test',
+  ]);
+  const [check] = parseNdjson(result.stdout);
+  const verdict = check?.['verdict'] as { kind: string; detail?: string; reason?: string };
+  t.is(verdict.kind, 'local-resolver');
+  t.is(verdict.detail, 'down');
+  t.regex(verdict.reason ?? '', new RegExp(running.deadResolver.address.replace(/\./g, '\\.')));
+});
+
+runsTest('mxtriage check names the fault of each lab domain', async (t) => {
+  const running = lab as DnsLab;
+  const domains = running.domains;
+  const result = await runCli([
+    'check',
+    '--format',
+    'ndjson',
+    ...dnsArgs(formatServer(running.resolver)),
+    domains.working,
+    domains.partial,
+    domains.mxCname,
+    domains.mxIpLiteral,
+    domains.providerOutageA,
+    domains.providerOutageB,
+  ]);
+  t.is(result.code, 0, result.stderr);
+  const kinds = Object.fromEntries(
+    parseNdjson(result.stdout).map((record) => {
+      const verdict = record['verdict'] as { kind: string; detail?: string };
+      return [
+        record['domain'],
+        verdict.detail ? `${verdict.kind}/${verdict.detail}` : verdict.kind,
+      ];
+    }),
+  );
+  t.is(kinds[domains.working], 'healthy');
+  t.is(kinds[domains.partial], 'recipient-dns/partial');
+  t.regex(kinds[domains.mxCname] ?? '', /^mx-unresolvable/);
+  t.regex(kinds[domains.mxIpLiteral] ?? '', /^mx-unresolvable/);
+  t.regex(kinds[domains.providerOutageA] ?? '', /^provider-outage/);
+  t.regex(kinds[domains.providerOutageB] ?? '', /^provider-outage/);
+});
+
+runsTest('a broken DNSSEC signature is told apart through a validating resolver', async (t) => {
+  const running = lab as DnsLab;
+  const result = await runCli([
+    'check',
+    '--format',
+    'ndjson',
+    ...dnsArgs(formatServer(running.resolver)),
+    '--resolver',
+    formatServer(running.validatingResolver),
+    running.domains.dnssecBroken,
+  ]);
+  const [check] = parseNdjson(result.stdout);
+  t.is((check?.['verdict'] as { kind: string }).kind, 'recipient-dnssec');
+});
+
+test('when nothing can be reached the verdict is inconclusive, quickly', async (t) => {
+  const result = await runCli([
+    'check',
+    '--format',
+    'ndjson',
+    '--local-resolver',
+    '127.0.0.1:9',
+    '--root',
+    '127.0.0.1:9',
+    '--timeout',
+    '500',
+    'example.test',
+  ]);
+  const [check] = parseNdjson(result.stdout);
+  const verdict = check?.['verdict'] as { kind: string; reason?: string; probes?: unknown[] };
+  t.is(verdict.kind, 'inconclusive');
+  t.regex(verdict.reason ?? '', /reach/i);
+  t.true((verdict.probes ?? []).length <= 4, 'a few probes, not a wall of timeouts');
+});
