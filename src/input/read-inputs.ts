@@ -7,10 +7,11 @@ import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 import { MxtriageError } from '../errors.js';
+import { orderInputs } from './order-inputs.js';
 import { createLineSplitter, type SplitChunk } from './split-lines.js';
 import { isGzip, looksBinary } from './sniff.js';
 
-export { orderInputs } from './order-inputs.js';
+export { orderInputs };
 
 export interface InputInfo {
   /** As given; `-` for stdin. */
@@ -62,12 +63,13 @@ export interface ReadOptions {
 const CHUNK_BYTES = 64 * 1024;
 const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
 
-/** Reads the inputs in the given order (see `orderInputs`), pulling as the consumer asks. */
+/** Reads the inputs one after another, each rotated set oldest first (`orderInputs`; other
+ *  inputs keep the given order), pulling as the consumer asks. */
 export async function* readInputs(
   paths: readonly string[],
   options: ReadOptions = {},
 ): AsyncGenerator<InputItem> {
-  for (const path of paths) {
+  for (const path of orderInputs(paths)) {
     yield* readInput(path, options);
   }
 }

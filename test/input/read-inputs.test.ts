@@ -57,6 +57,15 @@ test('the reader numbers lines across batches and reads inputs one after another
   }
 });
 
+test('a rotated set given in any order is read oldest first', async (t) => {
+  const { dir } = t.context;
+  const live = await write(dir, 'mail.log', 'newest\n');
+  const older = await write(dir, 'mail.log.1', 'older\n');
+  const oldest = await write(dir, 'mail.log.2.gz', gzipSync('oldest\n'));
+
+  t.deepEqual(linesOf(await collect([older, live, oldest])), ['oldest', 'older', 'newest']);
+});
+
 test('gzip is recognised by its magic bytes, not by its name', async (t) => {
   const text = `${POSTFIX_LINE}\nsecond line\n`;
   const gzipNamedLog = await write(t.context.dir, 'mail.log', gzipSync(text));
@@ -65,6 +74,26 @@ test('gzip is recognised by its magic bytes, not by its name', async (t) => {
 
   t.deepEqual(linesOf(items), [POSTFIX_LINE, 'second line', POSTFIX_LINE, 'second line']);
   t.is(problemsOf(items).length, 0);
+});
+
+test('a gzip file of several members is read to its end', async (t) => {
+  const members = Buffer.concat([gzipSync('first\n'), gzipSync('second\n')]);
+  const path = await write(t.context.dir, 'mail.log.1.gz', members);
+
+  t.deepEqual(linesOf(await collect([path])), ['first', 'second']);
+});
+
+test('the reader pulls: stopping after the first batch leaves the rest of the file unread', async (t) => {
+  const path = await write(t.context.dir, 'big.log', numbered('line ', 1_000_000));
+  let first: LineBatch | undefined;
+
+  for await (const item of readInputs([path])) {
+    first = item.kind === 'lines' ? item : undefined;
+    break;
+  }
+
+  t.is(first?.firstLine, 1);
+  t.is(first?.bytesRead, 64 * 1024);
 });
 
 test('a truncated gzip file gives the lines before the damage, then a problem, then the next input', async (t) => {
