@@ -154,9 +154,20 @@ function incidentArticle(incident: Incident, number: number, analysis: Analysis)
   const verdict = incident.verdict;
   const checked = verdict.checkedAt ? `, checked ${formatTime(Date.parse(verdict.checkedAt))}` : '';
   const groups = groupsOf(incident, analysis.groups);
-  const series = bucketSeries(groups, analysis.summary.windowMs, (group) => ({
-    attempts: group.attempts,
-  }));
+  const chart =
+    groups.length === 0
+      ? ''
+      : barChart(
+          bucketSeries(groups, analysis.summary.windowMs, (group) => ({
+            attempts: group.attempts,
+          })),
+          ['attempts'],
+          {
+            className: 'incident-chart',
+            title: 'Attempts per window',
+            peak: incident.peakWindowStart,
+          },
+        );
   const advice = adviseIncident(incident).map((line) => element('li', {}, text(line)));
 
   return element(
@@ -172,11 +183,7 @@ function incidentArticle(incident: Incident, number: number, analysis: Analysis)
       ['Verdict', element('span', { class: 'verdict' }, text(describeVerdict(verdict) + checked))],
       ['Domains', text(incident.domains.join(', '))],
     ]),
-    barChart(series, ['attempts'], {
-      className: 'incident-chart',
-      title: 'Attempts per window',
-      peak: incident.peakWindowStart,
-    }),
+    chart,
     element('h4', {}, 'Evidence'),
     evidenceList(incident),
     ...replyList(replyExamples(groups)),

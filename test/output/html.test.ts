@@ -1,0 +1,167 @@
+import test from 'ava';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import type { Analysis } from '../../src/model.js';
+import { formatHtml } from '../../src/output/html.js';
+import { HOSTILE_TEXTS, labAnalysis } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && process.env['CI']) {
+  test('headless Chromium is installed for the HTML report tests', (t) => {
+    t.fail(`${CHROMIUM} is missing: .ci/run installs the chromium package`);
+  });
+}
+
+const browserTest = hasChromium ? test.serial : test.skip;
+if (!hasChromium) console.warn(`Skipping the Chromium tests of the HTML report: no ${CHROMIUM}`);
+
+let browser: Browser | undefined;
+
+test.before(async () => {
+  if (hasChromium)
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+test.after.always(async () => {
+  await browser?.close();
+});
+
+/** Loads the report into a fresh page; every request it makes is recorded and refused. */
+async function openReport(analysis: Analysis) {
+  const context = await browser!.newContext({ offline: true });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  await context.route('**/*', async (route) => {
+    requests.push(route.request().url());
+    await route.abort();
+  });
+  page.on('request', (request) => requests.push(request.url()));
+  await page.setContent(formatHtml(analysis), { waitUntil: 'load' });
+  return { page, requests, close: () => context.close() };
+}
+
+browserTest('the report renders with a chart of deferrals by cause over the period', async (t) => {
+  const analysis = labAnalysis();
+  const { page, requests, close } = await openReport(analysis);
+
+  t.is(await page.title(), 'Mail delivery incident report');
+  t.is(await page.locator('h1').textContent(), 'Mail delivery incident report');
+  t.is(await page.locator('svg.period-chart').count(), 1);
+  // 5-minute windows 18:30 and 18:35; deferrals by dns-tempfail, connection, remote-tempfail.
+  const bars = await page
+    .locator('svg.period-chart rect.bar')
+    .evaluateAll((rects) => rects.map((rect) => rect.getAttribute('data-series')));
+  t.deepEqual(bars.sort(), [
+    'connection',
+    'connection',
+    'dns-tempfail',
+    'dns-tempfail',
+    'remote-tempfail',
+    'remote-tempfail',
+  ]);
+  const box = await page.locator('svg.period-chart').boundingBox();
+  t.true(box !== null && box.width > 100 && box.height > 50);
+  t.deepEqual(requests, []);
+  await close();
+});
+
+browserTest('every incident has its own timeline with one bar per window', async (t) => {
+  const analysis = labAnalysis();
+  const { page, requests, close } = await openReport(analysis);
+  const incidents = page.locator('article.incident');
+
+  t.is(await incidents.count(), analysis.incidents.length);
+  const barsPerIncident = await incidents.evaluateAll((articles) =>
+    articles.map((article) => article.querySelectorAll('svg.incident-chart rect.bar').length),
+  );
+  t.deepEqual(barsPerIncident.slice(0, 5), [1, 2, 2, 2, 2]);
+  t.is(await incidents.nth(1).locator('rect.bar.peak').count(), 1);
+  t.regex((await incidents.nth(1).locator('h3').textContent()) ?? '', /northwind\.test/);
+  t.regex(
+    (await incidents.nth(1).locator('.advice').textContent()) ?? '',
+    /Failing name servers: ns1\.northwind\.test/,
+  );
+  t.deepEqual(requests, []);
+  await close();
+});
+
+browserTest('hostile reply texts show as literal text and run nothing', async (t) => {
+  const { page, requests, close } = await openReport(labAnalysis({ examples: HOSTILE_TEXTS }));
+  const replies = await page.locator('ul.replies code').allTextContents();
+
+  t.true(replies.includes(HOSTILE_TEXTS[0]!));
+  t.true(replies.includes(HOSTILE_TEXTS[1]!));
+  t.true(replies.includes('451 4.3.0 RED  busy | **bold** [link](http://127.0.0.1/)'));
+  t.is(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned), undefined);
+  t.is(await page.locator('script, img, iframe, object, embed').count(), 0);
+  t.false((await page.content()).includes('\x1b'));
+  t.deepEqual(requests, []);
+  await close();
+});
+
+browserTest('hostile domain names and verdict reasons stay text, in attributes too', async (t) => {
+  const analysis = labAnalysis();
+  const hostileDomain = '"><svg onload="window.__pwned=3">.test';
+  const groups = analysis.groups.map((group) =>
+    group.domain === 'wingtip.test'
+      ? {
+          ...group,
+          domainDisplay: hostileDomain,
+          verdict: { ...group.verdict, reason: '<b onmouseover="window.__pwned=4">x</b>' },
+        }
+      : group,
+  );
+  const incidents = analysis.incidents.map((incident) =>
+    incident.domains[0] === 'wingtip.test'
+      ? {
+          ...incident,
+          domains: [hostileDomain],
+          verdict: groups.find((g) => g.domain === 'wingtip.test')!.verdict,
+        }
+      : incident,
+  );
+  const { page, close } = await openReport({ ...analysis, groups, incidents });
+  const text = (await page.locator('body').textContent()) ?? '';
+
+  t.true(text.includes(hostileDomain));
+  t.true(text.includes('<b onmouseover="window.__pwned=4">x</b>'));
+  t.is(await page.locator('svg svg, b, [onload], [onmouseover]').count(), 0);
+  t.is(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned), undefined);
+  await close();
+});
+
+test('the page is self-contained: no script, no external reference, a policy against both', (t) => {
+  const html = formatHtml(labAnalysis({ examples: HOSTILE_TEXTS }));
+
+  t.false(/<script|<link|<img|<iframe|@import|url\(/i.test(html));
+  t.false(/\s(?:src|href)=/i.test(formatHtml(labAnalysis())));
+  t.regex(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;/);
+  t.true(html.includes('&lt;script&gt;window.__pwned = 1&lt;/script&gt;'));
+  t.true(html.includes('&quot;&gt;&lt;img src=x onerror=&quot;window.__pwned = 2&quot;&gt;'));
+});
+
+test('a long period is drawn with wider bars, never more than a few hundred', (t) => {
+  const analysis = labAnalysis();
+  const week = Array.from({ length: 7 * 288 }, (_, index) => ({
+    ...analysis.groups[0]!,
+    windowStart: analysis.groups[0]!.windowStart + index * 5 * 60_000,
+    windowEnd: analysis.groups[0]!.windowEnd + index * 5 * 60_000,
+  }));
+  const html = formatHtml({ ...analysis, groups: week, incidents: [] });
+  const bars = html.match(/<rect class="bar"/g) ?? [];
+
+  t.true(bars.length > 100 && bars.length <= 240, String(bars.length));
+  t.regex(html, /bars of 45 min/);
+});
