@@ -70,7 +70,8 @@ export function classify(record: DeliveryRecord): Classification {
 /** A classifier with its own memory of recent causes (bounded) for repeats. */
 export function createClassifier(options: ClassifierOptions = {}): Classifier {
   const cap = options.maxRemembered ?? MAX_REMEMBERED;
-  const lastCause = new Map<string, Cause>();
+  const lastCause = new Map<string, Map<string, Cause>>();
+  let remembered = 0;
 
   return {
     classify(record: DeliveryRecord): Classification {
@@ -79,17 +80,32 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
 
       const domain = normaliseDomain(record.recipient).domain;
       const finding = findCause(record, domain);
-      const key = `${record.host} ${domain}`;
-      if (finding === INHERIT) return repeat(lastCause.get(key) ?? 'other');
+      if (finding === INHERIT) return repeat(lastCause.get(record.host)?.get(domain) ?? 'other');
 
-      if (!finding.isRepeat) remember(key, finding.cause);
+      if (!finding.isRepeat) remember(record.host, domain, finding.cause);
       return finding;
     },
   };
 
-  function remember(key: string, cause: Cause): void {
-    if (lastCause.size >= cap && !lastCause.has(key)) lastCause.clear();
-    lastCause.set(key, cause);
+  /** The last cause per host and domain; all is forgotten when the memory is full. */
+  function remember(host: string, domain: string, cause: Cause): void {
+    let byDomain = lastCause.get(host);
+    if (byDomain === undefined || !byDomain.has(domain)) {
+      if (remembered >= cap) {
+        lastCause.clear();
+        remembered = 0;
+        byDomain = undefined;
+      }
+
+      remembered += 1;
+    }
+
+    if (byDomain === undefined) {
+      byDomain = new Map();
+      lastCause.set(host, byDomain);
+    }
+
+    byDomain.set(domain, cause);
   }
 }
 

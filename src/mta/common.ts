@@ -1,6 +1,6 @@
 // Small helpers shared by the Postfix, Exim and Sendmail parsers.
 
-import type { MtaRecord } from '../model.js';
+import type { DeliveryRecord, Envelope, Mta, MtaRecord, Status } from '../model.js';
 
 /** The result for a line that is understood but carries no delivery information. */
 export const NO_RECORDS: readonly MtaRecord[] = Object.freeze([]);
@@ -8,6 +8,43 @@ export const NO_RECORDS: readonly MtaRecord[] = Object.freeze([]);
 /** How many open messages a parser remembers (sender, deferred recipients) before it forgets
  *  the oldest: memory stays bounded by open messages, not by the size of the log. */
 export const MAX_OPEN_MESSAGES = 200_000;
+
+/** What a parser reads from a delivery line, besides what the envelope gives. */
+export interface DeliveryParts {
+  readonly daemon: string;
+  readonly queueId: string;
+  readonly recipient: string;
+  readonly sender: string | undefined;
+  readonly status: Status;
+  readonly dsn: string | undefined;
+  readonly relay: string | undefined;
+  readonly text: string;
+  readonly isHandoff?: boolean;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A delivery record with only the optional fields that have a value. Built by assignment, not
+ *  by conditional spreads, which cost ten times as much on this hot path. */
+export function deliveryRecord(envelope: Envelope, mta: Mta, parts: DeliveryParts): DeliveryRecord {
+  const record: Mutable<DeliveryRecord> = {
+    kind: 'delivery',
+    time: envelope.time,
+    host: envelope.host,
+    mta,
+    daemon: parts.daemon,
+    queueId: parts.queueId,
+    recipient: parts.recipient,
+    status: parts.status,
+    text: parts.text,
+    source: envelope.source,
+  };
+  if (parts.sender !== undefined) record.sender = parts.sender;
+  if (parts.dsn !== undefined) record.dsn = parts.dsn;
+  if (parts.relay !== undefined) record.relay = parts.relay;
+  if (parts.isHandoff === true) record.isHandoff = true;
+  return record;
+}
 
 /** Sets `key` in `map`, evicting the oldest entry first when the map is full. */
 export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, cap: number): void {

@@ -6,15 +6,16 @@ export type EximFlag = 'arrival' | 'sent' | 'deferred' | 'failed' | 'suppressed'
 
 export const FLAGS: ReadonlyMap<string, EximFlag> = new Map<string, EximFlag>([
   ['<=', 'arrival'],
+  // Arrival of a message accepted but answered with a rejection (`fakereject`).
+  ['(=', 'arrival'],
   ['=>', 'sent'],
   ['->', 'sent'],
   // Cutthrough delivery: the message went straight on during reception.
   ['>>', 'sent'],
   ['==', 'deferred'],
   ['**', 'failed'],
-  // `-N` (delivery suppressed) and `(=` (fakereject): nothing was delivered or refused.
+  // Delivery suppressed by `-N`: nothing was delivered or refused.
   ['*>', 'suppressed'],
-  ['(=', 'suppressed'],
 ]);
 
 /** Texts of a `**` line that mean the retry rules gave up: the message expired. */

@@ -5,8 +5,15 @@
 // `<original>`, `(parent)`, `F=`, `R=`, `T=`, `defer (N)[: strerror]`, `H=host [ip]:port`,
 // further fields, then `: message` (` : message` on older failure lines).
 
-import type { DeliveryRecord, Envelope, MtaParser, MtaRecord, Status } from '../model.js';
-import { MAX_OPEN_MESSAGES, NO_RECORDS, setBounded, startsWithAny, stripAngles } from './common.js';
+import type { Envelope, MtaParser, MtaRecord, Status } from '../model.js';
+import {
+  deliveryRecord,
+  MAX_OPEN_MESSAGES,
+  NO_RECORDS,
+  setBounded,
+  startsWithAny,
+  stripAngles,
+} from './common.js';
 import {
   CONTEXT_PREFIXES,
   EXPIRY_TEXTS,
@@ -38,7 +45,9 @@ export function createEximParser(options: ParserOptions = {}): MtaParser {
     const messageId = message.slice(0, idLength);
     const start = idLength + 1;
     const flag =
-      message.charCodeAt(start + 2) === SPACE ? FLAGS.get(message.substr(start, 2)) : undefined;
+      message.charCodeAt(start + 2) === SPACE
+        ? FLAG_CODES.get(flagCode(message.charCodeAt(start), message.charCodeAt(start + 1)))
+        : undefined;
     if (flag === undefined) return parseMessageContext(envelope, messageId, start);
 
     return parseFlagLine(envelope, messageId, start + 3, flag);
@@ -82,21 +91,16 @@ export function createEximParser(options: ParserOptions = {}): MtaParser {
     if (delivery === undefined) return undefined;
 
     const status = flagStatus === 'bounced' && isExpiry(delivery.text) ? 'expired' : flagStatus;
-    const sender = delivery.sender ?? senders.get(messageId);
-    const record: DeliveryRecord = {
-      kind: 'delivery',
-      time: envelope.time,
-      host: envelope.host,
-      mta: 'exim',
+    const record = deliveryRecord(envelope, 'exim', {
       daemon: envelope.program,
       queueId: messageId,
       recipient: delivery.recipient,
-      ...(sender === undefined ? {} : { sender }),
+      sender: delivery.sender ?? senders.get(messageId),
       status,
-      ...(delivery.relay === undefined ? {} : { relay: delivery.relay }),
+      dsn: undefined,
+      relay: delivery.relay,
       text: delivery.text,
-      source: envelope.source,
-    };
+    });
     return [record];
   }
 
@@ -130,6 +134,15 @@ export function isEximProgram(program: string): boolean {
 
 const SPACE = 32;
 const DASH = 45;
+
+/** The flags by their two character codes, so a line's flag is found without a substring. */
+const FLAG_CODES: ReadonlyMap<number, EximFlag> = new Map(
+  [...FLAGS].map(([flag, meaning]) => [flagCode(flag.charCodeAt(0), flag.charCodeAt(1)), meaning]),
+);
+
+function flagCode(first: number, second: number): number {
+  return first * 65536 + second;
+}
 
 /**
  * Length of the message id that starts `message` and is followed by a space, or 0. Before Exim

@@ -82,6 +82,13 @@ export const CONTEXT_PREFIXES: readonly string[] = [
   'refreshing the Postfix mail system',
   'Postfix is ',
   'See http',
+  'waiting for the Postfix mail system',
+  'Deleted: ',
+  'Requeued: ',
+  'Placed on hold: ',
+  'Released from hold: ',
+  'certificate verification failed',
+  'server certificate ',
   'To disable backwards compatibility',
   'host ',
 ];

@@ -3,8 +3,15 @@
 // record comes from Postfix's log_adhoc.c, but fields are read as key=value pairs, since newer
 // versions insert fields (`tls=` in 3.11) and older ones lack some (`dsn=` before 2.3).
 
-import type { DeliveryRecord, Envelope, MtaParser, MtaRecord } from '../model.js';
-import { MAX_OPEN_MESSAGES, NO_RECORDS, setBounded, startsWithAny, stripAngles } from './common.js';
+import type { Envelope, MtaParser, MtaRecord } from '../model.js';
+import {
+  deliveryRecord,
+  MAX_OPEN_MESSAGES,
+  NO_RECORDS,
+  setBounded,
+  startsWithAny,
+  stripAngles,
+} from './common.js';
 import {
   CONTEXT_PREFIXES,
   DELIVERY_STATUSES,
@@ -61,22 +68,16 @@ export function createPostfixParser(options: ParserOptions = {}): MtaParser {
     if (status === undefined)
       return VERIFY_STATUSES.has(fields.statusWord) ? NO_RECORDS : undefined;
 
-    const sender = senders.get(queueId);
-    const record: DeliveryRecord = {
-      kind: 'delivery',
-      time: envelope.time,
-      host: envelope.host,
-      mta: 'postfix',
+    const record = deliveryRecord(envelope, 'postfix', {
       daemon: daemonOf(envelope.program),
       queueId,
       recipient: fields.recipient,
-      ...(sender === undefined ? {} : { sender }),
+      sender: senders.get(queueId),
       status,
-      ...(fields.dsn === undefined ? {} : { dsn: fields.dsn }),
-      ...(fields.relay === undefined ? {} : { relay: fields.relay }),
+      dsn: fields.dsn,
+      relay: fields.relay,
       text: fields.text,
-      source: envelope.source,
-    };
+    });
     return [record];
   }
 

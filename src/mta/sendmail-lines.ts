@@ -18,6 +18,8 @@ export const EXPIRY_REASON = 'Cannot send message for ';
 
 /** Lines with a queue id, besides `to=`, `from=` and notices, that carry context only. */
 export const QUEUE_CONTEXT_PREFIXES: readonly string[] = [
+  // Inbound refusals of one address: `<nobody@example.com>... User unknown`.
+  '<',
   'ruleset=',
   'Milter',
   'milter',

@@ -4,7 +4,14 @@
 // stat=...`, with `stat=` always last. Notices (`QID: NEWQID: DSN: ...`) follow a bounce.
 
 import type { DeliveryRecord, Envelope, MtaParser, MtaRecord, Status } from '../model.js';
-import { MAX_OPEN_MESSAGES, NO_RECORDS, setBounded, startsWithAny, stripAngles } from './common.js';
+import {
+  deliveryRecord,
+  MAX_OPEN_MESSAGES,
+  NO_RECORDS,
+  setBounded,
+  startsWithAny,
+  stripAngles,
+} from './common.js';
 import type { ParserOptions } from './postfix.js';
 import {
   CONTEXT_PHRASES,
@@ -27,6 +34,8 @@ interface OpenMessage {
   sender: string | undefined;
   /** Recipients whose last record was a deferral: the ones an expiry notice is about. */
   deferred: string[];
+  /** Recipients (`nrcpts=` of the `from=` line) without a final record yet; -1 when unknown. */
+  remaining: number;
   isExpired: boolean;
 }
 
@@ -66,7 +75,17 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
     const isHandoff = isSubmissionHandoff(envelope.program, status, delivery);
     const open = messages.get(queueId);
     const records = delivery.recipients.map((recipient) =>
-      deliveryRecord(envelope, queueId, recipient, { ...delivery, status, isHandoff, open }),
+      deliveryRecord(envelope, 'sendmail', {
+        daemon: envelope.program,
+        queueId,
+        recipient,
+        sender: open?.sender,
+        status,
+        dsn: delivery.dsn,
+        relay: delivery.relay,
+        text: delivery.stat,
+        isHandoff,
+      }),
     );
     trackRecipients(queueId, open, delivery.recipients, status);
     return records;
@@ -88,9 +107,15 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
       return;
     }
 
-    if (open !== undefined && open.deferred.length > 0) {
+    if (open === undefined) return;
+
+    if (open.deferred.length > 0) {
       open.deferred = open.deferred.filter((recipient) => !recipients.includes(recipient));
     }
+
+    // Sendmail logs no removal: a message is done when all its recipients have a final record.
+    if (open.remaining > 0) open.remaining = Math.max(0, open.remaining - recipients.length);
+    if (open.remaining === 0 && open.deferred.length === 0) messages.delete(queueId);
   }
 
   function rememberSender(message: string, queueId: string, start: number): readonly MtaRecord[] {
@@ -98,6 +123,7 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
     const sender = stripAngles(message.slice(start + 5, end === -1 ? message.length : end));
     const open = messages.get(queueId) ?? openMessage(queueId);
     open.sender = sender;
+    open.remaining = recipientCount(message, end);
     return NO_RECORDS;
   }
 
@@ -141,10 +167,19 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
   }
 
   function openMessage(queueId: string): OpenMessage {
-    const entry: OpenMessage = { sender: undefined, deferred: [], isExpired: false };
+    const entry: OpenMessage = { sender: undefined, deferred: [], remaining: -1, isExpired: false };
     setBounded(messages, queueId, entry, cap);
     return entry;
   }
+}
+
+/** `nrcpts=N` of a `from=` line, or -1. */
+function recipientCount(message: string, start: number): number {
+  const at = start === -1 ? -1 : message.indexOf(', nrcpts=', start);
+  if (at === -1) return -1;
+
+  const count = Number.parseInt(message.slice(at + 9, at + 17), 10);
+  return Number.isNaN(count) ? -1 : count;
 }
 
 /** `sendmail`, `sm-mta`, `sm-msp-queue` and other `sm-` names (`sm-acceptingconnections`). */
@@ -185,40 +220,6 @@ function statusOf(stat: string): Status {
   return 'bounced';
 }
 
-interface RecordFields {
-  readonly relay: string | undefined;
-  readonly dsn: string | undefined;
-  readonly stat: string;
-  readonly status: Status;
-  readonly isHandoff: boolean;
-  readonly open: OpenMessage | undefined;
-}
-
-function deliveryRecord(
-  envelope: Envelope,
-  queueId: string,
-  recipient: string,
-  fields: RecordFields,
-): DeliveryRecord {
-  const sender = fields.open?.sender;
-  return {
-    kind: 'delivery',
-    time: envelope.time,
-    host: envelope.host,
-    mta: 'sendmail',
-    daemon: envelope.program,
-    queueId,
-    recipient,
-    ...(sender === undefined ? {} : { sender }),
-    status: fields.status,
-    ...(fields.dsn === undefined ? {} : { dsn: fields.dsn }),
-    ...(fields.relay === undefined ? {} : { relay: fields.relay }),
-    text: fields.stat,
-    ...(fields.isHandoff ? { isHandoff: true } : {}),
-    source: envelope.source,
-  };
-}
-
 function expiredRecord(
   envelope: Envelope,
   queueId: string,
@@ -226,19 +227,16 @@ function expiredRecord(
   open: OpenMessage,
   text: string,
 ): DeliveryRecord {
-  return {
-    kind: 'delivery',
-    time: envelope.time,
-    host: envelope.host,
-    mta: 'sendmail',
+  return deliveryRecord(envelope, 'sendmail', {
     daemon: envelope.program,
     queueId,
     recipient,
-    ...(open.sender === undefined ? {} : { sender: open.sender }),
+    sender: open.sender,
     status: 'expired',
+    dsn: undefined,
+    relay: undefined,
     text,
-    source: envelope.source,
-  };
+  });
 }
 
 /**

@@ -174,6 +174,15 @@ test('the Exim parser keeps literal backslash-n in a multi-line reply', (t) => {
   });
 });
 
+test('the Exim parser remembers the sender of a fakereject arrival', (t) => {
+  const records = parseLines(createEximParser(), [
+    '2024-05-01 10:02:00 1tAbCr-0001YA-Wx (= ann@example.org H=h.example.net [198.51.100.5] P=esmtp S=1234',
+    '2024-05-01 10:02:01 1tAbCr-0001YA-Wx => quarantine@example.com R=localuser T=local_delivery',
+  ]);
+
+  t.like(records[0], { kind: 'delivery', sender: 'ann@example.org' });
+});
+
 test('the Exim parser puts the arrival sender on deliveries and forgets it on completion', (t) => {
   const records = parseLines(createEximParser(), [
     '2026-12-03 18:32:54 1xZBby-000089-0o <= labuser@sender.test U=root P=local S=418 id=lab-ex-8-1796322774@ex-out.sender.test',

@@ -235,6 +235,24 @@ test('the Sendmail parser reports a timeout of a message whose recipients it nev
   ]);
 });
 
+test('the Sendmail parser forgets a message once every recipient has a final record', (t) => {
+  const records = parseLines(createSendmailParser(), [
+    'Dec  3 18:32:58 mailhost sm-mta[720]: 6B3IWwaY000720: from=<labuser@sender.test>, size=354, class=0, nrcpts=1, msgid=<lab-sm-27-1796322778@sm-out.sender.test>, proto=ESMTP, daemon=MTA-v4, relay=localhost [127.0.0.1]',
+    'Dec  3 18:32:58 mailhost sm-mta[722]: 6B3IWwaY000720: to=<office@margie.test>, delay=00:00:00, xdelay=00:00:00, mailer=esmtp, pri=30354, relay=mail.margie.test. [127.0.5.9], dsn=4.4.1, stat=Deferred: Connection refused by mail.margie.test.',
+    'Dec  3 18:33:05 mailhost sm-mta[1027]: 6B3IWwaY000720: to=<office@margie.test>, delay=00:00:07, xdelay=00:00:00, mailer=esmtp, pri=120354, relay=mail.margie.test. [127.0.5.9], dsn=2.0.0, stat=Sent (Ok)',
+    'Dec  3 18:33:06 mailhost sm-mta[1028]: 6B3IWwaY000720: to=<office@margie.test>, delay=00:00:08, xdelay=00:00:00, mailer=esmtp, pri=120354, relay=mail.margie.test. [127.0.5.9], dsn=2.0.0, stat=Sent (Ok)',
+  ]);
+
+  t.deepEqual(
+    deliveries(records).map((record) => [record.status, record.sender]),
+    [
+      ['deferred', 'labuser@sender.test'],
+      ['sent', 'labuser@sender.test'],
+      ['sent', undefined],
+    ],
+  );
+});
+
 const understoodWithoutRecords = test.macro({
   exec(t, line: string) {
     t.deepEqual(parseOne(line), []);
@@ -254,6 +272,7 @@ for (const line of [
   'Sep 30 15:55:50 mail sm-mta[3925]: p8UJto7v003923: ruleset=check_rcpt, arg1=<x@example.net>, relay=h.example.net [198.51.100.5], reject=550 5.7.1 <x@example.net>... Relaying denied',
   'Sep 30 15:55:50 mail sm-mta[3925]: STARTTLS=client, relay=mx.example.net., version=TLSv1.3, verify=FAIL, cipher=TLS_AES_256_GCM_SHA384, bits=256/256',
   'Sep 30 15:55:51 mail sm-mta[3926]: h.example.net [198.51.100.5] did not issue MAIL/EXPN/VRFY/ETRN during connection to MTA-v4',
+  'Sep 30 15:55:52 mail sm-mta[3927]: p8UJtq7v003927: <nobody@example.com>... User unknown',
 ]) {
   test(understoodWithoutRecords, line);
 }
