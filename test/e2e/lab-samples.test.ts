@@ -58,7 +58,14 @@ const EXPECTED_CAUSES: Record<(typeof SAMPLES)[number], Record<string, string[]>
 
 for (const sample of SAMPLES) {
   test(`the ${sample} sample groups every domain under the cause that was true of it`, async (t) => {
-    const result = await runCli(['--offline', '--format', 'ndjson', join('samples', sample)]);
+    const result = await runCli([
+      '--offline',
+      '--year',
+      '2026',
+      '--format',
+      'ndjson',
+      join('samples', sample),
+    ]);
     t.is(result.code, 0, result.stderr);
     const groups = parseNdjson(result.stdout).filter((record) => record['type'] === 'group');
     const causes: Record<string, string[]> = {};
@@ -71,7 +78,14 @@ for (const sample of SAMPLES) {
   });
 
   test(`the ${sample} sample matches its golden NDJSON`, async (t) => {
-    const result = await runCli(['--offline', '--format', 'ndjson', join('samples', sample)]);
+    const result = await runCli([
+      '--offline',
+      '--year',
+      '2026',
+      '--format',
+      'ndjson',
+      join('samples', sample),
+    ]);
     const actual = parseNdjson(result.stdout).map(withoutRunTime);
     const golden = join(ROOT, 'test', 'golden', 'lab-1', `${sample}.ndjson`);
     if (process.env['UPDATE_GOLDEN'] === '1') {

@@ -1,0 +1,172 @@
+import test from 'ava';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { parseNdjson, ROOT, runCli } from '../helpers/cli.js';
+
+const LINES = readFileSync(join(ROOT, 'samples', 'postfix-mail.log'), 'utf8')
+  .trimEnd()
+  .split('\n');
+const THIRD = Math.floor(LINES.length / 3);
+const PARTS = [LINES.slice(0, THIRD), LINES.slice(THIRD, 2 * THIRD), LINES.slice(2 * THIRD)];
+
+function text(lines: readonly string[]): string {
+  return `${lines.join('\n')}\n`;
+}
+
+async function summaryRun(dir: string, files: string[]): Promise<Record<string, unknown>> {
+  const result = await runCli([
+    'summary',
+    '--offline',
+    '--format',
+    'ndjson',
+    '--state',
+    join(dir, 'state.json'),
+    ...files.map((name) => join(dir, name)),
+  ]);
+  if (result.code !== 0) throw new Error(`summary failed: ${result.stderr}`);
+  return parseNdjson(result.stdout).find((record) => record['type'] === 'summary') ?? {};
+}
+
+test('the state file reads each line once across a rename-and-compress logrotate', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-rotate-'));
+  writeFileSync(join(dir, 'mail.log'), text(PARTS[0] ?? []));
+  const first = await summaryRun(dir, ['mail.log']);
+
+  appendFileSync(join(dir, 'mail.log'), text((PARTS[1] ?? []).slice(0, 20)));
+  renameSync(join(dir, 'mail.log'), join(dir, 'mail.log.1'));
+  writeFileSync(join(dir, 'mail.log.1.gz'), gzipSync(readFileSync(join(dir, 'mail.log.1'))));
+  renameSync(join(dir, 'mail.log.1'), join(dir, 'moved-away'));
+  writeFileSync(join(dir, 'mail.log'), text((PARTS[1] ?? []).slice(20)));
+  const second = await summaryRun(dir, ['mail.log.1.gz', 'mail.log']);
+
+  appendFileSync(join(dir, 'mail.log'), text(PARTS[2] ?? []));
+  const third = await summaryRun(dir, ['mail.log.1.gz', 'mail.log']);
+  const fourth = await summaryRun(dir, ['mail.log.1.gz', 'mail.log']);
+
+  const read = [first, second, third].map((summary) => summary['linesRead'] as number);
+  t.deepEqual(read, [PARTS[0]?.length, PARTS[1]?.length, PARTS[2]?.length]);
+  t.is(fourth['linesRead'], 0);
+  t.deepEqual(
+    readdirSync(dir).filter((name) => name.endsWith('.tmp')),
+    [],
+    'no temporary state files left behind',
+  );
+});
+
+test('the state file survives copytruncate without skipping or repeating lines', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-copytruncate-'));
+  writeFileSync(join(dir, 'mail.log'), text(PARTS[0] ?? []));
+  const first = await summaryRun(dir, ['mail.log']);
+
+  appendFileSync(join(dir, 'mail.log'), text(PARTS[1] ?? []));
+  writeFileSync(join(dir, 'mail.log.1'), readFileSync(join(dir, 'mail.log')));
+  truncateSync(join(dir, 'mail.log'), 0);
+  appendFileSync(join(dir, 'mail.log'), text(PARTS[2] ?? []));
+  const second = await summaryRun(dir, ['mail.log.1', 'mail.log']);
+
+  t.is(first['linesRead'], PARTS[0]?.length);
+  t.is(second['linesRead'], (PARTS[1]?.length ?? 0) + (PARTS[2]?.length ?? 0));
+});
+
+test('a corrupt or foreign state file is a clear error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-state-'));
+  writeFileSync(join(dir, 'state.json'), '{"files": [');
+  writeFileSync(join(dir, 'mail.log'), text(LINES));
+  const corrupt = await runCli([
+    'summary',
+    '--offline',
+    '--state',
+    join(dir, 'state.json'),
+    join(dir, 'mail.log'),
+  ]);
+  t.is(corrupt.code, 1);
+  t.regex(corrupt.stderr, /state file/i);
+
+  writeFileSync(join(dir, 'state.json'), '{"name": "some other tool"}');
+  const foreign = await runCli([
+    'summary',
+    '--offline',
+    '--state',
+    join(dir, 'state.json'),
+    join(dir, 'mail.log'),
+  ]);
+  t.is(foreign.code, 1);
+  t.regex(foreign.stderr, /Not an mxtriage state file/);
+});
+
+test('the cron summary is short, names the worst domains and compares with the last run', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-cron-'));
+  writeFileSync(join(dir, 'mail.log'), text(PARTS[0] ?? []));
+  const state = join(dir, 'state.json');
+  const args = ['summary', '--offline', '--year', '2026', '--state', state, join(dir, 'mail.log')];
+  await runCli(args);
+  appendFileSync(join(dir, 'mail.log'), text([...(PARTS[1] ?? []), ...(PARTS[2] ?? [])]));
+  const result = await runCli(args);
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /^mxtriage summary for 2026-12-03/);
+  t.regex(result.stdout, /Deferred .*\([+-]\d+\)/i);
+  t.regex(result.stdout, /northwind\.test: \d+ messages/);
+  t.true(result.stdout.split('\n').length < 40);
+});
+
+test('--quiet prints nothing when nothing happened, and the summary defaults to yesterday', async (t) => {
+  const args = ['summary', '--offline', '--year', '2020', 'samples/postfix-mail.log'];
+  const quiet = await runCli([...args.slice(0, 2), '--quiet', ...args.slice(2)]);
+  t.is(quiet.code, 0, quiet.stderr);
+  t.is(quiet.stdout, '', 'the sample is dated 2020 here, so yesterday has nothing');
+  const loud = await runCli(args);
+  t.regex(loud.stdout, /No deferrals or bounces/);
+});
+
+test('--fail-on exits 3 when a group gets one of the named verdict kinds', async (t) => {
+  const none = await runCli([
+    '--offline',
+    '--fail-on',
+    'local-resolver',
+    'samples/postfix-mail.log',
+  ]);
+  t.is(none.code, 0);
+  const hit = await runCli(['--offline', '--fail-on', 'not-checked', 'samples/postfix-mail.log']);
+  t.is(hit.code, 3);
+});
+
+test('-o writes the report atomically to a file, and every report format renders', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-out-'));
+  for (const format of ['markdown', 'html', 'prometheus', 'json']) {
+    const path = join(dir, `report.${format}`);
+    const result = await runCli([
+      '--offline',
+      '--format',
+      format,
+      '-o',
+      path,
+      'samples/exim-mainlog',
+    ]);
+    t.is(result.code, 0, result.stderr);
+    t.is(result.stdout, '');
+    t.regex(readFileSync(path, 'utf8'), /northwind\.test/);
+  }
+
+  t.deepEqual(
+    readdirSync(dir).filter((name) => name.endsWith('.tmp')),
+    [],
+  );
+  const bad = await runCli([
+    '--offline',
+    '-o',
+    join(dir, 'no', 'such', 'dir.html'),
+    'samples/exim-mainlog',
+  ]);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /Cannot write .*dir\.html/);
+});
