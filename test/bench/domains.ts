@@ -196,7 +196,8 @@ function inventName(random: Random): string {
 function buildDomain(name: string, rank: number, random: Random): Domain {
   const isProvider = rank < PROVIDER_NAMES.length;
   const trait = isProvider ? 'healthy' : pickTrait(rank, random);
-  const isHosted = !isProvider && trait !== 'via-relay' && random.chance(0.08);
+  const isHosted =
+    (trait === 'healthy' || trait === 'greylisting') && !isProvider && random.chance(0.08);
 
   return {
     rank,
@@ -254,7 +255,8 @@ function pickMailHosts(
     }));
   }
 
-  const prefix = random.pick(['mx', 'mail', 'mx1', 'smtp']);
+  const prefix =
+    trait === 'mx-unresolvable' ? 'mx-old' : random.pick(['mx', 'mail', 'mx1', 'smtp']);
 
   return [{ name: `${prefix}.${ascii}`, address: ipv4Address(random) }];
 }
