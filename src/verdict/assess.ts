@@ -146,9 +146,9 @@ function findRecipientFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   const zone = diagnosis.delegation.zone ?? diagnosis.domain;
   const all =
     servers.length === 1
-      ? 'the only authoritative server address'
-      : `all ${servers.length} authoritative server addresses`;
-  const reason = `${all} of ${zone} fail: ${describeServers(servers)}`;
+      ? `the only authoritative server address of ${zone} fails`
+      : `all ${servers.length} authoritative server addresses of ${zone} fail`;
+  const reason = `${all}: ${describeServers(servers)}`;
   return { kind: 'recipient-dns', detail: failureDetail(servers), reason };
 }
 

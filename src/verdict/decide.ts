@@ -125,7 +125,7 @@ function buildContext(log: LogContext, diagnoses: ReadonlyMap<string, DomainDiag
 function decideGroup(group: GroupEvidence, context: Context): Verdict {
   if (group.cause === 'remote-tempfail') return REMOTE_POLICY;
   if (!DNS_CAUSES.has(group.cause)) {
-    return { kind: 'not-checked', reason: `${group.cause} is not a DNS failure: no DNS re-check` };
+    return { kind: 'not-checked', reason: `no DNS re-check for cause ${group.cause}` };
   }
 
   if (group.cause === 'sender-dns') return decideSenderDns(group, context);

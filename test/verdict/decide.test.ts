@@ -119,7 +119,7 @@ test('a group whose cause is not DNS is not checked, and says why', (t) => {
   const verdict = decideOne(group('margie.test', 'connection'), LAB_1_LOG, new Map());
 
   t.is(verdict.kind, 'not-checked');
-  t.is(verdict.reason, 'connection is not a DNS failure: no DNS re-check');
+  t.is(verdict.reason, 'no DNS re-check for cause connection');
 });
 
 test('a DNS group whose domain has no diagnosis is not checked', (t) => {
