@@ -153,21 +153,8 @@ function incidentsSection(analysis: Analysis): string {
 function incidentArticle(incident: Incident, number: number, analysis: Analysis): string {
   const verdict = incident.verdict;
   const checked = verdict.checkedAt ? `, checked ${formatTime(Date.parse(verdict.checkedAt))}` : '';
+  const busiest = `from ${formatTime(incident.peakWindowStart)}, ${incident.peakAttempts} attempts`;
   const groups = groupsOf(incident, analysis.groups);
-  const chart =
-    groups.length === 0
-      ? ''
-      : barChart(
-          bucketSeries(groups, analysis.summary.windowMs, (group) => ({
-            attempts: group.attempts,
-          })),
-          ['attempts'],
-          {
-            className: 'incident-chart',
-            title: 'Attempts per window',
-            peak: incident.peakWindowStart,
-          },
-        );
   const advice = adviseIncident(incident).map((line) => element('li', {}, text(line)));
 
   return element(
@@ -176,20 +163,31 @@ function incidentArticle(incident: Incident, number: number, analysis: Analysis)
     element('h3', {}, text(`${number}. ${describeIncident(incident)}`)),
     definitions([
       ['When', text(formatRange(incident.start, incident.end))],
-      ['Busiest window', text(`from ${formatTime(incident.peakWindowStart)}`)],
+      ['Busiest window', text(busiest)],
       ['Attempts', text(`${incident.attempts} (${incident.causes.join(', ')})`)],
       ['Messages affected', String(incident.messages)],
       ['Outcomes', text(outcomeSentence(incident))],
       ['Verdict', element('span', { class: 'verdict' }, text(describeVerdict(verdict) + checked))],
       ['Domains', text(incident.domains.join(', '))],
     ]),
-    chart,
+    incidentChart(incident, groups, analysis.summary.windowMs),
     element('h4', {}, 'Evidence'),
     evidenceList(incident),
     ...replyList(replyExamples(groups)),
     element('h4', {}, 'What to do next'),
     element('ul', { class: 'advice' }, ...advice),
   );
+}
+
+/** Attempts per window over the incident, with a quiet window either side for context. */
+function incidentChart(incident: Incident, groups: readonly Group[], windowMs: number): string {
+  if (groups.length === 0) return '';
+  const series = bucketSeries(groups, windowMs, (group) => ({ attempts: group.attempts }), 1);
+  return barChart(series, ['attempts'], {
+    className: 'incident-chart',
+    title: 'Attempts per window',
+    peak: incident.peakWindowStart,
+  });
 }
 
 function outcomeSentence(incident: Incident): string {
@@ -298,9 +296,12 @@ function bucketSeries(
   groups: readonly Group[],
   windowMs: number,
   valuesOf: (group: Group) => Record<string, number>,
+  margin = 0,
 ): Series {
-  const first = groups.reduce((min, group) => Math.min(min, group.windowStart), Infinity);
-  const last = groups.reduce((max, group) => Math.max(max, group.windowStart), -Infinity);
+  const first =
+    groups.reduce((min, group) => Math.min(min, group.windowStart), Infinity) - margin * windowMs;
+  const last =
+    groups.reduce((max, group) => Math.max(max, group.windowStart), -Infinity) + margin * windowMs;
   const windows = Math.floor((last - first) / windowMs) + 1;
   const barMs = windowMs * Math.ceil(windows / MAX_BARS);
   const bars = new Map<number, Record<string, number>>();
