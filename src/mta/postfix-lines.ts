@@ -2,18 +2,6 @@
 
 import type { Status } from '../model.js';
 
-/** Delivery agents: the daemons that write one `to=` record per recipient and attempt. */
-export const DELIVERY_AGENTS: ReadonlySet<string> = new Set([
-  'smtp',
-  'lmtp',
-  'local',
-  'virtual',
-  'pipe',
-  'error',
-  'retry',
-  'discard',
-]);
-
 /** `status=` words of a delivery record and the status they stand for. `SOFTBOUNCE` is what
  *  Postfix logs instead of a bounce under `soft_bounce = yes`: the message stays queued. */
 export const DELIVERY_STATUSES: ReadonlyMap<string, Status> = new Map<string, Status>([
