@@ -47,7 +47,9 @@ const POLICY: MtaPolicy = {
   lifetimeMs: 4 * DAY,
   queueRunMs: 30 * MINUTE,
   statisticsMs: 0,
-  linesPerMessage: 3.75,
+  linesPerMessage: 4.2,
+  /** Each waiting message is logged at every queue run, so a smaller queue gives a day's share. */
+  backlogShare: 0.001,
   holdMs: (failure) => (HOST_FAILURES.has(failure) ? 15 * MINUTE : 0),
   nextAttempt: (message, time) => {
     const age = time - message.arrival;

@@ -53,6 +53,7 @@ const POLICY: MtaPolicy = {
   queueRunMs: 0,
   statisticsMs: 10 * MINUTE,
   linesPerMessage: 8.9,
+  backlogShare: 0.003,
   holdMs: (failure) => (THROTTLING.has(failure) ? MINIMAL_BACKOFF : 0),
   nextAttempt: (message, time) => {
     const backoff = Math.min(MINIMAL_BACKOFF * 2 ** (message.rounds - 1), MAXIMAL_BACKOFF);

@@ -106,6 +106,8 @@ export interface MtaPolicy {
   readonly statisticsMs: number;
   /** Average log lines per message, to spread the requested lines over the requested hours. */
   readonly linesPerMessage: number;
+  /** Share of a day's messages already deferred when the log starts (dead destinations). */
+  readonly backlogShare: number;
   /** How long a destination stays throttled after this failure (follow-on lines); 0 for not. */
   holdMs(failure: Failure): number;
   /** When a message deferred at `time` is next tried. */
@@ -181,7 +183,6 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const ZIPF_EXPONENT = 1.0;
 const NOISE_PER_MESSAGE = 0.3;
-const BACKLOG_SHARE = 0.003;
 const DAILY_SWING = 0.5;
 
 /** Random failures of a healthy destination, per delivery attempt, checked in this order. */
@@ -747,7 +748,7 @@ export class Traffic {
   /** Messages that were already deferred before the log starts, to dead destinations. */
   private addBacklog(start: number): void {
     const dead = this.domains.filter((domain) => ['dead-mx', 'tls-broken'].includes(domain.trait));
-    const count = Math.max(5, Math.round(this.meanMessages() * BACKLOG_SHARE));
+    const count = Math.max(5, Math.round(this.meanMessages() * this.dialect.policy.backlogShare));
 
     if (dead.length === 0) {
       return;
