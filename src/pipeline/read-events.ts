@@ -1,4 +1,4 @@
-import { classify } from '../classify/classify.js';
+import { createClassifier, type Classifier } from '../classify/classify.js';
 import { normaliseDomain } from '../classify/domain.js';
 import { stripControl } from '../classify/text.js';
 import { createEnvelopeParser, type EnvelopeOptions } from '../envelope/parse-envelope.js';
@@ -63,6 +63,7 @@ export async function readEvents(
 ): Promise<ReadCounts> {
   const counts = emptyCounts();
   const parsers = createParsers();
+  const classifier = createClassifier();
   const sampleLimit = options.unparsedSamples ?? 0;
   let current: { input: InputInfo; parse: (line: string, source: Source) => void } | undefined;
 
@@ -111,7 +112,7 @@ export async function readEvents(
         return;
       }
 
-      parseEnvelope(envelope, all, target, tally, sampleLimit, line);
+      parseEnvelope(envelope, all, { sink: target, classifier }, tally, sampleLimit, line);
     };
   }
 }
@@ -146,10 +147,16 @@ function readBatch(batch: LineBatch, parse: (line: string, source: Source) => vo
   }
 }
 
+/** Where parsed records go: the consumer, through this run's classifier. */
+interface Delivery {
+  readonly sink: EventSink;
+  readonly classifier: Classifier;
+}
+
 function parseEnvelope(
   envelope: Envelope,
   parsers: readonly MtaParser[],
-  sink: EventSink,
+  delivery: Delivery,
   counts: ReadCounts,
   sampleLimit: number,
   line: string,
@@ -171,14 +178,14 @@ function parseEnvelope(
 
   for (const record of records) {
     if (record.kind === 'delivery') {
-      deliver(record, sink, counts);
+      deliver(record, delivery, counts);
     } else {
-      sink.record?.(record);
+      delivery.sink.record?.(record);
     }
   }
 }
 
-function deliver(record: DeliveryRecord, sink: EventSink, counts: ReadCounts): void {
+function deliver(record: DeliveryRecord, delivery: Delivery, counts: ReadCounts): void {
   // Sendmail's submission program logs `Sent (... accepted for delivery)` when it hands the
   // message to the local daemon; the daemon logs the real delivery later.
   if (record.isHandoff === true && record.status === 'sent') {
@@ -186,13 +193,13 @@ function deliver(record: DeliveryRecord, sink: EventSink, counts: ReadCounts): v
     return;
   }
 
-  sink.event(toEvent(record));
+  delivery.sink.event(toEvent(record, delivery.classifier));
 }
 
 /** Turns a parsed delivery record into a classified delivery event. */
-export function toEvent(record: DeliveryRecord): DeliveryEvent {
+export function toEvent(record: DeliveryRecord, classifier: Classifier): DeliveryEvent {
   const { domain, display } = normaliseDomain(record.recipient);
-  const classification = classify(record);
+  const classification = classifier.classify(record);
   const sender = record.sender === undefined ? undefined : normaliseDomain(record.sender).domain;
 
   return {
