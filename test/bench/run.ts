@@ -13,12 +13,15 @@
  * 4. Runs, one after the other, on the same files:
  *      node bin/mxtriage --offline --format ndjson FILE > /dev/null   (DNS re-check off)
  *      /usr/sbin/pflogsumm FILE > /dev/null                            (Postfix files only)
- *    Each child is measured by GNU time (`/usr/bin/time -f '%e %M'`): wall-clock seconds and
- *    the child's peak resident set size (getrusage ru_maxrss, in KB). With --runs N each command
- *    runs N times and the fastest wall time and the highest peak RSS are kept.
+ *    Each child is measured by GNU time (`/usr/bin/time -f '%e %M %U %S'`): wall-clock seconds,
+ *    the child's peak resident set size (getrusage ru_maxrss, in KB) and its CPU seconds. With
+ *    --runs N each command runs N times; the fastest wall and CPU times and the highest peak RSS
+ *    are kept. The machine's load average is printed: other load slows wall times (CPU times
+ *    much less), so compare figures from a quiet machine.
  * 5. Prints a plain table (tool, file, lines, wall s, lines/s, peak RSS MB, speed-up over
- *    pflogsumm), mxtriage's peak RSS at 1M against the large file, and the targets of issue 2:
- *    at least 10 times pflogsumm's throughput, peak RSS under 150 MB that does not grow.
+ *    pflogsumm in wall time, cpu s), mxtriage's peak RSS at 1M against the large file, and the
+ *    targets of issue 2: at least 10 times pflogsumm's throughput, peak RSS under 150 MB that
+ *    does not grow.
  *
  * Needs GNU time and pflogsumm: `apt-get install -y time pflogsumm`. Exit status 0 when every
  * run finished, 1 when one failed (the table still shows the others), 2 on bad usage.
@@ -62,6 +65,8 @@ interface Measurement {
   readonly tool: 'mxtriage' | 'pflogsumm';
   readonly file: LogFile;
   readonly wallSeconds: number;
+  /** User plus system CPU seconds: less disturbed than wall time by other load. */
+  readonly cpuSeconds: number;
   readonly peakRssKb: number;
   /** Why the run failed; absent when it exited 0. */
   readonly failure?: string;
@@ -301,6 +306,7 @@ function measureBest(
         : {
             ...best,
             wallSeconds: Math.min(best.wallSeconds, current.wallSeconds),
+            cpuSeconds: Math.min(best.cpuSeconds, current.cpuSeconds),
             peakRssKb: Math.max(best.peakRssKb, current.peakRssKb),
           };
   }
@@ -320,13 +326,13 @@ function measure(
   progress(`running ${tool} on ${path.basename(file.path)}`);
 
   try {
-    const result = spawnSync(GNU_TIME, ['-f', '%e %M', '-o', timing, ...command], {
+    const result = spawnSync(GNU_TIME, ['-f', '%e %M %U %S', '-o', timing, ...command], {
       cwd: ROOT,
       stdio: ['ignore', devNull, 'pipe'],
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });
-    const [wall, rss] = lastLine(readFileSync(timing, 'utf8')).split(' ').map(Number);
+    const [wall, rss, user, system] = lastLine(readFileSync(timing, 'utf8')).split(' ').map(Number);
     const failure =
       result.status === 0 ? undefined : `exit ${result.status}: ${tail(result.stderr)}`;
 
@@ -334,6 +340,7 @@ function measure(
       tool,
       file,
       wallSeconds: wall ?? NaN,
+      cpuSeconds: (user ?? NaN) + (system ?? NaN),
       peakRssKb: rss ?? NaN,
       ...(failure ? { failure } : {}),
     };
@@ -345,7 +352,7 @@ function measure(
 
 function printReport(measurements: readonly Measurement[]): void {
   const rows = measurements.map((measurement) => reportRow(measurement, measurements));
-  const header = ['tool', 'file', 'lines', 'wall s', 'lines/s', 'peak RSS MB', 'speed-up'];
+  const header = ['tool', 'file', 'lines', 'wall s', 'lines/s', 'peak RSS MB', 'speed-up', 'cpu s'];
 
   process.stdout.write(`${formatTable([header, ...rows])}\n`);
 
@@ -357,11 +364,11 @@ function printReport(measurements: readonly Measurement[]): void {
     }
   }
 
-  process.stdout.write(`${describeMachine()}\n${describeTargets(measurements).join('\n')}\n`);
+  process.stdout.write(`${describeTargets(measurements).join('\n')}\n${describeMachine()}\n`);
 }
 
 function reportRow(measurement: Measurement, all: readonly Measurement[]): string[] {
-  const { tool, file, wallSeconds, peakRssKb } = measurement;
+  const { tool, file, wallSeconds, cpuSeconds, peakRssKb } = measurement;
   const pflogsumm = all.find((other) => other.tool === 'pflogsumm' && other.file === file);
   const speedup =
     tool === 'mxtriage' && pflogsumm !== undefined && measurement.failure === undefined
@@ -376,6 +383,7 @@ function reportRow(measurement: Measurement, all: readonly Measurement[]): strin
     Math.round(file.lines / wallSeconds).toLocaleString('en-US'),
     (peakRssKb / 1024).toFixed(1),
     speedup,
+    cpuSeconds.toFixed(2),
   ];
 }
 
@@ -414,10 +422,12 @@ function describeTarget(measurement: Measurement, all: readonly Measurement[]): 
   }
 
   const speedup = pflogsumm.wallSeconds / measurement.wallSeconds;
+  const cpuRatio = pflogsumm.cpuSeconds / measurement.cpuSeconds;
   const speedMet = speedup >= TARGET_SPEEDUP ? 'met' : 'missed';
 
   return (
-    `target on ${name}: >= ${TARGET_SPEEDUP}x pflogsumm ${speedMet} (${speedup.toFixed(1)}x), ` +
+    `target on ${name}: >= ${TARGET_SPEEDUP}x pflogsumm ${speedMet} (${speedup.toFixed(1)}x wall, ` +
+    `${cpuRatio.toFixed(1)}x CPU), ` +
     `peak RSS < ${TARGET_RSS_MB} MB ${rssMet} (${mb(measurement)})`
   );
 }
@@ -428,7 +438,8 @@ function describeMachine(): string {
 
   return (
     `machine: ${cpus.length} CPUs (${model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
-    `node ${process.version}; timing: GNU time %e (wall) and %M (peak RSS of the child)`
+    `node ${process.version}, load average ${os.loadavg()[0]?.toFixed(1)}; ` +
+    'GNU time: %e wall, %M peak RSS of the child, %U+%S CPU'
   );
 }
 
