@@ -110,7 +110,9 @@ function delayOf(bucket: Bucket): DeliveryDelay | undefined {
 interface Run {
   readonly family: CauseFamily;
   readonly groups: Group[];
+  readonly windowStart: number;
   windowEnd: number;
+  attempts: number;
 }
 
 /**
@@ -135,7 +137,7 @@ export function buildIncidents(
     maxGapMs,
   );
   for (const lane of laneGroups(orphans).values()) runs.push(...splitIntoRuns(lane, maxGapMs));
-  runs.sort((a, b) => firstWindow(a) - firstWindow(b));
+  runs.sort((a, b) => a.windowStart - b.windowStart);
 
   const claimed = new Set<string>();
   return runs.map((run) => toIncident(run, tally, claimed)).sort(compareWorstFirst);
@@ -186,47 +188,53 @@ function splitIntoRuns(groups: readonly Group[], maxGapMs: number): Run[] {
   for (const group of sorted) {
     const family = causeFamily(group.cause);
     if (current === undefined || group.windowStart - current.windowEnd > maxGapMs) {
-      current = { family, groups: [], windowEnd: group.windowEnd };
+      current = { family, groups: [], windowStart: group.windowStart, windowEnd: 0, attempts: 0 };
       runs.push(current);
     }
 
-    current.groups.push(group);
-    current.windowEnd = Math.max(current.windowEnd, group.windowEnd);
+    addToRun(current, group);
   }
 
   return runs;
 }
 
+function addToRun(run: Run, group: Group): void {
+  run.groups.push(group);
+  run.windowEnd = Math.max(run.windowEnd, group.windowEnd);
+  run.attempts += group.attempts;
+}
+
 /** Adds each `expired` group to the busiest incident of its domain that it closes; returns the
  *  groups no incident takes. */
 function attachExpiries(runs: readonly Run[], expiries: readonly Group[], maxGapMs: number) {
+  const byDomain = runsByDomain(runs);
   const orphans: Group[] = [];
   for (const expiry of expiries) {
-    const candidates = runs.filter(
-      (run) =>
-        run.groups.some((group) => group.domain === expiry.domain) &&
-        expiry.windowStart >= firstWindow(run) &&
-        expiry.windowStart - run.windowEnd <= maxGapMs,
-    );
-    const target = candidates.sort((a, b) => attemptsOf(b) - attemptsOf(a))[0];
-    if (target === undefined) {
-      orphans.push(expiry);
-      continue;
+    let target: Run | undefined;
+    for (const run of byDomain.get(expiry.domain) ?? []) {
+      const closes =
+        expiry.windowStart >= run.windowStart && expiry.windowStart - run.windowEnd <= maxGapMs;
+      if (closes && (target === undefined || run.attempts > target.attempts)) target = run;
     }
 
-    target.groups.push(expiry);
-    target.windowEnd = Math.max(target.windowEnd, expiry.windowEnd);
+    if (target === undefined) orphans.push(expiry);
+    else addToRun(target, expiry);
   }
 
   return orphans;
 }
 
-function firstWindow(run: Run): number {
-  return run.groups.reduce((first, group) => Math.min(first, group.windowStart), Infinity);
-}
+function runsByDomain(runs: readonly Run[]): Map<string, Run[]> {
+  const byDomain = new Map<string, Run[]>();
+  for (const run of runs) {
+    for (const domain of new Set(run.groups.map((group) => group.domain))) {
+      const list = byDomain.get(domain);
+      if (list === undefined) byDomain.set(domain, [run]);
+      else list.push(run);
+    }
+  }
 
-function attemptsOf(run: Run): number {
-  return run.groups.reduce((sum, group) => sum + group.attempts, 0);
+  return byDomain;
 }
 
 function toIncident(run: Run, tally: OutcomeTally, claimed: Set<string>): Incident {
@@ -243,7 +251,7 @@ function toIncident(run: Run, tally: OutcomeTally, claimed: Set<string>): Incide
     end: run.groups.reduce((last, group) => Math.max(last, group.lastSeen), -Infinity),
     peakWindowStart: peak.windowStart,
     peakAttempts: peak.attempts,
-    attempts: attemptsOf(run),
+    attempts: run.attempts,
     messages: Math.max(messagesLowerBound(run.groups), countAll(outcomes)),
     outcomes,
     ...(deliveryDelay === undefined ? {} : { deliveryDelay }),
