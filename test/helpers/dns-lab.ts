@@ -121,31 +121,34 @@ export function checkDnsLab(test: TestFn): boolean {
 
 /** Starts the lab: zones written and signed, four NSD instances and two unbound resolvers. */
 export async function startDnsLab(options: DnsLabOptions = {}): Promise<DnsLab> {
+  const { basePort } = options;
+  if (
+    basePort !== undefined &&
+    !(Number.isInteger(basePort) && basePort > 0 && basePort < 65_536)
+  ) {
+    throw new Error(`DNS lab: basePort must be a port number from 1 to 65535, not ${basePort}`);
+  }
+
   const dir = await mkdtemp(path.join(tmpdir(), 'mxtriage-dns-lab-'));
   const processes: LabProcess[] = [];
 
   try {
     const net = await pickNet();
-    const port = options.basePort ?? 20_000 + Math.floor(Math.random() * 40_000);
+    const port = basePort ?? 20_000 + Math.floor(Math.random() * 40_000);
     const zones = await writeLabZones(dir, net);
 
     processes.push(...(await startNameServers(dir, net, zones.files)));
 
     const rootHintsFile = path.join(dir, 'root.hints');
     await writeFile(rootHintsFile, formatRootHints(`${net}.1`));
-    const resolverSettings = { dir, port, rootHintsFile };
-    const resolvers = await Promise.all([
-      startUnbound({ ...resolverSettings, name: 'plain', address: `${net}.53` }),
-      startUnbound({
-        ...resolverSettings,
-        name: 'validating',
-        address: `${net}.54`,
-        trustAnchor: zones.trustAnchor,
-      }),
-    ]);
-    processes.push(...resolvers);
+    const [plainResolver, ...others] = await startResolvers(
+      { dir, net, port, rootHintsFile },
+      zones.trustAnchor,
+    );
+    if (plainResolver === undefined) throw new Error('DNS lab: the resolvers did not start');
+    processes.push(plainResolver, ...others);
 
-    return makeLab({ dir, net, port, rootHintsFile, processes, plainResolver: resolvers[0] });
+    return makeLab({ dir, net, port, rootHintsFile, processes, plainResolver });
   } catch (error) {
     await stopProcesses(processes);
     await rm(dir, { recursive: true, force: true });
@@ -187,24 +190,48 @@ function isPortFree(address: string, port: number): Promise<boolean> {
   });
 }
 
-async function startNameServers(
+function startNameServers(
   dir: string,
   net: string,
   zoneFiles: ReadonlyMap<string, string>,
 ): Promise<LabProcess[]> {
-  const started = await Promise.allSettled(
+  return startAll(
     NAME_SERVERS.map((server) => startNsd(dir, `${net}.${server.octet}`, server, zoneFiles)),
   );
-  const processes = started.flatMap((result) =>
+}
+
+/** The plain resolver first, then the validating one. */
+function startResolvers(
+  where: { dir: string; net: string; port: number; rootHintsFile: string },
+  trustAnchor: string,
+): Promise<LabProcess[]> {
+  const { dir, net, port, rootHintsFile } = where;
+  const settings = { dir, port, rootHintsFile };
+
+  return startAll([
+    startUnbound({ ...settings, name: 'plain', address: `${net}.${RESOLVER_OCTETS.resolver}` }),
+    startUnbound({
+      ...settings,
+      name: 'validating',
+      address: `${net}.${RESOLVER_OCTETS.validatingResolver}`,
+      trustAnchor,
+    }),
+  ]);
+}
+
+/** Waits for every start; if any failed, stops the ones that started and rethrows. */
+async function startAll(starting: readonly Promise<LabProcess>[]): Promise<LabProcess[]> {
+  const settled = await Promise.allSettled(starting);
+  const started = settled.flatMap((result) =>
     result.status === 'fulfilled' ? [result.value] : [],
   );
-  const failure = started.find((result) => result.status === 'rejected');
+  const failure = settled.find((result) => result.status === 'rejected');
   if (failure !== undefined) {
-    await stopProcesses(processes);
+    await stopProcesses(started);
     throw failure.reason;
   }
 
-  return processes;
+  return started;
 }
 
 async function startNsd(
