@@ -55,10 +55,10 @@ const OFFLINE: Verdict = {
   reason: 'the DNS re-check was switched off (--offline)',
 };
 
+/** Read from the reply text alone: no probe is made and none is claimed. */
 const REMOTE_POLICY: Verdict = {
   kind: 'remote-policy',
   reason: 'the remote server deferred with a 4xx reply for a reason other than DNS',
-  basis: ['reply-text'],
 };
 
 /** What a recovered group's own cause says it was. */

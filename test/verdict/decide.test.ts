@@ -112,6 +112,7 @@ test('a remote 4xx deferral is remote policy, without probes', (t) => {
 
   t.is(verdict.kind, 'remote-policy');
   t.is(verdict.probes, undefined);
+  t.is(verdict.basis, undefined);
   t.is(verdict.checkedAt, undefined);
 });
 
