@@ -66,7 +66,7 @@ interface LabProcess {
   readonly logFiles: readonly string[];
 }
 
-const STARTUP_LIMIT_MS = 10_000;
+const STARTUP_LIMIT_MS = 20_000;
 const STOP_GRACE_MS = 3_000;
 const POLL_REPLY_MS = 200;
 
@@ -329,7 +329,7 @@ async function waitUntilAnswering(
 
   await stopProcesses([labProcess]);
   const logs = await readLogTails(labProcess.logFiles);
-  const state = hasExited ? 'exited at start' : 'did not answer within 10 s';
+  const state = hasExited ? 'exited at start' : 'did not answer within 20 s';
   throw new Error(`DNS lab: ${labProcess.name} ${state}: ${logs}`);
 }
 

@@ -228,7 +228,7 @@ function net(server: ServerAddress): string {
   return server.address.split('.').slice(0, 3).join('.');
 }
 
-/** Asks one server once (2.5 s limit), as a mail server's resolver library would. */
+/** Asks one server, as a mail server's resolver library would: 3 s a try, 2 tries. */
 async function dig(
   server: ServerAddress,
   name: string,
@@ -236,7 +236,7 @@ async function dig(
   extra: readonly string[] = [],
 ): Promise<DigResult> {
   const program = findProgram('dig') ?? 'dig';
-  const args = ['+tries=1', '+time=2', '-p', String(server.port), `@${server.address}`];
+  const args = ['+tries=2', '+time=3', '-p', String(server.port), `@${server.address}`];
   const output = await run(program, [
     ...args,
     name,
