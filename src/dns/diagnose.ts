@@ -5,6 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import { domainToASCII } from 'node:url';
 
+import { MxtriageError } from '../errors.js';
 import type { Probe } from '../model.js';
 import { probeAuthoritative } from './authoritative.js';
 import type { AuthoritativeProbing } from './authoritative.js';
@@ -106,7 +107,7 @@ export async function diagnoseDomain(
   const diagnosis = results.get(normalizeDomain(domain));
 
   if (diagnosis === undefined) {
-    throw new Error(`No diagnosis was made for ${domain}`);
+    throw new MxtriageError('DNS', `No diagnosis was made for the domain: ${domain}`);
   }
 
   return diagnosis;
@@ -276,25 +277,17 @@ async function diagnoseOne(
     }
   };
   const [local, chroot, reference, { search, probing }] = await Promise.all([
-    checkResolvers(
-      run.roles.local,
-      domain,
-      { ...run.ask, role: 'local', source: run.roles.localSource },
-      sink,
-    ),
+    checkLocal(run, domain, sink),
     checkChroot(run, domain, sink),
     checkReference(run, domain, reach, sink),
     findDelegation(run, domain, reach, sink),
   ]);
-  const mx = await buildMxView(
-    domain,
-    {
-      ...optional('authoritative', probing?.mx),
-      ...optional('local', local.mx),
-      ...optional('reference', reference.mx),
-    },
-    lookupsFor(run, reach, sink),
-  );
+  const findings = {
+    ...optional('authoritative', probing?.mx),
+    ...optional('local', local.mx),
+    ...optional('reference', reference.mx),
+  };
+  const mx = await buildMxView(domain, findings, lookupsFor(run, reach, sink));
 
   return {
     domain,
@@ -311,6 +304,16 @@ async function diagnoseOne(
       : {}),
     ...(reach.outsideBlocked ? { outsideBlocked: true } : {}),
   };
+}
+
+function checkLocal(
+  run: Run,
+  domain: string,
+  sink: (probe: Probe) => void,
+): ReturnType<typeof checkResolvers> {
+  const options = { ...run.ask, role: 'local' as const, source: run.roles.localSource };
+
+  return checkResolvers(run.roles.local, domain, options, sink);
 }
 
 async function checkChroot(

@@ -302,36 +302,51 @@ async function askCut(
 
     limits.queries.left -= 1;
 
-    const outcome = await query(candidate.address, question, {
-      recursion: false,
-      dnssecOk: true,
-      timeoutMs: state.options.timeoutMs,
-      ...(state.options.attempts === undefined ? {} : { attempts: state.options.attempts }),
-      ...(state.options.signal === undefined ? {} : { signal: state.options.signal }),
-    });
-    const result = classifyOutcome(outcome, { authoritative: true, zone: cut.zone });
+    const asked = await askCandidate(state, cut, candidate, question, sink);
 
-    sink(toProbe(outcome, 'iterative', result, candidate.name || undefined));
-    noteHealth(state, candidate.address, result);
-
-    if (DEFINITE_RESULTS.has(result)) {
-      return { kind: 'final', outcome, result };
+    if (asked.kind !== 'failed') {
+      return asked;
     }
 
-    const referral =
-      result === 'referral' && outcome.response !== undefined
-        ? findReferral(outcome.response)
-        : undefined;
-
-    if (referral !== undefined) {
-      return { kind: 'referral', referral, server: candidate.address };
-    }
-
-    lastResult = result;
-    failures.push(`${formatServer(candidate.address)} ${result}`);
+    lastResult = asked.result;
+    failures.push(asked.reason);
   }
 
   return { kind: 'failed', result: lastResult, reason: noAnswerReason(cut, failures) };
+}
+
+/** One server address of the zone: a final reply, a referral down, or why not. */
+async function askCandidate(
+  state: RunState,
+  cut: ZoneCut,
+  candidate: Candidate,
+  question: { name: string; type: 'MX' | 'A' | 'AAAA' },
+  sink: ProbeSink,
+): Promise<AskResult> {
+  const { timeoutMs, attempts, signal } = state.options;
+  const outcome = await query(candidate.address, question, {
+    recursion: false,
+    dnssecOk: true,
+    timeoutMs,
+    ...(attempts === undefined ? {} : { attempts }),
+    ...(signal === undefined ? {} : { signal }),
+  });
+  const result = classifyOutcome(outcome, { authoritative: true, zone: cut.zone });
+  const referral =
+    result === 'referral' && outcome.response !== undefined
+      ? findReferral(outcome.response)
+      : undefined;
+
+  sink(toProbe(outcome, 'iterative', result, candidate.name || undefined));
+  noteHealth(state, candidate.address, result);
+
+  if (DEFINITE_RESULTS.has(result)) {
+    return { kind: 'final', outcome, result };
+  }
+
+  return referral === undefined
+    ? { kind: 'failed', result, reason: `${formatServer(candidate.address)} ${result}` }
+    : { kind: 'referral', referral, server: candidate.address };
 }
 
 interface Candidate {

@@ -164,61 +164,39 @@ function exchangeUdp(
 ): Promise<Exchange> {
   const id = randomInt(0, 65536);
   const packet = encodeQuery(id, question, options);
-  const socket = dgram.createSocket(isIPv6(stripScope(server.address)) ? 'udp6' : 'udp4');
-  let ignored = 0;
-  let sendsLeft = Math.max(1, options.attempts ?? 1);
 
-  return new Promise((resolve) => {
+  return runExchange(options, 'timeout', ({ settle, ignore }) => {
+    const socket = dgram.createSocket(isIPv6(stripScope(server.address)) ? 'udp6' : 'udp4');
+    let sendsLeft = Math.max(1, options.attempts ?? 1);
     let timer: NodeJS.Timeout | undefined;
-
-    const settle = (exchange: Omit<Exchange, 'ignored'>): void => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      socket.removeAllListeners();
-      socket.on('error', () => undefined);
-      socket.close();
-      resolve({ ...exchange, ignored });
-    };
-
-    const onAbort = (): void => settle({ status: 'timeout', aborted: true });
 
     const send = (): void => {
       sendsLeft -= 1;
-      timer = setTimeout(onSilence, options.timeoutMs);
-      socket.send(packet, (error) => {
-        if (error !== null) {
-          settle(networkFailure(error));
-        }
-      });
+      timer = setTimeout(
+        () => (sendsLeft > 0 ? send() : settle({ status: 'timeout' })),
+        options.timeoutMs,
+      );
+      socket.send(packet, (error) => error !== null && settle(networkFailure(error)));
     };
 
-    const onSilence = (): void => (sendsLeft > 0 ? send() : settle({ status: 'timeout' }));
-
     socket.on('message', (message, remote) => {
-      const reply =
-        remote.port === server.port && isSameAddress(remote.address, server.address)
-          ? decodeMatching(message, id, question)
-          : undefined;
+      const isFromServer =
+        remote.port === server.port && isSameAddress(remote.address, server.address);
+      const reply = isFromServer ? decodeMatching(message, id, question) : undefined;
 
-      if (reply === undefined) {
-        ignored += 1;
-      } else {
-        settle({ status: 'response', response: reply });
-      }
+      return reply === undefined ? ignore() : settle({ status: 'response', response: reply });
     });
-
     socket.on('error', (error) => settle(networkFailure(error)));
-
-    if (options.signal?.aborted === true) {
-      settle({ status: 'timeout', aborted: true });
-
-      return;
-    }
-
-    options.signal?.addEventListener('abort', onAbort);
     // A connected socket hears ICMP port unreachable as ECONNREFUSED, and the kernel drops
     // datagrams from any other address or port before they reach us.
     socket.connect(server.port, server.address, send);
+
+    return () => {
+      clearTimeout(timer);
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      socket.close();
+    };
   });
 }
 
@@ -230,54 +208,86 @@ function exchangeTcp(
   const id = randomInt(0, 65536);
   const body = encodeQuery(id, question, options);
   const prefix = Buffer.alloc(2);
-  const reader = new StreamReader();
-  let ignored = 0;
 
   prefix.writeUInt16BE(body.length);
 
-  return new Promise((resolve) => {
+  return runExchange(options, 'tcp-timeout', ({ settle, ignore, ignoredSoFar }) => {
     const socket = net.connect({ host: server.address, port: server.port });
+    const reader = new StreamReader();
     const timer = setTimeout(() => settle({ status: 'tcp-timeout' }), options.timeoutMs);
-
-    const settle = (exchange: Omit<Exchange, 'ignored'>): void => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      socket.removeAllListeners();
-      socket.on('error', () => undefined);
-      socket.destroy();
-      resolve({ ...exchange, ignored });
-    };
-
-    const onAbort = (): void => settle({ status: 'tcp-timeout', aborted: true });
 
     socket.on('connect', () => socket.write(Buffer.concat([prefix, body])));
     socket.on('data', (chunk) => {
-      for (const message of reader.push(chunk)) {
-        const reply = decodeMatching(message, id, question);
+      const replies = reader.push(chunk).map((message) => decodeMatching(message, id, question));
+      const reply = replies.find((candidate) => candidate !== undefined);
 
-        if (reply === undefined) {
-          ignored += 1;
-        } else {
-          settle(
-            reply.flag_tc
-              ? { status: 'truncated', response: reply }
-              : {
-                  status: 'response',
-                  response: reply,
-                },
-          );
+      replies
+        .slice(0, reply === undefined ? replies.length : replies.indexOf(reply))
+        .forEach(ignore);
 
-          return;
-        }
+      if (reply !== undefined) {
+        settle({ status: reply.flag_tc ? 'truncated' : 'response', response: reply });
       }
     });
-    socket.on('end', () => settle(ignored > 0 ? { status: 'bad-response' } : closedEarly()));
+    socket.on('end', () => settle(ignoredSoFar() > 0 ? { status: 'bad-response' } : closedEarly()));
     socket.on('error', (error) => settle(networkFailure(error)));
+
+    return () => {
+      clearTimeout(timer);
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      socket.destroy();
+    };
+  });
+}
+
+interface ExchangeControl {
+  /** Ends the exchange with this result; later calls do nothing. */
+  readonly settle: (exchange: Omit<Exchange, 'ignored'>) => void;
+  /** Counts a packet that did not match. */
+  readonly ignore: () => void;
+  readonly ignoredSoFar: () => number;
+}
+
+/**
+ * Runs one exchange: `start` opens its socket and returns how to close it. The exchange ends
+ * once, by `settle` or by the abort signal, and always closes its socket.
+ */
+function runExchange(
+  options: QueryOptions,
+  abortStatus: 'timeout' | 'tcp-timeout',
+  start: (control: ExchangeControl) => () => void,
+): Promise<Exchange> {
+  return new Promise((resolve) => {
+    const state = { ignored: 0, isDone: false, close: (): void => undefined };
+
+    const settle = (exchange: Omit<Exchange, 'ignored'>): void => {
+      if (!state.isDone) {
+        state.isDone = true;
+        options.signal?.removeEventListener('abort', onAbort);
+        state.close();
+        resolve({ ...exchange, ignored: state.ignored });
+      }
+    };
+    const onAbort = (): void => settle({ status: abortStatus, aborted: true });
+    const control: ExchangeControl = {
+      settle,
+      ignore: () => (state.ignored += 1),
+      ignoredSoFar: () => state.ignored,
+    };
 
     if (options.signal?.aborted === true) {
       onAbort();
-    } else {
-      options.signal?.addEventListener('abort', onAbort);
+
+      return;
+    }
+
+    options.signal?.addEventListener('abort', onAbort);
+    state.close = start(control);
+
+    // `start` may have failed at once; its socket is closed now that it is known.
+    if (state.isDone) {
+      state.close();
     }
   });
 }

@@ -267,7 +267,8 @@ export interface DomainDiagnosis {
   readonly delegation: Delegation;
   readonly authoritative: AuthoritativeView;
   readonly mx: MxView;
-  /** The check did not finish: out of time, or nothing could be reached. Never a guess. */
+  /** The check did not finish: out of time, or nothing could be reached. Never a guess: the
+   *  views keep what was learnt before, and replies the budget cut short read as timeouts. */
   readonly incomplete?: 'budget' | 'no-network';
   readonly incompleteReason?: string;
   /** Roots and reference resolvers are all unreachable while a local resolver answers:

@@ -9,7 +9,7 @@ import { questionOf, replyTo, startFaultServer } from './fault-server.js';
 import type { FaultAction, FaultHandler, FaultServer } from './fault-server.js';
 import { mx, ns, soa } from './fake-zones.js';
 
-const OPTIONS = { timeoutMs: 300, attempts: 1 };
+const OPTIONS = { timeoutMs: 2000, attempts: 1 };
 
 /** An authoritative server for example.test with the given MX target and SOA serial. */
 function zoneServer(exchange: string, serial = 1): FaultHandler {

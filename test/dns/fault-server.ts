@@ -60,33 +60,21 @@ export async function startFaultServer(
   options: { address?: string; port?: number } = {},
 ): Promise<FaultServer> {
   const address = options.address ?? '127.0.0.1';
-  const udp = dgram.createSocket('udp4');
   const state = { received: { udp: 0, tcp: 0 }, queries: [] as DecodedPacket[] };
+  const tries = options.port === undefined || options.port === 0 ? 10 : 1;
 
-  await new Promise<void>((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind(options.port ?? 0, address, () => resolve());
-  });
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const { udp, tcp } = await bindBoth(address, options.port ?? 0, handler, state);
 
-  const port = udp.address().port;
-  const tcp = await listenTcp(address, port, handler, state);
-
-  udp.on('message', (message, remote) => {
-    const query = decodeQuery(message);
-
-    if (query !== undefined) {
-      state.received.udp += 1;
-      state.queries.push(query);
-      void sendUdpActions(udp, handler(query, 'udp'), remote);
+      return { address, port: udp.address().port, ...state, close: () => closeBoth(udp, tcp) };
+    } catch (error) {
+      // A free UDP port may be taken for TCP: then another port is tried.
+      if (attempt >= tries) {
+        throw error;
+      }
     }
-  });
-
-  return {
-    address,
-    port,
-    ...state,
-    close: () => closeBoth(udp, tcp),
-  };
+  }
 }
 
 /** A reply to `query` with the given parts; ID and question are copied unless overridden. */
@@ -154,6 +142,37 @@ async function listenTcp(
   });
 
   return { server, openSockets };
+}
+
+async function bindBoth(
+  address: string,
+  port: number,
+  handler: FaultHandler,
+  state: { received: { udp: number; tcp: number }; queries: DecodedPacket[] },
+): Promise<{ udp: dgram.Socket; tcp: Awaited<ReturnType<typeof listenTcp>> }> {
+  const udp = dgram.createSocket('udp4');
+
+  await new Promise<void>((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind(port, address, () => resolve());
+  });
+
+  const tcp = await listenTcp(address, udp.address().port, handler, state).catch((error) => {
+    udp.close();
+    throw error;
+  });
+
+  udp.on('message', (message, remote) => {
+    const query = decodeQuery(message);
+
+    if (query !== undefined) {
+      state.received.udp += 1;
+      state.queries.push(query);
+      void sendUdpActions(udp, handler(query, 'udp'), remote);
+    }
+  });
+
+  return { udp, tcp };
 }
 
 function decodeQuery(message: Buffer): DecodedPacket | undefined {

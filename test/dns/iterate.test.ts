@@ -88,7 +88,7 @@ test.after.always(async () => {
 
 function newResolver(): ReturnType<typeof createIterativeResolver> {
   return createIterativeResolver([{ address: `${net}.1`, port: tree.port }], {
-    timeoutMs: 500,
+    timeoutMs: 2000,
     attempts: 1,
   });
 }

@@ -13,7 +13,7 @@ const MX_ANSWER: Answer = {
   ttl: 300,
   data: { preference: 10, exchange: 'mx1.example.test' },
 };
-const AUTHORITATIVE: QueryOptions = { recursion: false, timeoutMs: 300 };
+const AUTHORITATIVE: QueryOptions = { recursion: false, timeoutMs: 2000 };
 
 function answer(query: DecodedPacket): FaultAction {
   return { reply: replyTo(query, { authoritative: true, answers: [MX_ANSWER] }) };
@@ -97,7 +97,7 @@ test('only replies that do not match end in a timeout with every packet counted'
       { reply: replyTo(q, { id: ((q.id ?? 0) + 7) % 65536 }) },
       { reply: replyTo(q, { questionName: 'example.test.evil' }) },
     ],
-    (server) => query(server, MX_QUESTION, { ...AUTHORITATIVE, timeoutMs: 200 }),
+    (server) => query(server, MX_QUESTION, { ...AUTHORITATIVE, timeoutMs: 2000 }),
   );
 
   t.is(outcome.status, 'timeout');
@@ -138,7 +138,7 @@ test('a reply truncated over TCP too ends as a truncation loop', async (t) => {
 test('TCP silence after a truncated UDP reply is a TCP timeout', async (t) => {
   const outcome = await withServer(
     (q, transport) => (transport === 'udp' ? [{ reply: replyTo(q, { truncated: true }) }] : []),
-    (server) => query(server, MX_QUESTION, { ...AUTHORITATIVE, timeoutMs: 200 }),
+    (server) => query(server, MX_QUESTION, { ...AUTHORITATIVE, timeoutMs: 1500 }),
   );
 
   t.is(outcome.status, 'tcp-timeout');
@@ -151,7 +151,7 @@ test('a silent server is asked once per attempt and ends in a timeout', async (t
     async (server) => {
       const outcome = await query(server, MX_QUESTION, {
         ...AUTHORITATIVE,
-        timeoutMs: 100,
+        timeoutMs: 500,
         attempts: 3,
       });
 
@@ -164,7 +164,7 @@ test('a silent server is asked once per attempt and ends in a timeout', async (t
 test('a reply sent from another port is not accepted', async (t) => {
   const outcome = await withServer(
     (q) => [{ replyFromOtherPort: replyTo(q, { authoritative: true, answers: [MX_ANSWER] }) }],
-    (server) => query(server, MX_QUESTION, { ...AUTHORITATIVE, timeoutMs: 200 }),
+    (server) => query(server, MX_QUESTION, { ...AUTHORITATIVE, timeoutMs: 500 }),
   );
 
   t.is(outcome.status, 'timeout');
@@ -214,9 +214,9 @@ test('the query carries RD with AD, CD, DO and an EDNS0 buffer of 1232 bytes as 
         recursion: true,
         checkingDisabled: true,
         dnssecOk: true,
-        timeoutMs: 300,
+        timeoutMs: 2000,
       });
-      await query(server, MX_QUESTION, { recursion: false, edns: false, timeoutMs: 300 });
+      await query(server, MX_QUESTION, { recursion: false, edns: false, timeoutMs: 2000 });
 
       const [first, second] = server.queries;
       const opt = first?.additionals?.find((record) => record.type === 'OPT');
