@@ -39,6 +39,7 @@ import {
   SENDMAIL_TIMEOUT,
   TLS_TEXT,
 } from './phrases.js';
+import { detach } from './text.js';
 
 export interface Classifier {
   classify(record: DeliveryRecord): Classification;
@@ -102,10 +103,10 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
 
     if (byDomain === undefined) {
       byDomain = new Map();
-      lastCause.set(host, byDomain);
+      lastCause.set(detach(host), byDomain);
     }
 
-    byDomain.set(domain, cause);
+    byDomain.set(detach(domain), cause);
   }
 }
 

@@ -3,6 +3,7 @@
 // ASCII before its DNS look-up, so its error names `xn--bcher-kva.example` (FORMATS.md §P.2).
 
 import { domainToASCII, domainToUnicode } from 'node:url';
+import { detach } from './text.js';
 
 export interface NormalisedDomain {
   /** Lower-case, no trailing dot, IDN as A-label; '' for an empty or null address. */
@@ -24,9 +25,10 @@ export function normaliseDomain(addressOrDomain: string): NormalisedDomain {
 
   let result = cache.get(part);
   if (result === undefined) {
-    result = Object.freeze(convert(part));
+    const key = detach(part);
+    result = Object.freeze(convert(key));
     if (cache.size >= MAX_CACHED) cache.clear();
-    cache.set(part, result);
+    cache.set(key, result);
   }
 
   return result;

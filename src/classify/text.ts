@@ -25,3 +25,15 @@ const CONTROL = new RegExp(
 export function stripControl(text: string): string {
   return HAS_CONTROL.test(text) ? text.replace(CONTROL, '') : text;
 }
+
+/** V8 shares memory between a substring of 13 or more characters and the string it was cut from. */
+const SHARED_SUBSTRING_LENGTH = 13;
+
+/**
+ * A copy of `text` that does not keep the string it was cut from alive. Lines are cut from
+ * 64 KiB input chunks; a recipient or queue id kept in a map for hours would otherwise hold its
+ * whole chunk in memory, and memory would grow with the log instead of with the open messages.
+ */
+export function detach(text: string): string {
+  return text.length < SHARED_SUBSTRING_LENGTH ? text : (' ' + text).slice(1);
+}

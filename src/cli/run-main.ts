@@ -1,4 +1,5 @@
 import ndjson from 'ndjson';
+import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { Analysis } from '../model.js';
 import { formatHtml } from '../output/html.js';
@@ -31,11 +32,17 @@ export async function runMain(files: string[], options: RawOptions): Promise<num
   progress?.stop();
 
   const format = text(options, 'format') ?? 'table';
-  const rendered = await render(result.analysis, format, {
-    top,
-    ...(settings.timeZone === undefined ? {} : { timeZone: settings.timeZone }),
-  });
-  await emit(rendered, text(options, 'output'));
+  const output = text(options, 'output');
+  if (format === 'ndjson' && (output === undefined || output === '-')) {
+    await streamNdjson(ndjsonRecords(result.analysis));
+  } else {
+    const renderOptions = {
+      top,
+      ...(settings.timeZone === undefined ? {} : { timeZone: settings.timeZone }),
+    };
+    await emit(await render(result.analysis, format, renderOptions), output);
+  }
+
   reportDiagnostics(result.counts);
   return exitCode(result, failOn);
 }
@@ -53,11 +60,7 @@ export async function render(
 ): Promise<string> {
   switch (format) {
     case 'ndjson':
-      return toNdjson([
-        ...analysis.groups.map(groupRecord),
-        ...analysis.incidents.map(incidentRecord),
-        summaryRecord(analysis),
-      ]);
+      return toNdjson([...ndjsonRecords(analysis)]);
     case 'json':
       return `${JSON.stringify(jsonDocument(analysis), null, 2)}\n`;
     case 'markdown':
@@ -69,6 +72,25 @@ export async function render(
     default:
       return formatTable(analysis, { ...options, width: process.stdout.columns ?? 160 });
   }
+}
+
+/** Groups, then incidents, then the summary: the NDJSON stream's order. */
+function* ndjsonRecords(analysis: Analysis): Generator<Record<string, unknown>> {
+  for (const group of analysis.groups) yield groupRecord(group);
+  for (const incident of analysis.incidents) yield incidentRecord(incident);
+  yield summaryRecord(analysis);
+}
+
+/** Writes records to stdout one by one through the ndjson library, waiting when it is full. */
+async function streamNdjson(records: Iterable<Record<string, unknown>>): Promise<void> {
+  const serialiser = ndjson.stringify();
+  serialiser.pipe(process.stdout, { end: false });
+  for (const record of records) {
+    if (!serialiser.write(record)) await once(serialiser, 'drain');
+  }
+
+  serialiser.end();
+  await once(serialiser, 'end');
 }
 
 function jsonDocument(analysis: Analysis): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import type { Cause, DeliveryEvent, Group, Mta, Status, StatusCounts, Verdict } from '../model.js';
 import { NOT_CHECKED } from '../model.js';
+import { detach } from '../classify/text.js';
 
 /** Distinct reply texts kept per group, and how long each may be. */
 const MAX_EXAMPLES = 3;
@@ -196,7 +197,7 @@ function addToGroup(group: OpenGroup, event: DeliveryEvent): void {
 function addExample(examples: string[], text: string): void {
   if (examples.length >= MAX_EXAMPLES) return;
   const example = text.length > MAX_EXAMPLE_LENGTH ? `${text.slice(0, MAX_EXAMPLE_LENGTH)}…` : text;
-  if (!examples.includes(example)) examples.push(example);
+  if (!examples.includes(example)) examples.push(detach(example));
 }
 
 function closeGroup(group: OpenGroup, windowMs: number, verdict: Verdict): Group {

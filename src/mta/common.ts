@@ -1,6 +1,7 @@
 // Small helpers shared by the Postfix, Exim and Sendmail parsers.
 
 import type { DeliveryRecord, Envelope, Mta, MtaRecord, Status } from '../model.js';
+import { detach } from '../classify/text.js';
 
 /** The result for a line that is understood but carries no delivery information. */
 export const NO_RECORDS: readonly MtaRecord[] = Object.freeze([]);
@@ -53,7 +54,11 @@ export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, cap: number):
     if (oldest.done !== true) map.delete(oldest.value);
   }
 
-  map.set(key, value);
+  map.set(detachIfText(key), detachIfText(value));
+}
+
+function detachIfText<T>(value: T): T {
+  return (typeof value === 'string' ? detach(value) : value) as T;
 }
 
 /** `<a@example.com>` → `a@example.com`; `<>` → ''; a bare address is returned as is. */

@@ -79,6 +79,7 @@ export async function analyseLogs(
     groups,
     incidents: buildIncidents(groups, tally, options.windowMs),
     outcomes: tally.total(),
+    ...deliveryDelayOf(tally),
   };
 
   return { analysis, counts, ...(diagnoses === undefined ? {} : { diagnoses }) };
@@ -106,6 +107,11 @@ function expiredEvent(record: MessageExpiredRecord, outcome: MessageOutcome): De
     isRepeat: false,
     source: record.source,
   };
+}
+
+function deliveryDelayOf(tally: ReturnType<typeof createOutcomeTally>): Partial<Analysis> {
+  const deliveryDelay = tally.totalDelay();
+  return deliveryDelay === undefined ? {} : { deliveryDelay };
 }
 
 async function checkDns(

@@ -1,6 +1,6 @@
 import { createClassifier, type Classifier } from '../classify/classify.js';
 import { normaliseDomain } from '../classify/domain.js';
-import { stripControl } from '../classify/text.js';
+import { detach, stripControl } from '../classify/text.js';
 import { createEnvelopeParser, type EnvelopeOptions } from '../envelope/parse-envelope.js';
 import { readInputs, type InputInfo, type LineBatch } from '../input/read-inputs.js';
 import type {
@@ -65,11 +65,12 @@ export async function readEvents(
   const parsers = createParsers();
   const classifier = createClassifier();
   const sampleLimit = options.unparsedSamples ?? 0;
-  let current: { input: InputInfo; parse: (line: string, source: Source) => void } | undefined;
+  let current: { input: InputInfo; reader: LineReader } | undefined;
 
   for await (const item of readInputs(paths, inputOptions(options))) {
     if (current?.input !== item.input) {
-      current = { input: item.input, parse: lineParser(item.input, parsers, sink, counts) };
+      current?.reader.finish();
+      current = { input: item.input, reader: lineReader(item.input, parsers, sink, counts) };
       if (!counts.inputs.includes(item.input.name)) counts.inputs.push(item.input.name);
     }
 
@@ -85,25 +86,27 @@ export async function readEvents(
         item.message,
       );
     } else {
-      readBatch(item, current.parse);
+      readBatch(item, current.reader.parse);
       await sink.batch?.(item);
     }
   }
 
+  current?.reader.finish();
   return counts;
 
-  function lineParser(
+  function lineReader(
     input: InputInfo,
     all: readonly MtaParser[],
     target: EventSink,
     tally: ReadCounts,
-  ): (line: string, source: Source) => void {
+  ): LineReader {
     const envelopes = createEnvelopeParser({
       ...options.envelope,
       referenceTime: input.mtime ?? Date.now(),
     });
+    const delivery = { sink: target, classifier };
 
-    return (line, source) => {
+    function parse(line: string, source: Source): void {
       tally.linesRead += 1;
       const envelope = envelopes.parse(line, source);
       if (envelope === 'pending') return;
@@ -112,9 +115,24 @@ export async function readEvents(
         return;
       }
 
-      parseEnvelope(envelope, all, { sink: target, classifier }, tally, sampleLimit, line);
-    };
+      parseEnvelope(envelope, all, delivery, tally, sampleLimit, line);
+    }
+
+    /** Exim records split over several syslog lines whose last piece never came. */
+    function finish(): void {
+      for (const envelope of envelopes.flush()) {
+        parseEnvelope(envelope, all, delivery, tally, sampleLimit, envelope.message);
+      }
+    }
+
+    return { parse, finish };
   }
+}
+
+/** Reads the lines of one input; `finish` hands over what is still buffered at its end. */
+interface LineReader {
+  parse(line: string, source: Source): void;
+  finish(): void;
 }
 
 function inputOptions(options: ReadOptions): Parameters<typeof readInputs>[1] {
@@ -202,24 +220,27 @@ export function toEvent(record: DeliveryRecord, classifier: Classifier): Deliver
   const classification = classifier.classify(record);
   const sender = record.sender === undefined ? undefined : normaliseDomain(record.sender).domain;
 
+  // Events outlive their line in the grouper and the outcome tracker: keep no line alive.
   return {
     time: record.time,
-    host: record.host,
+    host: detach(record.host),
     mta: record.mta,
     daemon: record.daemon,
-    queueId: record.queueId,
-    recipient: record.recipient,
-    domain,
-    ...(display === undefined ? {} : { domainDisplay: display }),
-    ...(record.sender === undefined ? {} : { sender: record.sender }),
-    ...(sender ? { senderDomain: sender } : {}),
+    queueId: detach(record.queueId),
+    recipient: detach(record.recipient),
+    domain: detach(domain),
+    ...(display === undefined ? {} : { domainDisplay: detach(display) }),
+    ...(record.sender === undefined ? {} : { sender: detach(record.sender) }),
+    ...(sender ? { senderDomain: detach(sender) } : {}),
     status: record.status,
     ...(record.dsn === undefined ? {} : { dsn: record.dsn }),
-    ...(record.relay === undefined ? {} : { relay: record.relay }),
+    ...(record.relay === undefined ? {} : { relay: detach(record.relay) }),
     text: record.text,
     cause: classification.cause,
     isRepeat: classification.isRepeat,
-    ...(classification.lookupName === undefined ? {} : { lookupName: classification.lookupName }),
+    ...(classification.lookupName === undefined
+      ? {}
+      : { lookupName: detach(classification.lookupName) }),
     source: record.source,
   };
 }
