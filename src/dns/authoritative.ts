@@ -25,7 +25,8 @@ export interface AuthoritativeOptions extends AskOptions {
 
 export interface AuthoritativeProbing {
   readonly view: AuthoritativeView;
-  /** The MX result of the first server that gave a definite one, with its records. */
+  /** The MX result of the first server that gave a definite one, with its records (not taken
+   *  from a reply that only holds an alias to another zone). */
   readonly mx?: MxFinding;
   /** Name server names with at least one address that gave a definite MX or SOA result. */
   readonly reached: ReadonlySet<string>;
@@ -55,7 +56,7 @@ export async function probeAuthoritative(
   const probes = await Promise.all(
     targets.map((target) => probeServer(target, domain, cut.zone, options, sink)),
   );
-  const first = probes.find((probe) => DEFINITE_RESULTS.has(probe.server.mx.result));
+  const first = probes.find(isMxFinding);
 
   return {
     view: summarise(probes.map((probe) => probe.server)),
@@ -185,6 +186,14 @@ function serialOf(soa: Asked): number | undefined {
       : undefined;
 
   return record?.type === 'SOA' ? record.data.serial : undefined;
+}
+
+/** A definite MX result, except an alias whose MX records lie in another zone: the MTA follows
+ *  it, so the resolvers' view is the better source then. */
+function isMxFinding(probe: ServerProbe): boolean {
+  const result = probe.server.mx.result;
+
+  return DEFINITE_RESULTS.has(result) && (result !== 'answer' || probe.mxRecords.length > 0);
 }
 
 function isReached(probe: ServerProbe): boolean {

@@ -1,6 +1,8 @@
 // Our own resolution from the root, like `dig +trace`: ask without recursion, follow referrals
 // (glue from the referring zone only), resolve name servers outside their zone ourselves.
 // One resolver per run caches zone cuts and addresses and remembers which servers were silent.
+// It does not check DNSSEC signatures itself: validation failures are told apart by asking
+// validating resolvers with and without CD (resolvers.ts); the walk only notes DS at the parent.
 
 import { isIPv6 } from 'node:net';
 

@@ -7,7 +7,7 @@ import type { Probe } from '../../src/model.js';
 import type { ServerAddress } from '../../src/dns/types.js';
 import { questionOf, replyTo, startFaultServer } from './fault-server.js';
 import type { FaultAction, FaultHandler, FaultServer } from './fault-server.js';
-import { mx, ns, soa } from './fake-zones.js';
+import { cname, mx, ns, soa } from './fake-zones.js';
 
 const OPTIONS = { timeoutMs: 2000, attempts: 1 };
 
@@ -212,4 +212,20 @@ test('NXDOMAIN from every server is a consensus too', async (t) => {
 
   t.is(probing.view.consensus, 'nxdomain');
   t.deepEqual(probing.mx, { result: 'nxdomain', records: [] });
+});
+
+test('an alias to another zone is no MX finding, so the resolvers are asked for the records', async (t) => {
+  const alias: FaultHandler = (query) => [
+    {
+      reply: replyTo(query, {
+        authoritative: true,
+        answers: [cname('example.test', 'mail.other.test')],
+      }),
+    },
+  ];
+  const { probing } = await probeWith([alias]);
+
+  t.is(probing.view.servers[0]?.mx.result, 'answer');
+  t.deepEqual(probing.view.servers[0]?.mx.records, ['example.test CNAME mail.other.test']);
+  t.is(probing.mx, undefined);
 });
