@@ -232,6 +232,19 @@ export interface Group {
   readonly verdict: Verdict;
 }
 
+/** What the verdict stage needs to know about one group. Times are epoch ms UTC. */
+export interface GroupEvidence {
+  /** The group's key in verdict maps. */
+  readonly key: string;
+  readonly domain: string;
+  readonly cause: Cause;
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  readonly lastSeen: number;
+  readonly senderDomains: readonly string[];
+  readonly lookupNames: readonly string[];
+}
+
 /** Per-domain, per-window delivery counts kept for the breadth test and recovery. */
 export interface DomainWindow {
   readonly domain: string;

@@ -48,9 +48,7 @@ function parseDurationText(text: string, flag: string): number {
  */
 export function parseTimeOption(
   text: string,
-  flag: string,
-  now: number,
-  timeZone?: string,
+  { flag, now, timeZone }: { flag: string; now: number; timeZone?: string | undefined },
 ): number {
   const value = text.trim().toLowerCase();
   if (value === 'now') return now;
@@ -130,18 +128,6 @@ export function parseTimeZone(text: string): string {
   }
 
   return text;
-}
-
-export function parseChoice<T extends string>(
-  text: string,
-  flag: string,
-  choices: readonly T[],
-): T {
-  if (!(choices as readonly string[]).includes(text)) {
-    throw usage(`Invalid ${flag} value: ${text}: allowed values are ${choices.join(', ')}`);
-  }
-
-  return text as T;
 }
 
 function usage(message: string): MxtriageError {

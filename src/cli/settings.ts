@@ -51,8 +51,12 @@ export function readSettings(
       ...(year === undefined ? {} : { year: parseYear(year) }),
       ...(zone === undefined ? {} : { timeZone: zone }),
     },
-    ...(since === undefined ? {} : { since: parseTimeOption(since, '--since', now, zone) }),
-    ...(until === undefined ? {} : { until: parseTimeOption(until, '--until', now, zone) }),
+    ...(since === undefined
+      ? {}
+      : { since: parseTimeOption(since, { flag: '--since', now, timeZone: zone }) }),
+    ...(until === undefined
+      ? {}
+      : { until: parseTimeOption(until, { flag: '--until', now, timeZone: zone }) }),
     unparsedSamples: parseCount(text(options, 'showUnparsed') ?? '0', '--show-unparsed'),
     stdin: process.stdin,
     ...(zone === undefined ? {} : { timeZone: zone }),

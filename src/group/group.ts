@@ -1,4 +1,13 @@
-import type { Cause, DeliveryEvent, Group, Mta, Status, StatusCounts, Verdict } from '../model.js';
+import type {
+  Cause,
+  DeliveryEvent,
+  Group,
+  GroupEvidence,
+  Mta,
+  Status,
+  StatusCounts,
+  Verdict,
+} from '../model.js';
 import { NOT_CHECKED } from '../model.js';
 import { detach } from '../classify/text.js';
 
@@ -35,23 +44,12 @@ interface WindowBreadth {
   readonly sentDomains: Set<string>;
 }
 
-export interface GroupedEvidence {
-  readonly key: string;
-  readonly domain: string;
-  readonly cause: Cause;
-  readonly windowStart: number;
-  readonly windowEnd: number;
-  readonly lastSeen: number;
-  readonly senderDomains: readonly string[];
-  readonly lookupNames: readonly string[];
-}
-
 export interface Grouper {
   add(event: DeliveryEvent): void;
   /** The groups so far, each with its verdict (`not-checked` unless given), worst first. */
   groups(verdicts?: ReadonlyMap<string, Verdict>): Group[];
   /** What the verdict logic needs to know about each group. */
-  evidence(): GroupedEvidence[];
+  evidence(): GroupEvidence[];
   /** Distinct domains failing with `dns-tempfail` and distinct domains delivered, per window. */
   breadth(): Map<number, { readonly dnsTempfailDomains: number; readonly sentDomains: number }>;
   /** Time of the last delivery per recipient domain. */
@@ -119,7 +117,7 @@ export function createGrouper(windowMs: number): Grouper {
     return result.sort(compareWorstFirst);
   }
 
-  function evidence(): GroupedEvidence[] {
+  function evidence(): GroupEvidence[] {
     return [...open.values()].map((group) => ({
       key: group.key,
       domain: group.domain,

@@ -61,78 +61,76 @@ export async function readEvents(
   sink: EventSink,
   options: ReadOptions,
 ): Promise<ReadCounts> {
-  const counts = emptyCounts();
-  const parsers = createParsers();
-  const classifier = createClassifier();
-  const sampleLimit = options.unparsedSamples ?? 0;
+  const run: Run = {
+    sink,
+    parsers: createParsers(),
+    classifier: createClassifier(),
+    counts: emptyCounts(),
+    sampleLimit: options.unparsedSamples ?? 0,
+  };
   let current: { input: InputInfo; reader: LineReader } | undefined;
 
   for await (const item of readInputs(paths, inputOptions(options))) {
     if (current?.input !== item.input) {
       current?.reader.finish();
-      current = { input: item.input, reader: lineReader(item.input, parsers, sink, counts) };
-      if (!counts.inputs.includes(item.input.name)) counts.inputs.push(item.input.name);
+      current = { input: item.input, reader: createLineReader(item.input, run, options) };
+      if (!run.counts.inputs.includes(item.input.name)) run.counts.inputs.push(item.input.name);
     }
 
     if (item.kind === 'problem') {
-      counts.inputErrors.push({ input: item.input.name, message: item.error.message });
+      run.counts.inputErrors.push({ input: item.input.name, message: item.error.message });
     } else if (item.kind === 'warning') {
-      counts.inputWarnings += 1;
-      keepSample(
-        counts,
-        sampleLimit,
-        { file: item.input.name, line: item.line },
-        'input',
-        item.message,
-      );
+      run.counts.inputWarnings += 1;
+      keepSample(run, { file: item.input.name, line: item.line }, 'input', item.message);
     } else {
-      readBatch(item, current.reader.parse);
+      readBatch(item, current.reader);
       await sink.batch?.(item);
     }
   }
 
   current?.reader.finish();
-  return counts;
+  return run.counts;
+}
 
-  function lineReader(
-    input: InputInfo,
-    all: readonly MtaParser[],
-    target: EventSink,
-    tally: ReadCounts,
-  ): LineReader {
-    const envelopes = createEnvelopeParser({
-      ...options.envelope,
-      referenceTime: input.mtime ?? Date.now(),
-    });
-    const delivery = { sink: target, classifier };
-
-    function parse(line: string, source: Source): void {
-      tally.linesRead += 1;
-      const envelope = envelopes.parse(line, source);
-      if (envelope === 'pending') return;
-      if (envelope === undefined) {
-        if (line.length > 0) notUnderstood(tally, sampleLimit, source, 'envelope', line);
-        return;
-      }
-
-      parseEnvelope(envelope, all, delivery, tally, sampleLimit, line);
-    }
-
-    /** Exim records split over several syslog lines whose last piece never came. */
-    function finish(): void {
-      for (const envelope of envelopes.flush()) {
-        parseEnvelope(envelope, all, delivery, tally, sampleLimit, envelope.message);
-      }
-    }
-
-    return { parse, finish };
-  }
+/** What every line of one run goes through, and where its counts go. */
+interface Run {
+  readonly sink: EventSink;
+  readonly parsers: readonly MtaParser[];
+  readonly classifier: Classifier;
+  readonly counts: ReadCounts;
+  readonly sampleLimit: number;
 }
 
 /** Reads the lines of one input; `finish` hands over what is still buffered at its end. */
 interface LineReader {
   parse(line: string, source: Source): void;
   finish(): void;
+}
+
+function createLineReader(input: InputInfo, run: Run, options: ReadOptions): LineReader {
+  const envelopes = createEnvelopeParser({
+    ...options.envelope,
+    referenceTime: input.mtime ?? Date.now(),
+  });
+
+  function parse(line: string, source: Source): void {
+    run.counts.linesRead += 1;
+    const envelope = envelopes.parse(line, source);
+    if (envelope === 'pending') return;
+    if (envelope === undefined) {
+      if (line.length > 0) notUnderstood(run, source, 'envelope', line);
+      return;
+    }
+
+    parseRecords(envelope, run, line);
+  }
+
+  /** Exim records split over several syslog lines whose last piece never came. */
+  function finish(): void {
+    for (const envelope of envelopes.flush()) parseRecords(envelope, run, envelope.message);
+  }
+
+  return { parse, finish };
 }
 
 function inputOptions(options: ReadOptions): Parameters<typeof readInputs>[1] {
@@ -157,61 +155,47 @@ function emptyCounts(): ReadCounts {
   };
 }
 
-function readBatch(batch: LineBatch, parse: (line: string, source: Source) => void): void {
+function readBatch(batch: LineBatch, reader: LineReader): void {
   const file = batch.input.name;
   const lines = batch.lines;
   for (let index = 0; index < lines.length; index += 1) {
-    parse(lines[index] as string, { file, line: batch.firstLine + index });
+    reader.parse(lines[index] as string, { file, line: batch.firstLine + index });
   }
 }
 
-/** Where parsed records go: the consumer, through this run's classifier. */
-interface Delivery {
-  readonly sink: EventSink;
-  readonly classifier: Classifier;
-}
-
-function parseEnvelope(
-  envelope: Envelope,
-  parsers: readonly MtaParser[],
-  delivery: Delivery,
-  counts: ReadCounts,
-  sampleLimit: number,
-  line: string,
-): void {
-  const parser = parserFor(parsers, envelope.program);
+function parseRecords(envelope: Envelope, run: Run, line: string): void {
+  const parser = parserFor(run.parsers, envelope.program);
   if (parser === undefined) {
     const program = programName(envelope.program);
-    counts.linesOtherPrograms += 1;
-    counts.otherProgramsBy[program] = (counts.otherProgramsBy[program] ?? 0) + 1;
+    run.counts.linesOtherPrograms += 1;
+    run.counts.otherProgramsBy[program] = (run.counts.otherProgramsBy[program] ?? 0) + 1;
     return;
   }
 
   const records = parser.parse(envelope);
   if (records === undefined) {
-    const where = `${parser.mta}/${daemonName(envelope.program)}`;
-    notUnderstood(counts, sampleLimit, envelope.source, where, line);
+    notUnderstood(run, envelope.source, `${parser.mta}/${daemonName(envelope.program)}`, line);
     return;
   }
 
   for (const record of records) {
     if (record.kind === 'delivery') {
-      deliver(record, delivery, counts);
+      deliver(record, run);
     } else {
-      delivery.sink.record?.(record);
+      run.sink.record?.(record);
     }
   }
 }
 
-function deliver(record: DeliveryRecord, delivery: Delivery, counts: ReadCounts): void {
+function deliver(record: DeliveryRecord, run: Run): void {
   // Sendmail's submission program logs `Sent (... accepted for delivery)` when it hands the
   // message to the local daemon; the daemon logs the real delivery later.
   if (record.isHandoff === true && record.status === 'sent') {
-    counts.handoffs += 1;
+    run.counts.handoffs += 1;
     return;
   }
 
-  delivery.sink.event(toEvent(record, delivery.classifier));
+  run.sink.event(toEvent(record, run.classifier));
 }
 
 /** Turns a parsed delivery record into a classified delivery event. */
@@ -245,27 +229,15 @@ export function toEvent(record: DeliveryRecord, classifier: Classifier): Deliver
   };
 }
 
-function notUnderstood(
-  counts: ReadCounts,
-  sampleLimit: number,
-  source: Source,
-  where: string,
-  text: string,
-): void {
-  counts.linesNotUnderstood += 1;
-  counts.notUnderstoodBy[where] = (counts.notUnderstoodBy[where] ?? 0) + 1;
-  keepSample(counts, sampleLimit, source, where, text);
+function notUnderstood(run: Run, source: Source, where: string, text: string): void {
+  run.counts.linesNotUnderstood += 1;
+  run.counts.notUnderstoodBy[where] = (run.counts.notUnderstoodBy[where] ?? 0) + 1;
+  keepSample(run, source, where, text);
 }
 
-function keepSample(
-  counts: ReadCounts,
-  sampleLimit: number,
-  source: Source,
-  where: string,
-  text: string,
-): void {
-  if (counts.unparsed.length >= sampleLimit) return;
-  counts.unparsed.push({ source, where, text: stripControl(text.slice(0, 500)) });
+function keepSample(run: Run, source: Source, where: string, text: string): void {
+  if (run.counts.unparsed.length >= run.sampleLimit) return;
+  run.counts.unparsed.push({ source, where, text: stripControl(text.slice(0, 500)) });
 }
 
 /** The program name without instance or service: `postfix-out/smtp` → `postfix-out`. */

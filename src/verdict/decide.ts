@@ -4,7 +4,7 @@
 // shows: what answers now but failed then is `recovered`, with the log's lean as its detail.
 
 import type { DomainDiagnosis } from '../dns/types.js';
-import { DNS_CAUSES, type Cause, type Verdict } from '../model.js';
+import { DNS_CAUSES, type Cause, type GroupEvidence, type Verdict } from '../model.js';
 import { assessDomain, type Finding } from './assess.js';
 import { formatTime } from './describe.js';
 import {
@@ -15,17 +15,7 @@ import {
 } from './log-evidence.js';
 import { findSharedOutages, type SharedOutage } from './shared-ns.js';
 
-/** What the verdict stage needs to know about one group. Times are epoch ms UTC. */
-export interface GroupEvidence {
-  readonly key: string;
-  readonly domain: string;
-  readonly cause: Cause;
-  readonly windowStart: number;
-  readonly windowEnd: number;
-  readonly lastSeen: number;
-  readonly senderDomains: readonly string[];
-  readonly lookupNames: readonly string[];
-}
+export type { GroupEvidence } from '../model.js';
 
 export interface LogContext {
   /** Per window start: how many distinct domains failed with dns-tempfail, and how many

@@ -28,45 +28,59 @@ test('a window that does not divide a day is refused with the allowed forms', (t
 });
 
 test('relative --since values count back from now', (t) => {
-  t.is(parseTimeOption('2h', '--since', NOW), NOW - 2 * 3_600_000);
-  t.is(parseTimeOption('30m', '--since', NOW), NOW - 30 * 60_000);
-  t.is(parseTimeOption('3d', '--since', NOW), NOW - 3 * 86_400_000);
+  t.is(parseTimeOption('2h', { flag: '--since', now: NOW }), NOW - 2 * 3_600_000);
+  t.is(parseTimeOption('30m', { flag: '--since', now: NOW }), NOW - 30 * 60_000);
+  t.is(parseTimeOption('3d', { flag: '--since', now: NOW }), NOW - 3 * 86_400_000);
 });
 
 test('today and yesterday start at midnight in the given zone', (t) => {
-  t.is(parseTimeOption('today', '--since', NOW, 'UTC'), Date.parse('2026-12-03T00:00:00Z'));
-  t.is(parseTimeOption('yesterday', '--since', NOW, 'UTC'), Date.parse('2026-12-02T00:00:00Z'));
   t.is(
-    parseTimeOption('today', '--since', NOW, 'Europe/Berlin'),
+    parseTimeOption('today', { flag: '--since', now: NOW, timeZone: 'UTC' }),
+    Date.parse('2026-12-03T00:00:00Z'),
+  );
+  t.is(
+    parseTimeOption('yesterday', { flag: '--since', now: NOW, timeZone: 'UTC' }),
+    Date.parse('2026-12-02T00:00:00Z'),
+  );
+  t.is(
+    parseTimeOption('today', { flag: '--since', now: NOW, timeZone: 'Europe/Berlin' }),
     Date.parse('2026-12-02T23:00:00Z'),
   );
 });
 
 test('ISO dates and times without a zone are read in the given zone', (t) => {
-  t.is(parseTimeOption('2026-12-01', '--since', NOW, 'UTC'), Date.parse('2026-12-01T00:00:00Z'));
   t.is(
-    parseTimeOption('2026-12-01T09:30', '--since', NOW, 'Europe/Berlin'),
+    parseTimeOption('2026-12-01', { flag: '--since', now: NOW, timeZone: 'UTC' }),
+    Date.parse('2026-12-01T00:00:00Z'),
+  );
+  t.is(
+    parseTimeOption('2026-12-01T09:30', { flag: '--since', now: NOW, timeZone: 'Europe/Berlin' }),
     Date.parse('2026-12-01T08:30:00Z'),
   );
   t.is(
-    parseTimeOption('2026-07-01T09:30', '--since', NOW, 'Europe/Berlin'),
+    parseTimeOption('2026-07-01T09:30', { flag: '--since', now: NOW, timeZone: 'Europe/Berlin' }),
     Date.parse('2026-07-01T07:30:00Z'),
   );
 });
 
 test('ISO times with a zone keep their zone', (t) => {
   t.is(
-    parseTimeOption('2026-12-01T09:30:00+01:00', '--until', NOW, 'UTC'),
+    parseTimeOption('2026-12-01T09:30:00+01:00', { flag: '--until', now: NOW, timeZone: 'UTC' }),
     Date.parse('2026-12-01T08:30:00Z'),
   );
-  t.is(parseTimeOption('2026-12-01T09:30:00Z', '--until', NOW), Date.parse('2026-12-01T09:30:00Z'));
+  t.is(
+    parseTimeOption('2026-12-01T09:30:00Z', { flag: '--until', now: NOW }),
+    Date.parse('2026-12-01T09:30:00Z'),
+  );
 });
 
 test('an unreadable time names the flag and the accepted forms', (t) => {
-  t.throws(() => parseTimeOption('last tuesday', '--until', NOW), {
+  t.throws(() => parseTimeOption('last tuesday', { flag: '--until', now: NOW }), {
     message: /Invalid --until value: last tuesday: use an ISO 8601 date/,
   });
-  t.throws(() => parseTimeOption('2026-13-45', '--since', NOW), { message: /--since/ });
+  t.throws(() => parseTimeOption('2026-13-45', { flag: '--since', now: NOW }), {
+    message: /--since/,
+  });
 });
 
 test('durations accept units and plain milliseconds', (t) => {
