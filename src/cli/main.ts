@@ -104,7 +104,10 @@ function addDnsOptions(command: Command): Command {
     .option('--root <addr>', 'root server ADDR[:PORT] for the walk (repeatable)', collect, [])
     .option('--root-hints <file>', 'root hints file (named.root format)')
     .option('--postfix-queue-dir <dir>', "Postfix's queue_directory (for its chroot resolv.conf)")
-    .option('--timeout <ms>', 'time limit per DNS query (e.g. 2000, 2s)', '2000')
+    .option(
+      '--timeout <ms>',
+      "time limit per DNS query (e.g. 2000, 2s; default resolv.conf's, or 2s)",
+    )
     .option('--concurrency <n>', 'domains checked at once', '16')
     .option('--budget <duration>', 'time for the whole DNS re-check (e.g. 60s, 5m)', '120s');
 }

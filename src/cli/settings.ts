@@ -1,5 +1,11 @@
 import { existsSync } from 'node:fs';
-import { localRoles, parseServerAddress, readRootHints } from '../dns/resolv-conf.js';
+import {
+  localRoles,
+  parseServerAddress,
+  readResolvConf,
+  readRootHints,
+} from '../dns/resolv-conf.js';
+import type { ResolvConf } from '../dns/resolv-conf.js';
 import { BUILTIN_ROOTS, PUBLIC_RESOLVERS } from '../dns/resolv-conf.js';
 import type { DnsCheckOptions, DnsRoles, ServerAddress } from '../dns/types.js';
 import { MxtriageError } from '../errors.js';
@@ -15,6 +21,7 @@ import {
 } from './parse-options.js';
 
 export const DEFAULT_LOG = '/var/log/mail.log';
+const DEFAULT_TIMEOUT_MS = 2000;
 
 /** Options as commander hands them over: strings, booleans and string lists. */
 export type RawOptions = Record<string, unknown>;
@@ -75,13 +82,16 @@ export async function dnsSettings(
     ...(queueDirectory === undefined ? {} : { postfixQueueDirectory: queueDirectory }),
   });
 
+  // resolv.conf's `options timeout:`/`attempts:` apply to our resolver's own servers only.
+  const system = local.length === 0 ? await readResolvConf() : undefined;
+
   return {
     roles: {
       ...localPart,
       reference: referenceResolvers(list(options, 'resolver')),
       roots: await roots(options),
     },
-    check: checkOptions(options),
+    check: checkOptions(options, system),
   };
 }
 
@@ -99,8 +109,13 @@ async function roots(options: RawOptions): Promise<ServerAddress[]> {
   return all.length === 0 ? [...BUILTIN_ROOTS] : all;
 }
 
-function checkOptions(options: RawOptions): DnsCheckOptions {
-  const timeoutMs = parseDuration(text(options, 'timeout') ?? '2000', '--timeout');
+/** `--timeout`, else resolv.conf's `options timeout:`, else 2 s; attempts from resolv.conf. */
+function checkOptions(options: RawOptions, system: ResolvConf | undefined): DnsCheckOptions {
+  const given = text(options, 'timeout');
+  const timeoutMs =
+    given === undefined
+      ? (system?.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+      : parseDuration(given, '--timeout');
   const concurrency = parseCount(text(options, 'concurrency') ?? '16', '--concurrency');
   if (timeoutMs <= 0 || concurrency === 0) {
     throw new MxtriageError('USAGE', 'Invalid --timeout or --concurrency: both must be above 0');
@@ -108,6 +123,7 @@ function checkOptions(options: RawOptions): DnsCheckOptions {
 
   return {
     timeoutMs,
+    ...(system?.attempts === undefined ? {} : { attempts: system.attempts }),
     concurrency,
     budgetMs: parseDuration(text(options, 'budget') ?? '120s', '--budget'),
   };
