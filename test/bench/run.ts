@@ -418,7 +418,7 @@ function describeTarget(measurement: Measurement, all: readonly Measurement[]): 
   const name = `${measurement.file.mta} ${abbreviate(measurement.file.lines)}`;
 
   if (pflogsumm === undefined || pflogsumm.failure !== undefined) {
-    return `target on ${name}: peak RSS < ${TARGET_RSS_MB} MB ${rssMet}`;
+    return `target on ${name}: peak RSS < ${TARGET_RSS_MB} MB ${rssMet} (${mb(measurement)})`;
   }
 
   const speedup = pflogsumm.wallSeconds / measurement.wallSeconds;
