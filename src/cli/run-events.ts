@@ -31,8 +31,7 @@ export async function runEvents(files: string[], options: RawOptions): Promise<n
     settings,
   );
 
-  serialiser.end();
-  await once(serialiser, 'finish');
+  await new Promise<void>((resolve) => serialiser.end(resolve));
   reportDiagnostics(counts);
   return counts.inputErrors.length > 0 ? 1 : 0;
 }
