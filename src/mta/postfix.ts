@@ -1,9 +1,18 @@
 // The Postfix parser: one delivery record per recipient from every delivery agent, the sender
-// from qmgr, expiry and removal. Line shapes: FORMATS.md §P; the field order of a delivery
-// record comes from Postfix's log_adhoc.c, but fields are read as key=value pairs, since newer
-// versions insert fields (`tls=` in 3.11) and older ones lack some (`dsn=` before 2.3).
+// from qmgr, expiry (one record per recipient still deferred) and removal. Line shapes:
+// FORMATS.md §P; the field order of a delivery record comes from Postfix's log_adhoc.c, but
+// fields are read as key=value pairs, since newer versions insert fields (`tls=` in 3.11) and
+// older ones lack some (`dsn=` before 2.3).
 
-import type { Envelope, MtaParser, MtaRecord } from '../model.js';
+import { detach } from '../classify/text.js';
+import type {
+  DeliveryRecord,
+  Envelope,
+  MessageExpiredRecord,
+  MtaParser,
+  MtaRecord,
+  Status,
+} from '../model.js';
 import {
   deliveryRecord,
   MAX_OPEN_MESSAGES,
@@ -22,7 +31,12 @@ import {
 export interface ParserOptions {
   /** Open messages remembered (queue id → sender) before the oldest is forgotten. */
   readonly maxOpenMessages?: number;
+  /** Deferred recipients remembered per open message (Postfix) for a later expiry. */
+  readonly maxDeferredRecipients?: number;
 }
+
+/** Postfix's default `smtpd_recipient_limit`: most messages have no more recipients. */
+const MAX_DEFERRED_RECIPIENTS = 1000;
 
 interface DeliveryFields {
   readonly recipient: string;
@@ -32,10 +46,28 @@ interface DeliveryFields {
   readonly text: string;
 }
 
-/** Creates a Postfix parser. It remembers each open message's sender, so use one per run. */
+/** What a qmgr expiry line says: the message and its sender, and the line's text. */
+interface Expiry {
+  readonly queueId: string;
+  readonly sender: string;
+  readonly text: string;
+}
+
+/** What the parser keeps of a message still in the queue. */
+interface OpenMessage {
+  sender: string | undefined;
+  /** Recipients whose latest record was a deferral: the ones a qmgr expiry returns. */
+  deferred: string[];
+  /** More recipients were deferred than `maxDeferredRecipients` lets the parser remember. */
+  hasMoreDeferred: boolean;
+}
+
+/** Creates a Postfix parser. It remembers open messages (sender, deferred recipients), so use
+ *  one per run. */
 export function createPostfixParser(options: ParserOptions = {}): MtaParser {
   const cap = options.maxOpenMessages ?? MAX_OPEN_MESSAGES;
-  const senders = new Map<string, string>();
+  const recipientCap = options.maxDeferredRecipients ?? MAX_DEFERRED_RECIPIENTS;
+  const messages = new Map<string, OpenMessage>();
   const daemons = new Map<string, string>();
 
   return { mta: 'postfix', accepts: isPostfixProgram, parse };
@@ -68,17 +100,40 @@ export function createPostfixParser(options: ParserOptions = {}): MtaParser {
     if (status === undefined)
       return VERIFY_STATUSES.has(fields.statusWord) ? NO_RECORDS : undefined;
 
+    const open = messages.get(queueId);
     const record = deliveryRecord(envelope, 'postfix', {
       daemon: daemonOf(envelope.program),
       queueId,
       recipient: fields.recipient,
-      sender: senders.get(queueId),
+      sender: open?.sender,
       status,
       dsn: fields.dsn,
       relay: fields.relay,
       text: fields.text,
     });
+    trackRecipient(queueId, open, fields.recipient, status);
     return [record];
+  }
+
+  /** A deferred recipient is remembered until a later record delivers or bounces it. */
+  function trackRecipient(
+    queueId: string,
+    open: OpenMessage | undefined,
+    recipient: string,
+    status: Status,
+  ): void {
+    if (status === 'deferred') {
+      const entry = open ?? openMessage(queueId, undefined);
+      if (entry.deferred.includes(recipient)) return;
+      if (entry.deferred.length < recipientCap) entry.deferred.push(detach(recipient));
+      else entry.hasMoreDeferred = true;
+      return;
+    }
+
+    if (open === undefined) return;
+
+    const index = open.deferred.indexOf(recipient);
+    if (index !== -1) open.deferred.splice(index, 1);
   }
 
   /** qmgr: `from=<s>, size=N, nrcpt=N (queue active)` or `from=<s>, status=expired, ...`. */
@@ -93,26 +148,68 @@ export function createPostfixParser(options: ParserOptions = {}): MtaParser {
 
     const sender = stripAngles(message.slice(start + 5, end));
     if (message.startsWith(', status=', end)) {
-      return [
-        {
-          kind: 'message-expired',
-          time: envelope.time,
-          mta: 'postfix',
-          host: envelope.host,
-          queueId,
-          sender,
-          text: message.slice(end + 9),
-          source: envelope.source,
-        },
-      ];
+      return expireMessage(envelope, queueId, sender, message.slice(end + 9));
     }
 
-    setBounded(senders, queueId, sender, cap);
+    const open = messages.get(queueId);
+    if (open === undefined) openMessage(queueId, sender);
+    else if (open.sender !== sender) open.sender = detach(sender);
     return NO_RECORDS;
   }
 
+  /**
+   * qmgr logs the expiry once per message, after its last delivery attempt, and returns the
+   * recipients still in the message's defer log (qmgr_active.c); it names none of them. Each
+   * recipient whose latest record was a deferral gets an `expired` record. A message-expired
+   * record stands for the recipients not known: all of them when the log starts mid-queue, the
+   * ones beyond `maxDeferredRecipients` otherwise.
+   */
+  function expireMessage(
+    envelope: Envelope,
+    queueId: string,
+    sender: string,
+    text: string,
+  ): readonly MtaRecord[] {
+    const expiry: Expiry = { queueId, sender, text };
+    const open = messages.get(queueId);
+    const records: MtaRecord[] = (open?.deferred ?? []).map((recipient) =>
+      expiredRecord(envelope, recipient, expiry),
+    );
+    if (records.length === 0 || open?.hasMoreDeferred === true) {
+      records.push(messageExpiredRecord(envelope, expiry));
+    }
+
+    if (open !== undefined) {
+      open.deferred = [];
+      open.hasMoreDeferred = false;
+    }
+
+    return records;
+  }
+
+  function expiredRecord(envelope: Envelope, recipient: string, expiry: Expiry): DeliveryRecord {
+    return deliveryRecord(envelope, 'postfix', {
+      ...expiry,
+      recipient,
+      daemon: daemonOf(envelope.program),
+      status: 'expired',
+      dsn: undefined,
+      relay: undefined,
+    });
+  }
+
+  function openMessage(queueId: string, sender: string | undefined): OpenMessage {
+    const entry: OpenMessage = {
+      sender: sender === undefined ? undefined : detach(sender),
+      deferred: [],
+      hasMoreDeferred: false,
+    };
+    setBounded(messages, queueId, entry, cap);
+    return entry;
+  }
+
   function removeMessage(envelope: Envelope, queueId: string): readonly MtaRecord[] {
-    senders.delete(queueId);
+    messages.delete(queueId);
     return [
       {
         kind: 'message-done',
@@ -135,6 +232,17 @@ export function createPostfixParser(options: ParserOptions = {}): MtaParser {
 
     return daemon;
   }
+}
+
+function messageExpiredRecord(envelope: Envelope, expiry: Expiry): MessageExpiredRecord {
+  return {
+    kind: 'message-expired',
+    time: envelope.time,
+    mta: 'postfix',
+    host: envelope.host,
+    ...expiry,
+    source: envelope.source,
+  };
 }
 
 /** `postfix/smtp`, `postfix-out/smtp`, `postfix/submission/smtpd`, `postfix`. */

@@ -1,17 +1,10 @@
-import { normaliseDomain } from '../classify/domain.js';
 import { diagnoseDomains } from '../dns/diagnose.js';
 import type { DnsCheckOptions, DnsRoles, DomainDiagnosis } from '../dns/types.js';
 import { createGrouper, emptyStatusCounts, type Grouper } from '../group/group.js';
 import { buildIncidents, createOutcomeTally } from '../group/incidents.js';
 import { createOutcomeTracker } from '../group/outcomes.js';
 import type { LineBatch } from '../input/read-inputs.js';
-import type {
-  Analysis,
-  DeliveryEvent,
-  MessageExpiredRecord,
-  MessageOutcome,
-  Summary,
-} from '../model.js';
+import type { Analysis, DeliveryEvent, Summary } from '../model.js';
 import { decideVerdicts, domainsToCheck } from '../verdict/decide.js';
 import { readEvents, type ReadCounts, type ReadOptions } from './read-events.js';
 
@@ -42,14 +35,7 @@ export async function analyseLogs(
   const grouper = createGrouper(options.windowMs);
   const tally = createOutcomeTally(options.windowMs);
   const period = createPeriod(options);
-  let expiring: MessageExpiredRecord | undefined;
-  const outcomes = createOutcomeTracker((outcome) => {
-    tally.add(outcome);
-    if (expiring !== undefined && outcome.outcome === 'expired') {
-      const event = expiredEvent(expiring, outcome);
-      if (period.includes(event)) grouper.add(event);
-    }
-  });
+  const outcomes = createOutcomeTracker((outcome) => tally.add(outcome));
 
   const counts = await readEvents(
     paths,
@@ -60,9 +46,7 @@ export async function analyseLogs(
         outcomes.addEvent(event);
       },
       record(record) {
-        expiring = record.kind === 'message-expired' ? record : undefined;
         outcomes.addRecord(record);
-        expiring = undefined;
       },
       ...(options.onBatch === undefined ? {} : { batch: options.onBatch }),
     },
@@ -83,30 +67,6 @@ export async function analyseLogs(
   };
 
   return { analysis, counts, ...(diagnoses === undefined ? {} : { diagnoses }) };
-}
-
-/**
- * Postfix names no recipient on its `status=expired` line; the tracker knows which recipients
- * of the message were still deferred, and each becomes an expired delivery event.
- */
-function expiredEvent(record: MessageExpiredRecord, outcome: MessageOutcome): DeliveryEvent {
-  const sender = record.sender === undefined ? undefined : normaliseDomain(record.sender).domain;
-  return {
-    time: record.time,
-    host: record.host,
-    mta: record.mta,
-    daemon: 'qmgr',
-    queueId: record.queueId,
-    recipient: outcome.recipient,
-    domain: outcome.domain,
-    ...(record.sender === undefined ? {} : { sender: record.sender }),
-    ...(sender ? { senderDomain: sender } : {}),
-    status: 'expired',
-    text: record.text,
-    cause: 'expired',
-    isRepeat: false,
-    source: record.source,
-  };
 }
 
 function deliveryDelayOf(tally: ReturnType<typeof createOutcomeTally>): Partial<Analysis> {

@@ -204,10 +204,71 @@ test('the Postfix parser keeps the null sender of a bounce as an empty sender', 
   t.like(records[0], { kind: 'delivery', sender: '', status: 'sent' });
 });
 
-test('the Postfix parser turns a qmgr expiry into a message-expired record', (t) => {
-  const records = parseOne(
-    'Dec  3 18:35:25 mailhost postfix/qmgr[416]: AFF09186110: from=<labuser@sender.test>, status=expired, returned to sender',
+// AFF09186110 of the lab sample: two of its six deferrals, then qmgr's expiry and removal.
+const NORTHWIND_EXPIRY = [
+  'Dec  3 18:32:52 mailhost postfix/qmgr[416]: AFF09186110: from=<labuser@sender.test>, size=346, nrcpt=1 (queue active)',
+  'Dec  3 18:32:52 mailhost postfix/smtp[446]: AFF09186110: to=<j.smith@northwind.test>, relay=none, delay=0.03, delays=0.01/0.01/0/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=northwind.test type=MX: Host not found, try again)',
+  'Dec  3 18:35:20 mailhost postfix/qmgr[416]: AFF09186110: from=<labuser@sender.test>, size=346, nrcpt=1 (queue active)',
+  'Dec  3 18:35:25 mailhost postfix/smtp[1375]: AFF09186110: to=<j.smith@northwind.test>, relay=none, delay=153, delays=148/0/5/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=northwind.test type=MX: Host not found, try again)',
+  'Dec  3 18:35:25 mailhost postfix/qmgr[416]: AFF09186110: from=<labuser@sender.test>, status=expired, returned to sender',
+  'Dec  3 18:35:25 mailhost postfix/bounce[1281]: AFF09186110: sender non-delivery notification: 6629B186027',
+  'Dec  3 18:35:25 mailhost postfix/qmgr[416]: AFF09186110: removed',
+];
+
+const EXPIRY =
+  'Dec  3 18:35:25 mailhost postfix/qmgr[416]: AFF09186110: from=<labuser@sender.test>, status=expired, returned to sender';
+
+/** A deferral of `recipient` in message AFF09186110, shaped like the lab sample's. */
+function deferral(recipient: string): string {
+  return `Dec  3 18:35:25 mailhost postfix/smtp[1375]: AFF09186110: to=<${recipient}>, relay=none, delay=153, delays=148/0/5/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=northwind.test type=MX: Host not found, try again)`;
+}
+
+/** What each record of a run is about: the recipient and status, or the record kind. */
+function outline(records: readonly MtaRecord[]): string[] {
+  return records.map((record) =>
+    record.kind === 'delivery' ? `${record.recipient} ${record.status}` : record.kind,
   );
+}
+
+test('the Postfix parser turns a qmgr expiry into an expired record for the deferred recipient', (t) => {
+  const records = parseLines(createPostfixParser(), NORTHWIND_EXPIRY);
+
+  t.deepEqual(records[2], {
+    kind: 'delivery',
+    time: Date.UTC(2026, 11, 3, 18, 35, 25),
+    host: 'mailhost',
+    mta: 'postfix',
+    daemon: 'qmgr',
+    queueId: 'AFF09186110',
+    recipient: 'j.smith@northwind.test',
+    sender: 'labuser@sender.test',
+    status: 'expired',
+    text: 'expired, returned to sender',
+    source: { file: 'test', line: 5 },
+  });
+  t.deepEqual(outline(records), [
+    'j.smith@northwind.test deferred',
+    'j.smith@northwind.test deferred',
+    'j.smith@northwind.test expired',
+    'message-done',
+  ]);
+});
+
+test('the Postfix parser expires only the recipients of a message still deferred', (t) => {
+  const records = parseLines(createPostfixParser(), [
+    'Dec  3 18:32:52 mailhost postfix/qmgr[416]: AFF09186110: from=<labuser@sender.test>, size=346, nrcpt=3 (queue active)',
+    deferral('j.smith@northwind.test'),
+    'Dec  3 18:32:52 mailhost postfix/smtp[446]: AFF09186110: to=<c.jones@woodgrove.test>, relay=mx1.woodgrove.test[127.0.5.3]:25, delay=0.05, delays=0/0/0/0.04, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 8HTZLMNOHW)',
+    deferral('orders@proseware.test'),
+    'Dec  3 18:33:20 mailhost postfix/smtp[446]: AFF09186110: to=<orders@proseware.test>, relay=mx.proseware.test[127.0.5.1]:25, delay=23, delays=23/0.01/0.01/0.05, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 061RYW029F)',
+    EXPIRY,
+  ]);
+
+  t.deepEqual(outline(records).slice(4), ['j.smith@northwind.test expired']);
+});
+
+test('the Postfix parser gives a message-expired record when no recipient of the message is known', (t) => {
+  const records = parseLines(createPostfixParser(), [EXPIRY]);
 
   t.deepEqual(records, [
     {
@@ -221,6 +282,51 @@ test('the Postfix parser turns a qmgr expiry into a message-expired record', (t)
       source: { file: 'test', line: 1 },
     },
   ]);
+});
+
+test('the Postfix parser expires a recipient deferred before the log shows the message sender', (t) => {
+  const records = parseLines(createPostfixParser(), NORTHWIND_EXPIRY.slice(3));
+
+  t.like(records[1], {
+    recipient: 'j.smith@northwind.test',
+    status: 'expired',
+    sender: 'labuser@sender.test',
+  });
+});
+
+test('the Postfix parser expires each deferred recipient once', (t) => {
+  const records = parseLines(createPostfixParser(), [...NORTHWIND_EXPIRY.slice(0, 5), EXPIRY]);
+
+  t.deepEqual(outline(records).slice(2), ['j.smith@northwind.test expired', 'message-expired']);
+});
+
+test('the Postfix parser stands in a message-expired record for deferred recipients beyond its cap', (t) => {
+  const parser = createPostfixParser({ maxDeferredRecipients: 2 });
+  const records = parseLines(parser, [
+    deferral('a@northwind.test'),
+    deferral('b@northwind.test'),
+    deferral('c@northwind.test'),
+    deferral('a@northwind.test'),
+    EXPIRY,
+  ]);
+
+  t.deepEqual(outline(records).slice(4), [
+    'a@northwind.test expired',
+    'b@northwind.test expired',
+    'message-expired',
+  ]);
+});
+
+test('the Postfix parser forgets the deferred recipients of the oldest message when its memory is full', (t) => {
+  const parser = createPostfixParser({ maxOpenMessages: 1 });
+  const records = parseLines(parser, [
+    deferral('j.smith@northwind.test'),
+    'Dec  3 18:32:53 mailhost postfix/smtp[446]: 5C3A5186065: to=<accounts@contoso.test>, relay=none, delay=0, delays=0/0/0/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=contoso.test type=MX: Host not found, try again)',
+    EXPIRY,
+    'Dec  3 18:35:50 mailhost postfix/qmgr[416]: 5C3A5186065: from=<labuser@sender.test>, status=expired, returned to sender',
+  ]);
+
+  t.deepEqual(outline(records).slice(2), ['message-expired', 'accounts@contoso.test expired']);
 });
 
 test('the Postfix parser forgets the oldest sender when its memory is full', (t) => {
@@ -314,11 +420,17 @@ test('the Postfix parser understands every line of the Postfix lab sample', (t) 
     for (const record of records ?? []) kinds.set(record.kind, (kinds.get(record.kind) ?? 0) + 1);
   }
 
-  t.deepEqual(Object.fromEntries(kinds), {
-    delivery: 123,
-    'message-done': 49,
-    'message-expired': 8,
-  });
+  t.deepEqual(Object.fromEntries(kinds), { delivery: 131, 'message-done': 49 });
+});
+
+test("the Postfix parser expires one recipient of each of the lab sample's eight expired messages", (t) => {
+  const expired = parseSample('postfix-mail.log').flatMap(({ records }) =>
+    (records ?? []).filter((record) => record.kind === 'delivery' && record.status === 'expired'),
+  );
+
+  t.is(expired.length, 8);
+  t.is(new Set(expired.map((record) => record.queueId)).size, 8);
+  t.true(expired.every((record) => record.kind === 'delivery' && record.daemon === 'qmgr'));
 });
 
 test('the Postfix parser puts the qmgr sender on every delivery record of the lab sample', (t) => {
