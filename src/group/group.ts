@@ -16,6 +16,17 @@ const MAX_EXAMPLES = 3;
 const MAX_EXAMPLE_LENGTH = 400;
 /** Distinct look-up names, sender domains and hosts kept per group. */
 const MAX_NAMES = 10;
+/** How long after a window ends its distinct counts are sealed (at least two windows). */
+const SEAL_DELAY_MS = 3_600_000;
+
+/**
+ * A count of distinct values: a set while the window is recent, then a number. A value that
+ * arrives after sealing (an input far out of time order) is counted again if it was seen before.
+ */
+interface DistinctCount {
+  values: Set<string> | undefined;
+  sealed: number;
+}
 
 /** A group while events are still arriving. */
 interface OpenGroup {
@@ -26,22 +37,24 @@ interface OpenGroup {
   readonly windowStart: number;
   attempts: number;
   repeats: number;
-  readonly messages: Set<string>;
-  readonly recipients: Set<string>;
+  readonly messages: DistinctCount;
+  readonly recipients: DistinctCount;
   readonly statuses: StatusCounts;
   firstSeen: number;
   lastSeen: number;
-  readonly hosts: Set<string>;
-  readonly mtas: Set<Mta>;
-  readonly examples: string[];
-  readonly lookupNames: Set<string>;
-  readonly senderDomains: Set<string>;
+  // Short lists (at most MAX_NAMES), replaced by a copy one longer on each addition (`concat`
+  // allocates just that; `push` and spread reserve room for 17), which adds up over many groups.
+  hosts: readonly string[];
+  mtas: readonly Mta[];
+  examples: readonly string[];
+  lookupNames: readonly string[];
+  senderDomains: readonly string[];
 }
 
 /** Per window: which domains failed with `dns-tempfail`, which got mail delivered. */
 interface WindowBreadth {
-  readonly dnsTempfailDomains: Set<string>;
-  readonly sentDomains: Set<string>;
+  readonly dnsTempfailDomains: DistinctCount;
+  readonly sentDomains: DistinctCount;
 }
 
 export interface Grouper {
@@ -59,15 +72,22 @@ export interface Grouper {
 /**
  * Groups delivery events by (recipient domain, cause, window). Delivered mail makes no group; it
  * is counted per window for the breadth test and per domain for recovery. Memory grows with the
- * number of groups and domains, never with the number of lines.
+ * number of groups and domains, never with the number of lines: the sets that count distinct
+ * messages, recipients and domains are kept only for recent windows (see `sealBefore`).
  */
 export function createGrouper(windowMs: number): Grouper {
   const open = new Map<string, OpenGroup>();
   const windows = new Map<number, WindowBreadth>();
   const lastSent = new Map<string, number>();
+  const sealDelay = Math.max(2 * windowMs, SEAL_DELAY_MS);
+  let nextSeal = -Infinity;
 
   function add(event: DeliveryEvent): void {
     const windowStart = event.time - (event.time % windowMs);
+    if (event.time > nextSeal) {
+      sealBefore(event.time - sealDelay);
+      nextSeal = event.time + windowMs;
+    }
 
     if (event.status === 'sent') {
       recordSent(event, windowStart);
@@ -75,14 +95,14 @@ export function createGrouper(windowMs: number): Grouper {
     }
 
     if (event.cause === 'dns-tempfail' && !event.isRepeat) {
-      breadthOf(windowStart).dnsTempfailDomains.add(event.domain);
+      addDistinct(breadthOf(windowStart).dnsTempfailDomains, event.domain);
     }
 
     addToGroup(groupFor(event, windowStart), event);
   }
 
   function recordSent(event: DeliveryEvent, windowStart: number): void {
-    breadthOf(windowStart).sentDomains.add(event.domain);
+    addDistinct(breadthOf(windowStart).sentDomains, event.domain);
     const previous = lastSent.get(event.domain);
     if (previous === undefined || event.time > previous) lastSent.set(event.domain, event.time);
   }
@@ -90,11 +110,31 @@ export function createGrouper(windowMs: number): Grouper {
   function breadthOf(windowStart: number): WindowBreadth {
     let breadth = windows.get(windowStart);
     if (breadth === undefined) {
-      breadth = { dnsTempfailDomains: new Set(), sentDomains: new Set() };
+      breadth = { dnsTempfailDomains: newDistinct(), sentDomains: newDistinct() };
       windows.set(windowStart, breadth);
     }
 
     return breadth;
+  }
+
+  /**
+   * Windows that ended `sealDelay` before the latest event get no more events in a log read in
+   * time order; their distinct counts become plain numbers and their sets are freed.
+   */
+  function sealBefore(time: number): void {
+    for (const group of open.values()) {
+      if (group.windowStart + windowMs < time) {
+        sealDistinct(group.messages);
+        sealDistinct(group.recipients);
+      }
+    }
+
+    for (const [start, window] of windows) {
+      if (start + windowMs < time) {
+        sealDistinct(window.dnsTempfailDomains);
+        sealDistinct(window.sentDomains);
+      }
+    }
   }
 
   function groupFor(event: DeliveryEvent, windowStart: number): OpenGroup {
@@ -134,8 +174,8 @@ export function createGrouper(windowMs: number): Grouper {
     const result = new Map<number, { dnsTempfailDomains: number; sentDomains: number }>();
     for (const [start, window] of windows) {
       result.set(start, {
-        dnsTempfailDomains: window.dnsTempfailDomains.size,
-        sentDomains: window.sentDomains.size,
+        dnsTempfailDomains: distinctSize(window.dnsTempfailDomains),
+        sentDomains: distinctSize(window.sentDomains),
       });
     }
 
@@ -159,43 +199,46 @@ function newGroup(key: string, event: DeliveryEvent, windowStart: number): OpenG
     windowStart,
     attempts: 0,
     repeats: 0,
-    messages: new Set(),
-    recipients: new Set(),
+    messages: newDistinct(),
+    recipients: newDistinct(),
     statuses: emptyStatusCounts(),
     firstSeen: event.time,
     lastSeen: event.time,
-    hosts: new Set(),
-    mtas: new Set(),
+    hosts: [],
+    mtas: [],
     examples: [],
-    lookupNames: new Set(),
-    senderDomains: new Set(),
+    lookupNames: [],
+    senderDomains: [],
   };
 }
 
 function addToGroup(group: OpenGroup, event: DeliveryEvent): void {
   group.attempts += 1;
   if (event.isRepeat) group.repeats += 1;
-  group.messages.add(`${event.host} ${event.queueId}`);
-  group.recipients.add(event.recipient.toLowerCase());
+  addDistinct(group.messages, `${event.host} ${event.queueId}`);
+  addDistinct(group.recipients, event.recipient.toLowerCase());
   group.statuses[event.status] += 1;
   if (event.time < group.firstSeen) group.firstSeen = event.time;
   if (event.time > group.lastSeen) group.lastSeen = event.time;
-  if (group.hosts.size < MAX_NAMES) group.hosts.add(event.host);
-  group.mtas.add(event.mta);
-  addExample(group.examples, event.text);
-  if (event.lookupName !== undefined && group.lookupNames.size < MAX_NAMES) {
-    group.lookupNames.add(event.lookupName);
+  group.hosts = withName(group.hosts, event.host);
+  if (!group.mtas.includes(event.mta)) group.mtas = group.mtas.concat(event.mta);
+  group.examples = withExample(group.examples, event.text);
+  if (event.lookupName !== undefined) {
+    group.lookupNames = withName(group.lookupNames, event.lookupName);
   }
 
-  if (event.senderDomain && group.senderDomains.size < MAX_NAMES) {
-    group.senderDomains.add(event.senderDomain);
-  }
+  if (event.senderDomain) group.senderDomains = withName(group.senderDomains, event.senderDomain);
 }
 
-function addExample(examples: string[], text: string): void {
-  if (examples.length >= MAX_EXAMPLES) return;
+function withName(names: readonly string[], name: string): readonly string[] {
+  if (names.length >= MAX_NAMES || names.includes(name)) return names;
+  return names.concat(detach(name));
+}
+
+function withExample(examples: readonly string[], text: string): readonly string[] {
+  if (examples.length >= MAX_EXAMPLES) return examples;
   const example = text.length > MAX_EXAMPLE_LENGTH ? `${text.slice(0, MAX_EXAMPLE_LENGTH)}…` : text;
-  if (!examples.includes(example)) examples.push(detach(example));
+  return examples.includes(example) ? examples : examples.concat(detach(example));
 }
 
 function closeGroup(group: OpenGroup, windowMs: number, verdict: Verdict): Group {
@@ -207,8 +250,8 @@ function closeGroup(group: OpenGroup, windowMs: number, verdict: Verdict): Group
     windowEnd: group.windowStart + windowMs,
     attempts: group.attempts,
     repeats: group.repeats,
-    messages: group.messages.size,
-    recipients: group.recipients.size,
+    messages: distinctSize(group.messages),
+    recipients: distinctSize(group.recipients),
     statuses: { ...group.statuses },
     firstSeen: group.firstSeen,
     lastSeen: group.lastSeen,
@@ -219,6 +262,25 @@ function closeGroup(group: OpenGroup, windowMs: number, verdict: Verdict): Group
     senderDomains: [...group.senderDomains].sort(),
     verdict,
   };
+}
+
+function newDistinct(): DistinctCount {
+  return { values: new Set(), sealed: 0 };
+}
+
+function addDistinct(count: DistinctCount, value: string): void {
+  if (count.values === undefined) count.values = new Set();
+  if (!count.values.has(value)) count.values.add(detach(value));
+}
+
+function sealDistinct(count: DistinctCount): void {
+  if (count.values === undefined) return;
+  count.sealed += count.values.size;
+  count.values = undefined;
+}
+
+function distinctSize(count: DistinctCount): number {
+  return count.sealed + (count.values?.size ?? 0);
 }
 
 export function emptyStatusCounts(): StatusCounts {

@@ -6,6 +6,7 @@ import type {
   MessageOutcome,
   OutcomeKind,
 } from '../model.js';
+import { detach } from '../classify/text.js';
 
 export interface OutcomeTracker {
   addEvent(event: DeliveryEvent): void;
@@ -62,6 +63,8 @@ export function createOutcomeTracker(
 
   function addEvent(event: DeliveryEvent): void {
     if (event.time > latest) latest = event.time;
+    // Most events are first-time deliveries of messages never deferred: nothing to look up.
+    if (opened.size === 0 && event.status !== 'deferred') return;
     const entry = index.get(event.host)?.get(event.queueId)?.get(event.recipient);
 
     if (event.status === 'deferred') {
@@ -76,16 +79,17 @@ export function createOutcomeTracker(
   }
 
   function open(event: DeliveryEvent): void {
+    // Kept until the outcome is known: copies that do not hold the log line's chunk alive.
     const entry: OpenRecipient = {
-      host: event.host,
-      queueId: event.queueId,
-      recipient: event.recipient,
+      host: detach(event.host),
+      queueId: detach(event.queueId),
+      recipient: detach(event.recipient),
       domain: event.domain,
       firstDeferred: event.time,
       cause: event.cause,
       attempts: 1,
     };
-    recipientsFor(event.host, event.queueId).set(event.recipient, entry);
+    recipientsFor(entry.host, entry.queueId).set(entry.recipient, entry);
     opened.add(entry);
     if (opened.size > maxOpen) evictOldest();
   }

@@ -1,6 +1,6 @@
 import { createClassifier, type Classifier } from '../classify/classify.js';
 import { normaliseDomain } from '../classify/domain.js';
-import { detach, stripControl } from '../classify/text.js';
+import { stripControl } from '../classify/text.js';
 import { createEnvelopeParser, type EnvelopeOptions } from '../envelope/parse-envelope.js';
 import { readInputs, type InputInfo, type LineBatch } from '../input/read-inputs.js';
 import type {
@@ -67,6 +67,7 @@ export async function readEvents(
     classifier: createClassifier(),
     counts: emptyCounts(),
     sampleLimit: options.unparsedSamples ?? 0,
+    last: { program: '', parser: undefined },
   };
   let current: { input: InputInfo; reader: LineReader } | undefined;
 
@@ -99,6 +100,7 @@ interface Run {
   readonly classifier: Classifier;
   readonly counts: ReadCounts;
   readonly sampleLimit: number;
+  readonly last: { program: string; parser: MtaParser | undefined };
 }
 
 /** Reads the lines of one input; `finish` hands over what is still buffered at its end. */
@@ -164,7 +166,7 @@ function readBatch(batch: LineBatch, reader: LineReader): void {
 }
 
 function parseRecords(envelope: Envelope, run: Run, line: string): void {
-  const parser = parserFor(run.parsers, envelope.program);
+  const parser = parserOf(run, envelope.program);
   if (parser === undefined) {
     const program = programName(envelope.program);
     run.counts.linesOtherPrograms += 1;
@@ -187,6 +189,16 @@ function parseRecords(envelope: Envelope, run: Run, line: string): void {
   }
 }
 
+/** Consecutive lines mostly share their program tag: remember the last choice. */
+function parserOf(run: Run, program: string): MtaParser | undefined {
+  if (program !== run.last.program) {
+    run.last.program = program;
+    run.last.parser = parserFor(run.parsers, program);
+  }
+
+  return run.last.parser;
+}
+
 function deliver(record: DeliveryRecord, run: Run): void {
   // Sendmail's submission program logs `Sent (... accepted for delivery)` when it hands the
   // message to the local daemon; the daemon logs the real delivery later.
@@ -198,35 +210,41 @@ function deliver(record: DeliveryRecord, run: Run): void {
   run.sink.event(toEvent(record, run.classifier));
 }
 
-/** Turns a parsed delivery record into a classified delivery event. */
+/**
+ * Turns a parsed delivery record into a classified delivery event. Strings still point into the
+ * input chunk; the stages that keep one for long copy it (`detach`).
+ */
 export function toEvent(record: DeliveryRecord, classifier: Classifier): DeliveryEvent {
   const { domain, display } = normaliseDomain(record.recipient);
   const classification = classifier.classify(record);
-  const sender = record.sender === undefined ? undefined : normaliseDomain(record.sender).domain;
-
-  // Events outlive their line in the grouper and the outcome tracker: keep no line alive.
-  return {
+  const event: Writable<DeliveryEvent> = {
     time: record.time,
-    host: detach(record.host),
+    host: record.host,
     mta: record.mta,
     daemon: record.daemon,
-    queueId: detach(record.queueId),
-    recipient: detach(record.recipient),
-    domain: detach(domain),
-    ...(display === undefined ? {} : { domainDisplay: detach(display) }),
-    ...(record.sender === undefined ? {} : { sender: detach(record.sender) }),
-    ...(sender ? { senderDomain: detach(sender) } : {}),
+    queueId: record.queueId,
+    recipient: record.recipient,
+    domain,
     status: record.status,
-    ...(record.dsn === undefined ? {} : { dsn: record.dsn }),
-    ...(record.relay === undefined ? {} : { relay: detach(record.relay) }),
     text: record.text,
     cause: classification.cause,
     isRepeat: classification.isRepeat,
-    ...(classification.lookupName === undefined
-      ? {}
-      : { lookupName: detach(classification.lookupName) }),
     source: record.source,
   };
+  if (display !== undefined) event.domainDisplay = display;
+  if (record.sender !== undefined) addSender(event, record.sender);
+  if (record.dsn !== undefined) event.dsn = record.dsn;
+  if (record.relay !== undefined) event.relay = record.relay;
+  if (classification.lookupName !== undefined) event.lookupName = classification.lookupName;
+  return event;
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+function addSender(event: Writable<DeliveryEvent>, sender: string): void {
+  event.sender = sender;
+  const senderDomain = normaliseDomain(sender).domain;
+  if (senderDomain !== '') event.senderDomain = senderDomain;
 }
 
 function notUnderstood(run: Run, source: Source, where: string, text: string): void {
