@@ -271,6 +271,9 @@ export interface Summary {
   readonly handoffs: number;
   /** Events outside `--since`/`--until`. */
   readonly eventsOutsidePeriod: number;
+  /** `--since` and `--until` as given, epoch ms. */
+  readonly since?: number;
+  readonly until?: number;
   /** Warnings from reading: over-long lines cut, Exim split records never completed. */
   readonly inputWarnings: number;
   readonly events: number;

@@ -391,6 +391,10 @@ function domainList(incident: Incident): string {
 export function tellStory(analysis: Analysis): string {
   const { summary, incidents, outcomes } = analysis;
   if (summary.periodStart === undefined || summary.periodEnd === undefined) {
+    if (summary.eventsOutsidePeriod > 0) {
+      return `No delivery events fell in the period asked for (${summary.eventsOutsidePeriod} were outside it): nothing was deferred or bounced in it.`;
+    }
+
     return 'The input held no delivery events: nothing was deferred or bounced.';
   }
 

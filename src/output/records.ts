@@ -66,6 +66,8 @@ export function summaryRecord(analysis: Analysis): Record<string, unknown> {
     generatedAt: iso(analysis.generatedAt),
     periodStart: summary.periodStart === undefined ? null : iso(summary.periodStart),
     periodEnd: summary.periodEnd === undefined ? null : iso(summary.periodEnd),
+    ...(summary.since === undefined ? {} : { since: iso(summary.since) }),
+    ...(summary.until === undefined ? {} : { until: iso(summary.until) }),
     windowSeconds: summary.windowMs / 1000,
     inputs: summary.inputs.map(stripControl),
     inputErrors: summary.inputErrors.map((error) => ({

@@ -9,8 +9,12 @@ export interface PeriodTotals {
   readonly periodEnd?: number;
   readonly statuses: StatusCounts;
   readonly groups: number;
+  /** Failed attempts (deferred, bounced, expired) of the worst domains. */
   readonly byDomain: Readonly<Record<string, number>>;
 }
+
+/** Domains whose totals are kept for the next run's comparison. */
+const MAX_REMEMBERED_DOMAINS = 500;
 
 export interface SummaryOptions {
   readonly previous?: PeriodTotals;
@@ -63,11 +67,11 @@ function domainLines(groups: readonly Group[], options: SummaryOptions): string[
   }
 
   const ranked = [...byDomain.entries()]
-    .map(([domain, list]) => ({ domain, list, messages: sum(list, (group) => group.messages) }))
-    .sort((a, b) => b.messages - a.messages || a.domain.localeCompare(b.domain));
+    .map(([domain, list]) => ({ domain, list, failures: sum(list, failedAttempts) }))
+    .sort((a, b) => b.failures - a.failures || a.domain.localeCompare(b.domain));
   const shown = options.top === 0 ? ranked : ranked.slice(0, options.top);
-  const lines = shown.map(({ domain, list, messages }) =>
-    domainLine(domain, list, messages, options),
+  const lines = shown.map(({ domain, list, failures }) =>
+    domainLine(domain, list, failures, options),
   );
   if (shown.length < ranked.length)
     lines.push(`... and ${ranked.length - shown.length} more domains`);
@@ -77,7 +81,7 @@ function domainLines(groups: readonly Group[], options: SummaryOptions): string[
 function domainLine(
   domain: string,
   groups: readonly Group[],
-  messages: number,
+  failures: number,
   options: SummaryOptions,
 ): string {
   const worst = groups[0] as Group;
@@ -90,13 +94,25 @@ function domainLine(
       : `${worst.verdict.kind} (${worst.verdict.detail})`;
   const reason =
     worst.verdict.reason === undefined ? '' : `: ${stripControl(worst.verdict.reason)}`;
-  return `  ${stripControl(domain)}: ${messages} messages (${trend}); ${causes}; ${verdict}${reason}`;
+  const count = `${failures} ${failures === 1 ? 'failed attempt' : 'failed attempts'}`;
+  return `  ${stripControl(domain)}: ${count} (${trend}); ${causes}; ${verdict}${reason}`;
 }
 
+/** The period asked for (`--since`/`--until`, yesterday by default), else the log's own span. */
 function period(analysis: Analysis, options: SummaryOptions): string {
-  const { periodStart, periodEnd } = analysis.summary;
-  if (periodStart === undefined || periodEnd === undefined)
+  const { periodStart, periodEnd, since, until, eventsOutsidePeriod } = analysis.summary;
+  if (since !== undefined && until !== undefined) {
+    const span = `${show(since, options)} to ${show(until, options)}`;
+    if (periodStart !== undefined) return span;
+    const outside =
+      eventsOutsidePeriod === 1 ? '1 event was' : `${eventsOutsidePeriod} events were`;
+    return `${span} (no delivery records in it; ${outside} outside it)`;
+  }
+
+  if (periodStart === undefined || periodEnd === undefined) {
     return 'a period with no delivery records';
+  }
+
   return `${show(periodStart, options)} to ${show(periodEnd, options)}`;
 }
 
@@ -112,16 +128,24 @@ function show(time: number, options: SummaryOptions): string {
   return format(zoned, 'yyyy-MM-dd HH:mm');
 }
 
+/** Deferrals, bounces and expiries: exact per domain, unlike messages summed over groups. */
+function failedAttempts(group: Group): number {
+  return group.statuses.deferred + group.statuses.bounced + group.statuses.expired;
+}
+
 function sum<T>(items: readonly T[], value: (item: T) => number): number {
   return items.reduce((total, item) => total + value(item), 0);
 }
 
 /** The totals of this run, to store for the next one. */
 export function periodTotals(analysis: Analysis): PeriodTotals {
-  const byDomain: Record<string, number> = {};
+  const failures = new Map<string, number>();
   for (const group of analysis.groups) {
-    byDomain[group.domain] = (byDomain[group.domain] ?? 0) + group.messages;
+    failures.set(group.domain, (failures.get(group.domain) ?? 0) + failedAttempts(group));
   }
+
+  const worst = [...failures].sort((a, b) => b[1] - a[1]).slice(0, MAX_REMEMBERED_DOMAINS);
+  const byDomain = Object.fromEntries(worst);
 
   return {
     ...(analysis.summary.periodStart === undefined

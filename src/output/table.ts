@@ -33,7 +33,7 @@ function formatHeader(analysis: Analysis, options: TableOptions): string[] {
   const summary = analysis.summary;
   const period =
     summary.periodStart === undefined || summary.periodEnd === undefined
-      ? 'no delivery records'
+      ? `no delivery records${outsideNote(summary, options)}`
       : `${showTime(summary.periodStart, options)} – ${showTime(summary.periodEnd, options)}`;
   const lines = [
     `Period:    ${period} (${zoneLabel(options)})`,
@@ -49,6 +49,14 @@ function formatHeader(analysis: Analysis, options: TableOptions): string[] {
   }
 
   return lines;
+}
+
+/** Why a period can be empty: the events fell outside `--since`/`--until`. */
+function outsideNote(summary: Analysis['summary'], options: TableOptions): string {
+  if (summary.since === undefined && summary.until === undefined) return '';
+  const from = summary.since === undefined ? 'the start' : showTime(summary.since, options);
+  const to = summary.until === undefined ? 'the end' : showTime(summary.until, options);
+  return ` from ${from} to ${to}; ${summary.eventsOutsidePeriod} events were outside it`;
 }
 
 function groupTable(groups: readonly Group[], options: TableOptions): Table.Table {

@@ -59,7 +59,7 @@ export async function analyseLogs(
   const groups = grouper.groups(verdicts);
   const analysis: Analysis = {
     generatedAt: Date.now(),
-    summary: summarise(counts, period, groups.length, options.windowMs),
+    summary: summarise(counts, period, groups.length, options),
     groups,
     incidents: buildIncidents(groups, tally, options.windowMs),
     outcomes: tally.total(),
@@ -143,8 +143,15 @@ function createPeriod(options: AnalyseOptions): Period {
   };
 }
 
-function summarise(counts: ReadCounts, period: Period, groups: number, windowMs: number): Summary {
+function summarise(
+  counts: ReadCounts,
+  period: Period,
+  groups: number,
+  options: AnalyseOptions,
+): Summary {
   return {
+    ...(options.since === undefined ? {} : { since: options.since }),
+    ...(options.until === undefined ? {} : { until: options.until }),
     ...(period.start === undefined ? {} : { periodStart: period.start }),
     ...(period.end === undefined ? {} : { periodEnd: period.end }),
     inputs: counts.inputs,
@@ -161,6 +168,6 @@ function summarise(counts: ReadCounts, period: Period, groups: number, windowMs:
     statuses: period.statuses,
     groups,
     domains: period.domains.size,
-    windowMs,
+    windowMs: options.windowMs,
   };
 }

@@ -115,7 +115,7 @@ test('the cron summary is short, names the worst domains and compares with the l
   t.is(result.code, 0, result.stderr);
   t.regex(result.stdout, /^mxtriage summary for 2026-12-03/);
   t.regex(result.stdout, /Deferred .*\([+-]\d+\)/i);
-  t.regex(result.stdout, /northwind\.test: \d+ messages/);
+  t.regex(result.stdout, /northwind\.test: \d+ failed attempts/);
   t.true(result.stdout.split('\n').length < 40);
 });
 
