@@ -10,6 +10,7 @@ import type { Probe } from '../model.js';
 import { probeAuthoritative } from './authoritative.js';
 import type { AuthoritativeProbing } from './authoritative.js';
 import { classifyOutcome, toProbe } from './classify.js';
+import { isValidDomainName } from './domain-name.js';
 import { createIterativeResolver } from './iterate.js';
 import type { IterativeResolver, ZoneCut, ZoneSearch } from './iterate.js';
 import { buildMxView } from './mx.js';
@@ -36,8 +37,11 @@ import type {
 
 interface Run {
   readonly roles: DnsRoles;
-  readonly ask: AskOptions;
+  readonly ask: AskOptions & { readonly signal: AbortSignal };
   readonly resolver: IterativeResolver;
+  readonly clock: () => number;
+  /** When the budget ends, by `clock`; Infinity without a budget. */
+  readonly deadline: number;
   readonly budgetMs?: number;
 }
 
@@ -49,6 +53,9 @@ interface Reachability {
   readonly reason?: string;
 }
 
+/** No reachability round was made: the budget left no time for one. */
+const NOT_ASKED: Reachability = { isOffline: false, outsideBlocked: false, probes: [] };
+
 const EMPTY_AUTHORITATIVE: AuthoritativeView = {
   servers: [],
   answering: 0,
@@ -57,39 +64,34 @@ const EMPTY_AUTHORITATIVE: AuthoritativeView = {
   serials: [],
 };
 
+const INVALID_NAME_REASON = 'not a valid domain name: no DNS re-check';
+
 const BLOCKED_REASON =
   'no root server and no reference resolver answered while the local resolver does: port 53 to the outside looks blocked';
 
 /**
  * Diagnoses each distinct domain once (names are normalised: lower case, no trailing dot,
  * A-labels); the map is keyed by the normalised name, in first-seen order. Never rejects for a
- * DNS failure: what could not be finished is marked `incomplete`.
+ * DNS failure: what could not be finished is marked `incomplete`. A name that is not a valid
+ * host name (see {@link isValidDomainName}) is never put into a query: it is marked
+ * `invalid-name`.
  */
 export async function diagnoseDomains(
   domains: readonly string[],
   roles: DnsRoles,
   options: DnsCheckOptions,
 ): Promise<Map<string, DomainDiagnosis>> {
-  const clock = options.now ?? Date.now;
-  const deadline = options.budgetMs === undefined ? Infinity : clock() + options.budgetMs;
   const budget = startBudget(options.budgetMs);
   const run = createRun(roles, options, budget.signal);
   const names = [...new Set(domains.map(normalizeDomain))];
   const results = new Map<string, DomainDiagnosis>();
 
+  for (const name of names.filter((name) => !isValidDomainName(name))) {
+    results.set(name, unfinished(run, name, run.clock(), 'invalid-name', INVALID_NAME_REASON));
+  }
+
   try {
-    const reach = await checkReachability(run, options);
-
-    await runPool(names, options.concurrency, async (domain) => {
-      const checkedAt = clock();
-      const diagnosis = reach.isOffline
-        ? unfinished(run, domain, checkedAt, 'no-network', reach.reason ?? '', reach.probes)
-        : checkedAt >= deadline || budget.signal.aborted
-          ? unfinished(run, domain, checkedAt, 'budget', budgetReason(run), [])
-          : await diagnoseOne(run, domain, checkedAt, reach);
-
-      results.set(domain, diagnosis);
-    });
+    await diagnoseValidNames(run, names.filter(isValidDomainName), results, options);
   } finally {
     budget.stop();
   }
@@ -120,33 +122,65 @@ export function normalizeDomain(domain: string): string {
   return /^[\x21-\x7e]*$/.test(name) ? name : domainToASCII(name) || name;
 }
 
+/** A budget of 0 ms (or less) has ended before it starts: nothing is asked. */
 function startBudget(budgetMs: number | undefined): { signal: AbortSignal; stop: () => void } {
   const controller = new AbortController();
 
   // Every query in flight listens for the budget's end.
   setMaxListeners(0, controller.signal);
 
+  if (budgetMs !== undefined && budgetMs <= 0) {
+    controller.abort();
+  }
+
   const timer =
-    budgetMs === undefined
+    budgetMs === undefined || budgetMs <= 0
       ? undefined
-      : setTimeout(() => controller.abort(), Math.max(0, budgetMs));
+      : setTimeout(() => controller.abort(), budgetMs);
 
   return { signal: controller.signal, stop: () => clearTimeout(timer) };
 }
 
 function createRun(roles: DnsRoles, options: DnsCheckOptions, signal: AbortSignal): Run {
-  const ask: AskOptions = {
-    timeoutMs: options.timeoutMs,
-    attempts: options.attempts ?? 2,
-    signal,
-  };
+  const clock = options.now ?? Date.now;
+  const ask = { timeoutMs: options.timeoutMs, attempts: options.attempts ?? 2, signal };
 
   return {
     roles,
     ask,
     resolver: createIterativeResolver(roles.roots, ask),
+    clock,
+    deadline: options.budgetMs === undefined ? Infinity : clock() + options.budgetMs,
     ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
   };
+}
+
+/**
+ * The reachability round, then each domain. `no-network` needs a finished round that reached
+ * nothing; a round the budget ended early proves nothing, and its domains are out of budget.
+ */
+async function diagnoseValidNames(
+  run: Run,
+  names: readonly string[],
+  results: Map<string, DomainDiagnosis>,
+  options: DnsCheckOptions,
+): Promise<void> {
+  if (names.length === 0) {
+    return;
+  }
+
+  const reach = run.ask.signal.aborted ? NOT_ASKED : await checkReachability(run, options);
+
+  await runPool(names, options.concurrency, async (domain) => {
+    const checkedAt = run.clock();
+    const diagnosis = reach.isOffline
+      ? unfinished(run, domain, checkedAt, 'no-network', reach.reason ?? '', reach.probes)
+      : checkedAt >= run.deadline || run.ask.signal.aborted
+        ? unfinished(run, domain, checkedAt, 'budget', budgetReason(run))
+        : await diagnoseOne(run, domain, checkedAt, reach);
+
+    results.set(domain, diagnosis);
+  });
 }
 
 /**
@@ -157,7 +191,7 @@ function createRun(roles: DnsRoles, options: DnsCheckOptions, signal: AbortSigna
  */
 async function checkReachability(run: Run, options: DnsCheckOptions): Promise<Reachability> {
   const settled = new AbortController();
-  const signals = [settled.signal, ...(run.ask.signal === undefined ? [] : [run.ask.signal])];
+  const signals = [settled.signal, run.ask.signal];
   const ask = (servers: readonly ServerAddress[], isOutside: boolean, recursion: boolean) =>
     Promise.all(
       servers.map(async (server) => {
@@ -212,15 +246,19 @@ function judgeReachability(
   probes: readonly Probe[],
   options: DnsCheckOptions,
 ): Reachability {
+  const all = [...outcomes.local, ...outcomes.roots, ...outcomes.reference];
   const reached = (list: QueryOutcome[]): boolean => list.some((o) => o.status === 'response');
   const isLocalReached = reached(outcomes.local);
   const isOutsideReached = reached(outcomes.roots) || reached(outcomes.reference);
-  const total = outcomes.local.length + outcomes.roots.length + outcomes.reference.length;
-  const isOffline = total > 0 && !isLocalReached && !isOutsideReached;
+  // A query the budget cut short is no silence: only a finished round can show no network.
+  // (The round's own early end aborts queries too, but only once the outside was reached.)
+  const isCutShort = all.some((outcome) => outcome.aborted === true);
+  const isSilent = !isLocalReached && !isOutsideReached && !isCutShort;
+  const isOffline = all.length > 0 && isSilent;
 
   return {
     isOffline,
-    outsideBlocked: isLocalReached && !isOutsideReached && outcomes.roots.length > 0,
+    outsideBlocked: isLocalReached && !isOutsideReached && !isCutShort && outcomes.roots.length > 0,
     probes,
     ...(isOffline ? { reason: offlineReason(outcomes, options) } : {}),
   };
@@ -272,7 +310,7 @@ async function diagnoseOne(
   const probes: Probe[] = [];
   // Queries cut short by the budget are not evidence of anything: they are left out.
   const sink = (probe: Probe): void => {
-    if (run.ask.signal?.aborted !== true) {
+    if (!run.ask.signal.aborted) {
       probes.push(probe);
     }
   };
@@ -299,7 +337,7 @@ async function diagnoseOne(
     delegation: toDelegation(search, probing?.reached),
     authoritative: probing?.view ?? EMPTY_AUTHORITATIVE,
     mx,
-    ...(run.ask.signal?.aborted === true
+    ...(run.ask.signal.aborted
       ? { incomplete: 'budget' as const, incompleteReason: budgetReason(run) }
       : {}),
     ...(reach.outsideBlocked ? { outsideBlocked: true } : {}),
@@ -457,14 +495,14 @@ function toNameServer(
   };
 }
 
-/** A diagnosis that could not be made: out of budget, or no network. */
+/** A diagnosis that could not be made: out of budget, no network, or not a valid name. */
 function unfinished(
   run: Run,
   domain: string,
   checkedAt: number,
-  kind: 'budget' | 'no-network',
+  kind: NonNullable<DomainDiagnosis['incomplete']>,
   reason: string,
-  probes: readonly Probe[],
+  probes: readonly Probe[] = [],
 ): DomainDiagnosis {
   return {
     domain,
@@ -481,7 +519,11 @@ function unfinished(
 }
 
 function budgetReason(run: Run): string {
-  return `the re-check budget of ${run.budgetMs ?? 0} ms ran out before this domain was finished`;
+  const budgetMs = run.budgetMs ?? 0;
+
+  return budgetMs <= 0
+    ? 'the re-check budget is 0 ms: no time to check this domain'
+    : `the re-check budget of ${budgetMs} ms ran out before this domain was finished`;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [key in K]?: V } {

@@ -34,7 +34,8 @@ export interface DnsCheckOptions {
   readonly attempts?: number;
   /** Domains diagnosed at once. */
   readonly concurrency: number;
-  /** Time for the whole re-check; domains not finished get `incomplete: 'budget'`. */
+  /** Time for the whole re-check; domains not finished get `incomplete: 'budget'`. With 0 no
+   *  query at all is sent and every domain is out of budget at once. */
   readonly budgetMs?: number;
   /** Clock in epoch ms, for `checkedAt` and the budget; default `Date.now`. */
   readonly now?: () => number;
@@ -267,9 +268,11 @@ export interface DomainDiagnosis {
   readonly delegation: Delegation;
   readonly authoritative: AuthoritativeView;
   readonly mx: MxView;
-  /** The check did not finish: out of time, or nothing could be reached. Never a guess: the
-   *  views keep what was learnt before, and replies the budget cut short read as timeouts. */
-  readonly incomplete?: 'budget' | 'no-network';
+  /** The check did not finish: out of time, nothing could be reached (the reachability round
+   *  ended with no reply at all), or the name is not a valid host name and was never asked
+   *  about. Never a guess: the views keep what was learnt before, and replies the budget cut
+   *  short read as timeouts. */
+  readonly incomplete?: 'budget' | 'no-network' | 'invalid-name';
   readonly incompleteReason?: string;
   /** Roots and reference resolvers are all unreachable while a local resolver answers:
    *  port 53 to the outside looks blocked. A reason, not a verdict. */

@@ -3,6 +3,8 @@
 // domains). DESIGN.md §Verdicts lists the kinds. A verdict claims no more than the evidence
 // shows: what answers now but failed then is `recovered`, with the log's lean as its detail.
 
+import { stripControl } from '../classify/text.js';
+import { isValidDomainName } from '../dns/domain-name.js';
 import type { DomainDiagnosis } from '../dns/types.js';
 import { DNS_CAUSES, type Cause, type GroupEvidence, type Verdict } from '../model.js';
 import { assessDomain, type Finding } from './assess.js';
@@ -71,7 +73,9 @@ const SENDER_FAULTS = new Set<Finding['kind']>([
 
 /**
  * The domains the DNS re-check must diagnose, in first-seen order: the recipient domain of
- * each DNS group, except `sender-dns` groups, which are about our own sender domains.
+ * each DNS group, except `sender-dns` groups, which are about our own sender domains. Names
+ * come from log lines anyone can shape (`to=<x@<script>.example>`, `to=postmaster`): only
+ * valid host names are re-checked.
  */
 export function domainsToCheck(groups: readonly GroupEvidence[]): string[] {
   const domains = new Set<string>();
@@ -83,7 +87,7 @@ export function domainsToCheck(groups: readonly GroupEvidence[]): string[] {
     else domains.add(group.domain);
   }
 
-  return [...domains];
+  return [...domains].filter(isValidDomainName);
 }
 
 /** Group key → verdict. `diagnoses` undefined means the re-check was switched off. */
@@ -119,6 +123,7 @@ function decideGroup(group: GroupEvidence, context: Context): Verdict {
   }
 
   if (group.cause === 'sender-dns') return decideSenderDns(group, context);
+  if (!isValidDomainName(group.domain)) return invalidNames('recipient domain', [group.domain]);
 
   const diagnosis = context.diagnoses.get(group.domain);
   const finding = context.findings.get(group.domain);
@@ -257,14 +262,17 @@ function decideSenderDns(group: GroupEvidence, context: Context): Verdict {
     return { kind: 'inconclusive', detail: 'no-sender-domain', reason };
   }
 
-  const checked = group.senderDomains.flatMap((domain) => {
+  const valid = group.senderDomains.filter(isValidDomainName);
+  if (valid.length === 0) return invalidNames('sender domain', group.senderDomains);
+
+  const checked = valid.flatMap((domain) => {
     const diagnosis = context.diagnoses.get(domain);
     const finding = context.findings.get(domain);
     return diagnosis === undefined || finding === undefined ? [] : [{ domain, diagnosis, finding }];
   });
   const first = checked[0];
   if (first === undefined) {
-    return { kind: 'not-checked', reason: `${group.senderDomains.join(', ')} was not re-checked` };
+    return { kind: 'not-checked', reason: `${valid.join(', ')} was not re-checked` };
   }
 
   const broken =
@@ -279,6 +287,17 @@ function decideSenderDns(group: GroupEvidence, context: Context): Verdict {
     detail: 'sender-dns',
     ...evidenceOf(first.diagnosis, reason, ['probes']),
   };
+}
+
+/** Names that are no host names were never queried; the reason quotes them, made harmless. */
+function invalidNames(what: string, names: readonly string[]): Verdict {
+  const quoted = names.map((name) => JSON.stringify(stripControl(name))).join(', ');
+  const reason =
+    names.length === 1
+      ? `${what} ${quoted} is not a valid domain name: no DNS re-check`
+      : `${what}s ${quoted} are not valid domain names: no DNS re-check`;
+
+  return { kind: 'inconclusive', detail: 'invalid-name', reason };
 }
 
 function senderFault(sender: {

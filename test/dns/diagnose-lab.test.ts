@@ -250,3 +250,32 @@ labTest('two hundred domains are re-checked within the budget', async (t) => {
     0,
   );
 });
+
+labTest(
+  'a budget of 1 ms runs out against answering servers: no domain is called offline',
+  async (t) => {
+    const started = lab!;
+    const domains = Object.values(started.domains);
+    const diagnoses = await diagnoseDomains(domains, roles(started), { ...OPTIONS, budgetMs: 1 });
+
+    t.deepEqual(
+      [...diagnoses.values()].map((diagnosis) => diagnosis.incomplete),
+      domains.map(() => 'budget'),
+    );
+    t.regex(
+      diagnoses.get(started.domains.working)?.incompleteReason ?? '',
+      /budget of 1 ms ran out/,
+    );
+  },
+);
+
+labTest('a budget of 0 ms checks no domain at all', async (t) => {
+  const started = lab!;
+  const domains = Object.values(started.domains);
+  const diagnoses = await diagnoseDomains(domains, roles(started), { ...OPTIONS, budgetMs: 0 });
+
+  t.deepEqual(
+    [...diagnoses.values()].map((diagnosis) => [diagnosis.incomplete, diagnosis.probes.length]),
+    domains.map(() => ['budget', 0]),
+  );
+});

@@ -281,6 +281,106 @@ test.serial(
   },
 );
 
+test.serial(
+  'a budget that ends during the reachability round marks domains out of budget, not offline',
+  async (t) => {
+    const answer = recursive();
+    const slow = await startFaultServer((query, transport) => [
+      { waitMs: 500 },
+      ...answer(query, transport),
+    ]);
+
+    try {
+      const results = await diagnoseDomains(
+        ['example.test', 'b.test'],
+        roles({ local: [slow], roots: [slow], reference: [] }),
+        { ...OPTIONS, budgetMs: 50 },
+      );
+
+      t.deepEqual(
+        [...results.values()].map((diagnosis) => [diagnosis.incomplete, diagnosis.probes]),
+        [
+          ['budget', []],
+          ['budget', []],
+        ],
+      );
+      t.is(
+        results.get('b.test')?.incompleteReason,
+        'the re-check budget of 50 ms ran out before this domain was finished',
+      );
+    } finally {
+      await slow.close();
+    }
+  },
+);
+
+test.serial('a budget of 0 ms sends no query and marks every domain at once', async (t) => {
+  const counting = await startFaultServer(recursive());
+
+  try {
+    const results = await diagnoseDomains(
+      ['example.test', 'b.test'],
+      roles({ local: [counting], roots: [counting], reference: [counting] }),
+      { ...OPTIONS, budgetMs: 0 },
+    );
+
+    t.deepEqual(counting.received, { udp: 0, tcp: 0 });
+    t.deepEqual(
+      [...results.values()].map((diagnosis) => [diagnosis.domain, diagnosis.incomplete]),
+      [
+        ['example.test', 'budget'],
+        ['b.test', 'budget'],
+      ],
+    );
+    t.is(
+      results.get('example.test')?.incompleteReason,
+      'the re-check budget is 0 ms: no time to check this domain',
+    );
+  } finally {
+    await counting.close();
+  }
+});
+
+test.serial('a name that is no host name is refused without a query', async (t) => {
+  const counting = await startFaultServer(recursive());
+  const invalid = ['<script>.example', 'postmaster', 'x\x1b[2J.example', '192.0.2.1'];
+
+  try {
+    const results = await diagnoseDomains(
+      invalid,
+      roles({ local: [counting], roots: [counting], reference: [counting] }),
+      OPTIONS,
+    );
+
+    t.deepEqual(counting.received, { udp: 0, tcp: 0 });
+    t.deepEqual(
+      [...results.keys()],
+      ['<script>.example', 'postmaster', 'x\x1b[2j.example', '192.0.2.1'],
+    );
+
+    for (const diagnosis of results.values()) {
+      t.is(diagnosis.incomplete, 'invalid-name');
+      t.is(diagnosis.incompleteReason, 'not a valid domain name: no DNS re-check');
+      t.deepEqual(diagnosis.probes, []);
+      t.is(diagnosis.delegation.status, 'skipped');
+    }
+  } finally {
+    await counting.close();
+  }
+});
+
+test.serial('valid names next to refused ones are diagnosed, in first-seen order', async (t) => {
+  const results = await diagnoseDomains(['postmaster', 'example.test'], roles(), OPTIONS);
+
+  t.deepEqual(
+    [...results.values()].map((diagnosis) => [diagnosis.domain, diagnosis.incomplete ?? 'done']),
+    [
+      ['postmaster', 'invalid-name'],
+      ['example.test', 'done'],
+    ],
+  );
+});
+
 test.serial('a differing Postfix chroot resolv.conf gets its own view', async (t) => {
   const diagnosis = await diagnoseDomain(
     'example.test',

@@ -41,3 +41,14 @@ test('checked domains are not checked when the re-check is off', (t) => {
     ['not-checked', 'not-checked'],
   );
 });
+
+test('a checked name that is no host name is inconclusive, not re-checked', (t) => {
+  const verdict = checkVerdicts(['postmaster'], new Map(), NOW).get('postmaster');
+
+  t.is(verdict?.kind, 'inconclusive');
+  t.is(verdict?.detail, 'invalid-name');
+  t.is(
+    verdict?.reason,
+    'recipient domain "postmaster" is not a valid domain name: no DNS re-check',
+  );
+});

@@ -93,6 +93,72 @@ test('only DNS groups are checked: sender domains for sender-dns, recipients oth
   ]);
 });
 
+test('recipient and sender domains that are no host names are left out of the re-check', (t) => {
+  const groups = [
+    group('<script>.example', 'dns-tempfail'),
+    group('postmaster', 'dns-notfound'),
+    group('x\x1b[2J.example', 'remote-dns'),
+    group('northwind.test', 'dns-tempfail'),
+    group('strict.test', 'sender-dns', { senderDomains: ['192.0.2.1', 'sender.test'] }),
+  ];
+
+  t.deepEqual(domainsToCheck(groups), ['northwind.test', 'sender.test']);
+});
+
+test('a group whose domain is no host name is inconclusive, its name made harmless', (t) => {
+  const groups = [
+    group('<script>.example', 'dns-tempfail'),
+    group('postmaster', 'dns-notfound'),
+    group('x\x1b]0;owned\x07\x1b[2J.example', 'remote-dns'),
+  ];
+  const verdicts = decideVerdicts(groups, LAB_1_LOG, new Map());
+
+  t.deepEqual(
+    [...verdicts.values()].map((verdict) => [verdict.kind, verdict.detail, verdict.reason]),
+    [
+      [
+        'inconclusive',
+        'invalid-name',
+        'recipient domain "<script>.example" is not a valid domain name: no DNS re-check',
+      ],
+      [
+        'inconclusive',
+        'invalid-name',
+        'recipient domain "postmaster" is not a valid domain name: no DNS re-check',
+      ],
+      [
+        'inconclusive',
+        'invalid-name',
+        'recipient domain "x.example" is not a valid domain name: no DNS re-check',
+      ],
+    ],
+  );
+});
+
+test('a sender-dns group with no valid sender domain is inconclusive', (t) => {
+  const evidence = group('strict.test', 'sender-dns', {
+    senderDomains: ['localhost', 'bad\x1b[31m.example'],
+  });
+  const verdict = decideOne(evidence, LAB_1_LOG, new Map());
+
+  t.is(verdict.kind, 'inconclusive');
+  t.is(verdict.detail, 'invalid-name');
+  t.is(
+    verdict.reason,
+    'sender domains "localhost", "bad.example" are not valid domain names: no DNS re-check',
+  );
+});
+
+test('a sender-dns group is judged by its valid sender domains alone', (t) => {
+  const evidence = group('strict.test', 'sender-dns', {
+    senderDomains: ['<bad>', 'sender.test'],
+  });
+  const verdict = decideOne(evidence, LAB_1_LOG, diagnoses(healthyDiagnosis('sender.test')));
+
+  t.is(verdict.kind, 'recovered');
+  t.is(verdict.detail, 'sender-dns');
+});
+
 test('with the re-check switched off every group is not checked', (t) => {
   const groups = [
     group('northwind.test', 'dns-tempfail'),
