@@ -11,31 +11,34 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 
 export const DAY_MS = 86_400_000;
 
+const WINDOW_HINT = 'use whole minutes that divide a day, such as 5m, 15m, 1h, 1d';
+
 /** `5m`, `15m`, `1h`, `1d`: a window length that divides a day, so windows align to the clock. */
 export function parseWindow(text: string): number {
-  const ms = parseDurationText(text, '--window');
-  if (ms < 60_000 || DAY_MS % ms !== 0) {
+  const ms = readDuration(text);
+  if (ms === undefined || ms < 60_000 || DAY_MS % ms !== 0) {
+    throw usage(`Invalid --window value: ${text}: ${WINDOW_HINT}`);
+  }
+
+  return ms;
+}
+
+/** A positive duration such as `90s`, `2m`, `1h`, `3d`, or plain milliseconds (`--timeout`). */
+export function parseDuration(text: string, flag: string): number {
+  const ms = readDuration(text);
+  if (ms === undefined || ms <= 0) {
     throw usage(
-      `Invalid --window value: ${text}: use whole minutes that divide a day, such as 5m, 15m, 1h, 1d`,
+      `Invalid ${flag} value: ${text}: use a time above 0, in milliseconds or with a unit ` +
+        '(500, 2s, 5m, 1h)',
     );
   }
 
   return ms;
 }
 
-/** A duration such as `90s`, `2m`, `1h`, `3d`, or plain milliseconds for `--timeout`. */
-export function parseDuration(text: string, flag: string): number {
-  return parseDurationText(text, flag);
-}
-
-function parseDurationText(text: string, flag: string): number {
+function readDuration(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
-  if (match === null) {
-    throw usage(
-      `Invalid ${flag} value: ${text}: use a number with a unit, such as 30s, 15m, 1h, 2d`,
-    );
-  }
-
+  if (match === null) return undefined;
   const value = Number(match[1]);
   const unit = match[2] ?? 'ms';
   return unit === 'ms' ? value : value * (UNIT_MS[unit] as number);
@@ -97,6 +100,13 @@ function parseIsoInZone(text: string, timeZone?: string): number | undefined {
     timeZone,
   );
   return zoned.getTime();
+}
+
+/** A whole number above 0: `--concurrency`. */
+export function parsePositiveCount(text: string, flag: string): number {
+  const count = /^\d+$/.test(text.trim()) ? Number(text) : 0;
+  if (count === 0) throw usage(`Invalid ${flag} value: ${text}: use a whole number above 0`);
+  return count;
 }
 
 export function parseCount(text: string, flag: string): number {

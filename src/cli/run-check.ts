@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import { normaliseDomain } from '../classify/domain.js';
 import { stripControl } from '../classify/text.js';
 import { diagnoseDomains } from '../dns/diagnose.js';
+import { isValidDomainName } from '../dns/domain-name.js';
 import { MxtriageError } from '../errors.js';
 import type { Verdict } from '../model.js';
 import { verdictRecord } from '../output/records.js';
@@ -27,7 +28,7 @@ export async function runCheck(domains: string[], options: RawOptions): Promise<
 
 function checkedDomain(text: string): string {
   const { domain } = normaliseDomain(text);
-  if (domain === '' || !/^[a-z0-9._-]+$/.test(domain)) {
+  if (!isValidDomainName(domain)) {
     throw new MxtriageError(
       'USAGE',
       `Invalid domain: ${stripControl(text)}: give a domain name such as example.com`,

@@ -120,9 +120,8 @@ export async function toNdjson(records: readonly Record<string, unknown>[]): Pro
 export function reportDiagnostics(counts: ReadCounts): void {
   for (const error of counts.inputErrors) writeError(`mxtriage: ${error.message}`);
   for (const sample of counts.unparsed) {
-    writeError(
-      `not understood (${sample.where}) ${sample.source.file}:${sample.source.line}: ${sample.text}`,
-    );
+    const what = sample.where === 'input' ? 'input warning' : `not understood (${sample.where})`;
+    writeError(`${what} ${sample.source.file}:${sample.source.line}: ${sample.text}`);
   }
 }
 

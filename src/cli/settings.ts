@@ -14,6 +14,7 @@ import type { AnalyseOptions } from '../pipeline/analyse.js';
 import {
   parseCount,
   parseDuration,
+  parsePositiveCount,
   parseTimeOption,
   parseTimeZone,
   parseWindow,
@@ -52,18 +53,25 @@ export function readSettings(
   const until = text(options, 'until');
   const year = text(options, 'year');
 
+  const read = (value: string | undefined, flag: string) =>
+    value === undefined ? undefined : parseTimeOption(value, { flag, now, timeZone: zone });
+  const sinceTime = read(since, '--since');
+  const untilTime = read(until, '--until');
+  if (sinceTime !== undefined && untilTime !== undefined && sinceTime >= untilTime) {
+    throw new MxtriageError(
+      'USAGE',
+      `Invalid period: --since ${since} is not before --until ${until}`,
+    );
+  }
+
   return {
     windowMs: parseWindow(text(options, 'window') ?? '1h'),
     envelope: {
       ...(year === undefined ? {} : { year: parseYear(year) }),
       ...(zone === undefined ? {} : { timeZone: zone }),
     },
-    ...(since === undefined
-      ? {}
-      : { since: parseTimeOption(since, { flag: '--since', now, timeZone: zone }) }),
-    ...(until === undefined
-      ? {}
-      : { until: parseTimeOption(until, { flag: '--until', now, timeZone: zone }) }),
+    ...(sinceTime === undefined ? {} : { since: sinceTime }),
+    ...(untilTime === undefined ? {} : { until: untilTime }),
     unparsedSamples: parseCount(text(options, 'showUnparsed') ?? '0', '--show-unparsed'),
     stdin: process.stdin,
     ...(zone === undefined ? {} : { timeZone: zone }),
@@ -74,7 +82,11 @@ export function readSettings(
 export async function dnsSettings(
   options: RawOptions,
 ): Promise<{ roles: DnsRoles; check: DnsCheckOptions } | undefined> {
-  if (options['offline'] === true) return undefined;
+  if (options['offline'] === true) {
+    checkDnsOptionsOffline(options);
+    return undefined;
+  }
+
   const local = list(options, 'localResolver');
   const queueDirectory = text(options, 'postfixQueueDir');
   const localPart = await localRoles({
@@ -112,21 +124,30 @@ async function roots(options: RawOptions): Promise<ServerAddress[]> {
 /** `--timeout`, else resolv.conf's `options timeout:`, else 2 s; attempts from resolv.conf. */
 function checkOptions(options: RawOptions, system: ResolvConf | undefined): DnsCheckOptions {
   const given = text(options, 'timeout');
-  const timeoutMs =
-    given === undefined
-      ? (system?.timeoutMs ?? DEFAULT_TIMEOUT_MS)
-      : parseDuration(given, '--timeout');
-  const concurrency = parseCount(text(options, 'concurrency') ?? '16', '--concurrency');
-  if (timeoutMs <= 0 || concurrency === 0) {
-    throw new MxtriageError('USAGE', 'Invalid --timeout or --concurrency: both must be above 0');
+  const budget = text(options, 'budget') ?? '120s';
+  return {
+    timeoutMs:
+      given === undefined
+        ? (system?.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+        : parseDuration(given, '--timeout'),
+    ...(system?.attempts === undefined ? {} : { attempts: system.attempts }),
+    concurrency: parsePositiveCount(text(options, 'concurrency') ?? '16', '--concurrency'),
+    // `--budget 0` is allowed: no time for the re-check, every domain is reported not checked.
+    budgetMs: budget.trim() === '0' ? 0 : parseDuration(budget, '--budget'),
+  };
+}
+
+/**
+ * With `--offline` the DNS options are not used, but a wrong value is still a usage error:
+ * a cron line that is wrong should fail the day it is written, not the day it goes online.
+ */
+function checkDnsOptionsOffline(options: RawOptions): void {
+  checkOptions(options, undefined);
+  for (const value of [...list(options, 'localResolver'), ...list(options, 'root')]) {
+    parseServerAddress(value);
   }
 
-  return {
-    timeoutMs,
-    ...(system?.attempts === undefined ? {} : { attempts: system.attempts }),
-    concurrency,
-    budgetMs: parseDuration(text(options, 'budget') ?? '120s', '--budget'),
-  };
+  referenceResolvers(list(options, 'resolver'));
 }
 
 /** `--fail-on KIND,...`: verdict kinds that make the run exit 3. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { open, rename, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { stripControl } from '../classify/text.js';
@@ -37,25 +38,51 @@ export async function writeChunk(stream: Writable, text: string): Promise<void> 
 
 /**
  * Writes the whole output to FILE atomically: a temporary file in the same folder, flushed,
- * then renamed over FILE, so a reader never sees half a report.
+ * then renamed over FILE, so a reader (node_exporter, a browser) never sees half a report. An
+ * existing FILE keeps its mode and owner, and a symbolic link is followed, not replaced.
  */
 export async function writeFileAtomically(path: string, text: string): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const target = await realpath(path).catch(() => path);
+  const existing = await stat(target).catch(() => undefined);
+  const temporary = join(
+    dirname(target),
+    `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`,
+  );
   try {
-    const handle = await open(temporary, 'w', 0o644);
+    const handle = await open(temporary, 'w', existing?.mode ?? 0o644);
     try {
       await handle.writeFile(text);
+      if (existing !== undefined) await keepOwnerAndMode(handle, existing);
       await handle.sync();
     } finally {
       await handle.close();
     }
 
-    await rename(temporary, path);
+    await rename(temporary, target);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new MxtriageError('OUTPUT', `Cannot write ${path}: ${reason}`, { cause: error });
+    throw new MxtriageError(
+      'OUTPUT',
+      `Cannot write ${path}: ${describeWriteError(error, target)}`,
+      {
+        cause: error,
+      },
+    );
   }
+}
+
+async function keepOwnerAndMode(handle: FileHandle, existing: Stats): Promise<void> {
+  await handle.chmod(existing.mode & 0o7777);
+  // Only root may give a file away; for others the owner already is the one running us.
+  await handle.chown(existing.uid, existing.gid).catch(() => undefined);
+}
+
+function describeWriteError(error: unknown, target: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `the folder ${dirname(target)} does not exist`;
+  if (code === 'EACCES' || code === 'EPERM') return `no permission to write in ${dirname(target)}`;
+  if (code === 'EISDIR') return 'it is a directory';
+  return code ?? (error as Error).message;
 }
 
 /** Output to `-o FILE` (atomically) or to stdout. */

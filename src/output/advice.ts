@@ -184,8 +184,7 @@ const ADVICE: Readonly<Record<VerdictKind, Advisor>> = {
   healthy: () => ['Nothing to do: the domain resolves and no failure is known.'],
   inconclusive: (_incident, verdict) => [
     `The re-check could not decide${verdict.reason ? `: ${cleanText(verdict.reason)}` : ''}. ` +
-      'Run it again where DNS on port 53 is reachable, or add a reference resolver ' +
-      '(--resolver ADDR).',
+      inconclusiveNextStep(verdict.detail),
   ],
   'not-checked': () => [
     'The DNS of these domains was not re-checked (--offline or out of time). Run mxtriage ' +
@@ -493,4 +492,14 @@ function plural(count: number): string {
 /** "1 incident", "3 incidents". */
 function counted(count: number, noun: string): string {
   return `${count} ${noun}${plural(count)}`;
+}
+
+/** What to try when the re-check could not decide, by why it could not. */
+function inconclusiveNextStep(detail: string | undefined): string {
+  if (detail === 'budget') return 'Give it more time (--budget) or check fewer domains at once.';
+  if (detail === 'invalid-name') {
+    return 'The log names a domain that is not a valid host name; look at the sending application.';
+  }
+
+  return 'Run it again where DNS on port 53 is reachable, or add a reference resolver (--resolver ADDR).';
 }

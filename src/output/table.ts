@@ -45,7 +45,7 @@ function formatHeader(analysis: Analysis, options: TableOptions): string[] {
   ];
 
   for (const error of summary.inputErrors) {
-    lines.push(`Not read:  ${stripControl(error.message)}`);
+    lines.push(`Input problem: ${stripControl(error.message)}`);
   }
 
   return lines;

@@ -1,0 +1,52 @@
+import test from 'ava';
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomically } from '../../src/cli/streams.js';
+
+const DIR = mkdtempSync(join(tmpdir(), 'mxtriage-streams-'));
+
+test('an atomic write replaces the content and leaves no temporary file', async (t) => {
+  const path = join(DIR, 'report.md');
+  await writeFileAtomically(path, 'first\n');
+  await writeFileAtomically(path, 'second\n');
+  t.is(readFileSync(path, 'utf8'), 'second\n');
+  t.deepEqual(
+    readdirSync(DIR).filter((name) => name.endsWith('.tmp')),
+    [],
+  );
+});
+
+test('an atomic write keeps the mode of the file it replaces', async (t) => {
+  const path = join(DIR, 'metrics.prom');
+  writeFileSync(path, 'old\n');
+  chmodSync(path, 0o640);
+  await writeFileAtomically(path, 'new\n');
+  t.is(statSync(path).mode & 0o777, 0o640);
+});
+
+test('an atomic write through a symbolic link writes the file it points at', async (t) => {
+  const real = join(DIR, 'real.prom');
+  const link = join(DIR, 'link.prom');
+  writeFileSync(real, 'old\n');
+  symlinkSync(real, link);
+  await writeFileAtomically(link, 'new\n');
+  t.true(lstatSync(link).isSymbolicLink());
+  t.is(readFileSync(real, 'utf8'), 'new\n');
+});
+
+test('writing into a folder that does not exist says which folder', async (t) => {
+  const path = join(DIR, 'missing', 'report.html');
+  await t.throwsAsync(writeFileAtomically(path, 'x'), {
+    message: `Cannot write ${path}: the folder ${join(DIR, 'missing')} does not exist`,
+  });
+});
