@@ -11,7 +11,7 @@
  * 3. Checks the generated lines: `mxtriage --offline --format json` on the check file must
  *    understand every line, and its status counts are set beside the generator's manifest.
  * 4. Runs, one after the other, on the same files:
- *      node bin/mxtriage --offline --format ndjson FILE > /dev/null   (DNS re-check off)
+ *      bin/mxtriage --offline --format ndjson FILE > /dev/null        (DNS re-check off)
  *      /usr/sbin/pflogsumm FILE > /dev/null                            (Postfix files only)
  *    Each child is measured by GNU time (`/usr/bin/time -f '%e %M %U %S'`): wall-clock seconds,
  *    the child's peak resident set size (getrusage ru_maxrss, in KB) and its CPU seconds. With
@@ -233,7 +233,7 @@ function generatorVersion(): string {
 /** Every generated line should be understood; the counts should match what was generated. */
 function checkGeneratedLines(files: readonly LogFile[]): void {
   for (const file of files) {
-    const result = spawnSync('node', ['bin/mxtriage', '--offline', '--format', 'json', file.path], {
+    const result = spawnSync('bin/mxtriage', ['--offline', '--format', 'json', file.path], {
       cwd: ROOT,
       encoding: 'utf8',
       maxBuffer: 1 << 28,
@@ -272,7 +272,8 @@ function measureAll(
 
   for (const file of files) {
     if (isBuilt) {
-      const command = ['node', 'bin/mxtriage', '--offline', '--format', 'ndjson', file.path];
+      // Run as users run it (`npx mxtriage`): through the shebang, with its V8 flags.
+      const command = ['bin/mxtriage', '--offline', '--format', 'ndjson', file.path];
 
       measurements.push(measureBest('mxtriage', file, command, options.runs));
     }
