@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -154,4 +154,17 @@ test('terminal control characters in log text never reach the terminal raw', asy
     t.notRegex(result.stdout, /[\u001b\u0007\u009b]/);
     t.regex(result.stdout, /try later/);
   }
+});
+
+test('with no file and no /var/log/mail.log, the error names the path and where else to look', async (t) => {
+  if (existsSync('/var/log/mail.log')) {
+    t.pass('this machine has a /var/log/mail.log, so the default log is read instead');
+    return;
+  }
+
+  const result = await runCli(['--offline']);
+  t.is(result.code, 1);
+  t.regex(result.stderr, /No such file: \/var\/log\/mail\.log/);
+  t.regex(result.stderr, /\/var\/log\/maillog/);
+  t.regex(result.stderr, /journalctl -o json/);
 });
