@@ -56,6 +56,9 @@ export const MESSAGE_CONTEXT_PREFIXES: readonly string[] = [
   'cutthrough',
 ];
 
+/** An SMTP AUTH failure of a client, named by the authenticator (`dovecot_login`, `plain`). */
+export const AUTHENTICATOR_FAILED = /^[\w-]+ authenticator failed for /;
+
 /** Lines without a message id: daemon, queue runners, SMTP sessions, inbound rejections. */
 export const CONTEXT_PREFIXES: readonly string[] = [
   'Start queue run',

@@ -15,6 +15,7 @@ import {
   stripAngles,
 } from './common.js';
 import {
+  AUTHENTICATOR_FAILED,
   CONTEXT_PREFIXES,
   EXPIRY_TEXTS,
   FLAGS,
@@ -40,7 +41,7 @@ export function createEximParser(options: ParserOptions = {}): MtaParser {
   function parse(envelope: Envelope): readonly MtaRecord[] | undefined {
     const message = envelope.message;
     const idLength = messageIdLength(message);
-    if (idLength === 0) return startsWithAny(message, CONTEXT_PREFIXES) ? NO_RECORDS : undefined;
+    if (idLength === 0) return isContextLine(message) ? NO_RECORDS : undefined;
 
     const messageId = message.slice(0, idLength);
     const start = idLength + 1;
@@ -398,4 +399,9 @@ function firstOf(message: string, start: number, needles: readonly string[]): nu
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
+}
+
+/** A line without a message id that Exim writes about sessions, queue runs and the daemon. */
+function isContextLine(message: string): boolean {
+  return startsWithAny(message, CONTEXT_PREFIXES) || AUTHENTICATOR_FAILED.test(message);
 }

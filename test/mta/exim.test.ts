@@ -218,6 +218,8 @@ for (const line of [
   '2024-05-01 10:00:00 SMTP connection from [198.51.100.5]:45263 (TCP/IP connection count = 1)',
   '2024-05-01 10:00:00 H=(helo.example.net) [198.51.100.5] F=<a@example.org> temporarily rejected RCPT <b@example.com>: DNS lookup of "example.org" deferred',
   '2024-05-01 10:00:00 1tAbCd-0001Xy-Qz *> dan@example.com R=dnslookup T=remote_smtp',
+  '2024-05-01 10:00:00 dovecot_login authenticator failed for (host.example.net) [203.0.113.20]: 535 Incorrect authentication data (set_id=info@example.org)',
+  '2024-05-01 10:00:00 plain authenticator failed for ([198.51.100.7]) [198.51.100.7]: 535 Incorrect authentication data',
 ]) {
   test(understoodWithoutRecords, line);
 }
