@@ -9,6 +9,7 @@ import { groupRecord, incidentRecord, summaryRecord, SCHEMA_VERSION } from '../o
 import { formatTable } from '../output/table.js';
 import { analyseLogs, type AnalyseResult } from '../pipeline/analyse.js';
 import type { ReadCounts } from '../pipeline/read-events.js';
+import { createHeapGuard } from './heap-guard.js';
 import { createProgress } from './progress.js';
 import { dnsSettings, failOnKinds, readSettings, resolveFiles, text } from './settings.js';
 import type { RawOptions } from './settings.js';
@@ -23,11 +24,15 @@ export async function runMain(files: string[], options: RawOptions): Promise<num
   const top = parseCount(text(options, 'top') ?? '20', '--top');
   const dns = await dnsSettings(options);
   const progress = createProgress(paths);
+  const guardHeap = createHeapGuard();
 
   const result = await analyseLogs(paths, {
     ...settings,
     ...(dns === undefined ? {} : { dns }),
-    ...(progress === undefined ? {} : { onBatch: (batch) => progress.update(batch) }),
+    onBatch(batch) {
+      guardHeap();
+      progress?.update(batch);
+    },
   });
   progress?.stop();
 
