@@ -1,6 +1,7 @@
 import ndjson from 'ndjson';
 import { once } from 'node:events';
 import { eventRecord } from '../output/records.js';
+import { createHeapGuard } from './heap-guard.js';
 import { readEvents } from '../pipeline/read-events.js';
 import { readSettings, resolveFiles } from './settings.js';
 import type { RawOptions } from './settings.js';
@@ -13,6 +14,7 @@ export async function runEvents(files: string[], options: RawOptions): Promise<n
   const serialiser = ndjson.stringify();
   serialiser.pipe(process.stdout);
   let blocked = false;
+  const guardHeap = createHeapGuard();
 
   const counts = await readEvents(
     paths,
@@ -23,6 +25,7 @@ export async function runEvents(files: string[], options: RawOptions): Promise<n
         if (!serialiser.write(eventRecord(event))) blocked = true;
       },
       async batch() {
+        guardHeap();
         if (!blocked) return;
         blocked = false;
         await once(serialiser, 'drain');

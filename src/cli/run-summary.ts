@@ -8,6 +8,7 @@ import {
 } from '../input/state.js';
 import { formatSummary, isWorthAMail, periodTotals, type PeriodTotals } from '../output/summary.js';
 import { analyseLogs } from '../pipeline/analyse.js';
+import { createHeapGuard } from './heap-guard.js';
 import { startOfLocalDay, parseCount } from './parse-options.js';
 import { reportDiagnostics, render } from './run-main.js';
 import { dnsSettings, failOnKinds, readSettings, resolveFiles, text } from './settings.js';
@@ -35,6 +36,7 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
     statePath === undefined ? undefined : ((await loadState(statePath)) as SummaryState);
   const plan = statePath === undefined ? undefined : await planResume(paths, state);
   const endOffsets = new Map<string, number>();
+  const guardHeap = createHeapGuard();
 
   const result = await analyseLogs(plan?.paths ?? paths, {
     ...settings,
@@ -42,6 +44,7 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
     ...(plan === undefined ? {} : { startOffsets: plan.startOffsets }),
     ...(dns === undefined ? {} : { dns }),
     onBatch(batch) {
+      guardHeap();
       if (batch.endOffset !== undefined) endOffsets.set(batch.input.name, batch.endOffset);
     },
   });
