@@ -3,10 +3,9 @@
 
 import type { Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 
 import { MxtriageError } from '../errors.js';
+import { gunzip } from './gunzip.js';
 import { orderInputs } from './order-inputs.js';
 import { createLineSplitter, type SplitChunk } from './split-lines.js';
 import { isGzip, looksBinary } from './sniff.js';
@@ -40,7 +39,8 @@ export interface InputProblem {
   readonly error: MxtriageError;
 }
 
-/** Something wrong with one line that did not stop the input: cut, invalid UTF-8. */
+/** Something wrong that did not stop the input: a line cut or with invalid UTF-8, data after
+ *  the end of a gzip stream (reported at the last line read). */
 export interface LineWarning {
   readonly kind: 'warning';
   readonly input: InputInfo;
@@ -61,6 +61,8 @@ export interface ReadOptions {
 }
 
 const CHUNK_BYTES = 64 * 1024;
+/** The least content judged by the binary check, however few bytes a pipe delivers at once. */
+const SNIFF_BYTES = 1024;
 const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
 
 /** Reads the inputs one after another, each rotated set oldest first (`orderInputs`; other
@@ -81,6 +83,8 @@ interface ContentSource {
   /** Byte offset in the content of the first chunk. */
   readonly startOffset: number;
   readonly chunks: AsyncIterable<Buffer>;
+  /** Known once `chunks` has ended: bytes after the gzip stream were left unread. */
+  hasTrailingData(): boolean;
   bytesRead(): number;
   close(): Promise<void>;
 }
@@ -166,7 +170,7 @@ async function openRegularFile(
     input,
     isGzip: isGzipped,
     startOffset: isGzipped ? start : rawStart,
-    chunks: isGzipped ? skipBytes(gunzip(raw), start) : raw,
+    ...contentOf(raw, isGzipped, start),
     bytesRead: () => counter.bytes,
     close: () => handle.close(),
   };
@@ -187,7 +191,7 @@ async function openStream(
     input,
     isGzip: isGzipped,
     startOffset: start,
-    chunks: isGzipped ? gunzip(raw) : raw,
+    ...contentOf(raw, isGzipped, 0),
     bytesRead: () => counter.bytes,
     close: async () => {
       await iterator.return?.();
@@ -242,10 +246,22 @@ async function* countBytes(
   }
 }
 
-function gunzip(raw: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-  // The pipeline destroys both ends on an error, so the consumer's loop sees it; the callback
-  // only has to exist.
-  return pipeline(raw, createGunzip({ chunkSize: CHUNK_BYTES }), () => undefined);
+/** The content of raw input: the input itself, or when it is gzip, decompressed from `start`. */
+function contentOf(
+  raw: AsyncIterable<Buffer>,
+  isGzipped: boolean,
+  start: number,
+): Pick<ContentSource, 'chunks' | 'hasTrailingData'> {
+  if (!isGzipped) {
+    return { chunks: raw, hasTrailingData: () => false };
+  }
+
+  let hasTrailingData = false;
+  const onTrailingData = () => {
+    hasTrailingData = true;
+  };
+  const chunks = skipBytes(gunzip(raw, { onTrailingData }), start);
+  return { chunks, hasTrailingData: () => hasTrailingData };
 }
 
 async function* skipBytes(chunks: AsyncIterable<Buffer>, count: number): AsyncGenerator<Buffer> {
@@ -271,7 +287,7 @@ async function* readContent(
   let isFirst = true;
 
   try {
-    for await (const chunk of source.chunks) {
+    for await (const chunk of withFirstBlock(source.chunks, SNIFF_BYTES)) {
       if (isFirst && looksBinary(chunk)) {
         yield problemOf(source, binaryError(source.input.name));
         return;
@@ -282,10 +298,45 @@ async function* readContent(
       yield* itemsOf(source, split, nextLine, maxLineLength);
       nextLine += split.lines.length;
     }
-
-    yield* itemsOf(source, splitter.finish(), nextLine, maxLineLength);
   } catch (error) {
+    // Every line before the error has been delivered; an unfinished last line is not a line.
     yield problemOf(source, describeReadError(source, error, nextLine - 1));
+    return;
+  }
+
+  const last = splitter.finish();
+  yield* itemsOf(source, last, nextLine, maxLineLength);
+  nextLine += last.lines.length;
+
+  if (source.hasTrailingData()) {
+    yield trailingDataWarning(source.input, nextLine - 1);
+  }
+}
+
+/** The chunks with the first one at least `size` bytes, unless the content is shorter. */
+async function* withFirstBlock(
+  chunks: AsyncIterable<Buffer>,
+  size: number,
+): AsyncGenerator<Buffer> {
+  const head: Buffer[] = [];
+  let length = 0;
+
+  for await (const chunk of chunks) {
+    if (length >= size) {
+      yield chunk;
+      continue;
+    }
+
+    head.push(chunk);
+    length += chunk.length;
+
+    if (length >= size) {
+      yield head.length === 1 ? chunk : Buffer.concat(head, length);
+    }
+  }
+
+  if (length > 0 && length < size) {
+    yield Buffer.concat(head, length);
   }
 }
 
@@ -316,6 +367,12 @@ function* itemsOf(
       'Invalid UTF-8 replaced by U+FFFD (later lines of this input with invalid UTF-8 are not reported)';
     yield { kind: 'warning', input, line: firstLine + split.invalidUtf8, message };
   }
+}
+
+function trailingDataWarning(input: InputInfo, lastLine: number): LineWarning {
+  // gzip does the same: it reads every member and warns about what follows them.
+  const message = 'Trailing data after the gzip stream ignored';
+  return { kind: 'warning', input, line: Math.max(lastLine, 1), message };
 }
 
 function problemOf(source: ContentSource, error: MxtriageError): InputProblem {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 
 import anyTest, { type TestFn } from 'ava';
 
@@ -107,8 +108,12 @@ test('a truncated gzip file gives the lines before the damage, then a problem, t
   const items = await collect([truncated, next]);
   const delivered = linesOf(items).slice(0, -1);
   const [problem] = problemsOf(items);
+  const readable = gunzipSync(whole.subarray(0, whole.length / 2), {
+    finishFlush: constants.Z_SYNC_FLUSH,
+  });
 
   t.true(delivered.length > 1000);
+  t.is(delivered.length, readable.toString().split('\n').length - 1);
   t.deepEqual(delivered, numbered('line ', delivered.length).split('\n').slice(0, -1));
   t.is(problem?.error.code, 'INPUT_CORRUPT');
   t.is(
@@ -117,6 +122,51 @@ test('a truncated gzip file gives the lines before the damage, then a problem, t
   );
   t.is(items.at(-1)?.kind, 'lines');
   t.deepEqual(linesOf(items).at(-1), 'after');
+});
+
+test('trailing data after a complete gzip stream is a warning, and every line is read', async (t) => {
+  const text = await readFile(join(SAMPLES, 'postfix-mail.log'), 'utf8');
+  const garbage = Buffer.concat([gzipSync(text), Buffer.from('trailing garbage\n')]);
+  const path = await write(t.context.dir, 'tg.gz', garbage);
+  const items = await collect([path]);
+
+  t.deepEqual(linesOf(items), text.split('\n').slice(0, -1));
+  t.deepEqual(problemsOf(items), []);
+  t.deepEqual(
+    warningsOf(items).map((item) => [item.line, item.message]),
+    [[467, 'Trailing data after the gzip stream ignored']],
+  );
+  t.is(items.at(-1)?.kind, 'warning');
+});
+
+test('a last line without a newline is read before trailing data; zero padding is no warning', async (t) => {
+  const unfinished = Buffer.concat([gzipSync('first\nlast'), Buffer.from('\r\n\u00ff junk')]);
+  const padded = Buffer.concat([gzipSync('padded\n'), Buffer.alloc(512)]);
+  const items = await collect([
+    await write(t.context.dir, 'unfinished.gz', unfinished),
+    await write(t.context.dir, 'padded.gz', padded),
+  ]);
+
+  t.deepEqual(linesOf(items), ['first', 'last', 'padded']);
+  t.deepEqual(
+    warningsOf(items).map((item) => [item.input.name.endsWith('unfinished.gz'), item.line]),
+    [[true, 2]],
+  );
+  t.deepEqual(problemsOf(items), []);
+});
+
+test('a damaged second gzip member is corrupt after every line of the first', async (t) => {
+  const first = gzipSync(numbered('line ', 5000));
+  const damaged = Buffer.concat([first, Buffer.from([0x1f, 0x8b, 0xff, 0xff]), Buffer.alloc(20)]);
+  const path = await write(t.context.dir, 'mail.log.1.gz', damaged);
+  const items = await collect([path]);
+  const [problem] = problemsOf(items);
+
+  t.deepEqual(linesOf(items), numbered('line ', 5000).split('\n').slice(0, -1));
+  t.is(
+    problem?.error.message,
+    `Cannot read ${path}: gzip data is corrupt after line 5000 (unknown compression method)`,
+  );
 });
 
 test('corrupt gzip data is reported as corrupt after the last good line', async (t) => {
@@ -148,6 +198,61 @@ test('missing files, directories and binary files are problems of their own inpu
     ],
   );
   t.deepEqual(linesOf(items), [POSTFIX_LINE]);
+});
+
+test('a stray NUL byte does not make a text log binary; its line is read with the rest', async (t) => {
+  const lines = (await readFile(join(SAMPLES, 'postfix-mail.log'), 'utf8')).split('\n');
+  lines[100] = `${lines[100]!.slice(0, 20)}\0${lines[100]!.slice(20)}`;
+  const path = await write(t.context.dir, 'mail.log', lines.join('\n'));
+  const items = await collect([path]);
+
+  t.deepEqual(linesOf(items), lines.slice(0, -1));
+  t.deepEqual(problemsOf(items), []);
+  t.deepEqual(warningsOf(items), []);
+});
+
+test('zero-filled blocks left by a crash join the next line and keep the line numbers', async (t) => {
+  // After a crash the file system may keep blocks the kernel never wrote, zero-filled; syslog
+  // then appends after them, without a newline in between.
+  const before = numbered('before ', 3);
+  const content = `${before}${'\0'.repeat(8192)}after 4\n${'\0'.repeat(1 << 20)}after 5\nafter 6\n`;
+  const path = await write(t.context.dir, 'mail.log', content);
+  const items = await collect([path], { maxLineLength: 10000 });
+  const lines = linesOf(items);
+
+  t.is(lines.length, 6);
+  t.deepEqual(lines.slice(0, 3), ['before 1', 'before 2', 'before 3']);
+  t.is(lines[3], `${'\0'.repeat(8192)}after 4`);
+  t.is(lines[4], '\0'.repeat(10000));
+  t.is(lines[5], 'after 6');
+  t.deepEqual(
+    warningsOf(items).map((item) => item.line),
+    [5],
+  );
+  t.is(batchesOf(items).at(-1)?.endOffset, Buffer.byteLength(content));
+});
+
+test('executables and random data are still refused as binary', async (t) => {
+  const random = await write(t.context.dir, 'random.log', randomBytes(100_000));
+  const items = await collect([process.execPath, random]);
+
+  t.deepEqual(
+    problemsOf(items).map((item) => [item.error.code, item.error.message]),
+    [
+      ['INPUT_BINARY', `Not a text log (binary data): ${process.execPath}`],
+      ['INPUT_BINARY', `Not a text log (binary data): ${random}`],
+    ],
+  );
+  t.deepEqual(linesOf(items), []);
+});
+
+test('a stdin that starts with a NUL byte, a byte at a time, is judged on more than that byte', async (t) => {
+  const text = `\0${POSTFIX_LINE}\n${POSTFIX_LINE}\n`;
+  const stdin = Readable.from([...Buffer.from(text)].map((byte) => Buffer.from([byte])));
+  const items = await collect(['-'], { stdin });
+
+  t.deepEqual(linesOf(items), [`\0${POSTFIX_LINE}`, POSTFIX_LINE]);
+  t.deepEqual(problemsOf(items), []);
 });
 
 test('a file the user may not read is reported as unreadable', async (t) => {
