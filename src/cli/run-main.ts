@@ -33,6 +33,11 @@ export async function runMain(files: string[], options: RawOptions): Promise<num
       guardHeap();
       progress?.update(batch);
     },
+    onDnsStart(domains) {
+      if (process.stderr.isTTY && domains > 0) {
+        writeError(`mxtriage: re-checking the DNS of ${domains} domains`);
+      }
+    },
   });
   progress?.stop();
 

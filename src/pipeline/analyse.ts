@@ -4,7 +4,7 @@ import { createGrouper, emptyStatusCounts, type Grouper } from '../group/group.j
 import { buildIncidents, createOutcomeTally } from '../group/incidents.js';
 import { createOutcomeTracker } from '../group/outcomes.js';
 import type { LineBatch } from '../input/read-inputs.js';
-import type { Analysis, DeliveryEvent, Summary } from '../model.js';
+import type { Analysis, DeliveryEvent, GroupEvidence, Summary } from '../model.js';
 import { decideVerdicts, domainsToCheck } from '../verdict/decide.js';
 import { readEvents, type ReadCounts, type ReadOptions } from './read-events.js';
 
@@ -54,8 +54,9 @@ export async function analyseLogs(
   );
 
   outcomes.finish(period.end ?? Date.now());
-  const diagnoses = await checkDns(grouper, options);
-  const verdicts = decideVerdicts(grouper.evidence(), logContext(grouper), diagnoses);
+  const evidence = grouper.evidence();
+  const diagnoses = await checkDns(evidence, options);
+  const verdicts = decideVerdicts(evidence, logContext(grouper), diagnoses);
   const groups = grouper.groups(verdicts);
   const analysis: Analysis = {
     generatedAt: Date.now(),
@@ -75,11 +76,11 @@ function deliveryDelayOf(tally: ReturnType<typeof createOutcomeTally>): Partial<
 }
 
 async function checkDns(
-  grouper: Grouper,
+  evidence: readonly GroupEvidence[],
   options: AnalyseOptions,
 ): Promise<ReadonlyMap<string, DomainDiagnosis> | undefined> {
   if (options.dns === undefined) return undefined;
-  const domains = domainsToCheck(grouper.evidence());
+  const domains = domainsToCheck(evidence);
   options.onDnsStart?.(domains.length);
   if (domains.length === 0) return new Map();
   return diagnoseDomains(domains, options.dns.roles, options.dns.check);
