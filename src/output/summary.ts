@@ -52,7 +52,8 @@ export function formatSummary(analysis: Analysis, options: SummaryOptions): stri
     lines.push(`${summary.linesNotUnderstood} log lines were not understood (--show-unparsed N).`);
   }
 
-  for (const error of summary.inputErrors) lines.push(`Input problem: ${stripControl(error.message)}`);
+  for (const error of summary.inputErrors)
+    lines.push(`Input problem: ${stripControl(error.message)}`);
   lines.push('', ...domainLines(analysis.groups, options));
   return `${lines.join('\n')}\n`;
 }
