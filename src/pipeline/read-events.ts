@@ -115,8 +115,9 @@ function createLineReader(input: InputInfo, run: Run, options: ReadOptions): Lin
     referenceTime: input.mtime ?? Date.now(),
   });
 
-  function parse(line: string, source: Source): void {
+  function parse(text: string, source: Source): void {
     run.counts.linesRead += 1;
+    const line = text.charCodeAt(0) === 0 ? withoutLeadingNuls(text, source) : text;
     const envelope = envelopes.parse(line, source);
     if (envelope === 'pending') return;
     if (envelope === undefined) {
@@ -125,6 +126,15 @@ function createLineReader(input: InputInfo, run: Run, options: ReadOptions): Lin
     }
 
     parseRecords(envelope, run, line);
+  }
+
+  /** A crash leaves zero-filled blocks in a log; the line written after them is kept. */
+  function withoutLeadingNuls(text: string, source: Source): string {
+    let start = 0;
+    while (text.charCodeAt(start) === 0) start += 1;
+    run.counts.inputWarnings += 1;
+    keepSample(run, source, 'input', `${start} NUL bytes removed before the line`);
+    return text.slice(start);
   }
 
   /** Exim records split over several syslog lines whose last piece never came. */

@@ -168,3 +168,21 @@ test('with no file and no /var/log/mail.log, the error names the path and where 
   t.regex(result.stderr, /\/var\/log\/maillog/);
   t.regex(result.stderr, /journalctl -o json/);
 });
+
+test('zero-filled blocks left by a crash lose no line', async (t) => {
+  const lines = POSTFIX.toString('utf8').split('\n');
+  lines[100] = `${'\u0000'.repeat(20_000)}${lines[100] ?? ''}`;
+  lines[200] = `\u0000${lines[200] ?? ''}`;
+  const result = await runCli([
+    '--offline',
+    '--format',
+    'ndjson',
+    file('crashed.log', lines.join('\n')),
+  ]);
+  t.is(result.code, 0, result.stderr);
+  const summary = summaryOf(result.stdout);
+  t.is(summary['linesRead'], 467);
+  t.is(summary['linesNotUnderstood'], 0);
+  t.is(summary['inputWarnings'], 2);
+  t.deepEqual(summary['statuses'], { sent: 31, deferred: 82, bounced: 10, expired: 8 });
+});
