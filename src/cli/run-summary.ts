@@ -9,7 +9,7 @@ import {
 import { formatSummary, isWorthAMail, periodTotals, type PeriodTotals } from '../output/summary.js';
 import { analyseLogs } from '../pipeline/analyse.js';
 import { createHeapGuard } from './heap-guard.js';
-import { startOfLocalDay, parseCount } from './parse-options.js';
+import { DAY_MS, parseCount, startOfLocalDay } from './parse-options.js';
 import { reportDiagnostics, render } from './run-main.js';
 import { dnsSettings, failOnKinds, readSettings, resolveFiles, text } from './settings.js';
 import type { RawOptions } from './settings.js';
@@ -17,8 +17,6 @@ import { emit } from './streams.js';
 
 /** The state file holds the read checkpoints and the totals of the last summary. */
 type SummaryState = ReadState & { readonly summary?: PeriodTotals };
-
-const DAY_MS = 86_400_000;
 
 /**
  * `mxtriage summary`: a short report for a cron mail. Without `--state` it covers yesterday;
