@@ -28,9 +28,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 type Action = (first: string[], options: Record<string, unknown>) => Promise<number>;
 
 function buildProgram(setExit: (code: number) => void): Command {
-  const run = (action: Action) => async (first: string[], options: Record<string, unknown>) => {
-    setExit(await action(first, options));
-  };
+  const run =
+    (action: Action) =>
+    async (first: string[], options: Record<string, unknown>, command: Command) => {
+      setExit(await action(first, withOptionsBefore(command, options)));
+    };
   const program = new Command('mxtriage')
     .description(
       'Group mail deferrals and bounces by recipient domain, cause and time window, re-check ' +
@@ -46,6 +48,7 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   const events = addReadOptions(program.command('events'))
     .description('print every parsed delivery event as NDJSON, for other tools')
+    .option('--offline', 'accepted for scripts that always pass it; events never query DNS')
     .argument('[files...]', 'logs to read (default /var/log/mail.log; - reads stdin)')
     .action(run(runEvents));
 
@@ -65,6 +68,43 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   for (const command of [program, events, check, summary]) command.exitOverride();
   return program;
+}
+
+/**
+ * `mxtriage --offline check example.com` puts an option before the command name, where the
+ * main job's parser reads it. The command takes it as if it came after its name; an option the
+ * command does not have is a usage error, never silently dropped (a dropped `--offline` or
+ * `--local-resolver` would send queries where the user said not to).
+ */
+function withOptionsBefore(
+  command: Command,
+  options: Record<string, unknown>,
+): Record<string, unknown> {
+  const parent = command.parent;
+  if (parent === null) return options;
+  const merged = { ...options };
+
+  for (const option of parent.options) {
+    const key = option.attributeName();
+    if (parent.getOptionValueSource(key) !== 'cli') continue;
+    if (!command.options.some((own) => own.attributeName() === key)) {
+      throw new MxtriageError(
+        'USAGE',
+        `Option ${option.long ?? key} does not apply to 'mxtriage ${command.name()}'`,
+      );
+    }
+
+    merged[key] = mergeOptionValue(parent.getOptionValue(key), options[key], command, key);
+  }
+
+  return merged;
+}
+
+/** The command's own value wins; lists given on both sides are joined. */
+function mergeOptionValue(before: unknown, after: unknown, command: Command, key: string): unknown {
+  if (command.getOptionValueSource(key) !== 'cli') return before;
+  if (Array.isArray(before) && Array.isArray(after)) return [...before, ...after];
+  return after;
 }
 
 function addReadOptions(command: Command): Command {

@@ -75,7 +75,11 @@ export async function readEvents(
     if (current?.input !== item.input) {
       current?.reader.finish();
       current = { input: item.input, reader: createLineReader(item.input, run, options) };
-      if (!run.counts.inputs.includes(item.input.name)) run.counts.inputs.push(item.input.name);
+    }
+
+    // An input is listed as read once it gave lines; one that could not be opened is not.
+    if (item.kind !== 'problem' && !run.counts.inputs.includes(item.input.name)) {
+      run.counts.inputs.push(item.input.name);
     }
 
     if (item.kind === 'problem') {
@@ -121,7 +125,7 @@ function createLineReader(input: InputInfo, run: Run, options: ReadOptions): Lin
     const envelope = envelopes.parse(line, source);
     if (envelope === 'pending') return;
     if (envelope === undefined) {
-      if (line.length > 0) notUnderstood(run, source, 'envelope', line);
+      if (line.length > 0) notUnderstood(run, source, envelopeProblem(line), line);
       return;
     }
 
@@ -266,6 +270,16 @@ function notUnderstood(run: Run, source: Source, where: string, text: string): v
 function keepSample(run: Run, source: Source, where: string, text: string): void {
   if (run.counts.unparsed.length >= run.sampleLimit) return;
   run.counts.unparsed.push({ source, where, text: stripControl(text.slice(0, 500)) });
+}
+
+/**
+ * journalctl leaves out a MESSAGE longer than 4096 bytes (`"MESSAGE":null`) unless run with
+ * `--all`: such lines are counted apart, so the count says how to get them back.
+ */
+function envelopeProblem(line: string): string {
+  return line.charCodeAt(0) === 123 && line.includes('"MESSAGE":null')
+    ? 'journald (MESSAGE left out: export with journalctl --all)'
+    : 'envelope';
 }
 
 /** The program name without instance or service: `postfix-out/smtp` → `postfix-out`. */

@@ -1,0 +1,69 @@
+import test from 'ava';
+import { parseNdjson, runCli } from '../helpers/cli.js';
+
+// Nothing here may reach a real DNS server: every DNS role points at a closed loopback port.
+const NOWHERE = ['--local-resolver', '127.0.0.1:9', '--root', '127.0.0.1:9', '--timeout', '300'];
+
+test('options given before the command name apply to the command', async (t) => {
+  const result = await runCli([...NOWHERE, 'check', '--format', 'ndjson', 'example.test']);
+  t.is(result.code, 0, result.stderr);
+  const [check] = parseNdjson(result.stdout);
+  const verdict = check?.['verdict'] as { kind: string; probes?: { server: string }[] };
+  t.is(verdict.kind, 'inconclusive');
+  t.true((verdict.probes ?? []).every((probe) => probe.server.startsWith('127.0.0.1:9')));
+});
+
+test('an option before the command that the command does not take is a usage error', async (t) => {
+  const result = await runCli(['--window', '5m', 'check', 'example.test']);
+  t.is(result.code, 2);
+  t.regex(result.stderr, /Option --window does not apply to 'mxtriage check'/);
+});
+
+test('--offline before summary switches the re-check off', async (t) => {
+  const result = await runCli([
+    '--offline',
+    'summary',
+    '--format',
+    'ndjson',
+    '--since',
+    '2020-01-01',
+    'samples/postfix-mail.log',
+  ]);
+  t.is(result.code, 0, result.stderr);
+  const groups = parseNdjson(result.stdout).filter((record) => record['type'] === 'group');
+  t.true(groups.length > 0);
+  t.true(groups.every((group) => (group['verdict'] as { kind: string }).kind === 'not-checked'));
+});
+
+test('events accepts --offline, which scripts pass to every command', async (t) => {
+  const result = await runCli(['events', '--offline', 'samples/exim-mainlog']);
+  t.is(result.code, 0, result.stderr);
+  t.true(parseNdjson(result.stdout).length > 0);
+});
+
+test('an input that could not be opened is listed only among the problems', async (t) => {
+  const result = await runCli([
+    '--offline',
+    '--format',
+    'json',
+    '/no/such.log',
+    'samples/exim-mainlog',
+  ]);
+  const summary = (JSON.parse(result.stdout) as { summary: Record<string, unknown> }).summary;
+  t.deepEqual(summary['inputs'], ['samples/exim-mainlog']);
+  t.deepEqual(
+    (summary['inputErrors'] as { input: string }[]).map((error) => error.input),
+    ['/no/such.log'],
+  );
+});
+
+test('a journald record whose MESSAGE was left out says how to export it', async (t) => {
+  const record =
+    '{"__REALTIME_TIMESTAMP":"1764786772000000","_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"postfix/smtp","_PID":"12","MESSAGE":null}\n';
+  const result = await runCli(['--offline', '--format', 'json', '-'], { stdin: record });
+  const summary = (JSON.parse(result.stdout) as { summary: Record<string, unknown> }).summary;
+  t.is(summary['linesNotUnderstood'], 1);
+  t.deepEqual(summary['notUnderstoodBy'], {
+    'journald (MESSAGE left out: export with journalctl --all)': 1,
+  });
+});
