@@ -54,7 +54,7 @@ export function formatSummary(analysis: Analysis, options: SummaryOptions): stri
 
   for (const error of summary.inputErrors)
     lines.push(`Input problem: ${stripControl(error.message)}`);
-  lines.push('', ...domainLines(analysis.groups, options));
+  lines.push('', ...resolverHeadline(analysis.groups), ...domainLines(analysis.groups, options));
   return `${lines.join('\n')}\n`;
 }
 
@@ -79,24 +79,50 @@ function domainLines(groups: readonly Group[], options: SummaryOptions): string[
   return ['Domains with deferrals or bounces, worst first:', ...lines];
 }
 
+/** The domain with its total, then one line per cause with that cause's verdict. */
 function domainLine(
   domain: string,
   groups: readonly Group[],
   failures: number,
   options: SummaryOptions,
 ): string {
-  const worst = groups[0] as Group;
-  const causes = [...new Set(groups.map((group) => group.cause))].join(', ');
   const before = options.previous?.byDomain[domain];
   const trend = before === undefined ? 'new' : `previously ${before}`;
-  const verdict =
-    worst.verdict.detail === undefined
-      ? worst.verdict.kind
-      : `${worst.verdict.kind} (${worst.verdict.detail})`;
-  const reason =
-    worst.verdict.reason === undefined ? '' : `: ${stripControl(worst.verdict.reason)}`;
   const count = `${failures} ${failures === 1 ? 'failed attempt' : 'failed attempts'}`;
-  return `  ${stripControl(domain)}: ${count} (${trend}); ${causes}; ${verdict}${reason}`;
+  const causes = [...new Set(groups.map((group) => group.cause))].map((cause) => {
+    const ofCause = groups.filter((group) => group.cause === cause);
+    return `    ${cause} (${sum(ofCause, failedAttempts)}): ${describeVerdict(ofCause[0] as Group)}`;
+  });
+  return [`  ${stripControl(domain)}: ${count} (${trend})`, ...causes].join('\n');
+}
+
+/** Reasons are cut for a mail; the full evidence is in the other formats. */
+const MAX_REASON = 200;
+
+function describeVerdict(group: Group): string {
+  const { kind, detail, reason } = group.verdict;
+  const label = detail === undefined ? kind : `${kind} (${detail})`;
+  if (reason === undefined) return label;
+  const text = stripControl(reason);
+  return `${label}: ${text.length > MAX_REASON ? `${text.slice(0, MAX_REASON)}…` : text}`;
+}
+
+/** A headline when the verdicts point at our own resolver: the one thing to look at first. */
+function resolverHeadline(groups: readonly Group[]): string[] {
+  const ours = groups.filter(
+    (group) =>
+      group.verdict.kind === 'local-resolver' ||
+      (group.verdict.kind === 'recovered' && group.verdict.detail?.startsWith('local-resolver')),
+  );
+  if (ours.length === 0) return [];
+  const domains = new Set(ours.map((group) => group.domain)).size;
+  const now = ours.some((group) => group.verdict.kind === 'local-resolver');
+  return [
+    now
+      ? `Our own resolver is failing: ${domains} domains are affected (see below).`
+      : `Our own resolver probably failed earlier: ${domains} domains failed together and recovered.`,
+    '',
+  ];
 }
 
 /** The period asked for (`--since`/`--until`, yesterday by default), else the log's own span. */

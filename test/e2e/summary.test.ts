@@ -170,3 +170,24 @@ test('-o writes the report atomically to a file, and every report format renders
   t.is(bad.code, 1);
   t.regex(bad.stderr, /Cannot write .*dir\.html/);
 });
+
+test('the cron summary gives each cause of a domain its own verdict line', async (t) => {
+  const result = await runCli([
+    'summary',
+    '--offline',
+    '--year',
+    '2026',
+    '--since',
+    '2026-12-03',
+    '--until',
+    '2026-12-04',
+    'samples/postfix-mail.log',
+  ]);
+  t.is(result.code, 0, result.stderr);
+  t.regex(
+    result.stdout,
+    /margie\.test: 20 failed attempts \(new\)\n {4}connection \(14\): not-checked/,
+  );
+  t.regex(result.stdout, /\n {4}dns-tempfail \(4\): not-checked/);
+  t.regex(result.stdout, /\n {4}expired \(2\): not-checked/);
+});
