@@ -204,17 +204,23 @@ function addToRun(run: Run, group: Group): void {
   run.attempts += group.attempts;
 }
 
-/** Adds each `expired` group to the busiest incident of its domain that it closes; returns the
- *  groups no incident takes. */
+/** Adds each `expired` group to the incident it closes in which its domain failed most (not the
+ *  largest incident: a shared one counts other domains' attempts); returns the groups no
+ *  incident takes. */
 function attachExpiries(runs: readonly Run[], expiries: readonly Group[], maxGapMs: number) {
   const byDomain = runsByDomain(runs);
   const orphans: Group[] = [];
   for (const expiry of expiries) {
     let target: Run | undefined;
+    let targetAttempts = 0;
     for (const run of byDomain.get(expiry.domain) ?? []) {
       const closes =
         expiry.windowStart >= run.windowStart && expiry.windowStart - run.windowEnd <= maxGapMs;
-      if (closes && (target === undefined || run.attempts > target.attempts)) target = run;
+      const attempts = attemptsOf(run, expiry.domain);
+      if (closes && (target === undefined || attempts > targetAttempts)) {
+        target = run;
+        targetAttempts = attempts;
+      }
     }
 
     if (target === undefined) orphans.push(expiry);
@@ -222,6 +228,12 @@ function attachExpiries(runs: readonly Run[], expiries: readonly Group[], maxGap
   }
 
   return orphans;
+}
+
+function attemptsOf(run: Run, domain: string): number {
+  let attempts = 0;
+  for (const group of run.groups) if (group.domain === domain) attempts += group.attempts;
+  return attempts;
 }
 
 function runsByDomain(runs: readonly Run[]): Map<string, Run[]> {

@@ -254,6 +254,30 @@ test('an expiry group joins the incident of its domain; a lone one stands alone'
   );
 });
 
+test('an expiry joins the incident where its domain failed most, not a larger shared one', (t) => {
+  const window = { windowMs: 5 * 60_000 };
+  const groups = [
+    makeGroup('margie.test', 'connection', '2026-12-03T18:30:00Z', { ...window, attempts: 14 }),
+    makeGroup('margie.test', 'dns-tempfail', '2026-12-03T18:30:00Z', {
+      ...window,
+      attempts: 4,
+      verdict: LOCAL_DOWN,
+    }),
+    makeGroup('woodgrove.test', 'dns-tempfail', '2026-12-03T18:30:00Z', {
+      ...window,
+      attempts: 20,
+      verdict: LOCAL_DOWN,
+    }),
+    makeGroup('margie.test', 'expired', '2026-12-03T18:35:00Z', { ...window, attempts: 2 }),
+  ];
+  const incidents = buildIncidents(groups, createOutcomeTally(5 * 60_000), 5 * 60_000);
+
+  const shared = incidents.find((incident) => incident.domains.length > 1);
+  const connection = incidents.find((incident) => incident.causeFamily === 'connection');
+  t.deepEqual(shared?.causes, ['dns-tempfail']);
+  t.deepEqual(connection?.causes, ['connection', 'expired']);
+});
+
 test('incidents come worst first: most messages, then most attempts', (t) => {
   const groups = [
     makeGroup('margie.test', 'connection', '2026-12-03T18:00:00Z', { attempts: 3, messages: 1 }),
