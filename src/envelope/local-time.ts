@@ -8,8 +8,11 @@ import { MxtriageError } from '../errors.js';
 
 /** Converts local wall-clock times of one time zone to epoch milliseconds. */
 export interface LocalClock {
-  /** Epoch ms of the start of a local hour; `month` is 0-based. */
+  /** Epoch ms of the start of a local hour; `month` is 0-based. For the hour that repeats when
+   *  daylight saving time ends, the start of its first pass. */
   hourStart(year: number, month: number, day: number, hour: number): number;
+  /** Whether the hour last given to `hourStart` repeats (it comes again one hour later). */
+  readonly lastHourRepeats: boolean;
   /** The local calendar year at an epoch time. */
   yearAt(time: number): number;
 }
@@ -28,6 +31,8 @@ export interface YearOptions {
 }
 
 const HOUR_MS = 3_600_000;
+/** Lines of one log may be this much out of order without being taken for the second pass. */
+const REPEAT_TOLERANCE_MS = 5 * 60_000;
 const DAY_MS = 24 * HOUR_MS;
 const MONTH_NAMES = [
   'Jan',
@@ -57,8 +62,11 @@ export function createLocalClock(timeZone?: string): LocalClock {
       ? (y: number, m: number, d: number, h: number) => new Date(y, m, d, h).getTime()
       : (y: number, m: number, d: number, h: number) => new TZDate(y, m, d, h, timeZone).getTime();
   const yearFormat = new Intl.DateTimeFormat('en', { year: 'numeric', timeZone });
+  const hourFormat = new Intl.DateTimeFormat('en', { hour: 'numeric', hourCycle: 'h23', timeZone });
+  const localHour = (time: number) => Number(hourFormat.format(time));
   let cachedKey = -1;
   let cachedStart = 0;
+  let cachedRepeats = false;
 
   return {
     hourStart(year, month, day, hour) {
@@ -66,10 +74,17 @@ export function createLocalClock(timeZone?: string): LocalClock {
 
       if (key !== cachedKey) {
         cachedKey = key;
-        cachedStart = startOf(year, month, day, hour);
+        const start = startOf(year, month, day, hour);
+        // When clocks go back, one local hour happens twice; the conversion may give either.
+        const earlier = localHour(start - HOUR_MS) === hour ? start - HOUR_MS : start;
+        cachedStart = earlier;
+        cachedRepeats = localHour(earlier + HOUR_MS) === hour;
       }
 
       return cachedStart;
+    },
+    get lastHourRepeats() {
+      return cachedRepeats;
     },
     yearAt: (time) => Number(yearFormat.format(time)),
   };
@@ -86,8 +101,10 @@ export function createYearlessClock(clock: LocalClock, options: YearOptions): Ye
   const referenceYear = clock.yearAt(reference);
   let year = options.year;
   let lastMonth = -1;
+  let lastTime = -Infinity;
   let cachedKey = -1;
   let cachedStart = 0;
+  let cachedRepeats = false;
 
   return {
     toTime(month, day, seconds) {
@@ -106,11 +123,22 @@ export function createYearlessClock(clock: LocalClock, options: YearOptions): Ye
           year === undefined
             ? inferredStart(month, day, hour)
             : clock.hourStart(year, month, day, hour);
+        cachedRepeats = clock.lastHourRepeats;
       }
 
-      return cachedStart + (seconds - hour * 3600) * 1000;
+      const time = cachedStart + (seconds - hour * 3600) * 1000;
+      lastTime = cachedRepeats ? passOf(time) : time;
+      return lastTime;
     },
   };
+
+  /**
+   * In the hour that repeats when daylight saving time ends, the lines' order tells the two
+   * passes apart: a time well before the previous line's belongs to the second pass.
+   */
+  function passOf(firstPass: number): number {
+    return firstPass >= lastTime - REPEAT_TOLERANCE_MS ? firstPass : firstPass + HOUR_MS;
+  }
 
   function inferredStart(month: number, day: number, hour: number): number {
     const start = clock.hourStart(referenceYear, month, day, hour);

@@ -54,3 +54,33 @@ test('a year-less clock with a year rolls over only on a large step back in mont
   t.is(clock.toTime(11, 31, 0), Date.parse('2024-12-31T00:00:00Z'));
   t.is(clock.toTime(0, 1, 59), Date.parse('2025-01-01T00:00:59Z'));
 });
+
+test('in the hour that repeats when summer time ends, the line order tells the passes apart', (t) => {
+  const clock = createYearlessClock(createLocalClock('Europe/Berlin'), { year: 2026 });
+  const at = (hour: number, minute: number) =>
+    new Date(clock.toTime(9, 25, hour * 3600 + minute * 60)).toISOString();
+
+  // 25 October 2026: 03:00 CEST becomes 02:00 CET, so 02:00–02:59 happens twice.
+  t.deepEqual(
+    [at(1, 50), at(2, 10), at(2, 50), at(2, 49), at(2, 5), at(2, 55), at(3, 10)],
+    [
+      '2026-10-24T23:50:00.000Z',
+      '2026-10-25T00:10:00.000Z',
+      '2026-10-25T00:50:00.000Z',
+      '2026-10-25T00:49:00.000Z',
+      '2026-10-25T01:05:00.000Z',
+      '2026-10-25T01:55:00.000Z',
+      '2026-10-25T02:10:00.000Z',
+    ],
+  );
+});
+
+test('the hour skipped when summer time starts is not taken for a repeated one', (t) => {
+  const clock = createLocalClock('Europe/Berlin');
+  clock.hourStart(2026, 2, 29, 2);
+  t.false(clock.lastHourRepeats);
+  clock.hourStart(2026, 9, 25, 2);
+  t.true(clock.lastHourRepeats);
+  clock.hourStart(2026, 9, 25, 3);
+  t.false(clock.lastHourRepeats);
+});
