@@ -1,9 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
 import { MxtriageError } from '../errors.js';
-import { runCheck } from './run-check.js';
-import { runEvents } from './run-events.js';
-import { runMain } from './run-main.js';
-import { runSummary } from './run-summary.js';
 import { installPipeGuard, writeError } from './streams.js';
 
 /** Exit codes, as documented in the README. */
@@ -27,6 +23,10 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 type Action = (first: string[], options: Record<string, unknown>) => Promise<number>;
 
+/**
+ * Each command's module is loaded when it runs: the DNS code and the output libraries cost some
+ * 20 MB of memory, which a run that does not use them need not pay.
+ */
 function buildProgram(setExit: (code: number) => void): Command {
   const run =
     (action: Action) =>
@@ -44,27 +44,27 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   addReadOptions(addDnsOptions(addReportOptions(program)))
     .argument('[files...]', 'logs to read (default /var/log/mail.log; - reads stdin)')
-    .action(run(runMain));
+    .action(run(async (...args) => (await import('./run-main.js')).runMain(...args)));
 
   const events = addReadOptions(program.command('events'))
     .description('print every parsed delivery event as NDJSON, for other tools')
     .option('--offline', 'accepted for scripts that always pass it; events never query DNS')
     .argument('[files...]', 'logs to read (default /var/log/mail.log; - reads stdin)')
-    .action(run(runEvents));
+    .action(run(async (...args) => (await import('./run-events.js')).runEvents(...args)));
 
   const check = addDnsOptions(program.command('check'))
     .description("re-check named domains' DNS now and give each a verdict")
     .argument('<domains...>', 'recipient domains to check')
     .addOption(formatOption(['table', 'ndjson', 'json']))
     .option('--fail-on <kinds>', 'exit 3 when a domain gets one of these verdict kinds')
-    .action(run(runCheck));
+    .action(run(async (...args) => (await import('./run-check.js')).runCheck(...args)));
 
   const summary = addReadOptions(addDnsOptions(addReportOptions(program.command('summary'))))
     .description('a short daily summary for a cron mail (yesterday by default)')
     .argument('[files...]', 'logs to read (default /var/log/mail.log)')
     .option('--state <file>', 'remember how far each log was read; read only new lines next time')
     .option('--quiet', 'print nothing when there is nothing worth a mail')
-    .action(run(runSummary));
+    .action(run(async (...args) => (await import('./run-summary.js')).runSummary(...args)));
 
   for (const command of [program, events, check, summary]) command.exitOverride();
   return program;

@@ -1,5 +1,8 @@
 import { TZDate } from '@date-fns/tz';
-import { isValid, parseISO, startOfDay, subDays } from 'date-fns';
+import { isValid } from 'date-fns/isValid';
+import { parseISO } from 'date-fns/parseISO';
+import { startOfDay } from 'date-fns/startOfDay';
+import { subDays } from 'date-fns/subDays';
 import { MxtriageError } from '../errors.js';
 
 const UNIT_MS: Readonly<Record<string, number>> = {

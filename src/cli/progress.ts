@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import type { LineBatch } from '../input/read-inputs.js';
 
 /** Inputs smaller than this finish before a progress bar would help. */
@@ -14,11 +13,13 @@ export interface Progress {
  * A progress bar on stderr, shown only when stderr is a terminal and the inputs are large.
  * It counts bytes read (compressed bytes for .gz) against the inputs' total size.
  */
-export function createProgress(paths: readonly string[]): Progress | undefined {
+export async function createProgress(paths: readonly string[]): Promise<Progress | undefined> {
   if (!process.stderr.isTTY) return undefined;
   const sizes = new Map(paths.map((path) => [path, fileSize(path)]));
   const total = [...sizes.values()].reduce((sum, size) => sum + size, 0);
   if (total < LARGE_INPUT_BYTES) return undefined;
+
+  const { default: cliProgress } = await import('cli-progress');
 
   const bar = new cliProgress.SingleBar(
     {

@@ -1,4 +1,3 @@
-import ndjson from 'ndjson';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { Analysis } from '../model.js';
@@ -23,7 +22,7 @@ export async function runMain(files: string[], options: RawOptions): Promise<num
   const failOn = failOnKinds(options);
   const top = parseCount(text(options, 'top') ?? '20', '--top');
   const dns = await dnsSettings(options);
-  const progress = createProgress(paths);
+  const progress = await createProgress(paths);
   const guardHeap = createHeapGuard();
 
   const result = await analyseLogs(paths, {
@@ -33,6 +32,7 @@ export async function runMain(files: string[], options: RawOptions): Promise<num
       guardHeap();
       progress?.update(batch);
     },
+    onStage: guardHeap,
     onDnsStart(domains) {
       if (process.stderr.isTTY && domains > 0) {
         writeError(`mxtriage: re-checking the DNS of ${domains} domains`);
@@ -93,7 +93,7 @@ function* ndjsonRecords(analysis: Analysis): Generator<Record<string, unknown>> 
 
 /** Writes records to stdout one by one through the ndjson library, waiting when it is full. */
 async function streamNdjson(records: Iterable<Record<string, unknown>>): Promise<void> {
-  const serialiser = ndjson.stringify();
+  const serialiser = (await loadNdjson()).stringify();
   serialiser.pipe(process.stdout, { end: false });
   for (const record of records) {
     if (!serialiser.write(record)) await once(serialiser, 'drain');
@@ -115,7 +115,7 @@ function jsonDocument(analysis: Analysis): Record<string, unknown> {
 
 /** Serialises records one per line through the ndjson library. */
 export async function toNdjson(records: readonly Record<string, unknown>[]): Promise<string> {
-  const serialiser = ndjson.stringify();
+  const serialiser = (await loadNdjson()).stringify();
   const sink = new PassThrough();
   const chunks: Buffer[] = [];
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -124,6 +124,11 @@ export async function toNdjson(records: readonly Record<string, unknown>[]): Pro
   serialiser.end();
   await new Promise((resolve) => sink.on('end', resolve));
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The ndjson library and the stream modules under it take some 9 MB: loaded when needed. */
+export async function loadNdjson(): Promise<typeof import('ndjson')> {
+  return (await import('ndjson')).default;
 }
 
 /** Unreadable inputs and not-understood samples go to stderr; stdout carries the product. */

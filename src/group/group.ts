@@ -18,6 +18,11 @@ const MAX_EXAMPLE_LENGTH = 400;
 const MAX_NAMES = 10;
 /** How long after a window ends its distinct counts are sealed (at least two windows). */
 const SEAL_DELAY_MS = 3_600_000;
+/** Distinct example texts shared between groups (one domain's reply recurs window after window). */
+const MAX_SHARED_EXAMPLES = 50_000;
+/** What a group's lists start as: one shared empty list, replaced on the first addition. */
+const NO_NAMES: readonly string[] = [];
+const NO_MTAS: readonly Mta[] = [];
 
 /**
  * A count of distinct values: a set while the window is recent, then a number. A value that
@@ -59,8 +64,12 @@ interface WindowBreadth {
 
 export interface Grouper {
   add(event: DeliveryEvent): void;
-  /** The groups so far, each with its verdict (`not-checked` unless given), worst first. */
-  groups(verdicts?: ReadonlyMap<string, Verdict>): Group[];
+  /**
+   * The groups, each with its verdict (`not-checked` unless given), worst first. The grouper
+   * lets go of each group as it hands it over, so the report never holds two copies: call it
+   * once, after `evidence`.
+   */
+  takeGroups(verdicts?: ReadonlyMap<string, Verdict>): Group[];
   /** What the verdict logic needs to know about each group. */
   evidence(): GroupEvidence[];
   /** Distinct domains failing with `dns-tempfail` and distinct domains delivered, per window. */
@@ -79,6 +88,7 @@ export function createGrouper(windowMs: number): Grouper {
   const open = new Map<string, OpenGroup>();
   const windows = new Map<number, WindowBreadth>();
   const lastSent = new Map<string, number>();
+  const examples = createTextPool(MAX_SHARED_EXAMPLES);
   const sealDelay = Math.max(2 * windowMs, SEAL_DELAY_MS);
   let nextSeal = -Infinity;
 
@@ -98,7 +108,7 @@ export function createGrouper(windowMs: number): Grouper {
       addDistinct(breadthOf(windowStart).dnsTempfailDomains, event.domain);
     }
 
-    addToGroup(groupFor(event, windowStart), event);
+    addToGroup(groupFor(event, windowStart), event, examples);
   }
 
   function recordSent(event: DeliveryEvent, windowStart: number): void {
@@ -142,18 +152,20 @@ export function createGrouper(windowMs: number): Grouper {
     let group = open.get(key);
     if (group === undefined) {
       group = newGroup(key, event, windowStart);
-      open.set(key, group);
+      open.set(group.key, group);
     }
 
     return group;
   }
 
-  function groups(verdicts?: ReadonlyMap<string, Verdict>): Group[] {
+  function takeGroups(verdicts?: ReadonlyMap<string, Verdict>): Group[] {
     const result: Group[] = [];
-    for (const group of open.values()) {
-      result.push(closeGroup(group, windowMs, verdicts?.get(group.key) ?? NOT_CHECKED));
+    for (const [key, group] of open) {
+      result.push(closeGroup(group, windowMs, verdicts?.get(key) ?? NOT_CHECKED));
+      open.delete(key);
     }
 
+    examples.clear();
     return result.sort(compareWorstFirst);
   }
 
@@ -182,7 +194,7 @@ export function createGrouper(windowMs: number): Grouper {
     return result;
   }
 
-  return { add, groups, evidence, breadth, lastSentByDomain: () => lastSent };
+  return { add, takeGroups, evidence, breadth, lastSentByDomain: () => lastSent };
 }
 
 /** The key that names a group in verdict maps: domain, cause and window start. */
@@ -190,9 +202,30 @@ export function groupKey(domain: string, cause: Cause, windowStart: number): str
   return `${domain} ${cause} ${windowStart}`;
 }
 
+/** One copy of each text kept by many groups, up to `limit` texts; beyond it texts are copied. */
+interface TextPool {
+  keep(text: string): string;
+  clear(): void;
+}
+
+function createTextPool(limit: number): TextPool {
+  const texts = new Map<string, string>();
+
+  function keep(text: string): string {
+    const known = texts.get(text);
+    if (known !== undefined) return known;
+    const copy = detach(text);
+    if (texts.size < limit) texts.set(copy, copy);
+    return copy;
+  }
+
+  return { keep, clear: () => texts.clear() };
+}
+
 function newGroup(key: string, event: DeliveryEvent, windowStart: number): OpenGroup {
   return {
-    key,
+    // The key is kept for hours: one flat string, not the pieces it was joined from.
+    key: detach(key),
     domain: event.domain,
     domainDisplay: event.domainDisplay,
     cause: event.cause,
@@ -204,15 +237,15 @@ function newGroup(key: string, event: DeliveryEvent, windowStart: number): OpenG
     statuses: emptyStatusCounts(),
     firstSeen: event.time,
     lastSeen: event.time,
-    hosts: [],
-    mtas: [],
-    examples: [],
-    lookupNames: [],
-    senderDomains: [],
+    hosts: NO_NAMES,
+    mtas: NO_MTAS,
+    examples: NO_NAMES,
+    lookupNames: NO_NAMES,
+    senderDomains: NO_NAMES,
   };
 }
 
-function addToGroup(group: OpenGroup, event: DeliveryEvent): void {
+function addToGroup(group: OpenGroup, event: DeliveryEvent, examples: TextPool): void {
   group.attempts += 1;
   if (event.isRepeat) group.repeats += 1;
   addDistinct(group.messages, `${event.host} ${event.queueId}`);
@@ -222,7 +255,7 @@ function addToGroup(group: OpenGroup, event: DeliveryEvent): void {
   if (event.time > group.lastSeen) group.lastSeen = event.time;
   group.hosts = withName(group.hosts, event.host);
   if (!group.mtas.includes(event.mta)) group.mtas = group.mtas.concat(event.mta);
-  group.examples = withExample(group.examples, event.text);
+  group.examples = withExample(group.examples, event.text, examples);
   if (event.lookupName !== undefined) {
     group.lookupNames = withName(group.lookupNames, event.lookupName);
   }
@@ -235,12 +268,13 @@ function withName(names: readonly string[], name: string): readonly string[] {
   return names.concat(detach(name));
 }
 
-function withExample(examples: readonly string[], text: string): readonly string[] {
+function withExample(examples: readonly string[], text: string, pool: TextPool): readonly string[] {
   if (examples.length >= MAX_EXAMPLES) return examples;
   const example = text.length > MAX_EXAMPLE_LENGTH ? `${text.slice(0, MAX_EXAMPLE_LENGTH)}…` : text;
-  return examples.includes(example) ? examples : examples.concat(detach(example));
+  return examples.includes(example) ? examples : examples.concat(pool.keep(example));
 }
 
+/** The group as reported; it takes over the open group's lists and counts. */
 function closeGroup(group: OpenGroup, windowMs: number, verdict: Verdict): Group {
   return {
     domain: group.domain,
@@ -252,16 +286,21 @@ function closeGroup(group: OpenGroup, windowMs: number, verdict: Verdict): Group
     repeats: group.repeats,
     messages: distinctSize(group.messages),
     recipients: distinctSize(group.recipients),
-    statuses: { ...group.statuses },
+    statuses: group.statuses,
     firstSeen: group.firstSeen,
     lastSeen: group.lastSeen,
-    hosts: [...group.hosts].sort(),
-    mtas: [...group.mtas].sort(),
-    examples: [...group.examples],
-    lookupNames: [...group.lookupNames].sort(),
-    senderDomains: [...group.senderDomains].sort(),
+    hosts: sortInPlace(group.hosts),
+    mtas: sortInPlace(group.mtas),
+    examples: group.examples,
+    lookupNames: sortInPlace(group.lookupNames),
+    senderDomains: sortInPlace(group.senderDomains),
     verdict,
   };
+}
+
+/** The open group's own list, sorted: the group is handed over whole, so nothing is copied. */
+function sortInPlace<T extends string>(values: readonly T[]): readonly T[] {
+  return values.length < 2 ? values : (values as T[]).sort();
 }
 
 function newDistinct(): DistinctCount {

@@ -9,6 +9,7 @@ import type {
   Verdict,
 } from '../model.js';
 import { DNS_CAUSES, NOT_CHECKED } from '../model.js';
+import { detach } from '../classify/text.js';
 
 export type CauseFamily = Incident['causeFamily'];
 
@@ -47,7 +48,8 @@ export function createOutcomeTally(windowMs: number): OutcomeTally {
     let bucket = buckets.get(key);
     if (bucket === undefined) {
       bucket = newBucket();
-      buckets.set(key, bucket);
+      // Kept to the end of the run: one flat string, not the pieces it was joined from.
+      buckets.set(detach(key), bucket);
     }
 
     addToBucket(bucket, outcome);

@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import { stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts } from '../model.js';
 

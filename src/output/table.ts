@@ -1,6 +1,6 @@
 import { TZDate } from '@date-fns/tz';
 import Table from 'cli-table3';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import { stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts, Verdict } from '../model.js';
 

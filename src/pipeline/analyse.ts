@@ -1,4 +1,3 @@
-import { diagnoseDomains } from '../dns/diagnose.js';
 import type { DnsCheckOptions, DnsRoles, DomainDiagnosis } from '../dns/types.js';
 import { createGrouper, emptyStatusCounts, type Grouper } from '../group/group.js';
 import { buildIncidents, createOutcomeTally } from '../group/incidents.js';
@@ -16,6 +15,8 @@ export interface AnalyseOptions extends ReadOptions {
   readonly dns?: { readonly roles: DnsRoles; readonly check: DnsCheckOptions };
   readonly onBatch?: (batch: LineBatch) => void | Promise<void>;
   readonly onDnsStart?: (domains: number) => void;
+  /** Called between the final stages, each of which leaves much garbage behind (heap guard). */
+  readonly onStage?: () => void;
 }
 
 export interface AnalyseResult {
@@ -57,12 +58,16 @@ export async function analyseLogs(
   const evidence = grouper.evidence();
   const diagnoses = await checkDns(evidence, options);
   const verdicts = decideVerdicts(evidence, logContext(grouper), diagnoses);
-  const groups = grouper.groups(verdicts);
+  options.onStage?.();
+  const groups = grouper.takeGroups(verdicts);
+  options.onStage?.();
+  const incidents = buildIncidents(groups, tally, options.windowMs);
+  options.onStage?.();
   const analysis: Analysis = {
     generatedAt: Date.now(),
     summary: summarise(counts, period, groups.length, options),
     groups,
-    incidents: buildIncidents(groups, tally, options.windowMs),
+    incidents,
     outcomes: tally.total(),
     ...deliveryDelayOf(tally),
   };
@@ -83,6 +88,8 @@ async function checkDns(
   const domains = domainsToCheck(evidence);
   options.onDnsStart?.(domains.length);
   if (domains.length === 0) return new Map();
+  // Loaded only when the re-check runs: `--offline` does without the DNS code.
+  const { diagnoseDomains } = await import('../dns/diagnose.js');
   return diagnoseDomains(domains, options.dns.roles, options.dns.check);
 }
 

@@ -308,7 +308,7 @@ test('the Postfix two-day fixture makes one incident per domain and family with 
   }
 
   tracker.finish(fixtureEnd(items));
-  const incidents = buildIncidents(grouper.groups(), tally, HOUR);
+  const incidents = buildIncidents(grouper.takeGroups(), tally, HOUR);
   const northwind = incidents.find((incident) => incident.domains[0] === 'northwind.test');
   const contoso = incidents.filter((incident) => incident.domains[0] === 'contoso.test');
 
