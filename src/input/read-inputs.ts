@@ -308,6 +308,12 @@ async function* readContent(
   yield* itemsOf(source, last, nextLine, maxLineLength);
   nextLine += last.lines.length;
 
+  if (nextLine === 1) {
+    // An empty input (or nothing new since a saved offset) was still read: say so with an
+    // empty batch, so it is listed among the inputs read.
+    yield emptyBatch(source, last.endOffset);
+  }
+
   if (source.hasTrailingData()) {
     yield trailingDataWarning(source.input, nextLine - 1);
   }
@@ -367,6 +373,14 @@ function* itemsOf(
       'Invalid UTF-8 replaced by U+FFFD (later lines of this input with invalid UTF-8 are not reported)';
     yield { kind: 'warning', input, line: firstLine + split.invalidUtf8, message };
   }
+}
+
+function emptyBatch(source: ContentSource, endOffset: number): LineBatch {
+  const { input } = source;
+  const bytesRead = source.bytesRead();
+  return input.name === '-'
+    ? { kind: 'lines', input, lines: [], firstLine: 1, bytesRead }
+    : { kind: 'lines', input, lines: [], firstLine: 1, endOffset, bytesRead };
 }
 
 function trailingDataWarning(input: InputInfo, lastLine: number): LineWarning {

@@ -78,10 +78,14 @@ test('CRLF endings and a last line without newline give the same groups', async 
 });
 
 test('empty input is a report of nothing, not an error', async (t) => {
-  const result = await runCli(['--offline', file('empty.log', '')]);
+  const empty = file('empty.log', '');
+  const result = await runCli(['--offline', empty]);
   t.is(result.code, 0, result.stderr);
   t.regex(result.stdout, /0 read/);
   t.regex(result.stdout, /No deferrals or bounces/);
+
+  const ndjson = await runCli(['--offline', '--format', 'ndjson', empty]);
+  t.deepEqual(summaryOf(ndjson.stdout)['inputs'], [empty]);
 });
 
 test('a 1 MB line and invalid UTF-8 are counted, and the lines after them are read', async (t) => {

@@ -303,11 +303,20 @@ test('CRLF endings are stripped and a last line without a newline is still deliv
   );
 });
 
-test('empty input gives no lines and no problem', async (t) => {
+test('empty input gives one empty batch per input and no problem', async (t) => {
   const path = await write(t.context.dir, 'empty.log', '');
   const stdin = Readable.from([]);
+  const items = await collect([path, '-'], { stdin });
 
-  t.deepEqual(await collect([path, '-'], { stdin }), []);
+  t.deepEqual(
+    items.map((item) => [item.kind, item.input.name]),
+    [
+      ['lines', path],
+      ['lines', '-'],
+    ],
+  );
+  t.deepEqual(linesOf(items), []);
+  t.is(batchesOf(items)[0]?.endOffset, 0);
 });
 
 test('invalid UTF-8 becomes U+FFFD with one warning for the input', async (t) => {
