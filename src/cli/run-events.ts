@@ -2,13 +2,13 @@ import { once } from 'node:events';
 import { eventRecord } from '../output/records.js';
 import { createHeapGuard } from './heap-guard.js';
 import { readEvents } from '../pipeline/read-events.js';
-import { readSettings, resolveFiles } from './settings.js';
+import { readSettings, resolveFiles, warnInput } from './settings.js';
 import type { RawOptions } from './settings.js';
 import { loadNdjson, reportDiagnostics } from './run-main.js';
 
 /** `mxtriage events`: every parsed delivery event as NDJSON, streamed with back-pressure. */
 export async function runEvents(files: string[], options: RawOptions): Promise<number> {
-  const paths = resolveFiles(files);
+  const paths = resolveFiles(files, warnInput);
   const settings = readSettings(options, Date.now());
   const serialiser = (await loadNdjson()).stringify();
   serialiser.pipe(process.stdout);

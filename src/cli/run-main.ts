@@ -10,14 +10,23 @@ import { analyseLogs, type AnalyseResult } from '../pipeline/analyse.js';
 import type { ReadCounts } from '../pipeline/read-events.js';
 import { createHeapGuard } from './heap-guard.js';
 import { createProgress } from './progress.js';
-import { dnsSettings, failOnKinds, readSettings, resolveFiles, text } from './settings.js';
+import {
+  dnsSettings,
+  failOnKinds,
+  readSettings,
+  refuseOverwritingInputs,
+  resolveFiles,
+  text,
+  warnInput,
+} from './settings.js';
 import type { RawOptions } from './settings.js';
 import { emit, writeError } from './streams.js';
 import { parseCount } from './parse-options.js';
 
 /** `mxtriage [options] [FILE...]`: read, group, re-check, report. */
 export async function runMain(files: string[], options: RawOptions): Promise<number> {
-  const paths = resolveFiles(files);
+  const paths = resolveFiles(files, warnInput);
+  refuseOverwritingInputs(paths, [{ flag: '-o', path: text(options, 'output') }]);
   const settings = readSettings(options, Date.now());
   const failOn = failOnKinds(options);
   const top = parseCount(text(options, 'top') ?? '20', '--top');

@@ -7,11 +7,20 @@ import {
   type ResumePlan,
 } from '../input/state.js';
 import { formatSummary, isWorthAMail, periodTotals, type PeriodTotals } from '../output/summary.js';
+import { MxtriageError } from '../errors.js';
 import { analyseLogs } from '../pipeline/analyse.js';
 import { createHeapGuard } from './heap-guard.js';
 import { DAY_MS, parseCount, startOfLocalDay } from './parse-options.js';
 import { reportDiagnostics, render } from './run-main.js';
-import { dnsSettings, failOnKinds, readSettings, resolveFiles, text } from './settings.js';
+import {
+  dnsSettings,
+  failOnKinds,
+  readSettings,
+  refuseOverwritingInputs,
+  resolveFiles,
+  text,
+  warnInput,
+} from './settings.js';
 import type { RawOptions } from './settings.js';
 import { emit } from './streams.js';
 
@@ -25,7 +34,19 @@ type SummaryState = ReadState & { readonly summary?: PeriodTotals };
 export async function runSummary(files: string[], options: RawOptions): Promise<number> {
   const now = Date.now();
   const statePath = text(options, 'state');
-  const paths = resolveFiles(files);
+  const paths = resolveFiles(files, warnInput);
+  refuseOverwritingInputs(paths, [
+    { flag: '-o', path: text(options, 'output') },
+    { flag: '--state', path: statePath },
+  ]);
+  if (statePath !== undefined && paths.includes('-')) {
+    throw new MxtriageError(
+      'USAGE',
+      'Invalid --state with -: a state file follows log files, and stdin has no place to ' +
+        'resume from; give the files, or use --since with stdin',
+    );
+  }
+
   const settings = readSettings(options, now);
   const failOn = failOnKinds(options);
   const top = parseCount(text(options, 'top') ?? '20', '--top');

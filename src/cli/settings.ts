@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import {
   localRoles,
   parseServerAddress,
@@ -9,6 +9,7 @@ import type { ResolvConf } from '../dns/resolv-conf.js';
 import { BUILTIN_ROOTS, PUBLIC_RESOLVERS } from '../dns/resolv-conf.js';
 import type { DnsCheckOptions, DnsRoles, ServerAddress } from '../dns/types.js';
 import { MxtriageError } from '../errors.js';
+import { writeError } from './streams.js';
 import { VERDICT_KINDS, type VerdictKind } from '../model.js';
 import type { AnalyseOptions } from '../pipeline/analyse.js';
 import {
@@ -27,9 +28,16 @@ const DEFAULT_TIMEOUT_MS = 2000;
 /** Options as commander hands them over: strings, booleans and string lists. */
 export type RawOptions = Record<string, unknown>;
 
-/** The files to read: those given, or the default log with a hint when it is missing. */
-export function resolveFiles(files: readonly string[]): string[] {
-  if (files.length > 0) return [...files];
+/**
+ * The files to read: those given, each file once (a second name for a file already given, such
+ * as `./mail.log` beside `mail.log`, is dropped with a warning: its lines would count twice),
+ * or the default log with a hint when it is missing.
+ */
+export function resolveFiles(
+  files: readonly string[],
+  warn: (message: string) => void = () => undefined,
+): string[] {
+  if (files.length > 0) return withoutRepeats(files, warn);
   if (!existsSync(DEFAULT_LOG)) {
     throw new MxtriageError(
       'INPUT_MISSING',
@@ -40,6 +48,66 @@ export function resolveFiles(files: readonly string[]): string[] {
   }
 
   return [DEFAULT_LOG];
+}
+
+/** A warning about the inputs given, on stderr before reading starts. */
+export function warnInput(message: string): void {
+  writeError(`mxtriage: warning: ${message}`);
+}
+
+function withoutRepeats(files: readonly string[], warn: (message: string) => void): string[] {
+  const seen = new Map<string, string>();
+  const kept: string[] = [];
+  for (const file of files) {
+    const identity = fileIdentity(file) ?? `name ${file}`;
+    const first = seen.get(identity);
+    if (first === undefined) {
+      seen.set(identity, file);
+      kept.push(file);
+    } else {
+      warn(`${file} is the same input as ${first}: read once`);
+    }
+  }
+
+  return kept;
+}
+
+/** Device and inode of an existing file; undefined when it cannot be looked at. */
+function fileIdentity(path: string): string | undefined {
+  if (path === '-') return 'stdin';
+  try {
+    const stats = statSync(path);
+    return `${stats.dev}:${stats.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `-o` or `--state` naming one of the logs read (directly or through a link) would replace the
+ * log with the report: a usage error before anything is read.
+ */
+export function refuseOverwritingInputs(
+  paths: readonly string[],
+  outputs: readonly { readonly flag: string; readonly path: string | undefined }[],
+): void {
+  const inputs = new Map<string, string>();
+  for (const path of paths) {
+    const identity = fileIdentity(path);
+    if (identity !== undefined && identity !== 'stdin') inputs.set(identity, path);
+  }
+
+  for (const { flag, path } of outputs) {
+    if (path === undefined || path === '-') continue;
+    const identity = fileIdentity(path);
+    const input = identity === undefined ? undefined : inputs.get(identity);
+    if (input !== undefined) {
+      throw new MxtriageError(
+        'USAGE',
+        `Invalid ${flag} ${path}: it is the log ${input} being read, which it would replace`,
+      );
+    }
+  }
 }
 
 /** Reading and grouping settings shared by the main job, `events` and `summary`. */

@@ -11,14 +11,16 @@ let guarded = false;
 
 /**
  * When the reader of our output goes away (`mxtriage ... | head`), stop quietly with exit 0:
- * the reader got what it wanted.
+ * the reader got what it wanted. Any other failure to write stdout (a full disk: ENOSPC) ends
+ * the run with one line and exit 1, before a state file could record lines as reported.
  */
 export function installPipeGuard(): void {
   if (guarded) return;
   guarded = true;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
-    throw error;
+    writeError(`mxtriage: Cannot write the output to stdout: ${error.code ?? error.message}`);
+    process.exit(1);
   });
 }
 

@@ -100,6 +100,11 @@ function headerSection(analysis: Analysis): string {
     `${summary.inputs.join(', ') || '(none)'}: ${summary.linesRead} lines read, ` +
     `${summary.linesNotUnderstood} not understood`;
 
+  const unread = summary.inputErrors.map((error): [string, string] => [
+    'Could not read',
+    text(`${error.input}: ${error.message}`),
+  ]);
+
   return element(
     'header',
     {},
@@ -109,6 +114,7 @@ function headerSection(analysis: Analysis): string {
       ['Generated', text(`${formatTime(analysis.generatedAt)} by mxtriage`)],
       ['Deferred or bounced', text(failures)],
       ['Input', text(input)],
+      ...unread,
     ]),
   );
 }

@@ -129,6 +129,11 @@ function lineFamilies(analysis: Analysis): Family[] {
       help: 'Log lines no parser understood, by mail server and daemon (or program).',
       samples: bySource.map(([source, value]) => ({ labels: { source }, value })),
     },
+    {
+      name: 'mxtriage_inputs_unreadable',
+      help: 'Inputs that could not be read (missing, unreadable, not a log, corrupt): the other metrics leave them out.',
+      samples: [{ labels: {}, value: summary.inputErrors.length }],
+    },
   ];
 }
 

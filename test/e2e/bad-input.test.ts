@@ -1,6 +1,16 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -189,4 +199,64 @@ test('zero-filled blocks left by a crash lose no line', async (t) => {
   t.is(summary['linesNotUnderstood'], 0);
   t.is(summary['inputWarnings'], 2);
   t.deepEqual(summary['statuses'], { sent: 31, deferred: 82, bounced: 10, expired: 8 });
+});
+
+test('-o or --state naming a log being read is a usage error, and the log is left as it was', async (t) => {
+  const log = file('kept.log', POSTFIX);
+  const link = join(DIR, 'kept-link.log');
+  symlinkSync(log, link);
+
+  for (const args of [
+    ['--offline', '-o', log, log],
+    ['--offline', '-o', link, log],
+    ['summary', '--offline', '--state', log, log],
+  ]) {
+    const result = await runCli(args);
+    t.is(result.code, 2, args.join(' '));
+    t.regex(result.stderr, /it is the log .*kept\.log being read, which it would replace/);
+  }
+
+  t.deepEqual(readFileSync(log), POSTFIX);
+});
+
+test('a file given twice under two names is read once, with a warning', async (t) => {
+  const log = file('twice.log', POSTFIX);
+  const again = `${DIR}/./twice.log`;
+  const result = await runCli(['--offline', '--format', 'ndjson', log, again, log]);
+  t.is(result.code, 0, result.stderr);
+  t.is(summaryOf(result.stdout)['linesRead'], 467);
+  t.is(result.stderr.match(/is the same input as .*twice\.log: read once/g)?.length, 2);
+});
+
+test('a failed write to stdout is one line and exit 1, not a stack trace', async (t) => {
+  if (!existsSync('/dev/full')) return t.pass('no /dev/full on this machine');
+  const full = openSync('/dev/full', 'w');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'test/helpers/run-cli.ts'),
+      '--offline',
+      'samples/postfix-mail.log',
+    ],
+    { cwd: ROOT, stdio: ['ignore', full, 'pipe'] },
+  );
+  const stderr: Buffer[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const [code] = (await once(child, 'close')) as [number];
+  closeSync(full);
+
+  const text = Buffer.concat(stderr).toString('utf8');
+  t.is(code, 1);
+  t.regex(text, /^mxtriage: Cannot write the output to stdout: ENOSPC\n$/);
+});
+
+test('summary --state with stdin is a usage error: stdin has no place to resume from', async (t) => {
+  const result = await runCli(['summary', '--offline', '--state', join(DIR, 'stdin.json'), '-'], {
+    stdin: POSTFIX,
+  });
+  t.is(result.code, 2);
+  t.regex(result.stderr, /Invalid --state with -/);
+  t.false(existsSync(join(DIR, 'stdin.json')));
 });

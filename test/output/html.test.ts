@@ -165,3 +165,19 @@ test('a long period is drawn with wider bars, never more than a few hundred', (t
   t.true(bars.length > 100 && bars.length <= 240, String(bars.length));
   t.regex(html, /bars of 45 min/);
 });
+
+test('the header names each input that could not be read, escaped', (t) => {
+  const analysis = labAnalysis();
+  const html = formatHtml({
+    ...analysis,
+    summary: {
+      ...analysis.summary,
+      inputErrors: [
+        { input: '/var/log/<b>mail.log.1', message: 'No such file: /var/log/<b>mail.log.1' },
+      ],
+    },
+  });
+
+  t.regex(html, /<dt>Could not read<\/dt>\s*<dd>\/var\/log\/&lt;b&gt;mail\.log\.1: No such file/);
+  t.notRegex(html, /<b>mail/);
+});

@@ -68,6 +68,7 @@ test('every family has HELP and TYPE and a mxtriage_ name, and samples parse', (
     'mxtriage_deferrals',
     'mxtriage_expirations',
     'mxtriage_incidents',
+    'mxtriage_inputs_unreadable',
     'mxtriage_last_run_timestamp_seconds',
     'mxtriage_lines_not_understood',
     'mxtriage_lines_not_understood_by_source',
@@ -204,3 +205,23 @@ async function scrape(url: string): Promise<string> {
 
   throw new Error(`${url} never answered`);
 }
+
+test('inputs that could not be read are counted, so a partial run does not look complete', (t) => {
+  const analysis = labAnalysis();
+  const partial: Analysis = {
+    ...analysis,
+    summary: {
+      ...analysis.summary,
+      inputErrors: [
+        { input: '/var/log/mail.log.1', message: 'Permission denied: /var/log/mail.log.1' },
+      ],
+    },
+  };
+
+  t.deepEqual(parseExposition(formatPrometheus(analysis)).get('mxtriage_inputs_unreadable'), [
+    'mxtriage_inputs_unreadable 0',
+  ]);
+  t.deepEqual(parseExposition(formatPrometheus(partial)).get('mxtriage_inputs_unreadable'), [
+    'mxtriage_inputs_unreadable 1',
+  ]);
+});
