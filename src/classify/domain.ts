@@ -34,6 +34,16 @@ export function normaliseDomain(addressOrDomain: string): NormalisedDomain {
   return result;
 }
 
+/**
+ * One recipient, however a log writes it: `u@NorthWind.TEST.` and `u@northwind.test` are the
+ * same mailbox to a mail server (the local part is compared without case too: Postfix, Exim
+ * and Sendmail all fold it for lookups), so deferrals and their later delivery meet.
+ */
+export function recipientKey(recipient: string): string {
+  const lower = recipient.toLowerCase();
+  return lower.charCodeAt(lower.length - 1) === 46 ? withoutTrailingDots(lower) : lower;
+}
+
 /** The domain part: after the last `@`, without `<>`, quotes or surrounding spaces. */
 function domainPart(text: string): string {
   let start = 0;

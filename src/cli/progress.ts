@@ -32,6 +32,12 @@ export async function createProgress(paths: readonly string[]): Promise<Progress
   );
   const done = new Map<string, number>();
   let lines = 0;
+  // The bar hides the cursor and turns line wrapping off; an interrupt must give them back.
+  const interrupted = (signal: NodeJS.Signals) => {
+    bar.stop();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   bar.start(total, 0, { lines: 0, file: '' });
 
   return {
@@ -41,7 +47,10 @@ export async function createProgress(paths: readonly string[]): Promise<Progress
       const read = [...done.values()].reduce((sum, bytes) => sum + bytes, 0);
       bar.update(Math.min(read, total), { lines, file: batch.input.name });
     },
-    stop: () => bar.stop(),
+    stop() {
+      bar.stop();
+      process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+    },
   };
 }
 

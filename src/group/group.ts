@@ -9,6 +9,7 @@ import type {
   Verdict,
 } from '../model.js';
 import { NOT_CHECKED } from '../model.js';
+import { recipientKey } from '../classify/domain.js';
 import { detach } from '../classify/text.js';
 
 /** Distinct reply texts kept per group, and how long each may be. */
@@ -249,7 +250,7 @@ function addToGroup(group: OpenGroup, event: DeliveryEvent, examples: TextPool):
   group.attempts += 1;
   if (event.isRepeat) group.repeats += 1;
   addDistinct(group.messages, `${event.host} ${event.queueId}`);
-  addDistinct(group.recipients, event.recipient.toLowerCase());
+  addDistinct(group.recipients, recipientKey(event.recipient));
   group.statuses[event.status] += 1;
   if (event.time < group.firstSeen) group.firstSeen = event.time;
   if (event.time > group.lastSeen) group.lastSeen = event.time;

@@ -6,6 +6,7 @@ import type {
   MessageOutcome,
   OutcomeKind,
 } from '../model.js';
+import { recipientKey } from '../classify/domain.js';
 import { detach } from '../classify/text.js';
 
 export interface OutcomeTracker {
@@ -65,7 +66,7 @@ export function createOutcomeTracker(
     if (event.time > latest) latest = event.time;
     // Most events are first-time deliveries of messages never deferred: nothing to look up.
     if (opened.size === 0 && event.status !== 'deferred') return;
-    const entry = index.get(event.host)?.get(event.queueId)?.get(event.recipient);
+    const entry = index.get(event.host)?.get(event.queueId)?.get(recipientKey(event.recipient));
 
     if (event.status === 'deferred') {
       if (entry === undefined) open(event);
@@ -89,7 +90,7 @@ export function createOutcomeTracker(
       cause: event.cause,
       attempts: 1,
     };
-    recipientsFor(entry.host, entry.queueId).set(entry.recipient, entry);
+    recipientsFor(entry.host, entry.queueId).set(recipientKey(entry.recipient), entry);
     opened.add(entry);
     if (opened.size > maxOpen) evictOldest();
   }
@@ -151,7 +152,7 @@ export function createOutcomeTracker(
     const messages = index.get(entry.host);
     const recipients = messages?.get(entry.queueId);
     if (messages === undefined || recipients === undefined) return;
-    recipients.delete(entry.recipient);
+    recipients.delete(recipientKey(entry.recipient));
     if (recipients.size === 0) messages.delete(entry.queueId);
     if (messages.size === 0) index.delete(entry.host);
   }
