@@ -226,6 +226,13 @@ export function failOnKinds(options: RawOptions): ReadonlySet<VerdictKind> {
     .split(',')
     .map((kind) => kind.trim())
     .filter(Boolean);
+  if (kinds.length === 0) {
+    throw new MxtriageError(
+      'USAGE',
+      `Invalid --fail-on value: it names no kind: allowed kinds are ${VERDICT_KINDS.join(', ')}`,
+    );
+  }
+
   for (const kind of kinds) {
     if (!(VERDICT_KINDS as readonly string[]).includes(kind)) {
       throw new MxtriageError(

@@ -2,6 +2,7 @@ import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns/format';
 import { stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts } from '../model.js';
+import { zoneLabel } from './table.js';
 
 /** Totals of a previous run, kept in the state file, to compare against. */
 export interface PeriodTotals {
@@ -126,21 +127,19 @@ function resolverHeadline(groups: readonly Group[]): string[] {
 }
 
 /** The period asked for (`--since`/`--until`, yesterday by default), else the log's own span. */
+/** The period asked for (`--since`, `--until`, yesterday), completed by the data's own span. */
 function period(analysis: Analysis, options: SummaryOptions): string {
   const { periodStart, periodEnd, since, until, eventsOutsidePeriod } = analysis.summary;
-  if (since !== undefined && until !== undefined) {
-    const span = `${show(since, options)} to ${show(until, options)}`;
-    if (periodStart !== undefined) return span;
-    const outside =
-      eventsOutsidePeriod === 1 ? '1 event was' : `${eventsOutsidePeriod} events were`;
-    return `${span} (no delivery records in it; ${outside} outside it)`;
-  }
-
-  if (periodStart === undefined || periodEnd === undefined) {
+  const start = since ?? periodStart;
+  const end = until ?? periodEnd;
+  if (start === undefined || end === undefined) {
     return 'a period with no delivery records';
   }
 
-  return `${show(periodStart, options)} to ${show(periodEnd, options)}`;
+  const span = `${show(start, options)} to ${show(end, options)} (${zoneLabel(options)})`;
+  if (periodStart !== undefined) return span;
+  const outside = eventsOutsidePeriod === 1 ? '1 event was' : `${eventsOutsidePeriod} events were`;
+  return `${span} (no delivery records in it; ${outside} outside it)`;
 }
 
 function change(now: number, before: number | undefined): string {

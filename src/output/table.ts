@@ -126,6 +126,8 @@ function zoned(time: number, options: TableOptions): Date {
   return options.timeZone === undefined ? new Date(time) : new TZDate(time, options.timeZone);
 }
 
-function zoneLabel(options: TableOptions): string {
-  return options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+/** The zone times are shown in: the one asked for, or the system's (UTC when TZ names none
+ *  that the system knows, as the C library then falls back to it). */
+export function zoneLabel(options: { readonly timeZone?: string }): string {
+  return options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
 }

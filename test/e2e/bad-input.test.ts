@@ -138,6 +138,9 @@ test('bad usage exits 2 and names the option and the allowed values', async (t) 
   const format = await runCli(['--format', 'yaml', 'samples/postfix-mail.log']);
   t.is(format.code, 2);
   t.regex(format.stderr, /yaml.*table, ndjson, json/s);
+  const noKind = await runCli(['--offline', '--fail-on', ' , ', 'samples/postfix-mail.log']);
+  t.is(noKind.code, 2);
+  t.regex(noKind.stderr, /--fail-on value: it names no kind: allowed kinds are local-resolver/);
   const failOn = await runCli(['--offline', '--fail-on', 'sky-fell', 'samples/postfix-mail.log']);
   t.is(failOn.code, 2);
   t.regex(failOn.stderr, /--fail-on value: sky-fell: allowed kinds are local-resolver/);

@@ -119,6 +119,43 @@ test('the cron summary is short, names the worst domains and compares with the l
   t.true(result.stdout.split('\n').length < 40);
 });
 
+test('the summary names the period asked for and its time zone', async (t) => {
+  const since = await runCli([
+    'summary',
+    '--offline',
+    '--year',
+    '2026',
+    '--since',
+    '2026-12-03T18:00',
+    'samples/postfix-mail.log',
+  ]);
+  t.regex(since.stdout, /^mxtriage summary for 2026-12-03 18:00 to 2026-12-03 18:36 \(UTC\)\n/);
+
+  const zoned = await runCli([
+    'summary',
+    '--offline',
+    '--year',
+    '2026',
+    '--timezone',
+    'Europe/Berlin',
+    '--since',
+    '2026-12-03T19:00',
+    '--until',
+    '2026-12-03T20:00',
+    'samples/postfix-mail.log',
+  ]);
+  t.regex(
+    zoned.stdout,
+    /^mxtriage summary for 2026-12-03 19:00 to 2026-12-03 20:00 \(Europe\/Berlin\)/,
+  );
+
+  // An unknown TZ makes the C library use UTC; the label says so instead of "undefined".
+  const bogus = await runCli(['--offline', 'samples/postfix-mail.log'], {
+    env: { TZ: 'Bogus/Zone' },
+  });
+  t.regex(bogus.stdout, /^Period: .* \(UTC\)\n/);
+});
+
 test('--quiet prints nothing when nothing happened, and the summary defaults to yesterday', async (t) => {
   const args = ['summary', '--offline', '--year', '2020', 'samples/postfix-mail.log'];
   const quiet = await runCli([...args.slice(0, 2), '--quiet', ...args.slice(2)]);
