@@ -1,8 +1,9 @@
 // Log text is attacker-controlled (remote replies, addresses): before it reaches a terminal,
 // control characters and escape sequences must go (ECMA-48 defines their shapes).
 
-/** Any character that can start trouble: C0 except tab, DEL, C1. */
-const HAS_CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+/** Any character that can start trouble: C0 except tab, DEL, C1, and the bidirectional
+ *  overrides and isolates that make text read in another order (CVE-2021-42574). */
+const HAS_CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * Escape sequences first, so their parameters go with them, then lone control characters:
@@ -16,12 +17,13 @@ const CONTROL = new RegExp(
     '(?:\\x1b\\]|\\x9d)[^\\x07\\x1b\\x9c]*(?:\\x07|\\x1b\\\\|\\x9c)?',
     '(?:\\x1b[PX^_]|[\\x90\\x98\\x9e\\x9f])[^\\x1b\\x9c]*(?:\\x1b\\\\|\\x9c)?',
     '\\x1b[\\x20-\\x2f]*[\\x30-\\x7e]?',
-    '[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f]',
+    '[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]',
   ].join('|'),
   'g',
 );
 
-/** `text` without terminal control characters and escape sequences; tabs are kept. */
+/** `text` without terminal control characters, escape sequences and bidirectional controls;
+ *  tabs are kept. */
 export function stripControl(text: string): string {
   return HAS_CONTROL.test(text) ? text.replace(CONTROL, '') : text;
 }

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { stripControl } from '../classify/text.js';
 import { MxtriageError } from '../errors.js';
 import { installPipeGuard, writeError } from './streams.js';
 
@@ -40,6 +41,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .version(packageVersion())
     .enablePositionalOptions()
+    // Commander repeats bad option values in its messages: they may hold escape sequences.
+    .configureOutput({ writeErr: (message) => process.stderr.write(withoutControls(message)) })
     .showHelpAfterError('(mxtriage --help shows every option)');
 
   addReadOptions(addDnsOptions(addReportOptions(program)))
@@ -154,6 +157,10 @@ function addDnsOptions(command: Command): Command {
 
 function formatOption(choices: string[], defaultValue = 'table'): Option {
   return new Option('--format <format>', 'output format').choices(choices).default(defaultValue);
+}
+
+function withoutControls(message: string): string {
+  return message.split('\n').map(stripControl).join('\n');
 }
 
 function collect(value: string, previous: string[]): string[] {

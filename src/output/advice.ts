@@ -39,12 +39,10 @@ const DEFAULT_CHROOT_RESOLV_CONF = '/var/spool/postfix/etc/resolv.conf';
 
 /** Line breaks, kept as spaces so that joined multi-line replies stay readable. */
 const LINE_BREAKS = /[\r\n]+/g;
-/** Bidirectional overrides and isolates: they reorder how text reads (CVE-2021-42574). */
-const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 
 /** Log text made safe for a terminal or a page: escape sequences and control characters go. */
 export function cleanText(text: string): string {
-  return stripControl(text.replace(LINE_BREAKS, ' ')).replace(BIDI_CONTROLS, '');
+  return stripControl(text.replace(LINE_BREAKS, ' '));
 }
 
 /** "our local resolver (down)". */

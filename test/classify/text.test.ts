@@ -75,3 +75,8 @@ test('stripControl leaves no control character in strings built from escape piec
     );
   });
 });
+
+test('bidirectional overrides and isolates are removed, so text reads in the order it was logged', (t) => {
+  t.is(stripControl('user@exam\u202eelpmaxe\u202c.test'), 'user@examelpmaxe.test');
+  t.is(stripControl('\u2066451 4.7.0\u2069 MX lookup failed'), '451 4.7.0 MX lookup failed');
+});

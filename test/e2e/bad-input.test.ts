@@ -263,3 +263,14 @@ test('summary --state with stdin is a usage error: stdin has no place to resume 
   t.regex(result.stderr, /Invalid --state with -/);
   t.false(existsSync(join(DIR, 'stdin.json')));
 });
+
+test('an escape sequence in a bad option value is not echoed raw by the usage message', async (t) => {
+  const result = await runCli([
+    '--format',
+    '\x1b]52;c;aGk=\x07x\x1b[31m',
+    'samples/postfix-mail.log',
+  ]);
+  t.is(result.code, 2);
+  t.regex(result.stderr, /argument 'x' is invalid/);
+  t.notRegex(result.stderr, /\x1b/);
+});
