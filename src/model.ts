@@ -271,6 +271,9 @@ export interface Summary {
   readonly handoffs: number;
   /** Events outside `--since`/`--until`. */
   readonly eventsOutsidePeriod: number;
+  /** Events older than windows already closed: the inputs were not in time order (several
+   *  hosts' logs one after the other), so distinct counts may count a message twice. */
+  readonly eventsOutOfOrder: number;
   /** `--since` and `--until` as given, epoch ms. */
   readonly since?: number;
   readonly until?: number;

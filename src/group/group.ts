@@ -77,6 +77,9 @@ export interface Grouper {
   breadth(): Map<number, { readonly dnsTempfailDomains: number; readonly sentDomains: number }>;
   /** Time of the last delivery per recipient domain. */
   lastSentByDomain(): ReadonlyMap<string, number>;
+  /** Events that came after their window's distinct counts were sealed: the input went back
+   *  in time, and a message or recipient seen on both sides of the seal counts twice. */
+  readonly lateEvents: number;
 }
 
 /**
@@ -92,12 +95,16 @@ export function createGrouper(windowMs: number): Grouper {
   const examples = createTextPool(MAX_SHARED_EXAMPLES);
   const sealDelay = Math.max(2 * windowMs, SEAL_DELAY_MS);
   let nextSeal = -Infinity;
+  let sealedBefore = -Infinity;
+  let lateEvents = 0;
 
   function add(event: DeliveryEvent): void {
     const windowStart = event.time - (event.time % windowMs);
     if (event.time > nextSeal) {
       sealBefore(event.time - sealDelay);
       nextSeal = event.time + windowMs;
+    } else if (windowStart + windowMs < sealedBefore) {
+      lateEvents += 1;
     }
 
     if (event.status === 'sent') {
@@ -133,6 +140,7 @@ export function createGrouper(windowMs: number): Grouper {
    * time order; their distinct counts become plain numbers and their sets are freed.
    */
   function sealBefore(time: number): void {
+    sealedBefore = time;
     for (const group of open.values()) {
       if (group.windowStart + windowMs < time) {
         sealDistinct(group.messages);
@@ -195,7 +203,16 @@ export function createGrouper(windowMs: number): Grouper {
     return result;
   }
 
-  return { add, takeGroups, evidence, breadth, lastSentByDomain: () => lastSent };
+  return {
+    add,
+    takeGroups,
+    evidence,
+    breadth,
+    lastSentByDomain: () => lastSent,
+    get lateEvents() {
+      return lateEvents;
+    },
+  };
 }
 
 /** The key that names a group in verdict maps: domain, cause and window start. */

@@ -1,4 +1,5 @@
 import type { Analysis, DeliveryDelay, Group, Incident, OutcomeCounts } from '../model.js';
+import { outOfOrderNote } from './table.js';
 import {
   adviseIncident,
   cleanText,
@@ -230,6 +231,7 @@ function inputSection(analysis: Analysis): string[] {
     );
   }
 
+  if (summary.eventsOutOfOrder > 0) lines.push(`- **Out of order:** ${outOfOrderNote(summary)}`);
   return lines;
 }
 

@@ -82,6 +82,7 @@ export function summaryRecord(analysis: Analysis): Record<string, unknown> {
     inputWarnings: summary.inputWarnings,
     events: summary.events,
     eventsOutsidePeriod: summary.eventsOutsidePeriod,
+    eventsOutOfOrder: summary.eventsOutOfOrder,
     handoffs: summary.handoffs,
     statuses: summary.statuses,
     groups: summary.groups,

@@ -2,7 +2,7 @@ import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns/format';
 import { stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts } from '../model.js';
-import { zoneLabel } from './table.js';
+import { outOfOrderNote, zoneLabel } from './table.js';
 
 /** Totals of a previous run, kept in the state file, to compare against. */
 export interface PeriodTotals {
@@ -55,6 +55,7 @@ export function formatSummary(analysis: Analysis, options: SummaryOptions): stri
 
   for (const error of summary.inputErrors)
     lines.push(`Input problem: ${stripControl(error.message)}`);
+  if (summary.eventsOutOfOrder > 0) lines.push(`${outOfOrderNote(summary)}.`);
   lines.push('', ...resolverHeadline(analysis.groups), ...domainLines(analysis.groups, options));
   return `${lines.join('\n')}\n`;
 }

@@ -48,7 +48,17 @@ function formatHeader(analysis: Analysis, options: TableOptions): string[] {
     lines.push(`Input problem: ${stripControl(error.message)}`);
   }
 
+  if (summary.eventsOutOfOrder > 0) lines.push(`Order:     ${outOfOrderNote(summary)}`);
   return lines;
+}
+
+/** Inputs that go back in time: what it does to the counts, and what to do instead. */
+export function outOfOrderNote(summary: Analysis['summary']): string {
+  return (
+    `${summary.eventsOutOfOrder} delivery events came after their window had closed (the ` +
+    "inputs go back in time): messages seen on both sides count twice; read each host's " +
+    'logs in a run of their own'
+  );
 }
 
 /** Why a period can be empty: the events fell outside `--since`/`--until`. */

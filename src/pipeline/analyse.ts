@@ -65,7 +65,12 @@ export async function analyseLogs(
   options.onStage?.();
   const analysis: Analysis = {
     generatedAt: Date.now(),
-    summary: summarise(counts, period, groups.length, options),
+    summary: summarise(
+      counts,
+      period,
+      { groups: groups.length, lateEvents: grouper.lateEvents },
+      options,
+    ),
     groups,
     incidents,
     outcomes: tally.total(),
@@ -154,7 +159,7 @@ function createPeriod(options: AnalyseOptions): Period {
 function summarise(
   counts: ReadCounts,
   period: Period,
-  groups: number,
+  grouping: { readonly groups: number; readonly lateEvents: number },
   options: AnalyseOptions,
 ): Summary {
   return {
@@ -171,10 +176,11 @@ function summarise(
     otherProgramsBy: counts.otherProgramsBy,
     handoffs: counts.handoffs,
     eventsOutsidePeriod: period.outside,
+    eventsOutOfOrder: grouping.lateEvents,
     inputWarnings: counts.inputWarnings,
     events: period.events,
     statuses: period.statuses,
-    groups,
+    groups: grouping.groups,
     domains: period.domains.size,
     windowMs: options.windowMs,
   };

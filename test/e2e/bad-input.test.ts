@@ -274,3 +274,17 @@ test('an escape sequence in a bad option value is not echoed raw by the usage me
   t.regex(result.stderr, /argument 'x' is invalid/);
   t.notRegex(result.stderr, /\x1b/);
 });
+
+test('inputs that go back in time past closed windows are counted and named in the report', async (t) => {
+  const later = file('later.log', POSTFIX.toString('utf8').replaceAll('Dec  3 18:', 'Dec  3 21:'));
+  const earlier = file('earlier.log', POSTFIX);
+  const inOrder = await runCli(['--offline', '--format', 'ndjson', earlier, later]);
+  const backwards = await runCli(['--offline', '--format', 'ndjson', later, earlier]);
+  const events = summaryOf(inOrder.stdout)['events'] as number;
+
+  t.is(summaryOf(inOrder.stdout)['eventsOutOfOrder'], 0);
+  t.is(summaryOf(backwards.stdout)['eventsOutOfOrder'], events / 2);
+
+  const table = await runCli(['--offline', later, earlier]);
+  t.regex(table.stdout, /\nOrder: +\d+ delivery events came after their window had closed/);
+});
