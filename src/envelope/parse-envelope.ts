@@ -2,6 +2,7 @@
 // envelope FORMATS.md §0 lists, mixed freely within one input.
 
 import type { Envelope, Source } from '../model.js';
+import { createCriJoiner, criContentStart, type CriJoiner } from './cri.js';
 import { createEximReader, type EximReader } from './exim.js';
 import { parseJournalLine } from './journald.js';
 import { createLocalClock, createYearlessClock } from './local-time.js';
@@ -17,18 +18,20 @@ export interface EnvelopeOptions {
 }
 
 export interface EnvelopeParser {
-  /** The envelope, `'pending'` for a piece of a split Exim record that was buffered, or
-   *  `undefined` when the envelope is not recognised (the caller counts it). */
+  /** The envelope, `'pending'` for a piece of a split Exim record or of a partial container
+   *  line that was buffered, or `undefined` when the envelope is not recognised (the caller
+   *  counts it). */
   parse(line: string, source: Source): Envelope | 'pending' | undefined;
-  /** At the end of the input: split records whose last piece never came, joined as far as
-   *  they arrived. */
+  /** At the end of the input: split records and partial container lines whose last piece
+   *  never came, joined as far as they arrived. */
   flush(): Envelope[];
 }
 
-/** Parser state for one input: clocks, caches and buffered Exim pieces. */
+/** Parser state for one input: clocks, caches, buffered Exim pieces and container lines. */
 interface ParserState {
   readonly stamps: StampReader;
   readonly exim: EximReader;
+  readonly cri: CriJoiner;
 }
 
 const SPACE = 32;
@@ -38,11 +41,11 @@ const COLON = 58;
 export function createEnvelopeParser(options: EnvelopeOptions = {}): EnvelopeParser {
   const clock = createLocalClock(options.timeZone);
   const stamps = createStampReader(clock, createYearlessClock(clock, options));
-  const state: ParserState = { stamps, exim: createEximReader(stamps) };
+  const state: ParserState = { stamps, exim: createEximReader(stamps), cri: createCriJoiner() };
 
   return {
     parse: (line, source) => parseLine(state, line, source),
-    flush: () => state.exim.flush(),
+    flush: () => flushPieces(state),
   };
 }
 
@@ -84,8 +87,8 @@ function parseClassic(
   return readExim(state, parseSyslogBody(line, stamps.end + 1, stamps.time, source), true);
 }
 
-/** T2, T5 (`YYYY-MM-DDThh:mm:ss...` then host and tag), T9 (a container's UTC stamp before a
- *  syslog line: the collector's time is used) and T7 (Exim's mainlog). */
+/** T2, T5 (`YYYY-MM-DDThh:mm:ss...` then host and tag), T9 (a container runtime's stamp, and
+ *  under Kubernetes its stream and tag, before a syslog line) and T7 (Exim's mainlog). */
 function parseDated(
   state: ParserState,
   line: string,
@@ -103,7 +106,50 @@ function parseDated(
   }
 
   const time = stamps.time;
-  const body = skipInnerStamp(stamps, line, stamps.end + 1);
+  const after = stamps.end + 1;
+  const content = criContentStart(line, after);
+
+  if (content !== -1) {
+    return parseCriLine(state, line, after, content, time, source);
+  }
+
+  return parseStampedBody(state, line, after, time, source);
+}
+
+/** A CRI line: partial pieces are kept until the full one of their stream ends the line. */
+function parseCriLine(
+  state: ParserState,
+  line: string,
+  prefix: number,
+  content: number,
+  time: number,
+  source: Source,
+): Envelope | 'pending' | undefined {
+  const joined = state.cri.add(line, prefix, content, time, source);
+
+  if (joined === undefined) {
+    return parseStampedBody(state, line, content, time, source);
+  }
+
+  return joined === 'pending'
+    ? joined
+    : parseStampedBody(state, joined.text, 0, joined.time, joined.source);
+}
+
+/**
+ * What follows an RFC 3339 stamp: `host tag[pid]: message`, or a container's syslog line with
+ * its own stamp (T9). The runtime's stamp is the time used, for `docker logs -t` and CRI alike:
+ * it has a year and a zone and was taken as the line arrived, while the container's stamp is
+ * often year-less local time of a zone the container need not share with the host.
+ */
+function parseStampedBody(
+  state: ParserState,
+  line: string,
+  pos: number,
+  time: number,
+  source: Source,
+): Envelope | 'pending' | undefined {
+  const body = skipInnerStamp(state.stamps, line, pos);
   return readExim(state, parseSyslogBody(line, body, time, source), false);
 }
 
@@ -284,4 +330,24 @@ function makeEnvelope(
   return pid === undefined
     ? { time, host, program, message, source }
     : { time, host, program, pid, message, source };
+}
+
+/**
+ * Container lines first, since one may end in an Exim piece, then Exim records. An unfinished
+ * container line that gives no envelope (its start is no log line, or an Exim piece whose
+ * record is unknown) cannot be handed over here; its continuation, in the next rotated file or
+ * the next run, is read on its own and counted as not understood.
+ */
+function flushPieces(state: ParserState): Envelope[] {
+  const envelopes: Envelope[] = [];
+
+  for (const piece of state.cri.flush()) {
+    const envelope = parseStampedBody(state, piece.text, 0, piece.time, piece.source);
+
+    if (typeof envelope === 'object') {
+      envelopes.push(envelope);
+    }
+  }
+
+  return [...envelopes, ...state.exim.flush()];
 }

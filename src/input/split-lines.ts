@@ -5,14 +5,15 @@ import { isUtf8 } from 'node:buffer';
 
 /** The complete lines one chunk finished. */
 export interface SplitChunk {
-  /** Lines without their LF or CRLF; invalid UTF-8 is replaced by U+FFFD. */
+  /** Lines without their LF or CRLF, and the first without a byte order mark; invalid UTF-8 is
+   *  replaced by U+FFFD. */
   readonly lines: string[];
   /** Indexes into `lines` of the lines cut to the maximum length. */
   readonly cut: readonly number[];
   /** Index into `lines` of the first line with invalid UTF-8 in this input, or -1. Reported
    *  once per input: a Latin-1 log would otherwise give one report per line. */
   readonly invalidUtf8: number;
-  /** Byte offset in the content after the last line in `lines`. */
+  /** Byte offset in the content after the last line in `lines`, a byte order mark counted. */
   readonly endOffset: number;
 }
 
@@ -31,6 +32,7 @@ export interface SplitOptions {
 
 const LF = 10;
 const REPLACEMENT = '\uFFFD';
+const BYTE_ORDER_MARK = 0xfeff;
 
 /** One splitter per input: it carries an unfinished line from one chunk to the next. */
 export function createLineSplitter(options: SplitOptions): LineSplitter {
@@ -44,6 +46,8 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
   let offset = options.startOffset;
   let lineEnd = offset;
   let isInvalidReported = false;
+  // Only the content's first bytes can hold a byte order mark; a resumed read starts past them.
+  let isAtStart = offset === 0;
 
   return { push, finish };
 
@@ -103,7 +107,7 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
     }
 
     const bytes = carry.length === 1 ? carry[0]! : Buffer.concat(carry, carryBytes);
-    let line = stripCr(bytes.toString('utf8'));
+    let line = stripCr(decode(bytes, 0, bytes.length));
     const isCut = isCarryCut || line.length > maxLineLength;
     line = isCut ? cutLine(line, maxLineLength) : line;
     carry = [];
@@ -118,7 +122,7 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
     end: number,
     carried: CarriedLine | undefined,
   ): Omit<SplitChunk, 'endOffset'> {
-    const text = start <= end ? chunk.toString('utf8', start, end) : undefined;
+    const text = start <= end ? decode(chunk, start, end) : undefined;
     const parts = text === undefined ? [] : text.split('\n');
     const base = carried === undefined ? 0 : 1;
     const cut = carried?.isCut === true ? [0] : [];
@@ -135,6 +139,22 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
 
     const lines = carried === undefined ? parts : [carried.line, ...parts];
     return { lines, cut, invalidUtf8 };
+  }
+
+  /**
+   * The text of bytes, in content order. Windows tools write UTF-8 with a byte order mark, which
+   * RFC 3629 §6 calls a signature, not part of the text: it is dropped from the content's start
+   * (Buffer keeps it, unlike TextDecoder). Only the string loses it; offsets still count bytes.
+   */
+  function decode(bytes: Buffer, start: number, end: number): string {
+    const text = bytes.toString('utf8', start, end);
+
+    if (!isAtStart) {
+      return text;
+    }
+
+    isAtStart = false;
+    return text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text;
   }
 
   function cleanParts(parts: string[], text: string, base: number, cut: number[]): void {

@@ -393,6 +393,68 @@ test(
   },
 );
 test(
+  'T9 from a Kubernetes node (CRI)',
+  parses,
+  '2026-12-03T18:32:52.123456789Z stdout F Dec  3 18:32:52 mailhost postfix/smtp[446]: AFF09186110: to=<j.smith@northwind.test>, relay=none, delay=0.03, delays=0.01/0.01/0/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=northwind.test type=MX: Host not found, try again)',
+  {
+    time: '2026-12-03T18:32:52.123Z',
+    host: 'mailhost',
+    program: 'postfix/smtp',
+    pid: 446,
+    message:
+      'AFF09186110: to=<j.smith@northwind.test>, relay=none, delay=0.03, delays=0.01/0.01/0/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=northwind.test type=MX: Host not found, try again)',
+  },
+);
+test(
+  'T9 from a Kubernetes node around an RFC 3339 line',
+  parses,
+  '2026-12-03T18:32:12.000000000Z stdout F 2026-12-03T18:32:12.123456+00:00 mailhost postfix/qmgr[416]: AFF09186110: removed',
+  {
+    time: '2026-12-03T18:32:12.000Z',
+    host: 'mailhost',
+    program: 'postfix/qmgr',
+    pid: 416,
+    message: 'AFF09186110: removed',
+  },
+);
+test(
+  'T9 from a Kubernetes node on stderr, with an offset and no fraction',
+  parses,
+  '2026-12-03T19:32:54+01:00 stderr F Dec  3 18:32:54 mailhost postfix/bounce[497]: 08B0F18606B: sender non-delivery notification: 0A59F186126',
+  {
+    time: '2026-12-03T18:32:54Z',
+    host: 'mailhost',
+    program: 'postfix/bounce',
+    pid: 497,
+    message: '08B0F18606B: sender non-delivery notification: 0A59F186126',
+  },
+);
+test(
+  'T9 from a Kubernetes node with more tags after the first',
+  parses,
+  '2026-12-03T18:32:53.5Z stdout F:x Dec  3 18:32:53 mailhost postfix/pickup[415]: 5C3A5186065: uid=0 from=<labuser@sender.test>',
+  {
+    time: '2026-12-03T18:32:53.500Z',
+    host: 'mailhost',
+    program: 'postfix/pickup',
+    pid: 415,
+    message: '5C3A5186065: uid=0 from=<labuser@sender.test>',
+  },
+);
+test(
+  'T9 from a Kubernetes node around an Exim syslog line',
+  parses,
+  '2026-12-03T18:32:52.25Z stdout F Dec  3 18:32:52 mailhost exim4[4243]: 2026-12-03 18:32:51 1xZBbw-00007K-30 == j.smith@northwind.test R=dnslookup defer (-1): host lookup did not complete',
+  {
+    time: '2026-12-03T18:32:52.250Z',
+    host: 'mailhost',
+    program: 'exim4',
+    pid: 4243,
+    message:
+      '1xZBbw-00007K-30 == j.smith@northwind.test R=dnslookup defer (-1): host lookup did not complete',
+  },
+);
+test(
   'T6',
   parses,
   '{"__REALTIME_TIMESTAMP":"1710327849755361","_HOSTNAME":"mail","SYSLOG_IDENTIFIER":"postfix/smtp","SYSLOG_PID":"9889","PRIORITY":"6","MESSAGE":"4F2A31C0D9E: removed"}',
@@ -419,6 +481,21 @@ test(
   '{"__REALTIME_TIMESTAMP":"1710327849755361","MESSAGE":null}',
 );
 test('broken JSON', rejects, '{"__REALTIME_TIMESTAMP":"17103');
+test(
+  'a CRI line from an unknown stream',
+  rejects,
+  '2026-12-03T18:32:52.1Z stdin F Dec  3 18:32:52 mailhost postfix/smtp[446]: x',
+);
+test(
+  'a CRI line with an unknown tag',
+  rejects,
+  '2026-12-03T18:32:52.1Z stdout X Dec  3 18:32:52 mailhost postfix/smtp[446]: x',
+);
+test(
+  'a CRI line around text that is no log line',
+  rejects,
+  '2026-12-03T18:32:52.1Z stderr F exec /usr/sbin/postfix failed: No such file or directory',
+);
 
 test('formats mix freely within one input', (t) => {
   const parser = createEnvelopeParser(UTC_DECEMBER);
@@ -620,6 +697,76 @@ test('an unfinished split record is given out at the end of the input', (t) => {
     },
   ]);
   t.deepEqual(parser.flush(), []);
+});
+
+const CRI_SMTP =
+  'Dec  3 18:32:53 mailhost postfix/smtp[446]: 5C3A5186065: to=<accounts@contoso.test>, relay=none, delay=0, delays=0/0/0/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=contoso.test type=MX: Host not found, try again)';
+
+test('partial CRI lines are joined with the full line of their stream, wherever they were cut', (t) => {
+  const parser = createEnvelopeParser(UTC_DECEMBER);
+  const lines = [
+    `2026-12-03T18:32:53.100Z stdout P ${CRI_SMTP.slice(0, 11)}`,
+    '2026-12-03T18:32:53.150Z stderr F Dec  3 18:32:53 mailhost postfix/qmgr[416]: 5C3A5186065: removed',
+    `2026-12-03T18:32:53.200Z stdout P ${CRI_SMTP.slice(11, 120)}`,
+    `2026-12-03T18:32:53.300Z stdout F ${CRI_SMTP.slice(120)}`,
+    '2026-12-03T18:32:54.000Z stdout F Dec  3 18:32:54 mailhost postfix/pickup[415]: 08B0F18606B: uid=0 from=<labuser@sender.test>',
+  ];
+  const results = lines.map((line, index) =>
+    parser.parse(line, { file: 'mail.log', line: index + 1 }),
+  );
+
+  t.is(results[0], 'pending');
+  t.is(typeof results[1] === 'object' && results[1].program, 'postfix/qmgr');
+  t.is(results[2], 'pending');
+  t.deepEqual(results[3], {
+    time: Date.parse('2026-12-03T18:32:53.100Z'),
+    host: 'mailhost',
+    program: 'postfix/smtp',
+    pid: 446,
+    message: CRI_SMTP.slice(CRI_SMTP.indexOf('5C3A')),
+    source: { file: 'mail.log', line: 1 },
+  });
+  t.is(
+    typeof results[4] === 'object' && results[4].message,
+    '08B0F18606B: uid=0 from=<labuser@sender.test>',
+  );
+  t.deepEqual(parser.flush(), []);
+});
+
+test('a partial CRI line whose full piece never came is given out at the end of the input when it has an envelope', (t) => {
+  const parser = createEnvelopeParser(UTC_DECEMBER);
+
+  t.is(parser.parse(`2026-12-03T18:32:53.1Z stderr P ${CRI_SMTP.slice(0, 90)}`, SOURCE), 'pending');
+  t.is(parser.parse('2026-12-03T18:32:53.2Z stdout P no log line', SOURCE), 'pending');
+  t.deepEqual(parser.flush(), [
+    {
+      time: Date.parse('2026-12-03T18:32:53.100Z'),
+      host: 'mailhost',
+      program: 'postfix/smtp',
+      pid: 446,
+      message: CRI_SMTP.slice(CRI_SMTP.indexOf('5C3A'), 90),
+      source: SOURCE,
+    },
+  ]);
+  t.deepEqual(parser.flush(), []);
+});
+
+test('a partial CRI line is given out once it passes 64 KiB, and its rest read on its own', (t) => {
+  const parser = createEnvelopeParser(UTC_DECEMBER);
+  const piece = `2026-12-03T18:32:53.1Z stdout P ${'x'.repeat(16 * 1024)}`;
+  const results = [
+    parser.parse(`2026-12-03T18:32:53.1Z stdout P ${CRI_SMTP}`, SOURCE),
+    ...Array.from({ length: 4 }, () => parser.parse(piece, SOURCE)),
+    parser.parse('2026-12-03T18:32:53.1Z stdout F xyz', SOURCE),
+  ];
+  const joined = results[4];
+
+  t.deepEqual(results.slice(0, 4), ['pending', 'pending', 'pending', 'pending']);
+  t.is(
+    typeof joined === 'object' && joined.message.length,
+    CRI_SMTP.length - CRI_SMTP.indexOf('5C3A') + 4 * 16 * 1024,
+  );
+  t.is(results[5], undefined);
 });
 
 function timeOf(

@@ -72,6 +72,41 @@ test('only the first line with invalid UTF-8 in an input is reported', (t) => {
   t.is(second.invalidUtf8, -1);
 });
 
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const FIRST =
+  'Dec  3 18:32:50 mailhost postfix/postfix-script[412]: starting the Postfix mail system';
+const SECOND = 'Dec  3 18:32:50 mailhost postfix/master[414]: daemon started -- version 3.7.11';
+
+test('a byte order mark at the start of the content is dropped, in any chunks, and its bytes still count', (t) => {
+  const bytes = Buffer.concat([BOM, Buffer.from(`${FIRST}\r\n${SECOND}`)]);
+  const cuts = [[], [1, 1], [2, 40], [bytes.length - 3]];
+
+  for (const cut of cuts) {
+    const result = splitAll(chunksAt(bytes, cut), 1000);
+
+    t.deepEqual(result.lines, [FIRST, SECOND]);
+    t.is(result.endOffset, bytes.length);
+  }
+
+  t.deepEqual(splitAll([BOM, Buffer.from(FIRST)], 1000).lines, [FIRST]);
+});
+
+test('a byte order mark after the start of the content is text, and a resumed read keeps it', (t) => {
+  const later = splitAll(
+    [Buffer.concat([Buffer.from(`${FIRST}\n`), BOM, Buffer.from('x\n')])],
+    1000,
+  );
+  const resumed = createLineSplitter({ maxLineLength: 1000, startOffset: 3 });
+
+  t.deepEqual(later.lines, [FIRST, '\uFEFFx']);
+  t.deepEqual(resumed.push(Buffer.concat([BOM, Buffer.from(`${FIRST}\n`)])), {
+    lines: [`\uFEFF${FIRST}`],
+    cut: [],
+    invalidUtf8: -1,
+    endOffset: 3 + 3 + FIRST.length + 1,
+  });
+});
+
 function splitAll(chunks: readonly Buffer[], maxLineLength: number): SplitChunk {
   const splitter = createLineSplitter({ maxLineLength, startOffset: 0 });
   const lines: string[] = [];
