@@ -5,13 +5,15 @@ import { readEvents } from '../pipeline/read-events.js';
 import { readSettings, resolveFiles, warnInput } from './settings.js';
 import type { RawOptions } from './settings.js';
 import { loadNdjson, reportDiagnostics } from './run-main.js';
+import { createBatcher } from './streams.js';
 
 /** `mxtriage events`: every parsed delivery event as NDJSON, streamed with back-pressure. */
 export async function runEvents(files: string[], options: RawOptions): Promise<number> {
   const paths = resolveFiles(files, warnInput);
   const settings = readSettings(options, Date.now());
   const serialiser = (await loadNdjson()).stringify();
-  serialiser.pipe(process.stdout);
+  const batcher = serialiser.pipe(createBatcher());
+  batcher.pipe(process.stdout);
   let blocked = false;
   const guardHeap = createHeapGuard();
 
@@ -33,7 +35,8 @@ export async function runEvents(files: string[], options: RawOptions): Promise<n
     settings,
   );
 
-  await new Promise<void>((resolve) => serialiser.end(resolve));
+  serialiser.end();
+  await once(batcher, 'end');
   reportDiagnostics(counts);
   return counts.inputErrors.length > 0 ? 1 : 0;
 }

@@ -20,7 +20,7 @@ import {
   warnInput,
 } from './settings.js';
 import type { RawOptions } from './settings.js';
-import { emit, writeError } from './streams.js';
+import { createBatcher, emit, writeError } from './streams.js';
 import { parseCount } from './parse-options.js';
 
 /** `mxtriage [options] [FILE...]`: read, group, re-check, report. */
@@ -103,13 +103,14 @@ function* ndjsonRecords(analysis: Analysis): Generator<Record<string, unknown>> 
 /** Writes records to stdout one by one through the ndjson library, waiting when it is full. */
 async function streamNdjson(records: Iterable<Record<string, unknown>>): Promise<void> {
   const serialiser = (await loadNdjson()).stringify();
-  serialiser.pipe(process.stdout, { end: false });
+  const batcher = serialiser.pipe(createBatcher());
+  batcher.pipe(process.stdout, { end: false });
   for (const record of records) {
     if (!serialiser.write(record)) await once(serialiser, 'drain');
   }
 
   serialiser.end();
-  await once(serialiser, 'end');
+  await once(batcher, 'end');
 }
 
 function jsonDocument(analysis: Analysis): Record<string, unknown> {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Stats } from 'node:fs';
 import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Writable } from 'node:stream';
+import { Transform, type Writable } from 'node:stream';
 import { stripControl } from '../classify/text.js';
 import { MxtriageError } from '../errors.js';
 
@@ -21,6 +21,34 @@ export function installPipeGuard(): void {
     if (error.code === 'EPIPE') process.exit(0);
     writeError(`mxtriage: Cannot write the output to stdout: ${error.code ?? error.message}`);
     process.exit(1);
+  });
+}
+
+/** Output is handed to stdout in pieces of about this size. */
+const OUTPUT_BATCH_BYTES = 64 * 1024;
+
+/**
+ * A stream that joins small writes (one NDJSON line each) into pieces of about 64 KiB before
+ * passing them on: stdout to a file or /dev/null is written synchronously, one system call per
+ * write, which for a line per record cost a tenth of a whole run.
+ */
+export function createBatcher(): Transform {
+  let pending: Buffer[] = [];
+  let size = 0;
+
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      pending.push(chunk);
+      size += chunk.length;
+      if (size < OUTPUT_BATCH_BYTES) return done();
+      const batch = Buffer.concat(pending, size);
+      pending = [];
+      size = 0;
+      done(null, batch);
+    },
+    flush(done) {
+      done(null, size === 0 ? undefined : Buffer.concat(pending, size));
+    },
   });
 }
 

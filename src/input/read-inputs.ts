@@ -60,7 +60,7 @@ export interface ReadOptions {
   readonly maxLineLength?: number;
 }
 
-const CHUNK_BYTES = 64 * 1024;
+const CHUNK_BYTES = 256 * 1024;
 /** The least content judged by the binary check, however few bytes a pipe delivers at once. */
 const SNIFF_BYTES = 1024;
 const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
