@@ -60,7 +60,7 @@ export interface ReadOptions {
   readonly maxLineLength?: number;
 }
 
-const CHUNK_BYTES = 256 * 1024;
+export const READ_CHUNK_BYTES = 256 * 1024;
 /** The least content judged by the binary check, however few bytes a pipe delivers at once. */
 const SNIFF_BYTES = 1024;
 const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
@@ -140,7 +140,7 @@ async function openHandle(
 
   if (!stats.isFile()) {
     // A pipe or device cannot seek: read it like stdin, from its start.
-    const stream = handle.createReadStream({ highWaterMark: CHUNK_BYTES });
+    const stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
     return openStream(stream, input, 0);
   }
 
@@ -160,7 +160,7 @@ async function openRegularFile(
   const rawStart = isGzipped ? 0 : Math.min(start, stats.size);
   const stream = handle.createReadStream({
     start: rawStart,
-    highWaterMark: CHUNK_BYTES,
+    highWaterMark: READ_CHUNK_BYTES,
     autoClose: false,
   });
   const counter = { bytes: rawStart };

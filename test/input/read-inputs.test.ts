@@ -15,6 +15,7 @@ import {
   type InputProblem,
   type LineBatch,
   type LineWarning,
+  READ_CHUNK_BYTES,
 } from '../../src/input/read-inputs.js';
 
 const test = anyTest as TestFn<{ dir: string }>;
@@ -42,7 +43,7 @@ test('the reader delivers every line of a real Postfix log in order', async (t) 
 });
 
 test('the reader numbers lines across batches and reads inputs one after another', async (t) => {
-  const first = await write(t.context.dir, 'a.log', numbered('a', 30000));
+  const first = await write(t.context.dir, 'a.log', numbered('a', 100000));
   const second = await write(t.context.dir, 'b.log', numbered('b', 3));
   const items = await collect([first, second]);
   const batches = batchesOf(items);
@@ -50,7 +51,7 @@ test('the reader numbers lines across batches and reads inputs one after another
   t.true(batches.length > 2);
   t.deepEqual(
     linesOf(items),
-    [...numbered('a', 30000).split('\n'), 'b1', 'b2', 'b3'].filter(Boolean),
+    [...numbered('a', 100000).split('\n'), 'b1', 'b2', 'b3'].filter(Boolean),
   );
 
   for (const batch of batches) {
@@ -94,7 +95,7 @@ test('the reader pulls: stopping after the first batch leaves the rest of the fi
   }
 
   t.is(first?.firstLine, 1);
-  t.is(first?.bytesRead, 64 * 1024);
+  t.is(first?.bytesRead, READ_CHUNK_BYTES);
 });
 
 test('a truncated gzip file gives the lines before the damage, then a problem, then the next input', async (t) => {
