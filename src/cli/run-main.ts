@@ -1,11 +1,7 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { Analysis } from '../model.js';
-import { formatHtml } from '../output/html.js';
-import { formatMarkdown } from '../output/markdown.js';
-import { formatPrometheus } from '../output/prometheus.js';
 import { groupRecord, incidentRecord, summaryRecord, SCHEMA_VERSION } from '../output/records.js';
-import { formatTable } from '../output/table.js';
 import { analyseLogs, type AnalyseResult } from '../pipeline/analyse.js';
 import type { ReadCounts } from '../pipeline/read-events.js';
 import { createHeapGuard } from './heap-guard.js';
@@ -53,7 +49,7 @@ export async function runMain(files: string[], options: RawOptions): Promise<num
   const format = text(options, 'format') ?? 'table';
   const output = text(options, 'output');
   if (format === 'ndjson' && (output === undefined || output === '-')) {
-    await streamNdjson(ndjsonRecords(result.analysis));
+    await streamNdjson(ndjsonRecords(result.analysis), guardHeap);
   } else {
     const renderOptions = {
       top,
@@ -77,19 +73,22 @@ export async function render(
   format: string,
   options: RenderOptions,
 ): Promise<string> {
+  // Each format's module is loaded when asked for: the table's libraries alone take 10 MB.
   switch (format) {
     case 'ndjson':
       return toNdjson([...ndjsonRecords(analysis)]);
     case 'json':
       return `${JSON.stringify(jsonDocument(analysis), null, 2)}\n`;
     case 'markdown':
-      return formatMarkdown(analysis);
+      return (await import('../output/markdown.js')).formatMarkdown(analysis);
     case 'html':
-      return formatHtml(analysis);
+      return (await import('../output/html.js')).formatHtml(analysis);
     case 'prometheus':
-      return formatPrometheus(analysis);
-    default:
+      return (await import('../output/prometheus.js')).formatPrometheus(analysis);
+    default: {
+      const { formatTable } = await import('../output/table.js');
       return formatTable(analysis, { ...options, width: process.stdout.columns ?? 160 });
+    }
   }
 }
 
@@ -100,13 +99,22 @@ function* ndjsonRecords(analysis: Analysis): Generator<Record<string, unknown>> 
   yield summaryRecord(analysis);
 }
 
+/** Records between two looks at the heap while writing: each one leaves garbage behind. */
+const RECORDS_PER_HEAP_CHECK = 1000;
+
 /** Writes records to stdout one by one through the ndjson library, waiting when it is full. */
-async function streamNdjson(records: Iterable<Record<string, unknown>>): Promise<void> {
+async function streamNdjson(
+  records: Iterable<Record<string, unknown>>,
+  guardHeap: () => void,
+): Promise<void> {
   const serialiser = (await loadNdjson()).stringify();
   const batcher = serialiser.pipe(createBatcher());
   batcher.pipe(process.stdout, { end: false });
+  let written = 0;
   for (const record of records) {
     if (!serialiser.write(record)) await once(serialiser, 'drain');
+    written += 1;
+    if (written % RECORDS_PER_HEAP_CHECK === 0) guardHeap();
   }
 
   serialiser.end();
