@@ -19,8 +19,8 @@ const MAX_EXAMPLE_LENGTH = 400;
 const MAX_NAMES = 10;
 /** How long after a window ends its distinct counts are sealed (at least two windows). */
 const SEAL_DELAY_MS = 3_600_000;
-/** Distinct example texts shared between groups (one domain's reply recurs window after window). */
-const MAX_SHARED_EXAMPLES = 50_000;
+/** Texts and lists shared between groups (see `createSharedValues`). */
+const MAX_SHARED_VALUES = 50_000;
 /** What a group's lists start as: one shared empty list, replaced on the first addition. */
 const NO_NAMES: readonly string[] = [];
 const NO_MTAS: readonly Mta[] = [];
@@ -92,7 +92,7 @@ export function createGrouper(windowMs: number): Grouper {
   const open = new Map<string, OpenGroup>();
   const windows = new Map<number, WindowBreadth>();
   const lastSent = new Map<string, number>();
-  const examples = createTextPool(MAX_SHARED_EXAMPLES);
+  const shared = createSharedValues(MAX_SHARED_VALUES);
   const sealDelay = Math.max(2 * windowMs, SEAL_DELAY_MS);
   let nextSeal = -Infinity;
   let sealedBefore = -Infinity;
@@ -116,7 +116,7 @@ export function createGrouper(windowMs: number): Grouper {
       addDistinct(breadthOf(windowStart).dnsTempfailDomains, event.domain);
     }
 
-    addToGroup(groupFor(event, windowStart), event, examples);
+    addToGroup(groupFor(event, windowStart), event, shared);
   }
 
   function recordSent(event: DeliveryEvent, windowStart: number): void {
@@ -174,7 +174,7 @@ export function createGrouper(windowMs: number): Grouper {
       open.delete(key);
     }
 
-    examples.clear();
+    shared.clear();
     return result.sort(compareWorstFirst);
   }
 
@@ -220,24 +220,44 @@ export function groupKey(domain: string, cause: Cause, windowStart: number): str
   return `${domain} ${cause} ${windowStart}`;
 }
 
-/** One copy of each text kept by many groups, up to `limit` texts; beyond it texts are copied. */
-interface TextPool {
-  keep(text: string): string;
+/**
+ * Texts and short lists that many groups hold alike (`['mailhost']`, one domain's reply window
+ * after window), kept once and shared. Lists are never changed once made: a group that adds a
+ * name gets another shared list. Up to `limit` of each are remembered; beyond that they are
+ * copies of their own.
+ */
+interface SharedValues {
+  text(text: string): string;
+  list<T extends string>(values: readonly T[]): readonly T[];
   clear(): void;
 }
 
-function createTextPool(limit: number): TextPool {
+function createSharedValues(limit: number): SharedValues {
   const texts = new Map<string, string>();
+  const lists = new Map<string, readonly string[]>();
 
-  function keep(text: string): string {
-    const known = texts.get(text);
+  function text(value: string): string {
+    const known = texts.get(value);
     if (known !== undefined) return known;
-    const copy = detach(text);
+    const copy = detach(value);
     if (texts.size < limit) texts.set(copy, copy);
     return copy;
   }
 
-  return { keep, clear: () => texts.clear() };
+  function list<T extends string>(values: readonly T[]): readonly T[] {
+    const key = values.join('\u0000');
+    const known = lists.get(key) as readonly T[] | undefined;
+    if (known !== undefined) return known;
+    if (lists.size < limit) lists.set(detach(key), values);
+    return values;
+  }
+
+  function clear(): void {
+    texts.clear();
+    lists.clear();
+  }
+
+  return { text, list, clear };
 }
 
 function newGroup(key: string, event: DeliveryEvent, windowStart: number): OpenGroup {
@@ -263,7 +283,7 @@ function newGroup(key: string, event: DeliveryEvent, windowStart: number): OpenG
   };
 }
 
-function addToGroup(group: OpenGroup, event: DeliveryEvent, examples: TextPool): void {
+function addToGroup(group: OpenGroup, event: DeliveryEvent, shared: SharedValues): void {
   group.attempts += 1;
   if (event.isRepeat) group.repeats += 1;
   addDistinct(group.messages, `${event.host} ${event.queueId}`);
@@ -271,28 +291,44 @@ function addToGroup(group: OpenGroup, event: DeliveryEvent, examples: TextPool):
   group.statuses[event.status] += 1;
   if (event.time < group.firstSeen) group.firstSeen = event.time;
   if (event.time > group.lastSeen) group.lastSeen = event.time;
-  group.hosts = withName(group.hosts, event.host);
-  if (!group.mtas.includes(event.mta)) group.mtas = group.mtas.concat(event.mta);
-  group.examples = withExample(group.examples, event.text, examples);
+  group.hosts = withName(group.hosts, event.host, shared);
+  if (!group.mtas.includes(event.mta)) group.mtas = shared.list(sortedWith(group.mtas, event.mta));
+  group.examples = withExample(group.examples, event.text, shared);
   if (event.lookupName !== undefined) {
-    group.lookupNames = withName(group.lookupNames, event.lookupName);
+    group.lookupNames = withName(group.lookupNames, event.lookupName, shared);
   }
 
-  if (event.senderDomain) group.senderDomains = withName(group.senderDomains, event.senderDomain);
+  if (event.senderDomain) {
+    group.senderDomains = withName(group.senderDomains, event.senderDomain, shared);
+  }
 }
 
-function withName(names: readonly string[], name: string): readonly string[] {
+/** The names, kept in order, with one more: lists are compared and shared in that order. */
+function withName(names: readonly string[], name: string, shared: SharedValues): readonly string[] {
   if (names.length >= MAX_NAMES || names.includes(name)) return names;
-  return names.concat(detach(name));
+  return shared.list(sortedWith(names, shared.text(name)));
 }
 
-function withExample(examples: readonly string[], text: string, pool: TextPool): readonly string[] {
+function sortedWith<T extends string>(values: readonly T[], value: T): T[] {
+  const index = values.findIndex((existing) => existing > value);
+  return index === -1
+    ? values.concat(value)
+    : [...values.slice(0, index), value, ...values.slice(index)];
+}
+
+/** Reply texts in the order they first came. */
+function withExample(
+  examples: readonly string[],
+  text: string,
+  shared: SharedValues,
+): readonly string[] {
   if (examples.length >= MAX_EXAMPLES) return examples;
   const example = text.length > MAX_EXAMPLE_LENGTH ? `${text.slice(0, MAX_EXAMPLE_LENGTH)}…` : text;
-  return examples.includes(example) ? examples : examples.concat(pool.keep(example));
+  // The texts are shared; their lists are not, as the key of a list would copy its texts.
+  return examples.includes(example) ? examples : examples.concat(shared.text(example));
 }
 
-/** The group as reported; it takes over the open group's lists and counts. */
+/** The group as reported; it takes over the open group's (sorted, shared) lists and counts. */
 function closeGroup(group: OpenGroup, windowMs: number, verdict: Verdict): Group {
   return {
     domain: group.domain,
@@ -307,18 +343,13 @@ function closeGroup(group: OpenGroup, windowMs: number, verdict: Verdict): Group
     statuses: group.statuses,
     firstSeen: group.firstSeen,
     lastSeen: group.lastSeen,
-    hosts: sortInPlace(group.hosts),
-    mtas: sortInPlace(group.mtas),
+    hosts: group.hosts,
+    mtas: group.mtas,
     examples: group.examples,
-    lookupNames: sortInPlace(group.lookupNames),
-    senderDomains: sortInPlace(group.senderDomains),
+    lookupNames: group.lookupNames,
+    senderDomains: group.senderDomains,
     verdict,
   };
-}
-
-/** The open group's own list, sorted: the group is handed over whole, so nothing is copied. */
-function sortInPlace<T extends string>(values: readonly T[]): readonly T[] {
-  return values.length < 2 ? values : (values as T[]).sort();
 }
 
 function newDistinct(): DistinctCount {
