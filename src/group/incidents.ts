@@ -19,14 +19,14 @@ export type CauseFamily = Incident['causeFamily'];
  */
 export interface OutcomeTally {
   add(outcome: MessageOutcome): void;
-  countsFor(domain: string, family: CauseFamily, windowStart: number): OutcomeCounts;
-  delayFor(domain: string, family: CauseFamily, windowStart: number): DeliveryDelay | undefined;
+  /** The outcomes of recipients first deferred in one window; undefined when there were none. */
+  bucketFor(domain: string, family: CauseFamily, windowStart: number): Bucket | undefined;
   total(): OutcomeCounts;
   totalDelay(): DeliveryDelay | undefined;
 }
 
 /** Outcomes and delivered-later delays of one bucket; delays summed for the mean. */
-interface Bucket {
+export interface Bucket {
   readonly counts: OutcomeCounts;
   delaySumMs: number;
   delayMaxMs: number;
@@ -62,13 +62,7 @@ export function createOutcomeTally(windowMs: number): OutcomeTally {
 
   return {
     add,
-    countsFor: (domain, family, windowStart) => ({
-      ...(bucketFor(domain, family, windowStart)?.counts ?? emptyOutcomeCounts()),
-    }),
-    delayFor: (domain, family, windowStart) => {
-      const bucket = bucketFor(domain, family, windowStart);
-      return bucket === undefined ? undefined : delayOf(bucket);
-    },
+    bucketFor,
     total: () => ({ ...all.counts }),
     totalDelay: () => delayOf(all),
   };
@@ -81,6 +75,13 @@ export function causeFamily(cause: Cause): CauseFamily {
   if (cause === 'connection' || cause === 'tls') return cause;
   return 'other';
 }
+
+const OUTCOME_KINDS: readonly OutcomeKind[] = [
+  'delivered-later',
+  'bounced',
+  'expired',
+  'still-queued',
+];
 
 export function emptyOutcomeCounts(): OutcomeCounts {
   return { 'delivered-later': 0, bounced: 0, expired: 0, 'still-queued': 0 };
@@ -141,7 +142,7 @@ export function buildIncidents(
   for (const lane of laneGroups(orphans).values()) runs.push(...splitIntoRuns(lane, maxGapMs));
   runs.sort((a, b) => a.windowStart - b.windowStart);
 
-  const claimed = new Set<string>();
+  const claimed = new Set<Bucket>();
   return runs.map((run) => toIncident(run, tally, claimed)).sort(compareWorstFirst);
 }
 
@@ -183,8 +184,9 @@ function nameServersOf(verdict: Verdict): string[] {
   return [...servers].sort();
 }
 
-function splitIntoRuns(groups: readonly Group[], maxGapMs: number): Run[] {
-  const sorted = [...groups].sort((a, b) => a.windowStart - b.windowStart);
+/** Splits a lane (a fresh list, sorted here in place) into runs of windows close together. */
+function splitIntoRuns(lane: Group[], maxGapMs: number): Run[] {
+  const sorted = lane.sort((a, b) => a.windowStart - b.windowStart);
   const runs: Run[] = [];
   let current: Run | undefined;
   for (const group of sorted) {
@@ -251,7 +253,7 @@ function runsByDomain(runs: readonly Run[]): Map<string, Run[]> {
   return byDomain;
 }
 
-function toIncident(run: Run, tally: OutcomeTally, claimed: Set<string>): Incident {
+function toIncident(run: Run, tally: OutcomeTally, claimed: Set<Bucket>): Incident {
   const domains = rankBy(run.groups, (group) => group.domain);
   const peak = peakWindow(run.groups);
   const { outcomes, deliveryDelay } = outcomesOf(run, tally, claimed);
@@ -313,17 +315,16 @@ function peakWindow(groups: readonly Group[]): { windowStart: number; attempts: 
 function outcomesOf(
   run: Run,
   tally: OutcomeTally,
-  claimed: Set<string>,
+  claimed: Set<Bucket>,
 ): { outcomes: OutcomeCounts; deliveryDelay: DeliveryDelay | undefined } {
   const outcomes = emptyOutcomeCounts();
   const delays: DeliveryDelay[] = [];
   for (const group of run.groups) {
-    const key = bucketKey(group.domain, run.family, group.windowStart);
-    if (claimed.has(key)) continue;
-    claimed.add(key);
-    const counts = tally.countsFor(group.domain, run.family, group.windowStart);
-    for (const kind of Object.keys(outcomes) as OutcomeKind[]) outcomes[kind] += counts[kind];
-    const delay = tally.delayFor(group.domain, run.family, group.windowStart);
+    const bucket = tally.bucketFor(group.domain, run.family, group.windowStart);
+    if (bucket === undefined || claimed.has(bucket)) continue;
+    claimed.add(bucket);
+    for (const kind of OUTCOME_KINDS) outcomes[kind] += bucket.counts[kind];
+    const delay = delayOf(bucket);
     if (delay !== undefined) delays.push(delay);
   }
 
