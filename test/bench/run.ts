@@ -1,13 +1,16 @@
 /**
  * The benchmark: mxtriage's main job against Debian's pflogsumm on the same generated logs.
  *
- *   npm run bench [-- --lines 5000000] [--skip-pflogsumm] [--exim] [--runs N]
+ *   npm run bench [-- --lines 5000000] [--skip-pflogsumm] [--exim] [--long] [--runs N]
  *
  * 1. Builds mxtriage (`npm run build`; bin/mxtriage runs the built dist/).
  * 2. Generates with generate.ts, once, into os.tmpdir()/mxtriage-bench/ (file names carry the
  *    line count, the seed and a hash of the generator's source, so a changed generator makes new
  *    files): a Postfix log of 1,000,000 lines, one of --lines lines (default 5,000,000), a
- *    10,000-line check file, and with --exim an Exim mainlog of 1,000,000 lines.
+ *    10,000-line check file, and with --exim an Exim mainlog of 1,000,000 lines. The large file
+ *    packs --lines lines into the same day (denser traffic); with --long a third Postfix file
+ *    spreads them over as many days as the traffic of the 1M file needs (the same density, a
+ *    longer log), to tell memory that grows with traffic from memory that grows with time.
  * 3. Checks the generated lines: `mxtriage --offline --format json` on the check file must
  *    understand every line, and its status counts are set beside the generator's manifest.
  * 4. Runs, one after the other, on the same files:
@@ -49,6 +52,7 @@ import { type BenchMta, type Manifest, generateFile } from './generate.js';
 
 interface BenchOptions {
   readonly lines: number;
+  readonly long: boolean;
   readonly skipPflogsumm: boolean;
   readonly exim: boolean;
   readonly runs: number;
@@ -58,6 +62,8 @@ interface LogFile {
   readonly path: string;
   readonly mta: BenchMta;
   readonly lines: number;
+  /** Hours the log spans. */
+  readonly hours: number;
   readonly manifest: Manifest;
 }
 
@@ -80,6 +86,7 @@ const PFLOGSUMM = '/usr/sbin/pflogsumm';
 const SMALL_LINES = 1_000_000;
 const CHECK_LINES = 10_000;
 const SEED = 20261102;
+const DAY_HOURS = 24;
 const TARGET_SPEEDUP = 10;
 const TARGET_RSS_MB = 150;
 /** Peak RSS counts as growing when the large file needs this much more than the 1M file. */
@@ -111,6 +118,7 @@ function parseCommandLine(argv: readonly string[]): BenchOptions {
       lines: { type: 'string', default: '5000000' },
       'skip-pflogsumm': { type: 'boolean', default: false },
       exim: { type: 'boolean', default: false },
+      long: { type: 'boolean', default: false },
       runs: { type: 'string', default: '1' },
     },
   });
@@ -128,7 +136,13 @@ function parseCommandLine(argv: readonly string[]): BenchOptions {
     throw new MxtriageError('USAGE', `Invalid --runs: ${values.runs} (a positive integer)`);
   }
 
-  return { lines, skipPflogsumm: values['skip-pflogsumm'], exim: values.exim, runs };
+  return {
+    lines,
+    long: values.long,
+    skipPflogsumm: values['skip-pflogsumm'],
+    exim: values.exim,
+    runs,
+  };
 }
 
 function requireTools(options: BenchOptions): void {
@@ -175,6 +189,11 @@ async function prepareFiles(
   ];
   const checks = [await logFile('postfix', CHECK_LINES, version)];
 
+  if (options.long) {
+    const days = Math.max(1, Math.round(options.lines / small));
+    timed.push(await logFile('postfix', options.lines, version, days * DAY_HOURS));
+  }
+
   if (options.exim) {
     timed.push(await logFile('exim', small, version));
     checks.push(await logFile('exim', CHECK_LINES, version));
@@ -184,24 +203,31 @@ async function prepareFiles(
 }
 
 /** A generated log from the cache, written first when it is not there. */
-async function logFile(mta: BenchMta, lines: number, version: string): Promise<LogFile> {
-  const base = path.join(CACHE_DIR, `${mta}-${lines}-seed${SEED}-${version}`);
+async function logFile(
+  mta: BenchMta,
+  lines: number,
+  version: string,
+  hours = DAY_HOURS,
+): Promise<LogFile> {
+  const span = hours === DAY_HOURS ? '' : `-${hours}h`;
+  const base = path.join(CACHE_DIR, `${mta}-${lines}${span}-seed${SEED}-${version}`);
   const logPath = `${base}.log`;
   const manifestPath = `${base}.manifest.json`;
 
   if (existsSync(logPath) && existsSync(manifestPath)) {
-    return { path: logPath, mta, lines, manifest: JSON.parse(readFileSync(manifestPath, 'utf8')) };
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+    return { path: logPath, mta, lines, hours, manifest };
   }
 
   mkdirSync(CACHE_DIR, { recursive: true });
   removeStale(mta, lines, version);
   progress(`generating ${logPath}`);
 
-  const manifest = await generateFile(logPath, { mta, lines, seed: SEED });
+  const manifest = await generateFile(logPath, { mta, lines, seed: SEED, hours });
 
   await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 
-  return { path: logPath, mta, lines, manifest };
+  return { path: logPath, mta, lines, hours, manifest };
 }
 
 /** Older generations of the same file would only fill the disk. */
@@ -378,7 +404,7 @@ function reportRow(measurement: Measurement, all: readonly Measurement[]): strin
 
   return [
     tool,
-    `${file.mta} ${abbreviate(file.lines)}`,
+    fileLabel(file),
     file.lines.toLocaleString('en-US'),
     wallSeconds.toFixed(2),
     Math.round(file.lines / wallSeconds).toLocaleString('en-US'),
@@ -392,17 +418,17 @@ function reportRow(measurement: Measurement, all: readonly Measurement[]): strin
 function describeTargets(measurements: readonly Measurement[]): string[] {
   const ours = measurements.filter((m) => m.tool === 'mxtriage' && m.failure === undefined);
   const postfix = ours.filter((m) => m.file.mta === 'postfix');
-  const small = postfix[0];
-  const large = postfix[postfix.length - 1];
+  const [small, ...larger] = postfix;
   const lines: string[] = [];
 
-  if (small !== undefined && large !== undefined && small !== large) {
+  for (const large of larger) {
+    if (small === undefined) break;
     const ratio = large.peakRssKb / small.peakRssKb;
     const verdict = ratio > RSS_GROWTH_LIMIT ? 'grows' : 'flat';
 
     lines.push(
-      `mxtriage peak RSS: ${abbreviate(small.file.lines)} lines ${mb(small)}, ` +
-        `${abbreviate(large.file.lines)} lines ${mb(large)} (x${ratio.toFixed(2)}: ${verdict})`,
+      `mxtriage peak RSS: ${fileLabel(small.file)} ${mb(small)}, ` +
+        `${fileLabel(large.file)} ${mb(large)} (x${ratio.toFixed(2)}: ${verdict})`,
     );
   }
 
@@ -416,7 +442,7 @@ function describeTargets(measurements: readonly Measurement[]): string[] {
 function describeTarget(measurement: Measurement, all: readonly Measurement[]): string {
   const pflogsumm = all.find((m) => m.tool === 'pflogsumm' && m.file === measurement.file);
   const rssMet = measurement.peakRssKb / 1024 < TARGET_RSS_MB ? 'met' : 'missed';
-  const name = `${measurement.file.mta} ${abbreviate(measurement.file.lines)}`;
+  const name = fileLabel(measurement.file);
 
   if (pflogsumm === undefined || pflogsumm.failure !== undefined) {
     return `target on ${name}: peak RSS < ${TARGET_RSS_MB} MB ${rssMet} (${mb(measurement)})`;
@@ -459,6 +485,12 @@ function formatTable(rows: readonly (readonly string[])[]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** `postfix 5M`, or `postfix 5M/5d` for a file spread over more than a day. */
+function fileLabel(file: LogFile): string {
+  const days = file.hours === DAY_HOURS ? '' : `/${file.hours / DAY_HOURS}d`;
+  return `${file.mta} ${abbreviate(file.lines)}${days}`;
 }
 
 function abbreviate(lines: number): string {
