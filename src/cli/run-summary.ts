@@ -60,7 +60,7 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
   const result = await analyseLogs(plan?.paths ?? paths, {
     ...settings,
     ...defaultPeriod(settings, statePath !== undefined, now),
-    ...(plan === undefined ? {} : { startOffsets: plan.startOffsets }),
+    ...(plan === undefined ? {} : { startOffsets: plan.startOffsets, holdUnfinishedLine: true }),
     ...(dns === undefined ? {} : { dns }),
     onBatch(batch) {
       guardHeap();

@@ -35,6 +35,12 @@ export function orderInputs(paths: readonly string[]): string[] {
   return [...sets.values()].flatMap((set) => set.sort(compareAge).map((name) => name.path));
 }
 
+/** Whether a path is a copy logrotate made (`mail.log.1`, `mail.log-20261201.gz`): it is no
+ *  longer written to, unlike the live log. */
+export function isRotatedCopy(path: string): boolean {
+  return path !== '-' && parseRotatedName(path).rank !== 2;
+}
+
 function stdinName(index: number): RotatedName {
   // A base no file path can have, so every `-` is a set of its own.
   return { path: '-', base: `\0stdin${index}`, rank: 2, age: 0 };

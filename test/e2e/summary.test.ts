@@ -228,3 +228,21 @@ test('the cron summary gives each cause of a domain its own verdict line', async
   t.regex(result.stdout, /\n {4}dns-tempfail \(4\): not-checked/);
   t.regex(result.stdout, /\n {4}expired \(2\): not-checked/);
 });
+
+test('a last line still being written is left for the next run, then read whole', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-partial-'));
+  const deferral = LINES.findIndex((line) => line.includes('status=deferred'));
+  const before = LINES.slice(0, deferral);
+  const cut = 120;
+  writeFileSync(join(dir, 'mail.log'), `${text(before)}${LINES[deferral]!.slice(0, cut)}`);
+
+  const first = await summaryRun(dir, ['mail.log']);
+  t.is(first['linesRead'], before.length);
+  t.is(first['linesNotUnderstood'], 0);
+
+  appendFileSync(join(dir, 'mail.log'), `${LINES[deferral]!.slice(cut)}\n`);
+  const second = await summaryRun(dir, ['mail.log']);
+  t.is(second['linesRead'], 1);
+  t.is(second['linesNotUnderstood'], 0);
+  t.deepEqual(second['statuses'], { sent: 0, deferred: 1, bounced: 0, expired: 0 });
+});

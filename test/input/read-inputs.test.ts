@@ -456,3 +456,19 @@ async function write(dir: string, name: string, content: string | Buffer): Promi
   await writeFile(path, content);
   return path;
 }
+
+test('holdUnfinishedLine leaves the live log its last unfinished line, but not rotated copies', async (t) => {
+  const { dir } = t.context;
+  const live = await write(dir, 'mail.log', 'whole\nhalf a li');
+  const rotated = await write(dir, 'mail.log.1', 'older\nlast of its day');
+  const compressed = await write(dir, 'mail.log.2.gz', gzipSync('oldest\nno newline'));
+  const items = await collect([live, rotated, compressed], { holdUnfinishedLine: true });
+
+  t.deepEqual(linesOf(items), ['oldest', 'no newline', 'older', 'last of its day', 'whole']);
+  t.is(batchesOf(items).at(-1)?.endOffset, Buffer.byteLength('whole\n'));
+  t.like(
+    items.find((item) => item.kind === 'warning'),
+    { input: { name: live }, line: 2 },
+  );
+  t.deepEqual(linesOf(await collect([live])), ['whole', 'half a li']);
+});
