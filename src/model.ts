@@ -99,7 +99,26 @@ export interface MessageExpiredRecord {
   readonly source: Source;
 }
 
-export type MtaRecord = DeliveryRecord | MessageDoneRecord | MessageExpiredRecord;
+/**
+ * A recipient handed to another queue of the same host under a new id (Sendmail's submission
+ * program relaying to the local daemon: `stat=Sent (6B3IYZ2K001372 Message accepted for
+ * delivery)`): its story goes on under `newQueueId`.
+ */
+export interface MessageHandoffRecord {
+  readonly kind: 'message-handoff';
+  readonly time: number;
+  readonly mta: Mta;
+  readonly host: string;
+  readonly queueId: string;
+  readonly recipient: string;
+  readonly newQueueId: string;
+  readonly source: Source;
+}
+
+/** What the reading stage passes on besides delivery events. */
+export type MessageRecord = MessageDoneRecord | MessageExpiredRecord | MessageHandoffRecord;
+
+export type MtaRecord = DeliveryRecord | MessageRecord;
 
 /**
  * A mail-server parser. `parse` returns the records of one line, an empty array for a line it

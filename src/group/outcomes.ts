@@ -1,8 +1,8 @@
 import type {
   Cause,
   DeliveryEvent,
-  MessageDoneRecord,
-  MessageExpiredRecord,
+  MessageHandoffRecord,
+  MessageRecord,
   MessageOutcome,
   OutcomeKind,
 } from '../model.js';
@@ -11,7 +11,7 @@ import { detach } from '../classify/text.js';
 
 export interface OutcomeTracker {
   addEvent(event: DeliveryEvent): void;
-  addRecord(record: MessageDoneRecord | MessageExpiredRecord): void;
+  addRecord(record: MessageRecord): void;
   /** Everything still open becomes `still-queued` at `logEnd`. */
   finish(logEnd: number): void;
   /** Recipients deferred and not yet finished. */
@@ -119,8 +119,12 @@ export function createOutcomeTracker(
     close(oldest, 'still-queued', latest);
   }
 
-  function addRecord(record: MessageDoneRecord | MessageExpiredRecord): void {
+  function addRecord(record: MessageRecord): void {
     if (record.time > latest) latest = record.time;
+    if (record.kind === 'message-handoff') {
+      moveRecipient(record);
+      return;
+    }
 
     // A done record changes nothing: Postfix logs every delivery record before `removed` and
     // Exim before `Completed`, so a recipient still open here had no final line we understood.
@@ -130,6 +134,16 @@ export function createOutcomeTracker(
     const recipients = index.get(record.host)?.get(record.queueId);
     if (recipients === undefined) return;
     for (const entry of [...recipients.values()]) close(entry, 'expired', record.time);
+  }
+
+  /** A deferred recipient handed to another queue: followed on under its new queue id. */
+  function moveRecipient(record: MessageHandoffRecord): void {
+    const entry = index.get(record.host)?.get(record.queueId)?.get(recipientKey(record.recipient));
+    if (entry === undefined) return;
+    forget(entry);
+    const moved: OpenRecipient = { ...entry, queueId: detach(record.newQueueId) };
+    recipientsFor(moved.host, moved.queueId).set(recipientKey(moved.recipient), moved);
+    opened.add(moved);
   }
 
   function close(entry: OpenRecipient, outcome: OutcomeKind, at: number): void {

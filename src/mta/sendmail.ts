@@ -3,7 +3,14 @@
 // ctladdr=..., delay=..., xdelay=..., mailer=..., pri=..., relay=..., dsn=..., reply=...,
 // stat=...`, with `stat=` always last. Notices (`QID: NEWQID: DSN: ...`) follow a bounce.
 
-import type { DeliveryRecord, Envelope, MtaParser, MtaRecord, Status } from '../model.js';
+import type {
+  DeliveryRecord,
+  Envelope,
+  MessageHandoffRecord,
+  MtaParser,
+  MtaRecord,
+  Status,
+} from '../model.js';
 import {
   deliveryRecord,
   MAX_OPEN_MESSAGES,
@@ -74,7 +81,7 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
     const status = statusOf(delivery.stat);
     const isHandoff = isSubmissionHandoff(envelope.program, status, delivery);
     const open = messages.get(queueId);
-    const records = delivery.recipients.map((recipient) =>
+    const records: MtaRecord[] = delivery.recipients.map((recipient) =>
       deliveryRecord(envelope, 'sendmail', {
         daemon: envelope.program,
         queueId,
@@ -87,6 +94,13 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
         isHandoff,
       }),
     );
+    const newQueueId = isHandoff && status === 'sent' ? acceptedQueueId(delivery.stat) : undefined;
+    if (newQueueId !== undefined) {
+      for (const recipient of delivery.recipients) {
+        records.push(handoffRecord(envelope, { queueId, recipient, newQueueId }));
+      }
+    }
+
     trackRecipients(queueId, open, delivery.recipients, status);
     return records;
   }
@@ -201,6 +215,27 @@ function isSubmissionHandoff(program: string, status: Status, delivery: Sendmail
   if (!SUBMISSION_PROGRAMS.has(program)) return false;
   if (delivery.stat === 'queued') return true;
   return status === 'sent' && isLoopbackRelay(delivery.relay);
+}
+
+/** The local daemon's reply to a hand-off names the queue id it took the message under. */
+const ACCEPTED_AS = /^Sent \(([A-Za-z0-9]{8,20}) Message accepted for delivery\)/;
+
+function acceptedQueueId(stat: string): string | undefined {
+  return ACCEPTED_AS.exec(stat)?.[1];
+}
+
+function handoffRecord(
+  envelope: Envelope,
+  parts: { readonly queueId: string; readonly recipient: string; readonly newQueueId: string },
+): MessageHandoffRecord {
+  return {
+    kind: 'message-handoff',
+    time: envelope.time,
+    mta: 'sendmail',
+    host: envelope.host,
+    ...parts,
+    source: envelope.source,
+  };
 }
 
 function isLoopbackRelay(relay: string | undefined): boolean {

@@ -7,8 +7,7 @@ import type {
   DeliveryEvent,
   DeliveryRecord,
   Envelope,
-  MessageDoneRecord,
-  MessageExpiredRecord,
+  MessageRecord,
   MtaParser,
   Source,
 } from '../model.js';
@@ -17,8 +16,8 @@ import { createParsers, parserFor } from '../mta/index.js';
 /** What the reading stage tells its consumer, line by line and input by input. */
 export interface EventSink {
   event(event: DeliveryEvent): void;
-  /** Postfix `removed`, Exim `Completed`, Postfix qmgr `status=expired`. */
-  record?(record: MessageDoneRecord | MessageExpiredRecord): void;
+  /** Postfix `removed`, Exim `Completed`, Postfix qmgr `status=expired`, Sendmail hand-offs. */
+  record?(record: MessageRecord): void;
   /** Called after each batch of lines, for progress, back-pressure and resumable state. */
   batch?(batch: LineBatch): void | Promise<void>;
 }

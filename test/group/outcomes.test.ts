@@ -233,6 +233,29 @@ test('the same queue id on two hosts is two messages', (t) => {
   );
 });
 
+test('a deferred recipient handed to another queue is followed under its new queue id', (t) => {
+  const { outcomes, tracker } = collect();
+  const sendmail = { mta: 'sendmail', daemon: 'sendmail' } as const;
+  tracker.addEvent(deferral('6B3IXldN001185', 0, sendmail));
+  tracker.addRecord({
+    kind: 'message-handoff',
+    time: T0 + 48_000,
+    mta: 'sendmail',
+    host: 'mailhost',
+    queueId: '6B3IXldN001185',
+    recipient: 'j.smith@northwind.test',
+    newQueueId: '6B3IYZ2K001372',
+    source: { file: 'mail.log', line: 130 },
+  });
+  tracker.addEvent(makeEvent('6B3IYZ2K001372', 48, 'sent', 'other', sendmail));
+  tracker.finish(T0 + 60_000);
+
+  t.like(outcomes, [
+    { queueId: '6B3IYZ2K001372', outcome: 'delivered-later', firstDeferred: T0, at: T0 + 48_000 },
+  ]);
+  t.is(outcomes.length, 1);
+});
+
 test('beyond the cap the oldest open recipient is counted still queued and forgotten', (t) => {
   const { outcomes, tracker } = collect(2);
   tracker.addEvent(deferral('A1', 0));

@@ -138,6 +138,21 @@ test('the Sendmail parser marks the client-queue hand-off to the local daemon', 
   t.like(records[0], { status: 'sent', isHandoff: true, daemon: 'sm-msp-queue' });
 });
 
+test('the Sendmail parser names the queue id the local daemon took a hand-off under', (t) => {
+  const records = parseOne(
+    'Dec  3 18:34:35 mailhost sm-msp-queue[1366]: 6B3IXldN001185: to=<events@woodgrove.test>, delay=00:00:48, xdelay=00:00:00, mailer=relay, pri=480284, relay=[127.0.0.1] [127.0.0.1], dsn=2.0.0, stat=Sent (6B3IYZ2K001372 Message accepted for delivery)',
+  );
+
+  t.like(records?.[1], {
+    kind: 'message-handoff',
+    host: 'mailhost',
+    queueId: '6B3IXldN001185',
+    recipient: 'events@woodgrove.test',
+    newQueueId: '6B3IYZ2K001372',
+  });
+  t.is(records?.length, 2);
+});
+
 test("the Sendmail parser reads the submission program's lone stat=queued as a deferred hand-off", (t) => {
   const records = deliveries(
     parseOne(
