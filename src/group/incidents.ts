@@ -150,7 +150,7 @@ export function buildIncidents(
 function laneGroups(groups: readonly Group[]): Map<string, Group[]> {
   const lanes = new Map<string, Group[]>();
   for (const group of groups) {
-    const key = `${causeFamily(group.cause)} ${sharedCause(group.verdict) ?? group.domain}`;
+    const key = `${causeFamily(group.cause)} ${sharedCause(group) ?? group.domain}`;
     const lane = lanes.get(key);
     if (lane === undefined) lanes.set(key, [group]);
     else lane.push(group);
@@ -161,15 +161,17 @@ function laneGroups(groups: readonly Group[]): Map<string, Group[]> {
 
 /**
  * What ties failing domains together, from the verdict; undefined when the verdict is about the
- * domain alone. Keys start with a space so that no domain name can equal one.
+ * domain alone. Keys start with a space so that no domain name can equal one. Recipients whose
+ * servers could not resolve our sender domain share the incident of that sender domain.
  */
-function sharedCause(verdict: Verdict): string | undefined {
+function sharedCause(group: Group): string | undefined {
+  const { verdict } = group;
   if (verdict.kind === 'local-resolver') return ' local-resolver';
   if (verdict.kind === 'recovered' && verdict.detail?.startsWith('local-resolver')) {
     return ' local-resolver';
   }
 
-  if (verdict.kind === 'sender-dns') return ' sender-dns';
+  if (verdict.kind === 'sender-dns') return ` sender-dns ${group.senderDomains.join(' ')}`;
   if (verdict.kind === 'provider-outage') return ` provider ${nameServersOf(verdict).join(' ')}`;
   return undefined;
 }

@@ -207,6 +207,34 @@ test('domains of one failing DNS provider merge; another provider stays apart', 
   ]);
 });
 
+test('recipients that could not resolve one sender domain merge; another sender domain stays apart', (t) => {
+  const senderDns: Verdict = {
+    kind: 'sender-dns',
+    detail: 'domain-missing',
+    checkedAt: '2026-12-03T18:40:00.000Z',
+  };
+  const groups = [
+    makeGroup('lucerne.test', 'sender-dns', '2026-12-03T18:00:00Z', {
+      verdict: senderDns,
+      senderDomains: ['adventure-works.test'],
+    }),
+    makeGroup('margie.test', 'sender-dns', '2026-12-03T18:00:00Z', {
+      verdict: senderDns,
+      senderDomains: ['adventure-works.test'],
+    }),
+    makeGroup('proseware.test', 'sender-dns', '2026-12-03T18:00:00Z', {
+      verdict: { ...senderDns, detail: 'unreachable' },
+      senderDomains: ['northwind.test'],
+    }),
+  ];
+  const incidents = buildIncidents(groups, createOutcomeTally(HOUR), HOUR);
+
+  t.deepEqual(incidents.map((incident) => incident.domains).sort(), [
+    ['lucerne.test', 'margie.test'],
+    ['proseware.test'],
+  ]);
+});
+
 test('outcomes go to the incident of the window of the first deferral, counted once', (t) => {
   const tally = createOutcomeTally(HOUR);
   tally.add(
