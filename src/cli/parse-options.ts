@@ -3,6 +3,7 @@ import { isValid } from 'date-fns/isValid';
 import { parseISO } from 'date-fns/parseISO';
 import { startOfDay } from 'date-fns/startOfDay';
 import { subDays } from 'date-fns/subDays';
+import { MAX_WAIT_MS } from '../dns/types.js';
 import { MxtriageError } from '../errors.js';
 
 const UNIT_MS: Readonly<Record<string, number>> = {
@@ -26,13 +27,29 @@ export function parseWindow(text: string): number {
   return ms;
 }
 
-/** A positive duration such as `90s`, `2m`, `1h`, `3d`, or plain milliseconds (`--timeout`). */
-export function parseDuration(text: string, flag: string): number {
+/**
+ * A duration such as `90s`, `2m`, `1h`, `3d`, or plain milliseconds (`500`): `--timeout` and
+ * `--budget`. Above 0 unless `allowZero` (every zero form then counts: `0`, `0s`, `0ms`), and
+ * at most {@link MAX_WAIT_MS}, the longest a Node timer can wait.
+ */
+export function parseDuration(
+  text: string,
+  flag: string,
+  { allowZero = false }: { allowZero?: boolean } = {},
+): number {
   const ms = readDuration(text);
-  if (ms === undefined || ms <= 0) {
+  if (ms === undefined || ms < 0 || (ms === 0 && !allowZero)) {
+    const least = allowZero ? '0 or more' : 'above 0';
     throw usage(
-      `Invalid ${flag} value: ${text}: use a time above 0, in milliseconds or with a unit ` +
+      `Invalid ${flag} value: ${text}: use a time ${least}, in milliseconds or with a unit ` +
         '(500, 2s, 5m, 1h)',
+    );
+  }
+
+  if (ms > MAX_WAIT_MS) {
+    throw usage(
+      `Invalid ${flag} value: ${text}: allowed are times up to ${MAX_WAIT_MS} ms ` +
+        '(about 24.8 days, such as 24d)',
     );
   }
 

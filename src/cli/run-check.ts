@@ -8,13 +8,13 @@ import type { Verdict } from '../model.js';
 import { verdictRecord } from '../output/records.js';
 import { checkVerdicts } from '../verdict/check.js';
 import { toNdjson } from './run-main.js';
-import { dnsSettings, failOnKinds, text } from './settings.js';
+import { dnsSettings, failOnKinds, text, warnInput } from './settings.js';
 import type { RawOptions } from './settings.js';
 import { writeStdout } from './streams.js';
 
 /** `mxtriage check DOMAIN...`: the DNS diagnosis for named domains, without a log. */
 export async function runCheck(domains: string[], options: RawOptions): Promise<number> {
-  const names = domains.map(checkedDomain);
+  const names = distinctDomains(domains, warnInput);
   const failOn = failOnKinds(options);
   const dns = await dnsSettings(options);
   const diagnoses =
@@ -24,6 +24,23 @@ export async function runCheck(domains: string[], options: RawOptions): Promise<
 
   await writeStdout(await renderCheck(rows, text(options, 'format') ?? 'table'));
   return rows.some((row) => failOn.has(row.verdict.kind)) ? 3 : 0;
+}
+
+/**
+ * Each domain once, normalised as the re-check asks it (lower case, no trailing dot, A-label):
+ * `WOODGROVE.TEST.` after `woodgrove.test` is the same domain, dropped with a warning.
+ */
+function distinctDomains(domains: readonly string[], warn: (message: string) => void): string[] {
+  const seen = new Map<string, string>();
+
+  for (const given of domains) {
+    const domain = checkedDomain(given);
+    const first = seen.get(domain);
+    if (first === undefined) seen.set(domain, given);
+    else warn(`${stripControl(given)} is the same domain as ${stripControl(first)}: checked once`);
+  }
+
+  return [...seen.keys()];
 }
 
 function checkedDomain(text: string): string {

@@ -5,7 +5,7 @@ import {
   readResolvConf,
   readRootHints,
 } from '../dns/resolv-conf.js';
-import type { ResolvConf } from '../dns/resolv-conf.js';
+import type { LocalRolesOptions, ResolvConf } from '../dns/resolv-conf.js';
 import { BUILTIN_ROOTS, PUBLIC_RESOLVERS } from '../dns/resolv-conf.js';
 import type { DnsCheckOptions, DnsRoles, ServerAddress } from '../dns/types.js';
 import { MxtriageError } from '../errors.js';
@@ -151,16 +151,12 @@ export async function dnsSettings(
   options: RawOptions,
 ): Promise<{ roles: DnsRoles; check: DnsCheckOptions } | undefined> {
   if (options['offline'] === true) {
-    checkDnsOptionsOffline(options);
+    await checkDnsOptionsOffline(options);
     return undefined;
   }
 
   const local = list(options, 'localResolver');
-  const queueDirectory = text(options, 'postfixQueueDir');
-  const localPart = await localRoles({
-    ...(local.length === 0 ? {} : { localResolvers: local }),
-    ...(queueDirectory === undefined ? {} : { postfixQueueDirectory: queueDirectory }),
-  });
+  const localPart = await localRoles(localRolesOptions(options));
 
   // resolv.conf's `options timeout:`/`attempts:` apply to our resolver's own servers only.
   const system = local.length === 0 ? await readResolvConf() : undefined;
@@ -189,6 +185,16 @@ async function roots(options: RawOptions): Promise<ServerAddress[]> {
   return all.length === 0 ? [...BUILTIN_ROOTS] : all;
 }
 
+function localRolesOptions(options: RawOptions): LocalRolesOptions {
+  const local = list(options, 'localResolver');
+  const queueDirectory = text(options, 'postfixQueueDir');
+
+  return {
+    ...(local.length === 0 ? {} : { localResolvers: local }),
+    ...(queueDirectory === undefined ? {} : { postfixQueueDirectory: queueDirectory }),
+  };
+}
+
 /** `--timeout`, else resolv.conf's `options timeout:`, else 2 s; attempts from resolv.conf. */
 function checkOptions(options: RawOptions, system: ResolvConf | undefined): DnsCheckOptions {
   const given = text(options, 'timeout');
@@ -200,20 +206,21 @@ function checkOptions(options: RawOptions, system: ResolvConf | undefined): DnsC
         : parseDuration(given, '--timeout'),
     ...(system?.attempts === undefined ? {} : { attempts: system.attempts }),
     concurrency: parsePositiveCount(text(options, 'concurrency') ?? '16', '--concurrency'),
-    // `--budget 0` is allowed: no time for the re-check, every domain is reported not checked.
-    budgetMs: budget.trim() === '0' ? 0 : parseDuration(budget, '--budget'),
+    // `--budget 0` (or `0s`, `0ms`) is allowed: no time for the re-check, so nothing is asked
+    // and every domain is reported not checked.
+    budgetMs: parseDuration(budget, '--budget', { allowZero: true }),
   };
 }
 
 /**
  * With `--offline` the DNS options are not used, but a wrong value is still a usage error:
  * a cron line that is wrong should fail the day it is written, not the day it goes online.
+ * That includes a `--postfix-queue-dir` without a resolv.conf copy (local files only).
  */
-function checkDnsOptionsOffline(options: RawOptions): void {
+async function checkDnsOptionsOffline(options: RawOptions): Promise<void> {
   checkOptions(options, undefined);
-  for (const value of [...list(options, 'localResolver'), ...list(options, 'root')]) {
-    parseServerAddress(value);
-  }
+  await localRoles(localRolesOptions(options));
+  for (const value of list(options, 'root')) parseServerAddress(value);
 
   referenceResolvers(list(options, 'resolver'));
 }

@@ -24,6 +24,7 @@ import {
   unaskedView,
 } from './resolvers.js';
 import type { AskOptions } from './resolvers.js';
+import { MAX_WAIT_MS } from './types.js';
 import type {
   AuthoritativeView,
   Delegation,
@@ -66,9 +67,6 @@ const EMPTY_AUTHORITATIVE: AuthoritativeView = {
 
 const INVALID_NAME_REASON = 'not a valid domain name: no DNS re-check';
 
-const BLOCKED_REASON =
-  'no root server and no reference resolver answered while the local resolver does: port 53 to the outside looks blocked';
-
 /**
  * Diagnoses each distinct domain once (names are normalised: lower case, no trailing dot,
  * A-labels); the map is keyed by the normalised name, in first-seen order. Never rejects for a
@@ -81,13 +79,15 @@ export async function diagnoseDomains(
   roles: DnsRoles,
   options: DnsCheckOptions,
 ): Promise<Map<string, DomainDiagnosis>> {
+  checkLimits(options);
+
   const budget = startBudget(options.budgetMs);
   const run = createRun(roles, options, budget.signal);
   const names = [...new Set(domains.map(normalizeDomain))];
   const results = new Map<string, DomainDiagnosis>();
 
   for (const name of names.filter((name) => !isValidDomainName(name))) {
-    results.set(name, unfinished(run, name, run.clock(), 'invalid-name', INVALID_NAME_REASON));
+    results.set(name, unfinished(run, name, { kind: 'invalid-name', reason: INVALID_NAME_REASON }));
   }
 
   try {
@@ -120,6 +120,23 @@ export function normalizeDomain(domain: string): string {
   const name = normalizeName(domain.trim());
 
   return /^[\x21-\x7e]*$/.test(name) ? name : domainToASCII(name) || name;
+}
+
+/** A wait longer than a timer can hold would end after 1 ms: refused rather than cut short. */
+function checkLimits(options: DnsCheckOptions): void {
+  const limits = [
+    ['timeoutMs', options.timeoutMs],
+    ['budgetMs', options.budgetMs ?? 0],
+  ] as const;
+
+  for (const [name, value] of limits) {
+    if (!(value <= MAX_WAIT_MS)) {
+      throw new MxtriageError(
+        'USAGE',
+        `Invalid ${name}: ${value}: allowed is at most ${MAX_WAIT_MS}`,
+      );
+    }
+  }
 }
 
 /** A budget of 0 ms (or less) has ended before it starts: nothing is asked. */
@@ -169,14 +186,27 @@ async function diagnoseValidNames(
     return;
   }
 
+  if ((run.budgetMs ?? Infinity) <= 0) {
+    const reason = 'the re-check budget is 0 ms: no DNS query was made';
+    names.forEach((name) =>
+      results.set(name, unfinished(run, name, { kind: 'no-budget', reason })),
+    );
+    return;
+  }
+
   const reach = run.ask.signal.aborted ? NOT_ASKED : await checkReachability(run, options);
 
   await runPool(names, options.concurrency, async (domain) => {
     const checkedAt = run.clock();
     const diagnosis = reach.isOffline
-      ? unfinished(run, domain, checkedAt, 'no-network', reach.reason ?? '', reach.probes)
+      ? unfinished(run, domain, {
+          kind: 'no-network',
+          reason: reach.reason ?? '',
+          checkedAt,
+          probes: reach.probes,
+        })
       : checkedAt >= run.deadline || run.ask.signal.aborted
-        ? unfinished(run, domain, checkedAt, 'budget', budgetReason(run))
+        ? unfinished(run, domain, { kind: 'budget', reason: budgetReason(run, 'started') })
         : await diagnoseOne(run, domain, checkedAt, reach);
 
     results.set(domain, diagnosis);
@@ -338,7 +368,7 @@ async function diagnoseOne(
     authoritative: probing?.view ?? EMPTY_AUTHORITATIVE,
     mx,
     ...(run.ask.signal.aborted
-      ? { incomplete: 'budget' as const, incompleteReason: budgetReason(run) }
+      ? { incomplete: 'budget' as const, incompleteReason: budgetReason(run, 'finished') }
       : {}),
     ...(reach.outsideBlocked ? { outsideBlocked: true } : {}),
   };
@@ -365,20 +395,34 @@ async function checkChroot(
     return undefined;
   }
 
-  if (!chroot.differs) {
-    const note = `same servers as ${run.roles.localSource}`;
+  const { servers, ...copy } = chroot;
 
-    return { ...unaskedView(chroot.path, note), path: chroot.path, differs: false };
+  if (!chroot.differs) {
+    return { ...unaskedView(chroot.path, `the same as ${chroot.comparedWith}`), ...copy };
+  }
+
+  // Other options beside the same servers: those servers are the local view, already asked.
+  if (serverSet(servers) === serverSet(run.roles.local)) {
+    const note = `the same name servers as ${run.roles.localSource}, asked there`;
+
+    return { ...unaskedView(chroot.path, note), ...copy };
   }
 
   const checked = await checkResolvers(
-    chroot.servers,
+    servers,
     domain,
     { ...run.ask, role: 'local', source: chroot.path },
     sink,
   );
 
-  return { ...checked.view, path: chroot.path, differs: true };
+  return { ...checked.view, ...copy };
+}
+
+function serverSet(servers: readonly ServerAddress[]): string {
+  return servers
+    .map((server) => `${server.address} ${server.port}`)
+    .sort()
+    .join(',');
 }
 
 async function checkReference(
@@ -388,7 +432,7 @@ async function checkReference(
   sink: (probe: Probe) => void,
 ): Promise<{ view: ResolverView; mx?: Awaited<ReturnType<typeof checkResolvers>>['mx'] }> {
   if (reach.outsideBlocked && run.roles.reference.length > 0) {
-    return { view: { ...unaskedView('reference', BLOCKED_REASON), status: 'fails' } };
+    return { view: { ...unaskedView('reference', blockedReason(run)), status: 'fails' } };
   }
 
   return checkResolvers(
@@ -407,7 +451,7 @@ async function findDelegation(
   sink: (probe: Probe) => void,
 ): Promise<{ search: ZoneSearch; probing?: AuthoritativeProbing }> {
   if (reach.outsideBlocked) {
-    return { search: { status: 'skipped', reason: BLOCKED_REASON } };
+    return { search: { status: 'skipped', reason: blockedReason(run) } };
   }
 
   const search = await run.resolver.findZone(domain, sink);
@@ -495,18 +539,32 @@ function toNameServer(
   };
 }
 
-/** A diagnosis that could not be made: out of budget, no network, or not a valid name. */
+/** Why our own walk and the reference resolvers were not used. */
+function blockedReason(run: Run): string {
+  const outside = run.roles.reference.length > 0 ? ' and no reference resolver' : '';
+
+  return `no root server${outside} answered while the local resolver does: port 53 to the outside looks blocked`;
+}
+
+/**
+ * A diagnosis that could not be made: out of budget, no network, or not a valid name. Only a
+ * domain for which queries were made (the no-network round) carries `checkedAt`.
+ */
 function unfinished(
   run: Run,
   domain: string,
-  checkedAt: number,
-  kind: NonNullable<DomainDiagnosis['incomplete']>,
-  reason: string,
-  probes: readonly Probe[] = [],
+  made: {
+    kind: NonNullable<DomainDiagnosis['incomplete']>;
+    reason: string;
+    checkedAt?: number;
+    probes?: readonly Probe[];
+  },
 ): DomainDiagnosis {
+  const { kind, reason, checkedAt, probes = [] } = made;
+
   return {
     domain,
-    checkedAt: new Date(checkedAt).toISOString(),
+    ...(checkedAt === undefined ? {} : { checkedAt: new Date(checkedAt).toISOString() }),
     probes,
     local: unaskedView(run.roles.localSource, reason),
     reference: unaskedView('reference', reason),
@@ -518,12 +576,8 @@ function unfinished(
   };
 }
 
-function budgetReason(run: Run): string {
-  const budgetMs = run.budgetMs ?? 0;
-
-  return budgetMs <= 0
-    ? 'the re-check budget is 0 ms: no time to check this domain'
-    : `the re-check budget of ${budgetMs} ms ran out before this domain was finished`;
+function budgetReason(run: Run, what: 'started' | 'finished'): string {
+  return `the re-check budget of ${run.budgetMs ?? 0} ms ran out before this domain was ${what}`;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [key in K]?: V } {

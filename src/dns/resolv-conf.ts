@@ -1,24 +1,27 @@
 // Where the DNS roles come from: resolv.conf files, command-line addresses, root hints.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 
 import { MxtriageError } from '../errors.js';
-import type { DnsRoles, ServerAddress } from './types.js';
+import type { ChrootCopy, DnsRoles, ServerAddress } from './types.js';
 
 export interface ResolvConf {
   readonly servers: ServerAddress[];
-  /** `options timeout:N`, in milliseconds. */
+  /** The words of its `options` lines, in order: `edns0`, `timeout:2`, ... */
+  readonly options: readonly string[];
+  /** `options timeout:N`, in milliseconds (glibc takes at most 30 s). */
   readonly timeoutMs?: number;
-  /** `options attempts:N`. */
+  /** `options attempts:N` (glibc takes at most 5). */
   readonly attempts?: number;
 }
 
 export interface LocalRolesOptions {
   /** `--local-resolver` values; when given they replace the system resolv.conf. */
   readonly localResolvers?: readonly string[];
-  /** Postfix's `queue_directory`; its `etc/resolv.conf` is the chroot copy. */
+  /** `--postfix-queue-dir`: Postfix's `queue_directory`, whose `etc/resolv.conf` is the chroot
+   *  copy. Given, the copy must exist; not given, `/var/spool/postfix` is tried quietly. */
   readonly postfixQueueDirectory?: string;
   /** The system file; default `/etc/resolv.conf`. */
   readonly resolvConfPath?: string;
@@ -73,11 +76,19 @@ export const BUILTIN_ROOTS: readonly ServerAddress[] = [
 const ADDRESS_EXAMPLES = 'such as 192.0.2.53, 192.0.2.53:5353, 2001:db8::53 or [2001:db8::53]:5353';
 const HINT_LINE = /^(\S+)\s+(?:\d+\s+)?(?:IN\s+)?(A|AAAA)\s+(\S+)\s*$/i;
 
+/** glibc's RES_MAXRETRANS (seconds) and RES_MAXRETRY: larger values in resolv.conf are cut. */
+const MAX_TIMEOUT_SECONDS = 30;
+const MAX_ATTEMPTS = 5;
+
+const NO_QUEUE_DIRECTORY =
+  "no such directory: give Postfix's queue_directory (postconf -h queue_directory)";
+
 /** Reads the name servers and the timeout/attempts options of a resolv.conf file. */
 export async function readResolvConf(file = SYSTEM_RESOLV_CONF): Promise<ResolvConf> {
   const text = await readText(file, 'Resolver configuration');
   const servers: ServerAddress[] = [];
-  let timeoutMs: number | undefined;
+  const options: string[] = [];
+  let timeoutSeconds: number | undefined;
   let attempts: number | undefined;
 
   for (const line of text.split('\n')) {
@@ -89,39 +100,61 @@ export async function readResolvConf(file = SYSTEM_RESOLV_CONF): Promise<ResolvC
     if (words[0] === 'nameserver' && words[1] !== undefined && isIP(words[1]) !== 0) {
       servers.push({ address: words[1], port: 53 });
     } else if (words[0] === 'options') {
-      timeoutMs = readOption(words, 'timeout:', 1000) ?? timeoutMs;
-      attempts = readOption(words, 'attempts:', 1) ?? attempts;
+      options.push(...words.slice(1));
+      timeoutSeconds = readOption(words, 'timeout:', MAX_TIMEOUT_SECONDS) ?? timeoutSeconds;
+      attempts = readOption(words, 'attempts:', MAX_ATTEMPTS) ?? attempts;
     }
   }
 
   return {
     servers,
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    options,
+    ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
     ...(attempts === undefined ? {} : { attempts }),
   };
 }
 
 /**
  * The local resolvers: `--local-resolver` values, or the system resolv.conf (with glibc's
- * fallback to 127.0.0.1 when it names none). Postfix's chroot copy is compared when it exists:
- * under the given queue directory, or `/var/spool/postfix` when the system file is used.
+ * fallback to 127.0.0.1 when it names none), and Postfix's chroot copy of resolv.conf.
+ *
+ * Postfix's chrooted smtp client reads `queue_directory/etc/resolv.conf` instead of the system
+ * file, which the start script is meant to copy there (Debian's does, at every start). The copy
+ * is therefore always compared with the system file, never with `--local-resolver`: by its
+ * name servers (as a set: the same resolvers in another order are the same resolvers) and its
+ * `options` (timeout, attempts, edns0, ...), not by `search` or `domain`, which never apply to
+ * the dotted names mail is sent to. Where it is looked for:
+ *
+ * - Without `--local-resolver` the copy is a second view of our resolver: under
+ *   `--postfix-queue-dir`, else `/var/spool/postfix`, and a missing copy (no Postfix, or one not
+ *   chrooted) is quietly no chroot role.
+ * - With `--local-resolver` our resolver is the one named there, so the copy is read only when
+ *   `--postfix-queue-dir` is given as well.
+ * - A `--postfix-queue-dir` given without an `etc/resolv.conf` below it is a usage error, not
+ *   skipped: the comparison asked for cannot be made, and a cron line that silently checks
+ *   nothing would never show a stale copy.
  */
 export async function localRoles(
   options: LocalRolesOptions = {},
 ): Promise<Pick<DnsRoles, 'local' | 'localSource' | 'chroot'>> {
   const isOverridden = options.localResolvers !== undefined && options.localResolvers.length > 0;
+  const systemPath = options.resolvConfPath ?? SYSTEM_RESOLV_CONF;
+  const system = await readResolvConf(systemPath).catch(() => undefined);
   const local = isOverridden
     ? (options.localResolvers ?? []).map((text) => parseServerAddress(text))
-    : await readSystemServers(options.resolvConfPath ?? SYSTEM_RESOLV_CONF);
+    : effectiveServers(system);
 
   const queueDirectory =
     options.postfixQueueDirectory ?? (isOverridden ? undefined : POSTFIX_QUEUE_DIRECTORY);
-  const chroot = queueDirectory === undefined ? undefined : await readChroot(queueDirectory, local);
+  const copy =
+    queueDirectory === undefined
+      ? undefined
+      : await readChrootCopy(queueDirectory, options.postfixQueueDirectory !== undefined);
 
   return {
     local,
-    localSource: isOverridden ? '--local-resolver' : (options.resolvConfPath ?? SYSTEM_RESOLV_CONF),
-    ...(chroot === undefined ? {} : { chroot }),
+    localSource: isOverridden ? '--local-resolver' : systemPath,
+    ...(copy === undefined ? {} : { chroot: compareCopy(copy, system, systemPath) }),
   };
 }
 
@@ -192,11 +225,11 @@ async function readText(file: string, what: string): Promise<string> {
   }
 }
 
-function readOption(words: readonly string[], prefix: string, scale: number): number | undefined {
+function readOption(words: readonly string[], prefix: string, max: number): number | undefined {
   const word = words.find((candidate) => candidate.startsWith(prefix));
   const value = word === undefined ? NaN : Number(word.slice(prefix.length));
 
-  return Number.isInteger(value) && value > 0 ? value * scale : undefined;
+  return Number.isInteger(value) && value > 0 ? Math.min(value, max) : undefined;
 }
 
 function splitPort(text: string): readonly (string | undefined)[] {
@@ -206,28 +239,72 @@ function splitPort(text: string): readonly (string | undefined)[] {
   return isHostPort ? [text, text.slice(0, colon), text.slice(colon + 1)] : [text, text];
 }
 
-async function readSystemServers(file: string): Promise<ServerAddress[]> {
-  const conf = await readResolvConf(file).catch(() => undefined);
-
+/** The servers a resolv.conf makes glibc use: its own, or 127.0.0.1 when it names none. */
+function effectiveServers(conf: ResolvConf | undefined): ServerAddress[] {
   return conf === undefined || conf.servers.length === 0 ? [...FALLBACK_LOCAL] : conf.servers;
 }
 
-async function readChroot(
+/** The chroot copy; undefined when it is missing and was only looked for by default. */
+async function readChrootCopy(
   queueDirectory: string,
-  local: readonly ServerAddress[],
-): Promise<DnsRoles['chroot']> {
+  isExplicit: boolean,
+): Promise<{ path: string; conf: ResolvConf } | undefined> {
   const file = path.join(queueDirectory, 'etc', 'resolv.conf');
-  const conf = await readResolvConf(file).catch(() => undefined);
 
-  if (conf === undefined) {
-    return undefined;
+  try {
+    return { path: file, conf: await readResolvConf(file) };
+  } catch (error) {
+    if (!isExplicit) return undefined;
+
+    const why = await describeMissingCopy(queueDirectory, file, error);
+    const message = `Invalid --postfix-queue-dir value: ${queueDirectory}: ${why}`;
+    throw new MxtriageError('USAGE', message, { cause: error });
   }
+}
 
-  const servers = conf.servers.length === 0 ? [...FALLBACK_LOCAL] : conf.servers;
+async function describeMissingCopy(
+  queueDirectory: string,
+  file: string,
+  error: unknown,
+): Promise<string> {
+  const isDirectory = await stat(queueDirectory).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  );
+  if (!isDirectory) return NO_QUEUE_DIRECTORY;
 
-  return { path: file, servers, differs: serverSetKey(servers) !== serverSetKey(local) };
+  const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT'
+    ? `${file} does not exist (Postfix copies resolv.conf there only for chrooted services)`
+    : `${file} cannot be read (${code ?? 'error'})`;
+}
+
+function compareCopy(
+  copy: { path: string; conf: ResolvConf },
+  system: ResolvConf | undefined,
+  systemPath: string,
+): ChrootCopy {
+  const servers = effectiveServers(copy.conf);
+  const otherServers = serverSetKey(servers) !== serverSetKey(effectiveServers(system));
+  const otherOptions = optionsKey(copy.conf) !== optionsKey(system);
+  const differences = [
+    ...(otherServers ? ['name servers'] : []),
+    ...(otherOptions ? ['options'] : []),
+  ];
+
+  return {
+    path: copy.path,
+    servers,
+    comparedWith: systemPath,
+    differs: differences.length > 0,
+    ...(differences.length === 0 ? {} : { difference: differences.join(' and ') }),
+  };
 }
 
 function serverSetKey(servers: readonly ServerAddress[]): string {
   return servers.map(formatServer).sort().join(' ');
+}
+
+function optionsKey(conf: ResolvConf | undefined): string {
+  return [...(conf?.options ?? [])].sort().join(' ');
 }

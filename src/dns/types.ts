@@ -3,10 +3,28 @@
 
 import type { Probe } from '../model.js';
 
+/**
+ * The longest wait, in milliseconds, for a query's timeout or the whole budget: Node's timers
+ * hold a signed 32-bit delay, and a longer one fires after 1 ms (TimeoutOverflowWarning).
+ */
+export const MAX_WAIT_MS = 2 ** 31 - 1;
+
 /** A DNS server to query: an IP literal (IPv6 may carry a `%scope`) and a port. */
 export interface ServerAddress {
   readonly address: string;
   readonly port: number;
+}
+
+/** Postfix's chroot copy of resolv.conf, compared with the system file it should copy. */
+export interface ChrootCopy {
+  readonly path: string;
+  readonly servers: readonly ServerAddress[];
+  /** The file it was compared with: `/etc/resolv.conf` (or the system file given instead). */
+  readonly comparedWith: string;
+  /** Whether its name servers or its options differ from `comparedWith`'s. */
+  readonly differs: boolean;
+  /** What differs: `name servers`, `options`, or `name servers and options`. */
+  readonly difference?: string;
 }
 
 /** Which servers play which part in the re-check. */
@@ -15,12 +33,8 @@ export interface DnsRoles {
   readonly local: readonly ServerAddress[];
   /** Where `local` came from: `/etc/resolv.conf` or `--local-resolver`. */
   readonly localSource: string;
-  /** Postfix's chroot copy of resolv.conf, when it exists; `differs` compares its servers. */
-  readonly chroot?: {
-    readonly path: string;
-    readonly servers: readonly ServerAddress[];
-    readonly differs: boolean;
-  };
+  /** Postfix's chroot copy of resolv.conf, when it is read (see `localRoles`). */
+  readonly chroot?: ChrootCopy;
   /** User-given recursive resolvers (`--resolver`); empty by default. */
   readonly reference: readonly ServerAddress[];
   /** Where the iterative walk starts (built-in root servers, `--root`, `--root-hints`). */
@@ -28,14 +42,15 @@ export interface DnsRoles {
 }
 
 export interface DnsCheckOptions {
-  /** Per-query time limit in milliseconds (UDP and TCP each). */
+  /** Per-query time limit in milliseconds (UDP and TCP each), at most {@link MAX_WAIT_MS}. */
   readonly timeoutMs: number;
   /** UDP sends per query before giving up on silence; default 2 (resolv.conf's default). */
   readonly attempts?: number;
   /** Domains diagnosed at once. */
   readonly concurrency: number;
   /** Time for the whole re-check; domains not finished get `incomplete: 'budget'`. With 0 no
-   *  query at all is sent and every domain is out of budget at once. */
+   *  query at all is sent and every domain gets `incomplete: 'no-budget'`. At most
+   *  {@link MAX_WAIT_MS}. */
   readonly budgetMs?: number;
   /** Clock in epoch ms, for `checkedAt` and the budget; default `Date.now`. */
   readonly now?: () => number;
@@ -254,25 +269,27 @@ export interface MxView {
 export interface DomainDiagnosis {
   /** Lower-case, no trailing dot, A-label. */
   readonly domain: string;
-  /** ISO UTC time the check started. */
-  readonly checkedAt: string;
+  /** ISO UTC time the check of this domain started; absent when no query was made for it (the
+   *  budget ended before its turn, or was 0). */
+  readonly checkedAt?: string;
   /** Every query made for this domain, in the order the replies (or timeouts) came, as
    *  evidence. Queries cut short by the budget are left out; zone cuts and addresses already
    *  learnt for another domain in the same run are not asked again. */
   readonly probes: readonly Probe[];
   readonly local: ResolverView;
-  /** Postfix's chroot resolvers' view, when the chroot copy exists and differs. */
-  readonly chroot?: ResolverView & { readonly path: string; readonly differs: boolean };
+  /** Postfix's chroot resolvers' view, when the chroot copy was read; asked only when it differs
+   *  and names other servers than the local view. */
+  readonly chroot?: ResolverView & Omit<ChrootCopy, 'servers'>;
   /** User-given resolvers; `status` is `none` when there are none. */
   readonly reference: ResolverView;
   readonly delegation: Delegation;
   readonly authoritative: AuthoritativeView;
   readonly mx: MxView;
-  /** The check did not finish: out of time, nothing could be reached (the reachability round
-   *  ended with no reply at all), or the name is not a valid host name and was never asked
-   *  about. Never a guess: the views keep what was learnt before, and replies the budget cut
-   *  short read as timeouts. */
-  readonly incomplete?: 'budget' | 'no-network' | 'invalid-name';
+  /** The check did not finish: out of time (`budget`), a budget of 0 that allowed no query at
+   *  all (`no-budget`), nothing could be reached (the reachability round ended with no reply at
+   *  all), or the name is not a valid host name and was never asked about. Never a guess: the
+   *  views keep what was learnt before, and replies the budget cut short read as timeouts. */
+  readonly incomplete?: 'budget' | 'no-budget' | 'no-network' | 'invalid-name';
   readonly incompleteReason?: string;
   /** Roots and reference resolvers are all unreachable while a local resolver answers:
    *  port 53 to the outside looks blocked. A reason, not a verdict. */

@@ -2,6 +2,8 @@
 // to do next for each verdict kind, and the one-paragraph story of the period. Shared by the
 // markdown and HTML reports; everything returned is plain text that each format escapes.
 
+import { isIP } from 'node:net';
+
 import { stripControl } from '../classify/text.js';
 import { causeFamily } from '../group/incidents.js';
 import type { Analysis, Group, Incident, Probe, Verdict, VerdictKind } from '../model.js';
@@ -36,6 +38,7 @@ const FAMILY_LABELS: Readonly<Record<Incident['causeFamily'], string>> = {
 const WALK_RESULTS = new Set(['referral']);
 const DEFAULT_EVIDENCE_PROBES = 8;
 const DEFAULT_CHROOT_RESOLV_CONF = '/var/spool/postfix/etc/resolv.conf';
+const SYSTEM_RESOLV_CONF = '/etc/resolv.conf';
 
 /** Line breaks, kept as spaces so that joined multi-line replies stay readable. */
 const LINE_BREAKS = /[\r\n]+/g;
@@ -162,11 +165,7 @@ const ADVICE: Readonly<Record<VerdictKind, Advisor>> = {
       'If mail to it is expected, its owner must publish an MX record.',
     ...contactAdvice(incident, verdict),
   ],
-  'mx-unresolvable': (incident, verdict) => [
-    `The MX records of ${domainList(incident)} name hosts that do not resolve` +
-      `${unresolvedMxHosts(verdict)}. The domain's operator must fix the MX records.`,
-    ...contactAdvice(incident, verdict),
-  ],
+  'mx-unresolvable': adviseUnresolvableMx,
   'relay-resolver': (incident) => [
     `A relay reported that it could not look up the MX of ${domainList(incident)}, but the ` +
       "domain resolves from here: the relay's resolver is at fault. Contact the relay's " +
@@ -184,9 +183,13 @@ const ADVICE: Readonly<Record<VerdictKind, Advisor>> = {
     `The re-check could not decide${verdict.reason ? `: ${cleanText(verdict.reason)}` : ''}. ` +
       inconclusiveNextStep(verdict.detail),
   ],
-  'not-checked': () => [
-    'The DNS of these domains was not re-checked (--offline or out of time). Run mxtriage ' +
-      'again without --offline to learn whose DNS is at fault.',
+  'not-checked': (_incident, verdict) => [
+    /budget/.test(verdict.reason ?? '')
+      ? 'The DNS of these domains was not re-checked: the re-check budget was 0 (--budget 0). ' +
+        'Run mxtriage again with a budget above 0 (the default is 120s) to learn whose DNS is ' +
+        'at fault.'
+      : 'The DNS of these domains was not re-checked (--offline, --budget 0 or out of time). ' +
+        'Run mxtriage again without --offline, with a budget, to learn whose DNS is at fault.',
   ],
 };
 
@@ -234,15 +237,16 @@ function digCommand(server: string | undefined, domain: string): string {
   return cleanText(`dig @${address}${port === '53' ? '' : ` -p ${port}`} ${domain} MX`);
 }
 
-/** Which file differs, from the verdict's reason when it names the files. */
+/** Which files differ, from the verdict's reason ("chroot copy X differs from Y"). */
 function staleChrootAdvice(verdict: Verdict): string {
-  const paths = cleanText(verdict.reason ?? '').match(/\/[\w./-]*resolv\.conf/g) ?? [];
-  const chroot = paths.find((path) => path !== '/etc/resolv.conf') ?? DEFAULT_CHROOT_RESOLV_CONF;
+  const named = /chroot copy (\S+) differs from ([^\s:(]+)/.exec(cleanText(verdict.reason ?? ''));
+  const chroot = named?.[1] ?? DEFAULT_CHROOT_RESOLV_CONF;
+  const system = named?.[2] ?? SYSTEM_RESOLV_CONF;
   return (
-    `Postfix's chroot copy ${chroot} differs from /etc/resolv.conf, so Postfix's smtp ` +
-    'client asks other servers than the rest of the system. Copy /etc/resolv.conf over it (the ' +
-    'Debian Postfix start script does this: systemctl restart postfix) or turn off the ' +
-    'chroot of the smtp service in master.cf.'
+    `Postfix's chroot copy ${chroot} differs from ${system}, so Postfix's smtp client asks ` +
+    `other servers than the rest of the system. Copy ${system} over it (the Debian Postfix ` +
+    'start script does this: systemctl restart postfix) or turn off the chroot of the smtp ' +
+    'service in master.cf.'
   );
 }
 
@@ -253,7 +257,7 @@ function adviseRecipientDns(incident: Incident, verdict: Verdict): string[] {
     unreachable: 'None of its name servers answers.',
     partial: 'Some of its name servers fail; resolvers that hit them defer mail.',
     lame: 'Its delegation names servers that do not serve the zone (REFUSED, not authoritative or a referral upward).',
-    servfail: 'Its name servers answer SERVFAIL.',
+    servfail: 'Its name servers answer SERVFAIL or another error instead of the records.',
     'edns-or-tcp':
       'Its name servers fail over EDNS or TCP (a firewall dropping TCP port 53 or large UDP answers).',
   };
@@ -263,6 +267,78 @@ function adviseRecipientDns(incident: Incident, verdict: Verdict): string[] {
     ...contactAdvice(incident, verdict),
     QUEUE_LIFETIME,
   ];
+}
+
+/** What is wrong with the MX records, by detail, and what the recipient's admin must change. */
+function adviseUnresolvableMx(incident: Incident, verdict: Verdict): string[] {
+  const domains = domainList(incident);
+  const exchanges = mxExchanges(verdict);
+  const byDetail: Record<string, string> = {
+    cname:
+      `The MX records of ${domains} name an alias (CNAME) instead of a mail host` +
+      `${aliasesOf(verdict, exchanges)}. An MX must name a host with its own A or AAAA ` +
+      'records (RFC 2181 §10.3, RFC 5321 §5.1), and mail servers may refuse to follow the ' +
+      "alias. The recipient's DNS administrator must point the MX records at the alias's " +
+      'target, the canonical host name.',
+    'ip-literal':
+      `The MX records of ${domains} name an IP address instead of a host name` +
+      `${listed(exchanges.filter(isAddress))}. An MX must name a host (RFC 5321 §5.1): mail ` +
+      "servers look the address up as a name and find nothing. The recipient's DNS " +
+      'administrator must give that address a host name with an A or AAAA record (such as ' +
+      `mx.${incident.domains[0] ?? 'the domain'}) and point the MX records at that name.`,
+    'no-address':
+      `The MX records of ${domains} name hosts that have no address` +
+      `${unresolvedMxHosts(verdict)}: the names do not exist or have no A or AAAA record, so ` +
+      "no mail server can connect. The recipient's DNS administrator must publish A or AAAA " +
+      'records for those hosts or point the MX records at hosts that have them.',
+    'lookup-failed':
+      `The address look-ups of the MX hosts of ${domains}${listed(exchanges)} fail with ` +
+      'SERVFAIL or no reply, not a definite answer: the name servers of the zone those hosts ' +
+      'are in are at fault, not the MX records themselves. If it lasts, contact the operator ' +
+      'of those name servers.',
+  };
+  const first =
+    byDetail[verdict.detail ?? ''] ??
+    `The MX records of ${domains} name hosts that do not resolve` +
+      `${unresolvedMxHosts(verdict)}. The domain's operator must fix the MX records.`;
+  const queue = verdict.detail === 'lookup-failed' ? [QUEUE_LIFETIME] : [];
+  return [first, ...contactAdvice(incident, verdict), ...queue];
+}
+
+/** The hosts named by the MX answers among the probes ("d MX 10 mx.d"). */
+function mxExchanges(verdict: Verdict): string[] {
+  const hosts = new Set<string>();
+  for (const probe of verdict.probes ?? []) {
+    if (probe.question.type !== 'MX' || probe.result !== 'answer') continue;
+    for (const answer of probe.answers ?? []) {
+      const [, type, , exchange] = answer.trim().split(/\s+/);
+      if (type === 'MX' && exchange !== undefined && exchange !== '.') hosts.add(exchange);
+    }
+  }
+
+  return [...hosts].sort();
+}
+
+/** " (mail.d is an alias for mx.provider.test)": the MX hosts' CNAME records among the probes. */
+function aliasesOf(verdict: Verdict, exchanges: readonly string[]): string {
+  const aliases = new Map<string, string>();
+  for (const answer of (verdict.probes ?? []).flatMap((probe) => probe.answers ?? [])) {
+    const [owner, type, target] = answer.trim().split(/\s+/);
+    const isMxAlias = type === 'CNAME' && owner !== undefined && exchanges.includes(owner);
+    if (isMxAlias && target !== undefined) aliases.set(owner, target);
+  }
+
+  const phrases = [...aliases].map(([owner, target]) => `${owner} is an alias for ${target}`);
+  return phrases.length === 0 ? '' : cleanText(` (${phrases.join(', ')})`);
+}
+
+function isAddress(name: string): boolean {
+  return isIP(name.replace(/\.$/, '')) !== 0;
+}
+
+/** " (a, b)", or nothing for no names. */
+function listed(names: readonly string[]): string {
+  return names.length === 0 ? '' : cleanText(` (${names.join(', ')})`);
 }
 
 function adviseRecovered(incident: Incident, verdict: Verdict): string[] {
@@ -497,6 +573,14 @@ function inconclusiveNextStep(detail: string | undefined): string {
   if (detail === 'budget') return 'Give it more time (--budget) or check fewer domains at once.';
   if (detail === 'invalid-name') {
     return 'The log names a domain that is not a valid host name; look at the sending application.';
+  }
+
+  if (detail === 'tcp-timeout') {
+    return (
+      'Run it again with a longer --timeout. If DNS over TCP still gets no reply, the name ' +
+      'servers (or a firewall in front of them) drop TCP port 53, which RFC 7766 requires ' +
+      "them to serve: tell the domain's DNS operator."
+    );
   }
 
   return 'Run it again where DNS on port 53 is reachable, or add a reference resolver (--resolver ADDR).';

@@ -24,13 +24,16 @@ export type FaultKind =
   | 'null-mx'
   | 'no-mail-host'
   | 'mx-unresolvable'
-  | 'inconclusive';
+  | 'inconclusive'
+  | 'not-checked';
 
 export interface Finding {
   /** `answers` when every probe answers now and the domain can take mail. */
   readonly kind: FaultKind | 'answers';
   readonly detail?: string;
   readonly reason: string;
+  /** For `answers`: the views that could not be made, and why (port 53 blocked, ...). */
+  readonly unmade?: string;
 }
 
 type Check = (diagnosis: DomainDiagnosis) => Finding | undefined;
@@ -43,7 +46,9 @@ const LAME_RESULTS = new Set<string>([
   'upward-referral',
   'referral',
 ]);
-const TRANSPORT_RESULTS = new Set<string>(['tcp-timeout', 'truncated', 'formerr', 'notimp']);
+/** MX results that show EDNS or TCP failing: only a truncated UDP reply sends the question to
+ *  TCP, so `tcp-timeout` means truncated and then silence over TCP; `truncated` is TC over TCP. */
+const TRANSPORT_RESULTS = new Set<string>(['tcp-timeout', 'truncated']);
 
 const CHECKS: readonly Check[] = [
   findIncomplete,
@@ -59,23 +64,39 @@ const CHECKS: readonly Check[] = [
   findLocalFailure,
   findPartialFailure,
   findTransportTrouble,
+  findTcpSilence,
 ];
 
 /** The one finding that best describes the domain's DNS now. */
 export function assessDomain(diagnosis: DomainDiagnosis): Finding {
   for (const check of CHECKS) {
     const finding = check(diagnosis);
-    if (finding !== undefined) return finding;
+    if (finding !== undefined) return withChrootNote(diagnosis, finding);
   }
 
-  return { kind: 'answers', reason: describeHealthy(diagnosis) };
+  return withChrootNote(diagnosis, describeHealthy(diagnosis));
 }
 
+/**
+ * `every probe answers now (...)` for a finding of `answers`; when a view could not be made
+ * (no walk from the root, reference resolvers not asked), which views answered and which not.
+ */
+export function describeAnswers(finding: Finding, { now = false }: { now?: boolean } = {}): string {
+  const when = now ? ' now' : '';
+
+  return finding.unmade === undefined
+    ? `every probe answers${when} (${finding.reason})`
+    : `the resolvers answer${when} (${finding.reason}); ${finding.unmade}`;
+}
+
+/** With a budget of 0 nothing was asked: not checked, rather than a check that failed. */
 function findIncomplete(diagnosis: DomainDiagnosis): Finding | undefined {
   if (diagnosis.incomplete === undefined) return undefined;
 
   const reason =
     diagnosis.incompleteReason ?? `the re-check did not finish (${diagnosis.incomplete})`;
+  if (diagnosis.incomplete === 'no-budget') return { kind: 'not-checked', reason };
+
   return { kind: 'inconclusive', detail: diagnosis.incomplete, reason };
 }
 
@@ -274,9 +295,29 @@ function findStaleChroot(diagnosis: DomainDiagnosis): Finding | undefined {
   }
 
   const failing = describeResolvers('resolver', chroot.servers);
-  const copy = `Postfix's chroot copy ${chroot.path} differs from ${local.source}`;
-  const reason = `${copy}: its ${failing}, while ${local.source}'s resolvers answer`;
+  const reason = `${describeChrootCopy(chroot)}: its ${failing}, while our resolvers (${local.source}) answer`;
   return { kind: 'local-resolver', detail: 'stale-chroot', reason };
+}
+
+/**
+ * A chroot copy that differs is worth a word even when the verdict does not hinge on it: the
+ * day its servers fail, Postfix fails alone.
+ */
+function withChrootNote(diagnosis: DomainDiagnosis, finding: Finding): Finding {
+  const { chroot } = diagnosis;
+  if (chroot?.differs !== true || finding.detail === 'stale-chroot') return finding;
+
+  const state =
+    chroot.servers.length > 0
+      ? `its ${describeResolvers('resolver', chroot.servers)}`
+      : (chroot.note ?? 'its resolvers were not asked');
+  return { ...finding, reason: `${finding.reason}; ${describeChrootCopy(chroot)}: ${state}` };
+}
+
+function describeChrootCopy(chroot: NonNullable<DomainDiagnosis['chroot']>): string {
+  const what = chroot.difference === undefined ? '' : ` (${chroot.difference})`;
+
+  return `Postfix's chroot copy ${chroot.path} differs from ${chroot.comparedWith}${what}`;
 }
 
 /**
@@ -346,7 +387,11 @@ function findPartialFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   return { kind: 'recipient-dns', detail: 'partial', reason: reason + note };
 }
 
-/** Answers over UDP, but TCP fails or EDNS had to be dropped (RFC 7766, RFC 6891). */
+/**
+ * Answers over UDP, but TCP is refused or broken, or EDNS had to be dropped (RFC 7766, RFC
+ * 6891). A TCP question that merely got no reply in time is no such evidence: see
+ * {@link findTcpSilence}.
+ */
 function findTransportTrouble(diagnosis: DomainDiagnosis): Finding | undefined {
   const troubled = describeTransportTrouble(diagnosis);
   if (troubled.length === 0) return undefined;
@@ -357,16 +402,41 @@ function findTransportTrouble(diagnosis: DomainDiagnosis): Finding | undefined {
 
 function describeTransportTrouble(diagnosis: DomainDiagnosis): string[] {
   return diagnosis.authoritative.servers.flatMap((server) => {
-    if (server.tcp !== undefined && !isDefinite(server.tcp.result)) {
-      return [
-        `${server.name} ${server.address}: MX over TCP: ${describeResult(server.tcp.result)}`,
-      ];
+    const label = `${server.name} ${server.address}`;
+    const tcp = server.tcp?.result;
+
+    if (tcp !== undefined && !isDefinite(tcp) && tcp !== 'tcp-timeout') {
+      return [`${label}: answers MX over UDP, but over TCP: ${describeTcpResult(tcp)}`];
     }
 
-    return server.mx.ednsRetried
-      ? [`${server.name} ${server.address}: answers only without EDNS`]
+    return server.mx.ednsRetried && isDefinite(server.mx.result)
+      ? [`${label}: answers only without EDNS`]
       : [];
   });
+}
+
+/**
+ * Every server answers over UDP and the only failure is a TCP question that got no reply in
+ * time. That may be a firewall dropping TCP port 53, or only a timeout too short for a TCP
+ * handshake: a timeout alone does not tell, so the verdict says what was seen and no more.
+ */
+function findTcpSilence(diagnosis: DomainDiagnosis): Finding | undefined {
+  const silent = diagnosis.authoritative.servers.filter(
+    (server) => server.tcp?.result === 'tcp-timeout',
+  );
+  if (silent.length === 0) return undefined;
+
+  const listed = silent.map(
+    (server) =>
+      `${server.name} ${server.address} answers MX over UDP, but over TCP gave no reply (gave up after ${server.tcp?.ms ?? 0} ms)`,
+  );
+  const reason = `${listed.join('; ')}: a timeout alone does not show that TCP is broken`;
+  return { kind: 'inconclusive', detail: 'tcp-timeout', reason };
+}
+
+/** What a question asked over TCP from the start came to (no UDP was involved). */
+function describeTcpResult(result: ProbeResult): string {
+  return result === 'unreachable' ? 'connection refused or reset' : describeResult(result);
 }
 
 /** Our resolver failing alongside a recipient fault, said without blaming it. */
@@ -377,21 +447,44 @@ function noteLocalFailure(diagnosis: DomainDiagnosis, why = ''): string {
   return `; our resolver fails too (${describeResolvers('local resolver', failing)})${why}`;
 }
 
-function describeHealthy(diagnosis: DomainDiagnosis): string {
-  const { authoritative, local, delegation } = diagnosis;
+/** Which views answered; which could not be made, each reason said once. */
+function describeHealthy(diagnosis: DomainDiagnosis): Finding {
+  const { authoritative, local, reference } = diagnosis;
   const parts: string[] = [];
 
-  if (authoritative.answering > 0) {
-    parts.push(describeAnswering(authoritative.answering));
-  } else if (delegation.status !== 'delegated') {
-    parts.push(`own resolution from the root not made: ${delegation.reason ?? delegation.status}`);
+  if (authoritative.answering > 0) parts.push(describeAnswering(authoritative.answering));
+  if (local.servers.length > 0) parts.push(describeResolvers('local resolver', local.servers));
+  if (reference.status === 'answers') {
+    parts.push(describeResolvers('reference resolver', reference.servers));
   }
 
-  if (local.servers.length > 0) parts.push(describeResolvers('local resolver', local.servers));
   if (diagnosis.mx.hosts.length > 0) parts.push('MX hosts resolve');
-  if (diagnosis.outsideBlocked === true) parts.push('port 53 to the outside looks blocked');
 
-  return parts.join('; ');
+  const unmade = describeUnmadeViews(diagnosis);
+  return { kind: 'answers', reason: parts.join('; '), ...(unmade === undefined ? {} : { unmade }) };
+}
+
+function describeUnmadeViews(diagnosis: DomainDiagnosis): string | undefined {
+  const { authoritative, delegation, reference } = diagnosis;
+  const views: { what: string; verb: string; why: string }[] = [];
+
+  if (authoritative.answering === 0 && delegation.status !== 'delegated') {
+    const what = 'our own resolution from the root';
+    const verb = delegation.status === 'failed' ? 'failed' : 'could not be made';
+    views.push({ what, verb, why: delegation.reason ?? delegation.status });
+  }
+
+  if (reference.servers.length === 0 && reference.note !== undefined) {
+    views.push({ what: 'the reference resolvers', verb: 'were not asked', why: reference.note });
+  }
+
+  const [first, second] = views;
+  if (first === undefined) return undefined;
+  if (second !== undefined && first.why === second.why) {
+    return `${first.what} and ${second.what} could not be used: ${first.why}`;
+  }
+
+  return views.map((view) => `${view.what} ${view.verb}: ${view.why}`).join('; ');
 }
 
 function describeAnswering(answering: number): string {

@@ -4,7 +4,7 @@
 
 import type { DomainDiagnosis } from '../dns/types.js';
 import type { Verdict } from '../model.js';
-import { assessDomain } from './assess.js';
+import { assessDomain, describeAnswers } from './assess.js';
 import { decideVerdicts, type GroupEvidence, type LogContext } from './decide.js';
 
 const NO_LOG: LogContext = { windows: new Map(), lastSentByDomain: new Map() };
@@ -47,8 +47,8 @@ function asGroup(domain: string, now: number): GroupEvidence {
 function healthy(diagnosis: DomainDiagnosis): Verdict {
   return {
     kind: 'healthy',
-    checkedAt: diagnosis.checkedAt,
-    reason: `every probe answers (${assessDomain(diagnosis).reason})`,
+    ...(diagnosis.checkedAt === undefined ? {} : { checkedAt: diagnosis.checkedAt }),
+    reason: describeAnswers(assessDomain(diagnosis)),
     basis: ['probes'],
     probes: diagnosis.probes,
   };

@@ -7,7 +7,7 @@ import { stripControl } from '../classify/text.js';
 import { isValidDomainName } from '../dns/domain-name.js';
 import type { DomainDiagnosis } from '../dns/types.js';
 import { DNS_CAUSES, type Cause, type GroupEvidence, type Verdict } from '../model.js';
-import { assessDomain, type Finding } from './assess.js';
+import { assessDomain, describeAnswers, type Finding } from './assess.js';
 import { formatTime } from './describe.js';
 import {
   describeBreadth,
@@ -160,7 +160,7 @@ function decideRecovered(
   const lean = leanOf(group, context);
   const later = findLaterDelivery(context.log.lastSentByDomain, group.domain, group.lastSeen);
   const basis = ['probes', ...(lean.basis === undefined ? [] : [lean.basis])];
-  const notes = [`every probe answers now (${finding.reason})`, lean.note];
+  const notes = [describeAnswers(finding, { now: true }), lean.note];
 
   if (later !== undefined) {
     basis.push('later-delivery');
@@ -275,12 +275,15 @@ function decideSenderDns(group: GroupEvidence, context: Context): Verdict {
     return { kind: 'not-checked', reason: `${valid.join(', ')} was not re-checked` };
   }
 
+  const unchecked = checked.find((sender) => sender.finding.kind === 'not-checked');
+  if (unchecked !== undefined) return senderFault(unchecked);
+
   const broken =
     checked.find((sender) => SENDER_FAULTS.has(sender.finding.kind)) ??
     checked.find((sender) => sender.finding.kind === 'inconclusive');
   if (broken !== undefined) return senderFault(broken);
 
-  const now = `every probe answers now (${first.finding.reason})`;
+  const now = describeAnswers(first.finding, { now: true });
   const reason = `sender domain ${first.domain}: ${now}; remote servers could not resolve it then`;
   return {
     kind: 'recovered',
@@ -307,7 +310,9 @@ function senderFault(sender: {
 }): Verdict {
   const { domain, diagnosis, finding } = sender;
   const reason = `sender domain ${domain}: ${finding.reason}`;
-  if (finding.kind === 'inconclusive') return fromFinding(diagnosis, { ...finding, reason });
+  if (finding.kind === 'inconclusive' || finding.kind === 'not-checked') {
+    return fromFinding(diagnosis, { ...finding, reason });
+  }
 
   const detail =
     finding.kind === 'recipient-dns'
@@ -331,10 +336,14 @@ function fromFinding(diagnosis: DomainDiagnosis, finding: Finding, breadth?: str
   };
 }
 
+/** The reason, and the check behind it; a domain no query was made for claims no check. */
 function evidenceOf(
   diagnosis: DomainDiagnosis,
   reason: string,
   basis: readonly string[],
 ): Pick<Verdict, 'checkedAt' | 'reason' | 'basis' | 'probes'> {
-  return { checkedAt: diagnosis.checkedAt, reason, basis, probes: diagnosis.probes };
+  const { checkedAt, probes } = diagnosis;
+  if (checkedAt === undefined) return { reason };
+
+  return { checkedAt, reason, basis, probes };
 }

@@ -90,6 +90,41 @@ test('durations accept units and plain milliseconds', (t) => {
   t.throws(() => parseDuration('fast', '--budget'), { message: /Invalid --budget value: fast/ });
 });
 
+test('every zero form is one zero where zero is allowed, and refused where it is not', (t) => {
+  for (const zero of ['0', '0s', '0ms', '0m', '0.0', ' 0 ']) {
+    t.is(parseDuration(zero, '--budget', { allowZero: true }), 0, zero);
+    t.throws(() => parseDuration(zero, '--timeout'), {
+      message: /^Invalid --timeout value: .*: use a time above 0/,
+    });
+  }
+
+  t.throws(() => parseDuration('-1s', '--budget', { allowZero: true }), {
+    message: /^Invalid --budget value: -1s: use a time 0 or more/,
+  });
+});
+
+const tooLong = test.macro({
+  exec(t, text: string, flag: string) {
+    const error = t.throws(() => parseDuration(text, flag, { allowZero: true }));
+
+    t.is((error as { code?: string }).code, 'USAGE');
+    t.is(
+      error?.message,
+      `Invalid ${flag} value: ${text}: allowed are times up to 2147483647 ms (about 24.8 days, such as 24d)`,
+    );
+  },
+  title: (_given, text, flag) => `${flag} ${text} is longer than a timer can wait and is refused`,
+});
+
+test(tooLong, '25d', '--budget');
+test(tooLong, '100000000000', '--timeout');
+test(tooLong, '2147483648', '--timeout');
+
+test('the longest wait a timer can hold is still allowed', (t) => {
+  t.is(parseDuration('2147483647', '--timeout'), 2_147_483_647);
+  t.is(parseDuration('24d', '--budget'), 24 * 86_400_000);
+});
+
 test('counts, years and zones are checked', (t) => {
   t.is(parseCount('0', '--top'), 0);
   t.throws(() => parseCount('-1', '--top'), { message: /Invalid --top value: -1/ });

@@ -256,8 +256,10 @@ test.serial('domains not started within the budget are marked, never guessed', a
       ['c.test', 'budget'],
     ],
   );
-  t.regex(results.get('c.test')?.incompleteReason ?? '', /budget of 2500 ms ran out/);
+  t.regex(results.get('c.test')?.incompleteReason ?? '', /budget of 2500 ms ran out before/);
   t.is(results.get('c.test')?.mx.source, 'none');
+  t.truthy(results.get('b.test')?.checkedAt);
+  t.is(results.get('c.test')?.checkedAt, undefined, 'a domain never started claims no check');
 });
 
 test.serial(
@@ -306,8 +308,9 @@ test.serial(
       );
       t.is(
         results.get('b.test')?.incompleteReason,
-        'the re-check budget of 50 ms ran out before this domain was finished',
+        'the re-check budget of 50 ms ran out before this domain was started',
       );
+      t.is(results.get('b.test')?.checkedAt, undefined, 'no query was made for it');
     } finally {
       await slow.close();
     }
@@ -326,15 +329,19 @@ test.serial('a budget of 0 ms sends no query and marks every domain at once', as
 
     t.deepEqual(counting.received, { udp: 0, tcp: 0 });
     t.deepEqual(
-      [...results.values()].map((diagnosis) => [diagnosis.domain, diagnosis.incomplete]),
+      [...results.values()].map((diagnosis) => [
+        diagnosis.domain,
+        diagnosis.incomplete,
+        diagnosis.checkedAt,
+      ]),
       [
-        ['example.test', 'budget'],
-        ['b.test', 'budget'],
+        ['example.test', 'no-budget', undefined],
+        ['b.test', 'no-budget', undefined],
       ],
     );
     t.is(
       results.get('example.test')?.incompleteReason,
-      'the re-check budget is 0 ms: no time to check this domain',
+      'the re-check budget is 0 ms: no DNS query was made',
     );
   } finally {
     await counting.close();
@@ -385,7 +392,13 @@ test.serial('a differing Postfix chroot resolv.conf gets its own view', async (t
   const diagnosis = await diagnoseDomain(
     'example.test',
     roles({
-      chroot: { path: '/var/spool/postfix/etc/resolv.conf', servers: [closedPort], differs: true },
+      chroot: {
+        path: '/var/spool/postfix/etc/resolv.conf',
+        servers: [closedPort],
+        comparedWith: '/etc/resolv.conf',
+        differs: true,
+        difference: 'name servers',
+      },
     }),
     OPTIONS,
   );
@@ -404,6 +417,7 @@ test.serial('a chroot copy with the same servers is noted and not asked', async 
       chroot: {
         path: '/var/spool/postfix/etc/resolv.conf',
         servers: roles().local,
+        comparedWith: '/etc/resolv.conf',
         differs: false,
       },
     }),
@@ -413,6 +427,37 @@ test.serial('a chroot copy with the same servers is noted and not asked', async 
   t.false(diagnosis.chroot?.differs);
   t.is(diagnosis.chroot?.status, 'none');
   t.deepEqual(diagnosis.chroot?.servers, []);
+  t.is(diagnosis.chroot?.note, 'the same as /etc/resolv.conf');
+});
+
+test.serial('a chroot copy with other options but our servers is not asked again', async (t) => {
+  const diagnosis = await diagnoseDomain(
+    'example.test',
+    roles({
+      chroot: {
+        path: '/var/spool/postfix/etc/resolv.conf',
+        servers: roles().local,
+        comparedWith: '/etc/resolv.conf',
+        differs: true,
+        difference: 'options',
+      },
+    }),
+    OPTIONS,
+  );
+
+  t.true(diagnosis.chroot?.differs);
+  t.is(diagnosis.chroot?.difference, 'options');
+  t.is(diagnosis.chroot?.status, 'none');
+  t.is(diagnosis.chroot?.note, 'the same name servers as --local-resolver, asked there');
+  t.is(
+    diagnosis.probes.filter(
+      (probe) =>
+        probe.role === 'local' &&
+        probe.question.name === 'example.test' &&
+        probe.question.type === 'MX',
+    ).length,
+    1,
+  );
 });
 
 test('domain names are lower-cased, lose the trailing dot and become A-labels', (t) => {

@@ -57,6 +57,7 @@ test('resolv.conf name servers are read in order with IPv6 and scoped addresses'
       { address: '::1', port: 53 },
       { address: 'fe80::1%eth0', port: 53 },
     ],
+    options: ['edns0', 'trust-ad', 'timeout:2', 'attempts:3'],
     timeoutMs: 2000,
     attempts: 3,
   });
@@ -65,7 +66,21 @@ test('resolv.conf name servers are read in order with IPv6 and scoped addresses'
 test('a resolv.conf without options gives no timeout or attempts', async (t) => {
   const conf = await file('plain.conf', 'nameserver 10.0.0.1\n');
 
-  t.deepEqual(await readResolvConf(conf), { servers: [{ address: '10.0.0.1', port: 53 }] });
+  t.deepEqual(await readResolvConf(conf), {
+    servers: [{ address: '10.0.0.1', port: 53 }],
+    options: [],
+  });
+});
+
+test('timeout and attempts above what glibc takes are cut to 30 s and 5', async (t) => {
+  const conf = await file(
+    'huge.conf',
+    'nameserver 10.0.0.1\noptions timeout:100000000 attempts:99\n',
+  );
+  const read = await readResolvConf(conf);
+
+  t.is(read.timeoutMs, 30_000);
+  t.is(read.attempts, 5);
 });
 
 test('a missing resolv.conf is a clear error naming the file', async (t) => {
@@ -175,7 +190,9 @@ test('local roles come from resolv.conf and compare the Postfix chroot copy', as
     chroot: {
       path: path.join(queue, 'etc', 'resolv.conf'),
       servers: [{ address: '10.9.9.9', port: 53 }],
+      comparedWith: system,
       differs: true,
+      difference: 'name servers',
     },
   });
 });
@@ -189,16 +206,92 @@ test('a chroot copy with the same servers in another order does not differ', asy
   const roles = await localRoles({ resolvConfPath: system, postfixQueueDirectory: queue });
 
   t.false(roles.chroot?.differs);
+  t.is(roles.chroot?.difference, undefined);
 });
 
-test('no chroot copy means no chroot role; a resolv.conf without servers means 127.0.0.1', async (t) => {
-  const system = await file('sys3/resolv.conf', 'search example.org\n');
+test('a chroot copy with other options differs in its options', async (t) => {
+  const system = await file('sys4/resolv.conf', 'nameserver 127.0.0.53\noptions edns0 timeout:2\n');
+  const queue = path.join(dir, 'spool-options');
 
-  t.deepEqual(
-    await localRoles({ resolvConfPath: system, postfixQueueDirectory: path.join(dir, 'no-spool') }),
-    { local: [{ address: '127.0.0.1', port: 53 }], localSource: system },
+  await file('spool-options/etc/resolv.conf', 'nameserver 127.0.0.53\noptions timeout:5\n');
+
+  const roles = await localRoles({ resolvConfPath: system, postfixQueueDirectory: queue });
+
+  t.true(roles.chroot?.differs);
+  t.is(roles.chroot?.difference, 'options');
+});
+
+test('with --local-resolver the chroot copy is compared with resolv.conf, not with our resolver', async (t) => {
+  const system = await file('sys5/resolv.conf', 'nameserver 10.0.0.1\noptions edns0\n');
+  const queue = path.join(dir, 'spool-copy');
+
+  await file(
+    'spool-copy/etc/resolv.conf',
+    '# copied at start\nnameserver 10.0.0.1\noptions edns0\n',
   );
+
+  const roles = await localRoles({
+    localResolvers: ['127.0.0.1:5353'],
+    resolvConfPath: system,
+    postfixQueueDirectory: queue,
+  });
+
+  t.deepEqual(roles.local, [{ address: '127.0.0.1', port: 5353 }]);
+  t.is(roles.localSource, '--local-resolver');
+  t.deepEqual(roles.chroot, {
+    path: path.join(queue, 'etc', 'resolv.conf'),
+    servers: [{ address: '10.0.0.1', port: 53 }],
+    comparedWith: system,
+    differs: false,
+  });
 });
+
+test('a resolv.conf without servers means 127.0.0.1, for the copy as for the system', async (t) => {
+  const system = await file('sys3/resolv.conf', 'search example.org\n');
+  const queue = path.join(dir, 'spool-empty');
+
+  await file('spool-empty/etc/resolv.conf', 'nameserver 127.0.0.1\n');
+
+  const roles = await localRoles({ resolvConfPath: system, postfixQueueDirectory: queue });
+
+  t.deepEqual(roles.local, [{ address: '127.0.0.1', port: 53 }]);
+  t.false(roles.chroot?.differs);
+});
+
+const refusesQueueDirectory = test.macro(
+  async (t, queue: () => Promise<string>, message: RegExp) => {
+    const system = await file('sys6/resolv.conf', 'nameserver 127.0.0.53\n');
+    const directory = await queue();
+    const error = await t.throwsAsync(
+      localRoles({
+        localResolvers: ['127.0.0.1'],
+        resolvConfPath: system,
+        postfixQueueDirectory: directory,
+      }),
+      { instanceOf: MxtriageError },
+    );
+
+    t.is(error?.code, 'USAGE');
+    t.true(error?.message.startsWith(`Invalid --postfix-queue-dir value: ${directory}: `));
+    t.regex(error?.message ?? '', message);
+  },
+);
+
+test(
+  'a --postfix-queue-dir that does not exist is a usage error',
+  refusesQueueDirectory,
+  async () => path.join(dir, 'no-spool'),
+  /no such directory/,
+);
+test(
+  'a --postfix-queue-dir without etc/resolv.conf is a usage error naming the file',
+  refusesQueueDirectory,
+  async () => {
+    await mkdir(path.join(dir, 'spool-bare'), { recursive: true });
+    return path.join(dir, 'spool-bare');
+  },
+  /spool-bare\/etc\/resolv\.conf does not exist/,
+);
 
 test('--local-resolver replaces resolv.conf and checks no chroot unless a queue directory is given', async (t) => {
   t.deepEqual(await localRoles({ localResolvers: ['127.0.0.1:5353', '[::1]'] }), {

@@ -67,3 +67,95 @@ test('a journald record whose MESSAGE was left out says how to export it', async
     'journald (MESSAGE left out: export with journalctl --all)': 1,
   });
 });
+
+const tooLong = test.macro({
+  async exec(t, option: string, value: string) {
+    const result = await runCli([...NOWHERE, 'check', option, value, 'example.test']);
+
+    t.is(result.code, 2);
+    t.is(
+      result.stderr.trim(),
+      `mxtriage: Invalid ${option} value: ${value}: allowed are times up to 2147483647 ms ` +
+        '(about 24.8 days, such as 24d)',
+    );
+    t.false(result.stderr.includes('TimeoutOverflowWarning'));
+    t.is(result.stdout, '');
+  },
+  title: (_given, option, value) =>
+    `${option} ${value}, longer than a timer can wait, is a usage error`,
+});
+
+test(tooLong, '--budget', '25d');
+test(tooLong, '--timeout', '100000000000');
+
+test('every zero form of --budget checks nothing and claims no check', async (t) => {
+  for (const zero of ['0', '0s', '0ms']) {
+    const result = await runCli([
+      ...NOWHERE,
+      'check',
+      '--format',
+      'ndjson',
+      '--budget',
+      zero,
+      'example.test',
+    ]);
+
+    t.is(result.code, 0, result.stderr);
+    t.deepEqual(parseNdjson(result.stdout), [
+      {
+        type: 'check',
+        domain: 'example.test',
+        verdict: {
+          kind: 'not-checked',
+          reason: 'the re-check budget is 0 ms: no DNS query was made',
+        },
+      },
+    ]);
+  }
+});
+
+test('a domain named twice in other spellings is checked once, with a warning', async (t) => {
+  const result = await runCli([
+    ...NOWHERE,
+    'check',
+    '--format',
+    'ndjson',
+    '--budget',
+    '0',
+    'example.test',
+    'EXAMPLE.TEST.',
+    'Example.Test',
+  ]);
+
+  t.is(result.code, 0, result.stderr);
+  t.deepEqual(
+    parseNdjson(result.stdout).map((record) => record['domain']),
+    ['example.test'],
+  );
+  t.regex(
+    result.stderr,
+    /warning: EXAMPLE\.TEST\. is the same domain as example\.test: checked once/,
+  );
+  t.regex(
+    result.stderr,
+    /warning: Example\.Test is the same domain as example\.test: checked once/,
+  );
+});
+
+test('a --postfix-queue-dir without a resolv.conf copy is a usage error, online or not', async (t) => {
+  for (const mode of [NOWHERE, ['--offline']]) {
+    const result = await runCli([
+      ...mode,
+      'check',
+      '--postfix-queue-dir',
+      '/no/such/spool',
+      'example.test',
+    ]);
+
+    t.is(result.code, 2);
+    t.regex(
+      result.stderr,
+      /Invalid --postfix-queue-dir value: \/no\/such\/spool: no such directory/,
+    );
+  }
+});

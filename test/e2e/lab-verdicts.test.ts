@@ -1,7 +1,14 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
 import test from 'ava';
 import { formatServer } from '../../src/dns/resolv-conf.js';
+import { emptyOutcomeCounts } from '../../src/group/incidents.js';
+import type { Verdict } from '../../src/model.js';
+import { adviseIncident } from '../../src/output/advice.js';
 import { parseNdjson, runCli } from '../helpers/cli.js';
-import { checkDnsLab, startDnsLab, type DnsLab } from '../helpers/dns-lab.js';
+import { checkDnsLab, startDnsLab, type DnsLab, type ServerAddress } from '../helpers/dns-lab.js';
 
 // End to end against real DNS servers: the lab-1 logs name domains that live in the lab's
 // private test zones, served by NSD and resolved by unbound on loopback.
@@ -162,3 +169,124 @@ test('when nothing can be reached the verdict is inconclusive, quickly', async (
   t.regex(verdict.reason ?? '', /reach/i);
   t.true((verdict.probes ?? []).length <= 4, 'a few probes, not a wall of timeouts');
 });
+
+runsTest(
+  'with the root unreachable, a healthy domain says once which view was not made',
+  async (t) => {
+    const running = lab as DnsLab;
+    const result = await runCli([
+      'check',
+      '--format',
+      'ndjson',
+      '--local-resolver',
+      formatServer(running.resolver),
+      '--root',
+      '127.0.0.1:1',
+      '--timeout',
+      '1500',
+      running.domains.working,
+    ]);
+    const [check] = parseNdjson(result.stdout);
+    const verdict = check?.['verdict'] as { kind: string; reason?: string };
+
+    t.is(verdict.kind, 'healthy');
+    t.regex(
+      verdict.reason ?? '',
+      /^the resolvers answer \(local resolver \S+: answers; MX hosts resolve\); /,
+    );
+    t.regex(
+      verdict.reason ?? '',
+      /our own resolution from the root could not be made: no root server answered/,
+    );
+    t.is(verdict.reason?.split('port 53 to the outside looks blocked').length, 2, verdict.reason);
+    t.false(verdict.reason?.includes('every probe answers'));
+  },
+);
+
+/** A Postfix queue directory whose etc/resolv.conf names `servers`, removed after `run`. */
+async function withQueueDirectory<T>(
+  servers: readonly ServerAddress[],
+  run: (directory: string) => Promise<T>,
+): Promise<T> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'mxtriage-spool-'));
+  try {
+    await mkdir(path.join(directory, 'etc'));
+    const lines = servers.map((server) => `nameserver ${server.address}\n`).join('');
+    await writeFile(path.join(directory, 'etc', 'resolv.conf'), lines);
+    return await run(directory);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+runsTest(
+  'a chroot copy that differs from /etc/resolv.conf and fails is a stale chroot, named so in reason and advice',
+  async (t) => {
+    const running = lab as DnsLab;
+    // The copy names the lab's stopped resolver on port 53: only loopback is ever asked.
+    const dead = { address: running.deadResolver.address, port: 53 };
+    const result = await withQueueDirectory([dead], (directory) =>
+      runCli([
+        'check',
+        '--format',
+        'ndjson',
+        ...dnsArgs(formatServer(running.resolver)),
+        '--postfix-queue-dir',
+        directory,
+        running.domains.working,
+      ]),
+    );
+    const [check] = parseNdjson(result.stdout);
+    const verdict = check?.['verdict'] as Verdict;
+
+    t.is(verdict.kind, 'local-resolver', verdict.reason);
+    t.is(verdict.detail, 'stale-chroot');
+    t.regex(
+      verdict.reason ?? '',
+      /chroot copy \S+\/etc\/resolv\.conf differs from \/etc\/resolv\.conf/,
+    );
+    t.regex(verdict.reason ?? '', /while our resolvers \(--local-resolver\) answer/);
+    t.true((verdict.probes ?? []).every((probe) => probe.server.startsWith('127.')));
+
+    const [advice] = adviseIncident({
+      id: 'stale',
+      domains: [running.domains.working],
+      causeFamily: 'dns',
+      causes: ['dns-tempfail'],
+      start: 0,
+      end: 0,
+      peakWindowStart: 0,
+      peakAttempts: 1,
+      attempts: 1,
+      messages: 1,
+      outcomes: emptyOutcomeCounts(),
+      verdict,
+    });
+    t.regex(advice ?? '', /chroot copy \S+\/etc\/resolv\.conf differs from \/etc\/resolv\.conf,/);
+  },
+);
+
+runsTest(
+  'a chroot copy that differs but whose resolver answers is noted in the reason',
+  async (t) => {
+    const running = lab as DnsLab;
+    // resolv.conf names no port, so the copy names a lab server on port 53 that answers for the
+    // domain: the provider's NSD, which serves its zone.
+    const result = await withQueueDirectory([running.nameServers.provider], (directory) =>
+      runCli([
+        'check',
+        '--format',
+        'ndjson',
+        ...dnsArgs(formatServer(running.resolver)),
+        '--postfix-queue-dir',
+        directory,
+        running.domains.working,
+      ]),
+    );
+    const [check] = parseNdjson(result.stdout);
+    const verdict = check?.['verdict'] as Verdict;
+
+    t.is(verdict.kind, 'healthy', verdict.reason);
+    t.regex(verdict.reason ?? '', /Postfix's chroot copy \S+ differs from \/etc\/resolv\.conf/);
+  },
+);

@@ -206,3 +206,107 @@ test('the story of an empty input says so', (t) => {
   );
   t.is(describeOutcomes(emptyOutcomeCounts()), 'No deferred recipient was followed to an outcome.');
 });
+
+/** The probes of an MX that names `exchange`, and the A answers of the MX host. */
+function mxProbes(domain: string, exchange: string, hostAnswers: string[] = []): Probe[] {
+  const mxQuestion = { name: domain, type: 'MX' };
+  const aQuestion = { name: exchange, type: 'A' };
+  return [
+    probe('authoritative', '127.0.3.1:53', 'answer', {
+      serverName: `ns1.${domain}`,
+      question: mxQuestion,
+      answers: [`${domain} MX 10 ${exchange}`],
+    }),
+    ...(hostAnswers.length === 0
+      ? []
+      : [probe('local', '127.0.0.1:53', 'answer', { question: aQuestion, answers: hostAnswers })]),
+  ];
+}
+
+const unresolvableMxAdvice = test.macro({
+  exec(t, detail: string, probes: Probe[], expected: readonly RegExp[]) {
+    const verdict: Verdict = { kind: 'mx-unresolvable', detail, probes };
+    const [first] = adviseIncident(incidentWith(verdict, { domains: ['m.test'] }));
+
+    for (const pattern of expected) t.regex(first!, pattern);
+  },
+  title: (_given, detail) => `mx-unresolvable advice for the ${detail} detail says what to change`,
+});
+
+test(
+  unresolvableMxAdvice,
+  'cname',
+  mxProbes('m.test', 'mail.m.test', [
+    'mail.m.test CNAME mx.provider.test',
+    'mx.provider.test A 127.0.0.9',
+  ]),
+  [
+    /^The MX records of m\.test name an alias \(CNAME\) instead of a mail host /,
+    /\(mail\.m\.test is an alias for mx\.provider\.test\)\. An MX must name a host/,
+    /RFC 2181 §10\.3, RFC 5321 §5\.1/,
+    /must point the MX records at the alias's target/,
+  ],
+);
+test(unresolvableMxAdvice, 'ip-literal', mxProbes('m.test', '127.0.0.25'), [
+  /^The MX records of m\.test name an IP address instead of a host name \(127\.0\.0\.25\)\./,
+  /RFC 5321 §5\.1/,
+  /give that address a host name with an A or AAAA record \(such as mx\.m\.test\)/,
+]);
+test(
+  unresolvableMxAdvice,
+  'no-address',
+  [
+    ...mxProbes('m.test', 'mx-old.m.test'),
+    probe('iterative', '127.0.3.1:53', 'nxdomain', {
+      question: { name: 'mx-old.m.test', type: 'A' },
+    }),
+  ],
+  [
+    /^The MX records of m\.test name hosts that have no address \(mx-old\.m\.test\)/,
+    /publish A or AAAA records for those hosts/,
+  ],
+);
+test(unresolvableMxAdvice, 'lookup-failed', mxProbes('m.test', 'mx.m.test'), [
+  /^The address look-ups of the MX hosts of m\.test \(mx\.m\.test\) fail with SERVFAIL/,
+  /not the MX records themselves/,
+]);
+
+test('stale chroot advice names the system file the reason compared with', (t) => {
+  const verdict: Verdict = {
+    kind: 'local-resolver',
+    detail: 'stale-chroot',
+    reason:
+      "Postfix's chroot copy /srv/postfix/etc/resolv.conf differs from /run/resolv.conf " +
+      '(name servers): its resolver 127.0.0.53:53: no reply, while our resolvers (--local-resolver) answer',
+  };
+  const [first] = adviseIncident(incidentWith(verdict));
+
+  t.regex(
+    first!,
+    /chroot copy \/srv\/postfix\/etc\/resolv\.conf differs from \/run\/resolv\.conf,/,
+  );
+  t.regex(first!, /Copy \/run\/resolv\.conf over it/);
+});
+
+test('a TCP timeout alone asks for a longer timeout before blaming TCP', (t) => {
+  const verdict: Verdict = {
+    kind: 'inconclusive',
+    detail: 'tcp-timeout',
+    reason: 'ns1.m.test 127.0.3.1 answers MX over UDP, but over TCP gave no reply within 3 ms',
+  };
+  const [first] = adviseIncident(incidentWith(verdict));
+
+  t.regex(first!, /Run it again with a longer --timeout/);
+  t.regex(first!, /RFC 7766/);
+});
+
+test('not checked for a budget of 0 says to give the re-check a budget', (t) => {
+  const verdict: Verdict = {
+    kind: 'not-checked',
+    reason: 'the re-check budget is 0 ms: no DNS query was made',
+  };
+  const [first] = adviseIncident(incidentWith(verdict));
+
+  t.regex(first!, /budget was 0 \(--budget 0\)/);
+  t.false(first!.includes('--offline'));
+});

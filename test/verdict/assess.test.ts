@@ -1,7 +1,7 @@
 import test from 'ava';
 
-import type { DomainDiagnosis } from '../../src/dns/types.js';
-import { assessDomain, type Finding } from '../../src/verdict/assess.js';
+import type { DomainDiagnosis, ProbeResult } from '../../src/dns/types.js';
+import { assessDomain, describeAnswers, type Finding } from '../../src/verdict/assess.js';
 import {
   authoritativeView,
   authServer,
@@ -142,26 +142,18 @@ test(
   { kind: 'local-resolver', detail: 'dnssec', says: ['clock or trust anchor'] },
 );
 
-const failingServers = test.macro(
-  (
-    t,
-    results: readonly (
-      'timeout' | 'unreachable' | 'refused' | 'servfail' | 'tcp-timeout' | 'not-authoritative'
-    )[],
-    detail: string,
-  ) => {
-    const servers = results.map((result, index) => ({
-      name: `ns${index + 1}.down.test`,
-      address: `127.0.9.${index + 1}`,
-      result,
-    }));
-    const finding = assessDomain(withNameServers(healthyDiagnosis('down.test'), servers));
+const failingServers = test.macro((t, results: readonly ProbeResult[], detail: string) => {
+  const servers = results.map((result, index) => ({
+    name: `ns${index + 1}.down.test`,
+    address: `127.0.9.${index + 1}`,
+    result,
+  }));
+  const finding = assessDomain(withNameServers(healthyDiagnosis('down.test'), servers));
 
-    t.is(finding.kind, 'recipient-dns');
-    t.is(finding.detail, detail);
-    t.true(finding.reason.includes(`ns1.down.test 127.0.9.1`), finding.reason);
-  },
-);
+  t.is(finding.kind, 'recipient-dns');
+  t.is(finding.detail, detail);
+  t.true(finding.reason.includes(`ns1.down.test 127.0.9.1`), finding.reason);
+});
 
 test(
   'authoritative servers that all time out are unreachable',
@@ -228,15 +220,42 @@ test(
         resolverCheck('127.0.0.9:53', 'timeout'),
       ]),
       path: '/var/spool/postfix/etc/resolv.conf',
+      comparedWith: '/etc/resolv.conf',
       differs: true,
+      difference: 'name servers',
     },
   },
   {
     kind: 'local-resolver',
     detail: 'stale-chroot',
     says: [
-      '/var/spool/postfix/etc/resolv.conf differs from /etc/resolv.conf',
+      '/var/spool/postfix/etc/resolv.conf differs from /etc/resolv.conf (name servers)',
       '127.0.0.9:53: no reply',
+      'while our resolvers (/etc/resolv.conf) answer',
+    ],
+  },
+);
+
+test(
+  'a chroot copy that differs from /etc/resolv.conf is named even when its resolvers answer',
+  assesses,
+  {
+    ...healthyDiagnosis('a.test'),
+    local: resolverView('--local-resolver', [resolverCheck('127.0.0.1:53', 'answer')]),
+    chroot: {
+      ...resolverView('/var/spool/postfix/etc/resolv.conf', [
+        resolverCheck('127.0.0.9:53', 'answer'),
+      ]),
+      path: '/var/spool/postfix/etc/resolv.conf',
+      comparedWith: '/etc/resolv.conf',
+      differs: true,
+      difference: 'name servers',
+    },
+  },
+  {
+    kind: 'answers',
+    says: [
+      "Postfix's chroot copy /var/spool/postfix/etc/resolv.conf differs from /etc/resolv.conf (name servers): its resolver 127.0.0.9:53: answers",
     ],
   },
 );
@@ -425,16 +444,52 @@ test(
 );
 
 test(
-  'a server that answers over UDP but not over TCP is an EDNS or TCP fault',
+  'a server that answers over UDP but refuses TCP is an EDNS or TCP fault',
   assesses,
   {
     ...healthyDiagnosis('udp.test'),
     authoritative: authoritativeView([
+      authServer('ns1.udp.test', '127.0.9.1', 'answer', { tcp: reply('unreachable') }),
+    ]),
+  },
+  {
+    kind: 'recipient-dns',
+    detail: 'edns-or-tcp',
+    says: ['answers MX over UDP, but over TCP: connection refused or reset'],
+  },
+);
+
+test('a TCP question that only timed out is inconclusive and says no truncation', (t) => {
+  const finding = assessDomain({
+    ...healthyDiagnosis('udp.test'),
+    authoritative: authoritativeView([
+      authServer('ns1.udp.test', '127.0.9.1', 'answer', { tcp: reply('tcp-timeout') }),
+    ]),
+  });
+
+  t.is(finding.kind, 'inconclusive');
+  t.is(finding.detail, 'tcp-timeout');
+  t.is(
+    finding.reason,
+    'ns1.udp.test 127.0.9.1 answers MX over UDP, but over TCP gave no reply (gave up after 3 ms): ' +
+      'a timeout alone does not show that TCP is broken',
+  );
+});
+
+test(
+  'our resolver failing beside a TCP timeout is still our resolver',
+  assesses,
+  {
+    ...healthyDiagnosis('udp.test'),
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'servfail')]),
+    authoritative: authoritativeView([
       authServer('ns1.udp.test', '127.0.9.1', 'answer', { tcp: reply('tcp-timeout') }),
     ]),
   },
-  { kind: 'recipient-dns', detail: 'edns-or-tcp', says: ['MX over TCP'] },
+  { kind: 'local-resolver', detail: 'servfail' },
 );
+
+test('FORMERR even without EDNS is no EDNS fault', failingServers, ['formerr'], 'servfail');
 
 test(
   'a server that answers only without EDNS is an EDNS or TCP fault',
@@ -448,22 +503,84 @@ test(
   { kind: 'recipient-dns', detail: 'edns-or-tcp', says: ['only without EDNS'] },
 );
 
-test(
-  'a healthy domain checked with port 53 blocked says so in the reason',
-  assesses,
-  {
+test('a healthy domain checked with port 53 blocked says once which views were not made', (t) => {
+  const blocked =
+    'no root server answered while the local resolver does: port 53 to the outside looks blocked';
+  const finding = assessDomain({
     ...healthyDiagnosis('a.test'),
     delegation: {
       status: 'skipped',
       parentNxdomain: false,
       nameServers: [],
       path: [],
-      reason: 'port 53 to the outside looks blocked',
+      reason: blocked,
     },
     authoritative: authoritativeView([]),
     outsideBlocked: true,
+  });
+
+  t.is(finding.kind, 'answers');
+  t.is(finding.reason, 'local resolver 127.0.0.1:53: answers; MX hosts resolve');
+  t.is(finding.unmade, `our own resolution from the root could not be made: ${blocked}`);
+  t.is(
+    describeAnswers(finding),
+    'the resolvers answer (local resolver 127.0.0.1:53: answers; MX hosts ' +
+      `resolve); our own resolution from the root could not be made: ${blocked}`,
+  );
+});
+
+test('a walk from the root that was made and failed is said to have failed', (t) => {
+  const finding = assessDomain({
+    ...healthyDiagnosis('a.test'),
+    delegation: {
+      status: 'failed',
+      parentNxdomain: false,
+      nameServers: [],
+      path: ['.'],
+      reason: 'no server of zone test answered: 127.0.9.2:53 timeout',
+    },
+    authoritative: authoritativeView([]),
+  });
+
+  t.is(
+    finding.unmade,
+    'our own resolution from the root failed: no server of zone test answered: 127.0.9.2:53 timeout',
+  );
+});
+
+test('blocked reference resolvers and walk share one reason', (t) => {
+  const blocked =
+    'no root server and no reference resolver answered while the local resolver does: port 53 to the outside looks blocked';
+  const finding = assessDomain({
+    ...healthyDiagnosis('a.test'),
+    reference: { source: 'reference', servers: [], status: 'fails', note: blocked },
+    delegation: {
+      status: 'skipped',
+      parentNxdomain: false,
+      nameServers: [],
+      path: [],
+      reason: blocked,
+    },
+    authoritative: authoritativeView([]),
+    outsideBlocked: true,
+  });
+
+  t.is(
+    finding.unmade,
+    `our own resolution from the root and the reference resolvers could not be used: ${blocked}`,
+  );
+  t.is(describeAnswers(finding).split('port 53').length, 2, 'said once');
+});
+
+test(
+  'a budget of 0 leaves the domain not checked',
+  assesses,
+  {
+    ...healthyDiagnosis('a.test'),
+    incomplete: 'no-budget',
+    incompleteReason: 'the re-check budget is 0 ms: no DNS query was made',
   },
-  { kind: 'answers', says: ['own resolution from the root not made', 'port 53 to the outside'] },
+  { kind: 'not-checked', says: ['budget is 0 ms'] },
 );
 
 test(

@@ -398,3 +398,46 @@ test('an unfinished re-check is inconclusive with its reason, never a guess', (t
     ],
   );
 });
+
+/** A domain no query was made for: the shape diagnose gives it, with no `checkedAt`. */
+function notAsked(
+  domain: string,
+  incomplete: 'budget' | 'no-budget',
+  incompleteReason: string,
+): DomainDiagnosis {
+  const { checkedAt: _checkedAt, ...diagnosis } = healthyDiagnosis(domain);
+
+  return { ...diagnosis, probes: [], incomplete, incompleteReason };
+}
+
+test('a budget of 0 makes every group not checked, with no check claimed', (t) => {
+  const reason = 'the re-check budget is 0 ms: no DNS query was made';
+  const known = diagnoses(
+    notAsked('northwind.test', 'no-budget', reason),
+    notAsked('sender.test', 'no-budget', reason),
+  );
+  const verdicts = decideVerdicts(
+    [group('northwind.test', 'dns-tempfail'), group('northwind.test', 'sender-dns')],
+    LAB_1_LOG,
+    known,
+  );
+
+  t.deepEqual(
+    [...verdicts.values()],
+    [
+      { kind: 'not-checked', reason },
+      { kind: 'not-checked', reason: `sender domain sender.test: ${reason}` },
+    ],
+  );
+});
+
+test('a domain the budget ran out before is inconclusive without a check time', (t) => {
+  const reason = 'the re-check budget of 100 ms ran out before this domain was started';
+  const verdict = decideOne(
+    group('late.test', 'dns-tempfail'),
+    LAB_1_LOG,
+    diagnoses(notAsked('late.test', 'budget', reason)),
+  );
+
+  t.deepEqual(verdict, { kind: 'inconclusive', detail: 'budget', reason });
+});
