@@ -347,6 +347,9 @@ export interface Incident {
   /** Delay of the recipients delivered later, when there were any. */
   readonly deliveryDelay?: DeliveryDelay;
   readonly verdict: Verdict;
+  /** The groups the incident was made of, in window order: its charts and reply texts. The
+   *  machine formats list groups in records of their own and leave this out. */
+  readonly groups: readonly Group[];
 }
 
 /** Everything the output formats need. */

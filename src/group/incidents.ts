@@ -274,6 +274,7 @@ function toIncident(run: Run, tally: OutcomeTally, claimed: Set<Bucket>): Incide
     outcomes,
     ...(deliveryDelay === undefined ? {} : { deliveryDelay }),
     verdict: verdictOf(run.groups),
+    groups: run.groups,
   };
 }
 

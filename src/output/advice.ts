@@ -5,7 +5,6 @@
 import { isIP } from 'node:net';
 
 import { stripControl } from '../classify/text.js';
-import { causeFamily } from '../group/incidents.js';
 import type { Analysis, Group, Incident, Probe, Verdict, VerdictKind } from '../model.js';
 
 const VERDICT_LABELS: Readonly<Record<VerdictKind, string>> = {
@@ -97,17 +96,6 @@ const ROLE_LABELS: Readonly<Record<Probe['role'], string>> = {
 
 function isDefinite(probe: Probe): boolean {
   return probe.result === 'answer' || probe.result === 'nxdomain' || probe.result === 'nodata';
-}
-
-/** The groups of an incident: its domains, its cause family (or expiry), inside its span. */
-export function groupsOf(incident: Incident, groups: readonly Group[]): Group[] {
-  return groups.filter(
-    (group) =>
-      (group.cause === 'expired' || causeFamily(group.cause) === incident.causeFamily) &&
-      incident.domains.includes(group.domain) &&
-      group.windowEnd > incident.start &&
-      group.windowStart <= incident.end,
-  );
 }
 
 /** A few distinct reply texts of the incident's groups, busiest group first. */

@@ -10,7 +10,6 @@ import {
   formatDuration,
   formatRange,
   formatTime,
-  groupsOf,
   moreQueries,
   replyExamples,
   tellStory,
@@ -160,7 +159,7 @@ function incidentArticle(incident: Incident, number: number, analysis: Analysis)
   const verdict = incident.verdict;
   const checked = verdict.checkedAt ? `, checked ${formatTime(Date.parse(verdict.checkedAt))}` : '';
   const busiest = `from ${formatTime(incident.peakWindowStart)}, ${incident.peakAttempts} attempts`;
-  const groups = groupsOf(incident, analysis.groups);
+  const groups = incident.groups;
   const advice = adviseIncident(incident).map((line) => element('li', {}, text(line)));
 
   return element(

@@ -10,7 +10,6 @@ import {
   formatDuration,
   formatRange,
   formatTime,
-  groupsOf,
   moreQueries,
   replyExamples,
   tellStory,
@@ -63,7 +62,7 @@ function incidentsSection(analysis: Analysis): string[] {
   if (analysis.incidents.length === 0) return [...lines, '', 'No incident: nothing failed.'];
   const display = displayNames(analysis.groups);
   analysis.incidents.slice(0, MAX_INCIDENTS).forEach((incident, index) => {
-    const examples = replyExamples(groupsOf(incident, analysis.groups));
+    const examples = replyExamples(incident.groups);
     lines.push('', ...incidentLines(incident, index + 1, { display, examples }));
   });
 

@@ -261,6 +261,7 @@ runsTest(
       messages: 1,
       outcomes: emptyOutcomeCounts(),
       verdict,
+      groups: [],
     });
     t.regex(advice ?? '', /chroot copy \S+\/etc\/resolv\.conf differs from \/etc\/resolv\.conf,/);
   },

@@ -28,6 +28,7 @@ function incidentWith(verdict: Verdict, overrides: Partial<Incident> = {}): Inci
     messages: 4,
     outcomes: emptyOutcomeCounts(),
     verdict,
+    groups: [],
     ...overrides,
   };
 }

@@ -1,9 +1,13 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import type { Analysis } from '../../src/model.js';
+import { buildIncidents, createOutcomeTally } from '../../src/group/incidents.js';
+import type { Analysis, Verdict } from '../../src/model.js';
 import { formatHtml } from '../../src/output/html.js';
+import { makeGroup } from '../group/helpers.js';
 import { HOSTILE_TEXTS, labAnalysis } from './helpers.js';
+
+const HOUR = 3_600_000;
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -180,4 +184,31 @@ test('the header names each input that could not be read, escaped', (t) => {
 
   t.regex(html, /<dt>Could not read<\/dt>\s*<dd>\/var\/log\/&lt;b&gt;mail\.log\.1: No such file/);
   t.notRegex(html, /<b>mail/);
+});
+
+test("each incident's chart shows its own groups, not an expiry that closed another incident", (t) => {
+  const lean: Verdict = { kind: 'recovered', detail: 'local-resolver', basis: ['breadth'] };
+  const hour = '2026-12-03T18:00:00Z';
+  const groups = [
+    makeGroup('fourthcoffee.test', 'dns-tempfail', hour, { attempts: 5, verdict: lean }),
+    makeGroup('margie.test', 'dns-tempfail', hour, { attempts: 4, verdict: lean }),
+    makeGroup('margie.test', 'connection', hour, { attempts: 14 }),
+    makeGroup('margie.test', 'expired', hour, { attempts: 2 }),
+  ];
+  const analysis = labAnalysis();
+  const incidents = buildIncidents(groups, createOutcomeTally(HOUR), HOUR);
+  const html = formatHtml({ ...analysis, groups, incidents });
+  const articles = html.split('<article class="incident"').slice(1);
+
+  t.deepEqual(
+    incidents.map((incident) => [incident.causeFamily, incident.peakAttempts]),
+    [
+      ['connection', 16],
+      ['dns', 9],
+    ],
+  );
+  articles.forEach((article, index) => {
+    const peak = /<rect class="bar peak"[^>]*><title>[^<]*: (\d+) attempts<\/title>/.exec(article);
+    t.is(Number(peak?.[1]), incidents[index]!.peakAttempts);
+  });
 });
