@@ -368,12 +368,16 @@ function countAll(counts: OutcomeCounts): number {
 /** The verdict of the busiest group that was checked; `not-checked` when none was. */
 function verdictOf(groups: readonly Group[]): Verdict {
   let best: Group | undefined;
+  let busiest: Group | undefined;
   for (const group of groups) {
+    if (busiest === undefined || group.attempts > busiest.attempts) busiest = group;
     if (group.verdict.kind === 'not-checked') continue;
     if (best === undefined || group.attempts > best.attempts) best = group;
   }
 
-  return best?.verdict ?? NOT_CHECKED;
+  // With nothing checked, the busiest group's own not-checked verdict says why (--offline,
+  // a budget of 0, a cause that is not about DNS).
+  return best?.verdict ?? busiest?.verdict ?? NOT_CHECKED;
 }
 
 /** Stable and readable: first window, family, busiest domain and how many more there are. */

@@ -159,11 +159,16 @@ const ADVICE: Readonly<Record<VerdictKind, Advisor>> = {
       "domain resolves from here: the relay's resolver is at fault. Contact the relay's " +
       'operator (the reply texts name it).',
   ],
-  'sender-dns': () => [
-    'Remote servers could not resolve our sender domain. Check from outside our network that ' +
-      "the sender domain's name servers answer (dig @<each name server> <sender domain> MX and A), " +
-      'that its delegation at the parent matches, and that its DNSSEC signatures are valid.',
-  ],
+  'sender-dns': (incident) => {
+    const senders = [...new Set(incident.groups.flatMap((group) => group.senderDomains))];
+    const named = senders.length === 0 ? 'our sender domain' : senders.join(', ');
+    const example = senders[0] ?? '<sender domain>';
+    return [
+      `Remote servers could not resolve ${named}. Check from outside our network that its ` +
+        `name servers answer (dig @<each name server> ${example} MX and A), that its ` +
+        'delegation at the parent matches, and that its DNSSEC signatures are valid.',
+    ];
+  },
   'remote-policy': (incident) => FAMILY_ADVICE.remote(incident),
   recovered: adviseRecovered,
   healthy: () => ['Nothing to do: the domain resolves and no failure is known.'],

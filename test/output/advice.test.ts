@@ -12,6 +12,7 @@ import {
   formatRange,
   tellStory,
 } from '../../src/output/advice.js';
+import { makeGroup } from '../group/helpers.js';
 import { CONTOSO_LAME, LOCAL_DOWN, NORTHWIND_DOWN, labAnalysis } from './helpers.js';
 
 function incidentWith(verdict: Verdict, overrides: Partial<Incident> = {}): Incident {
@@ -310,4 +311,19 @@ test('not checked for a budget of 0 says to give the re-check a budget', (t) => 
 
   t.regex(first!, /budget was 0 \(--budget 0\)/);
   t.false(first!.includes('--offline'));
+});
+
+test('sender-dns advice names the sender domain remote servers could not resolve', (t) => {
+  const verdict: Verdict = { kind: 'sender-dns', detail: 'domain-missing' };
+  const groups = [
+    makeGroup('lucerne.test', 'sender-dns', '2026-12-03T18:00:00Z', {
+      verdict,
+      senderDomains: ['adventure-works.test'],
+    }),
+  ];
+  const [advice] = adviseIncident(incidentWith(verdict, { groups }));
+
+  t.regex(advice ?? '', /could not resolve adventure-works\.test\./);
+  t.regex(advice ?? '', /dig @<each name server> adventure-works\.test MX and A/);
+  t.notRegex(advice ?? '', /<sender domain>/);
 });
