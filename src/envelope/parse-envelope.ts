@@ -23,9 +23,12 @@ export interface EnvelopeParser {
    *  counts it). */
   parse(line: string, source: Source): Envelope | 'pending' | undefined;
   /** At the end of the input: split records and partial container lines whose last piece
-   *  never came, joined as far as they arrived. */
-  flush(): Envelope[];
+   *  never came, joined as far as they arrived; pieces with no envelope go to `onUnparsed`. */
+  flush(onUnparsed?: UnparsedPiece): Envelope[];
 }
+
+/** Told of a held piece that turned out to be no log line, with where it started. */
+export type UnparsedPiece = (text: string, source: Source) => void;
 
 /** Parser state for one input: clocks, caches, buffered Exim pieces and container lines. */
 interface ParserState {
@@ -45,7 +48,7 @@ export function createEnvelopeParser(options: EnvelopeOptions = {}): EnvelopePar
 
   return {
     parse: (line, source) => parseLine(state, line, source),
-    flush: () => flushPieces(state),
+    flush: (onUnparsed) => flushPieces(state, onUnparsed),
   };
 }
 
@@ -334,11 +337,10 @@ function makeEnvelope(
 
 /**
  * Container lines first, since one may end in an Exim piece, then Exim records. An unfinished
- * container line that gives no envelope (its start is no log line, or an Exim piece whose
- * record is unknown) cannot be handed over here; its continuation, in the next rotated file or
- * the next run, is read on its own and counted as not understood.
+ * container line that gives no envelope (its start is no log line) goes to `onUnparsed`, so it
+ * is counted; its continuation, in the next rotated file or the next run, is read on its own.
  */
-function flushPieces(state: ParserState): Envelope[] {
+function flushPieces(state: ParserState, onUnparsed?: UnparsedPiece): Envelope[] {
   const envelopes: Envelope[] = [];
 
   for (const piece of state.cri.flush()) {
@@ -346,6 +348,8 @@ function flushPieces(state: ParserState): Envelope[] {
 
     if (typeof envelope === 'object') {
       envelopes.push(envelope);
+    } else if (envelope === undefined) {
+      onUnparsed?.(piece.text, piece.source);
     }
   }
 

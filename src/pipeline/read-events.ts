@@ -144,7 +144,10 @@ function createLineReader(input: InputInfo, run: Run, options: ReadOptions): Lin
 
   /** Exim records split over several syslog lines whose last piece never came. */
   function finish(): void {
-    for (const envelope of envelopes.flush()) parseRecords(envelope, run, envelope.message);
+    const unparsed = (text: string, source: Source) => notUnderstood(run, source, 'envelope', text);
+    for (const envelope of envelopes.flush(unparsed)) {
+      parseRecords(envelope, run, envelope.message);
+    }
   }
 
   return { parse, finish };

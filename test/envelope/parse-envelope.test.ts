@@ -733,21 +733,26 @@ test('partial CRI lines are joined with the full line of their stream, wherever 
   t.deepEqual(parser.flush(), []);
 });
 
-test('a partial CRI line whose full piece never came is given out at the end of the input when it has an envelope', (t) => {
+test('a partial CRI line whose full piece never came is given out at the end of the input, or counted when it has no envelope', (t) => {
   const parser = createEnvelopeParser(UTC_DECEMBER);
 
   t.is(parser.parse(`2026-12-03T18:32:53.1Z stderr P ${CRI_SMTP.slice(0, 90)}`, SOURCE), 'pending');
   t.is(parser.parse('2026-12-03T18:32:53.2Z stdout P no log line', SOURCE), 'pending');
-  t.deepEqual(parser.flush(), [
-    {
-      time: Date.parse('2026-12-03T18:32:53.100Z'),
-      host: 'mailhost',
-      program: 'postfix/smtp',
-      pid: 446,
-      message: CRI_SMTP.slice(CRI_SMTP.indexOf('5C3A'), 90),
-      source: SOURCE,
-    },
-  ]);
+  const unparsed: string[] = [];
+  t.deepEqual(
+    parser.flush((text) => unparsed.push(text)),
+    [
+      {
+        time: Date.parse('2026-12-03T18:32:53.100Z'),
+        host: 'mailhost',
+        program: 'postfix/smtp',
+        pid: 446,
+        message: CRI_SMTP.slice(CRI_SMTP.indexOf('5C3A'), 90),
+        source: SOURCE,
+      },
+    ],
+  );
+  t.deepEqual(unparsed, ['no log line']);
   t.deepEqual(parser.flush(), []);
 });
 
