@@ -152,8 +152,32 @@ function parseStampedBody(
   time: number,
   source: Source,
 ): Envelope | 'pending' | undefined {
+  if (isMainlogStamp(line, pos)) return containerMainlog(state, line.slice(pos), time, source);
+
   const body = skipInnerStamp(state.stamps, line, pos);
   return readExim(state, parseSyslogBody(line, body, time, source), false);
+}
+
+/** `YYYY-MM-DD hh:mm:ss`: Exim's own mainlog stamp, with a space where RFC 3339 has a `T`. */
+function isMainlogStamp(line: string, pos: number): boolean {
+  return (
+    digitAt(line, pos) !== -1 &&
+    line.charCodeAt(pos + 4) === 45 &&
+    line.charCodeAt(pos + 10) === SPACE &&
+    line.charCodeAt(pos + 13) === COLON
+  );
+}
+
+/** Exim writing its mainlog to a container's stdout: read as the mainlog, at the runtime's
+ *  time, as every container line is. */
+function containerMainlog(
+  state: ParserState,
+  text: string,
+  time: number,
+  source: Source,
+): Envelope | undefined {
+  const envelope = state.exim.mainlog(text, source);
+  return envelope === undefined ? undefined : { ...envelope, time };
 }
 
 /** A second syslog timestamp after a container's prefix: its index skipped, or `pos`. */

@@ -779,3 +779,17 @@ function timeOf(
 ): string | undefined {
   return typeof envelope === 'object' ? new Date(envelope.time).toISOString() : undefined;
 }
+
+test("Exim's mainlog written to a container's stdout is read as the mainlog, at the runtime's time", (t) => {
+  const parser = createEnvelopeParser(UTC_DECEMBER);
+  const line =
+    '2026-12-03 18:32:58 1tQ4Ud-0000Bz-2V == ops@margie.test R=dnslookup T=remote_smtp defer (111): Connection refused';
+
+  for (const prefix of ['2026-12-03T18:32:58.5Z stdout F ', '2026-12-03T18:32:58.500000000Z ']) {
+    t.like(parser.parse(`${prefix}${line}`, SOURCE), {
+      time: Date.parse('2026-12-03T18:32:58.500Z'),
+      program: 'exim',
+      message: line.slice(20),
+    });
+  }
+});
