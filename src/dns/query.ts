@@ -188,8 +188,12 @@ function exchangeUdp(
     });
     socket.on('error', (error) => settle(networkFailure(error)));
     // A connected socket hears ICMP port unreachable as ECONNREFUSED, and the kernel drops
-    // datagrams from any other address or port before they reach us.
-    socket.connect(server.port, server.address, send);
+    // datagrams from any other address or port before they reach us. Node hands a failed
+    // connect (no route: an IPv6 root server on an IPv4-only host) to this callback, not to
+    // 'error'; sending on the unconnected socket would throw.
+    socket.connect(server.port, server.address, (error?: Error | null) =>
+      error ? settle(networkFailure(error)) : send(),
+    );
 
     return () => {
       clearTimeout(timer);

@@ -291,3 +291,16 @@ test('names are compared lower-case without the trailing dot, the root stays a d
   t.is(normalizeName('MX1.Example.TEST.'), 'mx1.example.test');
   t.is(normalizeName('.'), '.');
 });
+
+test('a server the system has no route to is unreachable, not a crash', async (t) => {
+  // A link-local address on the loopback interface, which has none: connect() fails at once
+  // with ENETUNREACH, before any packet is sent. An IPv6 root server on an IPv4-only host fails
+  // the same way.
+  const outcome = await query({ address: 'fe80::1%lo', port: 53 }, MX_QUESTION, {
+    ...AUTHORITATIVE,
+    timeoutMs: 500,
+  });
+
+  t.is(outcome.status, 'unreachable');
+  t.is(outcome.error, 'ENETUNREACH');
+});
