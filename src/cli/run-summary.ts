@@ -17,6 +17,7 @@ import {
   failOnKinds,
   readSettings,
   refuseOverwritingInputs,
+  refuseSameFile,
   resolveFiles,
   text,
   warnInput,
@@ -39,6 +40,10 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
     { flag: '-o', path: text(options, 'output') },
     { flag: '--state', path: statePath },
   ]);
+  refuseSameFile(
+    { flag: '-o', path: text(options, 'output') },
+    { flag: '--state', path: statePath },
+  );
   if (statePath !== undefined && paths.includes('-')) {
     throw new MxtriageError(
       'USAGE',

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   localRoles,
   parseServerAddress,
@@ -107,6 +108,23 @@ export function refuseOverwritingInputs(
         `Invalid ${flag} ${path}: it is the log ${input} being read, which it would replace`,
       );
     }
+  }
+}
+
+/** Two outputs naming one file (`-o state.json --state state.json`): one would be lost. */
+export function refuseSameFile(
+  first: { readonly flag: string; readonly path: string | undefined },
+  second: { readonly flag: string; readonly path: string | undefined },
+): void {
+  if (first.path === undefined || second.path === undefined || first.path === '-') return;
+  const same =
+    resolve(first.path) === resolve(second.path) ||
+    (fileIdentity(first.path) ?? 'first') === (fileIdentity(second.path) ?? 'second');
+  if (same) {
+    throw new MxtriageError(
+      'USAGE',
+      `Invalid ${first.flag} ${first.path}: it is the file ${second.flag} names; give another`,
+    );
   }
 }
 

@@ -74,6 +74,12 @@ export async function writeChunk(stream: Writable, text: string): Promise<void> 
 export async function writeFileAtomically(path: string, text: string): Promise<void> {
   const target = await realpath(path).catch(() => path);
   const existing = await stat(target).catch(() => undefined);
+  if (existing !== undefined && !existing.isFile() && !existing.isDirectory()) {
+    // A device, FIFO or terminal (`-o /dev/stdout`, `-o /dev/null`) is written to in place:
+    // renaming a file over it would replace /dev/null with a regular file.
+    return writeInPlace(path, text);
+  }
+
   const temporary = join(
     dirname(target),
     `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`,
@@ -98,6 +104,20 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
         cause: error,
       },
     );
+  }
+}
+
+async function writeInPlace(path: string, text: string): Promise<void> {
+  try {
+    const handle = await open(path, 'w');
+    try {
+      await handle.writeFile(text);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    const message = `Cannot write ${path}: ${describeWriteError(error, path)}`;
+    throw new MxtriageError('OUTPUT', message, { cause: error });
   }
 }
 

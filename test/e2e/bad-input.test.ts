@@ -1,9 +1,10 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
   existsSync,
+  lstatSync,
   mkdtempSync,
   openSync,
   readFileSync,
@@ -287,4 +288,48 @@ test('inputs that go back in time past closed windows are counted and named in t
 
   const table = await runCli(['--offline', later, earlier]);
   t.regex(table.stdout, /\nOrder: +\d+ delivery events came after their window had closed/);
+});
+
+test('-o to a FIFO writes into it and leaves it a FIFO, not a regular file', async (t) => {
+  const fifo = join(DIR, 'report.fifo');
+  spawnSync('mkfifo', [fifo]);
+  if (!existsSync(fifo)) return t.pass('no mkfifo on this machine');
+  const reader = spawn('cat', [fifo]);
+  const received: Buffer[] = [];
+  reader.stdout.on('data', (chunk: Buffer) => received.push(chunk));
+  const done = once(reader, 'close');
+
+  const result = await runCli([
+    '--offline',
+    '--format',
+    'json',
+    '-o',
+    fifo,
+    'samples/postfix-mail.log',
+  ]);
+  await done;
+
+  t.is(result.code, 0, result.stderr);
+  t.true(lstatSync(fifo).isFIFO());
+  t.is(
+    (JSON.parse(Buffer.concat(received).toString('utf8')) as { summary: { linesRead: number } })
+      .summary.linesRead,
+    467,
+  );
+});
+
+test('summary -o naming the --state file is a usage error, so neither is lost', async (t) => {
+  const state = join(DIR, 'both.json');
+  const result = await runCli([
+    'summary',
+    '--offline',
+    '--state',
+    state,
+    '-o',
+    state,
+    'samples/postfix-mail.log',
+  ]);
+  t.is(result.code, 2);
+  t.regex(result.stderr, /Invalid -o .*both\.json: it is the file --state names/);
+  t.false(existsSync(state));
 });
