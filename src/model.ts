@@ -216,6 +216,9 @@ export interface Verdict {
   /** Which evidence the verdict rests on: `probes`, `breadth`, `later-delivery`, `shared-ns`. */
   readonly basis?: readonly string[];
   readonly probes?: readonly Probe[];
+  /** The domains the verdict is about when they are not the group's own: the sender domains
+   *  remote servers could not resolve, for a `sender-dns` group. */
+  readonly about?: readonly string[];
 }
 
 export const NOT_CHECKED: Verdict = { kind: 'not-checked' };

@@ -171,7 +171,10 @@ function sharedCause(group: Group): string | undefined {
     return ' local-resolver';
   }
 
-  if (verdict.kind === 'sender-dns') return ` sender-dns ${group.senderDomains.join(' ')}`;
+  if (verdict.kind === 'sender-dns') {
+    return ` sender-dns ${(verdict.about ?? group.senderDomains).join(' ')}`;
+  }
+
   if (verdict.kind === 'provider-outage') return ` provider ${nameServersOf(verdict).join(' ')}`;
   return undefined;
 }

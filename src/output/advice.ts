@@ -160,7 +160,9 @@ const ADVICE: Readonly<Record<VerdictKind, Advisor>> = {
       'operator (the reply texts name it).',
   ],
   'sender-dns': (incident) => {
-    const senders = [...new Set(incident.groups.flatMap((group) => group.senderDomains))];
+    const senders = [
+      ...new Set(incident.verdict.about ?? incident.groups.flatMap((group) => group.senderDomains)),
+    ];
     const named = senders.length === 0 ? 'our sender domain' : senders.join(', ');
     const example = senders[0] ?? '<sender domain>';
     return [

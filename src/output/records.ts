@@ -36,6 +36,7 @@ export function verdictRecord(verdict: Verdict): Record<string, unknown> {
     ...(verdict.checkedAt === undefined ? {} : { checkedAt: verdict.checkedAt }),
     ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
     ...(verdict.basis === undefined ? {} : { basis: verdict.basis }),
+    ...(verdict.about === undefined ? {} : { about: verdict.about }),
     ...(verdict.probes === undefined ? {} : { probes: verdict.probes }),
   };
 }

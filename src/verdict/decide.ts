@@ -278,10 +278,13 @@ function decideSenderDns(group: GroupEvidence, context: Context): Verdict {
   const unchecked = checked.find((sender) => sender.finding.kind === 'not-checked');
   if (unchecked !== undefined) return senderFault(unchecked);
 
-  const broken =
-    checked.find((sender) => SENDER_FAULTS.has(sender.finding.kind)) ??
-    checked.find((sender) => sender.finding.kind === 'inconclusive');
-  if (broken !== undefined) return senderFault(broken);
+  const [broken, ...alsoBroken] = checked.filter((sender) =>
+    SENDER_FAULTS.has(sender.finding.kind),
+  );
+  if (broken !== undefined) return senderFault(broken, alsoBroken);
+
+  const unsure = checked.find((sender) => sender.finding.kind === 'inconclusive');
+  if (unsure !== undefined) return senderFault(unsure);
 
   const now = describeAnswers(first.finding, { now: true });
   const reason = `sender domain ${first.domain}: ${now}; remote servers could not resolve it then`;
@@ -303,24 +306,30 @@ function invalidNames(what: string, names: readonly string[]): Verdict {
   return { kind: 'inconclusive', detail: 'invalid-name', reason };
 }
 
-function senderFault(sender: {
-  domain: string;
-  diagnosis: DomainDiagnosis;
-  finding: Finding;
-}): Verdict {
+interface SenderFinding {
+  readonly domain: string;
+  readonly diagnosis: DomainDiagnosis;
+  readonly finding: Finding;
+}
+
+/** The verdict of the first failing sender domain; others that fail too are named beside it. */
+function senderFault(sender: SenderFinding, others: readonly SenderFinding[] = []): Verdict {
   const { domain, diagnosis, finding } = sender;
-  const reason = `sender domain ${domain}: ${finding.reason}`;
+  const reason = [sender, ...others]
+    .map((each) => `sender domain ${each.domain}: ${each.finding.reason}`)
+    .join('; ');
   if (finding.kind === 'inconclusive' || finding.kind === 'not-checked') {
     return fromFinding(diagnosis, { ...finding, reason });
   }
 
+  const about = [domain, ...others.map((other) => other.domain)].sort();
   const detail =
     finding.kind === 'recipient-dns'
       ? (finding.detail ?? 'servfail')
       : finding.kind === 'recipient-dnssec'
         ? 'dnssec'
         : finding.kind;
-  return { kind: 'sender-dns', detail, ...evidenceOf(diagnosis, reason, ['probes']) };
+  return { kind: 'sender-dns', detail, ...evidenceOf(diagnosis, reason, ['probes']), about };
 }
 
 function fromFinding(diagnosis: DomainDiagnosis, finding: Finding, breadth?: string): Verdict {

@@ -226,11 +226,16 @@ test('recipients that could not resolve one sender domain merge; another sender 
       verdict: { ...senderDns, detail: 'unreachable' },
       senderDomains: ['northwind.test'],
     }),
+    // Mail from a healthy sender domain too: the verdict says which one failed.
+    makeGroup('wingtip.test', 'sender-dns', '2026-12-03T18:00:00Z', {
+      verdict: { ...senderDns, about: ['adventure-works.test'] },
+      senderDomains: ['adventure-works.test', 'sender.test'],
+    }),
   ];
   const incidents = buildIncidents(groups, createOutcomeTally(HOUR), HOUR);
 
   t.deepEqual(incidents.map((incident) => incident.domains).sort(), [
-    ['lucerne.test', 'margie.test'],
+    ['lucerne.test', 'margie.test', 'wingtip.test'],
     ['proseware.test'],
   ]);
 });

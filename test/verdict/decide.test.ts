@@ -356,6 +356,26 @@ test('a sender domain that fails now gives a sender-dns verdict with the fault',
   t.true(verdict.reason?.startsWith('sender domain sender.test: '));
 });
 
+test('a sender-dns verdict is about the sender domains that fail, each named, not the healthy ones', (t) => {
+  const evidence = group('strict.test', 'sender-dns', {
+    senderDomains: ['alt.sender.test', 'other.test', 'sender.test'],
+  });
+  const known = diagnoses(
+    unreachable('alt.sender.test', [['ns1.alt.sender.test', '127.0.9.5']]),
+    healthyDiagnosis('other.test'),
+    unreachable('sender.test', [['ns1.sender.test', '127.0.9.4']]),
+  );
+  const verdict = decideOne(evidence, LAB_1_LOG, known);
+
+  t.is(verdict.kind, 'sender-dns');
+  t.deepEqual(verdict.about, ['alt.sender.test', 'sender.test']);
+  t.regex(
+    verdict.reason ?? '',
+    /^sender domain alt\.sender\.test: .*; sender domain sender\.test: /,
+  );
+  t.notRegex(verdict.reason ?? '', /other\.test/);
+});
+
 test('a sender domain that answers now recovered, leaning to sender-dns', (t) => {
   const evidence = group('strict.test', 'sender-dns', { senderDomains: ['sender.test'] });
   const verdict = decideOne(evidence, LAB_1_LOG, diagnoses(healthyDiagnosis('sender.test')));
