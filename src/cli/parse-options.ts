@@ -20,7 +20,7 @@ const WINDOW_HINT = 'use whole minutes that divide a day, such as 5m, 15m, 1h, 1
 /** `5m`, `15m`, `1h`, `1d`: a window length that divides a day, so windows align to the clock. */
 export function parseWindow(text: string): number {
   const ms = readDuration(text);
-  if (ms === undefined || ms < 60_000 || DAY_MS % ms !== 0) {
+  if (ms === undefined || ms < 60_000 || ms % 60_000 !== 0 || DAY_MS % ms !== 0) {
     throw usage(`Invalid --window value: ${text}: ${WINDOW_HINT}`);
   }
 

@@ -16,6 +16,8 @@ import {
 } from './advice.js';
 
 /** Bars per chart at most; more windows are added up into wider bars. */
+/** Incidents given a section each, worst first: a page a browser can still open. */
+const MAX_INCIDENTS = 100;
 const MAX_BARS = 240;
 const MAX_DOMAIN_ROWS = 200;
 const CHART = { width: 760, height: 180, left: 44, right: 8, top: 10, bottom: 26 } as const;
@@ -149,10 +151,20 @@ function periodChartSection(analysis: Analysis): string {
 
 function incidentsSection(analysis: Analysis): string {
   if (analysis.incidents.length === 0) return section('Incidents', element('p', {}, 'None.'));
-  const articles = analysis.incidents.map((incident, index) =>
-    incidentArticle(incident, index + 1, analysis),
-  );
-  return section('Incidents', ...articles);
+  const shown = analysis.incidents.slice(0, MAX_INCIDENTS);
+  const articles = shown.map((incident, index) => incidentArticle(incident, index + 1, analysis));
+  const hidden = analysis.incidents.length - shown.length;
+  const note =
+    hidden === 0
+      ? []
+      : [
+          element(
+            'p',
+            {},
+            text(`${hidden} smaller incidents not shown (--format ndjson lists all).`),
+          ),
+        ];
+  return section('Incidents', ...articles, ...note);
 }
 
 function incidentArticle(incident: Incident, number: number, analysis: Analysis): string {

@@ -25,6 +25,8 @@ test('a window that does not divide a day is refused with the allowed forms', (t
   t.regex(error?.message ?? '', /--window value: 7m: .*5m, 15m, 1h, 1d/);
   t.throws(() => parseWindow('soon'), { message: /Invalid --window value: soon/ });
   t.throws(() => parseWindow('30s'), { message: /whole minutes/ });
+  t.throws(() => parseWindow('90s'), { message: /whole minutes/ });
+  t.throws(() => parseWindow('1.5m'), { message: /whole minutes/ });
 });
 
 test('relative --since values count back from now', (t) => {

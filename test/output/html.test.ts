@@ -212,3 +212,20 @@ test("each incident's chart shows its own groups, not an expiry that closed anot
     t.is(Number(peak?.[1]), incidents[index]!.peakAttempts);
   });
 });
+
+test('a page of many incidents shows the worst hundred and says how many more there are', (t) => {
+  const hours = Array.from({ length: 130 }, (_, index) => index);
+  const groups = hours.map((hour) =>
+    makeGroup(
+      `d${hour}.test`,
+      'dns-tempfail',
+      new Date(Date.UTC(2026, 11, 1) + hour * HOUR).toISOString(),
+    ),
+  );
+  const incidents = buildIncidents(groups, createOutcomeTally(HOUR), HOUR);
+  const html = formatHtml({ ...labAnalysis(), groups, incidents });
+
+  t.is(incidents.length, 130);
+  t.is(html.split('<article class="incident"').length - 1, 100);
+  t.regex(html, /30 smaller incidents not shown \(--format ndjson lists all\)\./);
+});
