@@ -131,7 +131,9 @@ function lineFamilies(analysis: Analysis): Family[] {
     },
     {
       name: 'mxtriage_inputs_unreadable',
-      help: 'Inputs that could not be read (missing, unreadable, not a log, corrupt): the other metrics leave them out.',
+      help:
+        'Inputs that could not be read (missing, unreadable, not a log, corrupt): ' +
+        'the other metrics leave them out.',
       samples: [{ labels: {}, value: summary.inputErrors.length }],
     },
   ];

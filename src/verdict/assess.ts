@@ -428,7 +428,8 @@ function findTcpSilence(diagnosis: DomainDiagnosis): Finding | undefined {
 
   const listed = silent.map(
     (server) =>
-      `${server.name} ${server.address} answers MX over UDP, but over TCP gave no reply (gave up after ${server.tcp?.ms ?? 0} ms)`,
+      `${server.name} ${server.address} answers MX over UDP, but over TCP gave no reply ` +
+      `(gave up after ${server.tcp?.ms ?? 0} ms)`,
   );
   const reason = `${listed.join('; ')}: a timeout alone does not show that TCP is broken`;
   return { kind: 'inconclusive', detail: 'tcp-timeout', reason };
