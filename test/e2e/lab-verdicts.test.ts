@@ -219,25 +219,33 @@ async function withQueueDirectory<T>(
   }
 }
 
+/** `mxtriage check` of the lab's working domain, with a Postfix chroot copy naming `servers`. */
+async function checkWithChrootCopy(
+  running: DnsLab,
+  servers: readonly ServerAddress[],
+): Promise<Verdict> {
+  const result = await withQueueDirectory(servers, (directory) =>
+    runCli([
+      'check',
+      '--format',
+      'ndjson',
+      ...dnsArgs(formatServer(running.resolver)),
+      '--postfix-queue-dir',
+      directory,
+      running.domains.working,
+    ]),
+  );
+  const [check] = parseNdjson(result.stdout);
+  return check?.['verdict'] as Verdict;
+}
+
 runsTest(
   'a chroot copy that differs from /etc/resolv.conf and fails is a stale chroot, named so in reason and advice',
   async (t) => {
     const running = lab as DnsLab;
     // The copy names the lab's stopped resolver on port 53: only loopback is ever asked.
     const dead = { address: running.deadResolver.address, port: 53 };
-    const result = await withQueueDirectory([dead], (directory) =>
-      runCli([
-        'check',
-        '--format',
-        'ndjson',
-        ...dnsArgs(formatServer(running.resolver)),
-        '--postfix-queue-dir',
-        directory,
-        running.domains.working,
-      ]),
-    );
-    const [check] = parseNdjson(result.stdout);
-    const verdict = check?.['verdict'] as Verdict;
+    const verdict = await checkWithChrootCopy(running, [dead]);
 
     t.is(verdict.kind, 'local-resolver', verdict.reason);
     t.is(verdict.detail, 'stale-chroot');
@@ -273,19 +281,7 @@ runsTest(
     const running = lab as DnsLab;
     // resolv.conf names no port, so the copy names a lab server on port 53 that answers for the
     // domain: the provider's NSD, which serves its zone.
-    const result = await withQueueDirectory([running.nameServers.provider], (directory) =>
-      runCli([
-        'check',
-        '--format',
-        'ndjson',
-        ...dnsArgs(formatServer(running.resolver)),
-        '--postfix-queue-dir',
-        directory,
-        running.domains.working,
-      ]),
-    );
-    const [check] = parseNdjson(result.stdout);
-    const verdict = check?.['verdict'] as Verdict;
+    const verdict = await checkWithChrootCopy(running, [running.nameServers.provider]);
 
     t.is(verdict.kind, 'healthy', verdict.reason);
     t.regex(verdict.reason ?? '', /Postfix's chroot copy \S+ differs from \/etc\/resolv\.conf/);
