@@ -153,6 +153,11 @@ export function monthAt(line: string, pos: number): number {
   return MONTHS.get(packedCodes(line, pos)) ?? -1;
 }
 
+/** The same, for three bytes already packed as `(a << 16) | (b << 8) | c`. */
+export function monthOfCodes(packed: number): number {
+  return MONTHS.get(packed) ?? -1;
+}
+
 function packedCodes(text: string, pos: number): number {
   return (text.charCodeAt(pos) << 16) | (text.charCodeAt(pos + 1) << 8) | text.charCodeAt(pos + 2);
 }

@@ -3,6 +3,7 @@
 
 import type { Envelope, Source } from '../model.js';
 import { createCriJoiner, criContentStart, type CriJoiner } from './cri.js';
+import { unpackStamp } from './envelope-bytes.js';
 import { createEximReader, type EximReader } from './exim.js';
 import { parseJournalLine } from './journald.js';
 import { createLocalClock, createYearlessClock } from './local-time.js';
@@ -25,6 +26,9 @@ export interface EnvelopeParser {
   /** At the end of the input: split records and partial container lines whose last piece
    *  never came, joined as far as they arrived; pieces with no envelope go to `onUnparsed`. */
   flush(onUnparsed?: UnparsedPiece): Envelope[];
+  /** A year-less stamp (`packStamp`) of a line that was counted without being parsed: the
+   *  year-less clock still sees it, so roll-over and repeated hours are judged as before. */
+  passStamp(packed: number): void;
 }
 
 /** Told of a held piece that turned out to be no log line, with where it started. */
@@ -43,12 +47,17 @@ const COLON = 58;
 /** One parser per input: year inference, roll-over and split records are per input. */
 export function createEnvelopeParser(options: EnvelopeOptions = {}): EnvelopeParser {
   const clock = createLocalClock(options.timeZone);
-  const stamps = createStampReader(clock, createYearlessClock(clock, options));
+  const yearless = createYearlessClock(clock, options);
+  const stamps = createStampReader(clock, yearless);
   const state: ParserState = { stamps, exim: createEximReader(stamps), cri: createCriJoiner() };
 
   return {
     parse: (line, source) => parseLine(state, line, source),
     flush: (onUnparsed) => flushPieces(state, onUnparsed),
+    passStamp(packed) {
+      const { month, day, seconds } = unpackStamp(packed);
+      yearless.toTime(month, day, seconds);
+    },
   };
 }
 

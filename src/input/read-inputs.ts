@@ -7,7 +7,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { MxtriageError } from '../errors.js';
 import { gunzip } from './gunzip.js';
 import { isRotatedCopy, orderInputs } from './order-inputs.js';
-import { createLineSplitter, type SplitChunk } from './split-lines.js';
+import { createLineSplitter, type LineMarker, type SplitChunk } from './split-lines.js';
 import { isGzip, looksBinary } from './sniff.js';
 
 export { orderInputs };
@@ -30,6 +30,8 @@ export interface LineBatch {
   readonly endOffset?: number;
   /** Bytes of the file read so far (compressed bytes for gzip), for progress. */
   readonly bytesRead: number;
+  /** With a `marker`: its mark for each line; a marked line is an empty string in `lines`. */
+  readonly marks?: readonly number[];
 }
 
 export interface InputProblem {
@@ -64,6 +66,8 @@ export interface ReadOptions {
    * next one (`summary --state`) reads it next time, whole, instead of half of it now.
    */
   readonly holdUnfinishedLine?: boolean;
+  /** Lines it marks are not decoded (see `LineMarker`). */
+  readonly marker?: LineMarker;
 }
 
 export const READ_CHUNK_BYTES = 256 * 1024;
@@ -114,6 +118,7 @@ async function* readInput(name: string, options: ReadOptions): AsyncGenerator<In
     yield* readContent(source, {
       maxLineLength: options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH,
       holdsLastLine,
+      ...(options.marker === undefined ? {} : { marker: options.marker }),
     });
   } finally {
     await source.close();
@@ -292,10 +297,18 @@ async function* skipBytes(chunks: AsyncIterable<Buffer>, count: number): AsyncGe
 
 async function* readContent(
   source: ContentSource,
-  options: { readonly maxLineLength: number; readonly holdsLastLine: boolean },
+  options: {
+    readonly maxLineLength: number;
+    readonly holdsLastLine: boolean;
+    readonly marker?: LineMarker;
+  },
 ): AsyncGenerator<InputItem> {
-  const { maxLineLength } = options;
-  const splitter = createLineSplitter({ maxLineLength, startOffset: source.startOffset });
+  const { maxLineLength, marker } = options;
+  const splitter = createLineSplitter({
+    maxLineLength,
+    startOffset: source.startOffset,
+    ...(marker === undefined ? {} : { marker }),
+  });
   let nextLine = 1;
   let isFirst = true;
   let endOffset = source.startOffset;
@@ -380,9 +393,11 @@ function* itemsOf(
   const { input } = source;
   const bytesRead = source.bytesRead();
   const lines = split.lines;
-  yield input.name === '-'
-    ? { kind: 'lines', input, lines, firstLine, bytesRead }
-    : { kind: 'lines', input, lines, firstLine, endOffset: split.endOffset, bytesRead };
+  const batch: LineBatch =
+    input.name === '-'
+      ? { kind: 'lines', input, lines, firstLine, bytesRead }
+      : { kind: 'lines', input, lines, firstLine, endOffset: split.endOffset, bytesRead };
+  yield split.marks === undefined ? batch : { ...batch, marks: split.marks };
 
   for (const index of split.cut) {
     const message = `Line longer than ${maxLineLength} characters: cut to ${maxLineLength}`;

@@ -15,7 +15,16 @@ export interface SplitChunk {
   readonly invalidUtf8: number;
   /** Byte offset in the content after the last line in `lines`, a byte order mark counted. */
   readonly endOffset: number;
+  /** With a `marker`: its mark for each line, 0 for a line decoded into `lines`. A marked line
+   *  was not decoded; its place in `lines` holds an empty string. */
+  readonly marks?: readonly number[];
 }
+
+/**
+ * Tells from its bytes (`bytes[start, end)`, without the LF) whether a line need not be decoded:
+ * 0 to decode it, any other number to leave it undecoded and pass that number on instead.
+ */
+export type LineMarker = (bytes: Uint8Array, start: number, end: number) => number;
 
 export interface LineSplitter {
   push(chunk: Buffer): SplitChunk;
@@ -28,6 +37,8 @@ export interface SplitOptions {
   readonly maxLineLength: number;
   /** Byte offset in the content of the first chunk pushed. */
   readonly startOffset: number;
+  /** Asked about each line of valid UTF-8 that is not longer than `maxLineLength` bytes. */
+  readonly marker?: LineMarker;
 }
 
 const LF = 10;
@@ -36,7 +47,7 @@ const BYTE_ORDER_MARK = 0xfeff;
 
 /** One splitter per input: it carries an unfinished line from one chunk to the next. */
 export function createLineSplitter(options: SplitOptions): LineSplitter {
-  const { maxLineLength } = options;
+  const { maxLineLength, marker } = options;
   // A UTF-16 code unit takes at most 3 UTF-8 bytes, so this many bytes always decode to at
   // least `maxLineLength` units; the rest of an over-long line is dropped as it streams by.
   const carryLimit = maxLineLength * 3 + 3;
@@ -122,6 +133,10 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
     end: number,
     carried: CarriedLine | undefined,
   ): Omit<SplitChunk, 'endOffset'> {
+    if (marker !== undefined && !isAtStart && start < end && isUtf8(chunk.subarray(start, end))) {
+      return splitMarked(chunk, start, end, carried, marker);
+    }
+
     const text = start <= end ? decode(chunk, start, end) : undefined;
     const parts = text === undefined ? [] : text.split('\n');
     const base = carried === undefined ? 0 : 1;
@@ -155,6 +170,53 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
 
     isAtStart = false;
     return text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text;
+  }
+
+  /**
+   * Valid UTF-8 split at each LF, each line decoded alone unless the marker marks it. The same
+   * lines as decoding the whole range at once would give: an LF is never part of a multi-byte
+   * character.
+   */
+  function splitMarked(
+    chunk: Buffer,
+    start: number,
+    end: number,
+    carried: CarriedLine | undefined,
+    mark: LineMarker,
+  ): Omit<SplitChunk, 'endOffset'> {
+    const lines: string[] = [];
+    const marks: number[] = [];
+    const cut = carried?.isCut === true ? [0] : [];
+
+    if (carried !== undefined) {
+      lines.push(carried.line);
+      marks.push(0);
+    }
+
+    for (let lineStart = start; lineStart <= end;) {
+      const found = chunk.indexOf(LF, lineStart);
+      const lineEnd = found === -1 || found > end ? end : found;
+      const lineMark = lineEnd - lineStart <= maxLineLength ? mark(chunk, lineStart, lineEnd) : 0;
+      marks.push(lineMark);
+      lines.push(lineMark === 0 ? decodedLine(chunk, lineStart, lineEnd, lines.length, cut) : '');
+      lineStart = lineEnd + 1;
+    }
+
+    const invalidUtf8 = carried?.isInvalid === true ? 0 : -1;
+    return { lines, cut, invalidUtf8, marks };
+  }
+
+  function decodedLine(
+    chunk: Buffer,
+    start: number,
+    end: number,
+    index: number,
+    cut: number[],
+  ): string {
+    const line = stripCr(chunk.toString('utf8', start, end));
+    if (line.length <= maxLineLength) return line;
+    cut.push(index);
+    return cutLine(line, maxLineLength);
   }
 
   function cleanParts(parts: string[], text: string, base: number, cut: number[]): void {

@@ -12,6 +12,16 @@ export const DELIVERY_STATUSES: ReadonlyMap<string, Status> = new Map<string, St
   ['SOFTBOUNCE', 'deferred'],
 ]);
 
+/** No queue id, short or long, is longer than this. */
+export const MAX_QUEUE_ID = 24;
+
+/** Short queue ids are upper-case hex. */
+export const SHORT_ID_CHARS = charTable('0123456789ABCDEF');
+
+/** Long queue ids (`enable_long_queue_ids`) use a base-52 alphabet without vowels, so words
+ *  such as `warning` or `NOQUEUE` never pass for one. */
+export const LONG_ID_CHARS = charTable('0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz');
+
 /** Address-verification probe results (verify(8)): not deliveries. */
 export const VERIFY_STATUSES: ReadonlySet<string> = new Set([
   'deliverable',
@@ -120,3 +130,10 @@ export const QUEUE_CONTEXT_PREFIXES: readonly string[] = [
   'Server certificate ',
   'TLS is required',
 ];
+
+/** 1 at the character codes of `chars`: one entry for every byte value. */
+function charTable(chars: string): Uint8Array {
+  const table = new Uint8Array(256);
+  for (let index = 0; index < chars.length; index += 1) table[chars.charCodeAt(index)] = 1;
+  return table;
+}

@@ -24,7 +24,10 @@ import {
 import {
   CONTEXT_PREFIXES,
   DELIVERY_STATUSES,
+  LONG_ID_CHARS,
+  MAX_QUEUE_ID,
   QUEUE_CONTEXT_PREFIXES,
+  SHORT_ID_CHARS,
   VERIFY_STATUSES,
 } from './postfix-lines.js';
 
@@ -252,14 +255,6 @@ export function isPostfixProgram(program: string): boolean {
 
 const COLON = 58;
 const SPACE = 32;
-const MAX_QUEUE_ID = 24;
-
-/** Short queue ids are upper-case hex. */
-const SHORT_ID_CHARS = charTable('0123456789ABCDEF');
-
-/** Long queue ids (`enable_long_queue_ids`) use a base-52 alphabet without vowels, so words
- *  such as `warning` or `NOQUEUE` never pass for one. */
-const LONG_ID_CHARS = charTable('0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz');
 
 /** Length of the queue id that starts `message` and is followed by `: `, or 0. */
 function queueIdLength(message: string): number {
@@ -278,12 +273,6 @@ function queueIdLength(message: string): number {
   if (message.charCodeAt(index) !== COLON || message.charCodeAt(index + 1) !== SPACE) return 0;
   if (isShort && index >= 5) return index;
   return isLong && index >= 10 ? index : 0;
-}
-
-function charTable(chars: string): Uint8Array {
-  const table = new Uint8Array(128);
-  for (let index = 0; index < chars.length; index += 1) table[chars.charCodeAt(index)] = 1;
-  return table;
 }
 
 /** Reads `to=<r>[, orig_to=<o>], relay=..., ..., status=WORD (TEXT)` from `start` (at `to=`). */

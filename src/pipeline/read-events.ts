@@ -12,6 +12,7 @@ import type {
   Source,
 } from '../model.js';
 import { createParsers, parserFor } from '../mta/index.js';
+import { DATED_CONTEXT_MARK, markContextLine } from './context-lines.js';
 
 /** What the reading stage tells its consumer, line by line and input by input. */
 export interface EventSink {
@@ -30,6 +31,9 @@ export interface ReadOptions {
   readonly holdUnfinishedLine?: boolean;
   /** How many not-understood lines to keep as samples for `--show-unparsed`. */
   readonly unparsedSamples?: number;
+  /** Count context lines without decoding them (`markContextLine`); on unless false. Turned
+   *  off only to check that both ways give the same result. */
+  readonly markContextLines?: boolean;
 }
 
 export interface UnparsedSample {
@@ -111,6 +115,8 @@ interface Run {
 /** Reads the lines of one input; `finish` hands over what is still buffered at its end. */
 interface LineReader {
   parse(line: string, source: Source): void;
+  /** A line the reader did not decode: a context line, with its mark (`markContextLine`). */
+  skip(mark: number): void;
   finish(): void;
 }
 
@@ -133,6 +139,11 @@ function createLineReader(input: InputInfo, run: Run, options: ReadOptions): Lin
     parseRecords(envelope, run, line);
   }
 
+  function skip(mark: number): void {
+    run.counts.linesRead += 1;
+    if (mark !== DATED_CONTEXT_MARK) envelopes.passStamp(mark);
+  }
+
   /** A crash leaves zero-filled blocks in a log; the line written after them is kept. */
   function withoutLeadingNuls(text: string, source: Source): string {
     let start = 0;
@@ -150,7 +161,7 @@ function createLineReader(input: InputInfo, run: Run, options: ReadOptions): Lin
     }
   }
 
-  return { parse, finish };
+  return { parse, skip, finish };
 }
 
 function inputOptions(options: ReadOptions): Parameters<typeof readInputs>[1] {
@@ -158,6 +169,7 @@ function inputOptions(options: ReadOptions): Parameters<typeof readInputs>[1] {
     ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
     ...(options.startOffsets === undefined ? {} : { startOffsets: options.startOffsets }),
     ...(options.holdUnfinishedLine === true ? { holdUnfinishedLine: true } : {}),
+    ...(options.markContextLines === false ? {} : { marker: markContextLine }),
   };
 }
 
@@ -178,9 +190,11 @@ function emptyCounts(): ReadCounts {
 
 function readBatch(batch: LineBatch, reader: LineReader): void {
   const file = batch.input.name;
-  const lines = batch.lines;
+  const { lines, marks } = batch;
   for (let index = 0; index < lines.length; index += 1) {
-    reader.parse(lines[index] as string, { file, line: batch.firstLine + index });
+    const mark = marks === undefined ? 0 : (marks[index] as number);
+    if (mark === 0) reader.parse(lines[index] as string, { file, line: batch.firstLine + index });
+    else reader.skip(mark);
   }
 }
 

@@ -1,7 +1,11 @@
 import test from 'ava';
 import fc from 'fast-check';
 
-import { createLineSplitter, type SplitChunk } from '../../src/input/split-lines.js';
+import {
+  createLineSplitter,
+  type LineMarker,
+  type SplitChunk,
+} from '../../src/input/split-lines.js';
 
 test('lines split across chunks, and characters split across chunks, come out whole', (t) => {
   const text =
@@ -35,6 +39,64 @@ test('any text cut into any chunks gives the lines a plain split gives', (t) => 
   );
 
   t.notThrows(() => fc.assert(property, { numRuns: 300 }));
+});
+
+test('a marker leaves the lines it marks undecoded and changes no other line', (t) => {
+  // Marks lines that start with `x`, with their length plus one.
+  const marker = (bytes: Uint8Array, start: number, end: number) =>
+    bytes[start] === 120 ? end - start + 1 : 0;
+  const line = fc
+    .string({ unit: 'grapheme', maxLength: 30 })
+    .map((s) => s.replace(/[\n]/g, ''))
+    .chain((s) => fc.constantFrom(s, `x${s}`));
+  const property = fc.property(
+    fc.array(line, { minLength: 1, maxLength: 30 }),
+    fc.array(fc.nat({ max: 40 }), { maxLength: 20 }),
+    (lines, cuts) => {
+      const text = `first line\n${lines.join('\n')}\n`;
+      const expected = text.split('\n').slice(0, -1);
+      const plain = splitAll(chunksAt(Buffer.from(text), cuts), 20);
+      const marked = splitAll(chunksAt(Buffer.from(text), cuts), 20, marker);
+
+      t.is(marked.lines.length, expected.length);
+      t.deepEqual(marked.cut, plain.cut);
+      marked.lines.forEach((got, index) => {
+        const mark = marked.marks?.[index] ?? 0;
+        const want = plain.lines[index];
+        if (mark === 0) t.is(got, want ?? '-');
+        else t.is(got === '' && mark, Buffer.byteLength(expected[index] ?? '') + 1);
+      });
+    },
+  );
+
+  t.notThrows(() => fc.assert(property, { numRuns: 300 }));
+});
+
+test('a chunk with invalid UTF-8 is decoded whole, its marker not asked', (t) => {
+  let asked = 0;
+  const marker = () => {
+    asked += 1;
+    return 1;
+  };
+  const bytes = Buffer.concat([
+    Buffer.from('first\n'),
+    Buffer.from('second \xff line\nthird\n', 'latin1'),
+  ]);
+  const result = splitAll([bytes.subarray(0, 6), bytes.subarray(6)], 100, marker);
+
+  t.deepEqual(result.lines, ['first', 'second \uFFFD line', 'third']);
+  t.is(asked, 0);
+});
+
+test('after the first chunk, the lines a marker marks are empty strings with their mark', (t) => {
+  const marker = (bytes: Uint8Array, start: number, end: number) =>
+    bytes[start] === 120 ? end - start : 0;
+  const chunks = [Buffer.from('xfirst\n'), Buffer.from('xab\nb\r\nxc\r\n')];
+  const result = splitAll(chunks, 100, marker);
+
+  // The first line may carry a byte order mark: the content's first chunk is decoded whole.
+  t.deepEqual(result.lines, ['xfirst', '', 'b', '']);
+  t.deepEqual(result.marks, [0, 3, 0, 3]);
 });
 
 test('the end offset stops at the last complete line until the input ends', (t) => {
@@ -107,19 +169,29 @@ test('a byte order mark after the start of the content is text, and a resumed re
   });
 });
 
-function splitAll(chunks: readonly Buffer[], maxLineLength: number): SplitChunk {
-  const splitter = createLineSplitter({ maxLineLength, startOffset: 0 });
+function splitAll(
+  chunks: readonly Buffer[],
+  maxLineLength: number,
+  marker?: LineMarker,
+): SplitChunk {
+  const splitter = createLineSplitter({
+    maxLineLength,
+    startOffset: 0,
+    ...(marker === undefined ? {} : { marker }),
+  });
   const lines: string[] = [];
   const cut: number[] = [];
+  const marks: number[] = [];
   let endOffset = 0;
 
   for (const result of [...chunks.map((chunk) => splitter.push(chunk)), splitter.finish()]) {
     cut.push(...result.cut.map((index) => lines.length + index));
+    marks.push(...(result.marks ?? result.lines.map(() => 0)));
     lines.push(...result.lines);
     endOffset = result.endOffset;
   }
 
-  return { lines, cut, invalidUtf8: -1, endOffset };
+  return { lines, cut, invalidUtf8: -1, endOffset, marks };
 }
 
 function chunksAt(bytes: Buffer, cuts: readonly number[]): Buffer[] {
