@@ -3,6 +3,13 @@ import { getHeapStatistics } from 'node:v8';
 /** Below this much heap in use, V8's own schedule is left alone. */
 const FLOOR_BYTES = 48 * 1024 * 1024;
 
+export interface HeapGuard {
+  /** Collects when the heap in use has grown by half since the last collection. */
+  check(): void;
+  /** Collects now: between stages that each build much and leave the last one's garbage. */
+  settle(): void;
+}
+
 /**
  * Keeps the heap near what is really live. V8 lets the old generation grow to about twice its
  * live size before collecting, and the freed pages stay resident: on a long log that doubles
@@ -10,15 +17,19 @@ const FLOOR_BYTES = 48 * 1024 * 1024;
  * collection is asked for whenever the heap in use has grown by half since the last one.
  * Without the flag this does nothing.
  */
-export function createHeapGuard(): () => void {
+export function createHeapGuard(): HeapGuard {
   const collect = (globalThis as { gc?: () => void }).gc;
-  if (collect === undefined) return () => undefined;
+  if (collect === undefined) return { check: () => undefined, settle: () => undefined };
   let limit = FLOOR_BYTES;
 
-  return () => {
-    const used = getHeapStatistics().used_heap_size;
-    if (used < limit) return;
-    collect();
+  function settle(): void {
+    collect?.();
     limit = Math.max(FLOOR_BYTES, getHeapStatistics().used_heap_size * 1.5);
-  };
+  }
+
+  function check(): void {
+    if (getHeapStatistics().used_heap_size >= limit) settle();
+  }
+
+  return { check, settle };
 }

@@ -26,7 +26,7 @@ export async function runEvents(files: string[], options: RawOptions): Promise<n
         if (!serialiser.write(eventRecord(event))) blocked = true;
       },
       async batch() {
-        guardHeap();
+        guardHeap.check();
         if (!blocked) return;
         blocked = false;
         await once(serialiser, 'drain');

@@ -4,7 +4,7 @@ import type { Analysis } from '../model.js';
 import { groupRecord, incidentRecord, summaryRecord, SCHEMA_VERSION } from '../output/records.js';
 import { analyseLogs, type AnalyseResult } from '../pipeline/analyse.js';
 import type { ReadCounts } from '../pipeline/read-events.js';
-import { createHeapGuard } from './heap-guard.js';
+import { createHeapGuard, type HeapGuard } from './heap-guard.js';
 import { createProgress } from './progress.js';
 import {
   dnsSettings,
@@ -34,10 +34,10 @@ export async function runMain(files: string[], options: RawOptions): Promise<num
     ...settings,
     ...(dns === undefined ? {} : { dns }),
     onBatch(batch) {
-      guardHeap();
+      guardHeap.check();
       progress?.update(batch);
     },
-    onStage: guardHeap,
+    onStage: guardHeap.settle,
     onDnsStart(domains) {
       if (process.stderr.isTTY && domains > 0) {
         writeError(`mxtriage: re-checking the DNS of ${domains} domains`);
@@ -105,7 +105,7 @@ const RECORDS_PER_HEAP_CHECK = 1000;
 /** Writes records to stdout one by one through the ndjson library, waiting when it is full. */
 async function streamNdjson(
   records: Iterable<Record<string, unknown>>,
-  guardHeap: () => void,
+  guardHeap: HeapGuard,
 ): Promise<void> {
   const serialiser = (await loadNdjson()).stringify();
   const batcher = serialiser.pipe(createBatcher());
@@ -114,7 +114,7 @@ async function streamNdjson(
   for (const record of records) {
     if (!serialiser.write(record)) await once(serialiser, 'drain');
     written += 1;
-    if (written % RECORDS_PER_HEAP_CHECK === 0) guardHeap();
+    if (written % RECORDS_PER_HEAP_CHECK === 0) guardHeap.check();
   }
 
   serialiser.end();

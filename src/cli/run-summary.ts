@@ -68,7 +68,7 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
     ...(plan === undefined ? {} : { startOffsets: plan.startOffsets, holdUnfinishedLine: true }),
     ...(dns === undefined ? {} : { dns }),
     onBatch(batch) {
-      guardHeap();
+      guardHeap.check();
       if (batch.endOffset !== undefined) endOffsets.set(batch.input.name, batch.endOffset);
     },
   });

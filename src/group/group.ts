@@ -43,8 +43,11 @@ interface OpenGroup {
   readonly windowStart: number;
   attempts: number;
   repeats: number;
-  readonly messages: DistinctCount;
-  readonly recipients: DistinctCount;
+  /** Distinct messages and recipients while the window is recent; undefined once sealed (and
+   *  until the first event). Sealed groups are most groups of a long log: they hold numbers. */
+  recent: RecentValues | undefined;
+  sealedMessages: number;
+  sealedRecipients: number;
   readonly statuses: StatusCounts;
   firstSeen: number;
   lastSeen: number;
@@ -55,6 +58,11 @@ interface OpenGroup {
   examples: readonly string[];
   lookupNames: readonly string[];
   senderDomains: readonly string[];
+}
+
+interface RecentValues {
+  readonly messages: Set<string>;
+  readonly recipients: Set<string>;
 }
 
 /** Per window: which domains failed with `dns-tempfail`, which got mail delivered. */
@@ -70,7 +78,7 @@ export interface Grouper {
    * lets go of each group as it hands it over, so the report never holds two copies: call it
    * once, after `evidence`.
    */
-  takeGroups(verdicts?: ReadonlyMap<string, Verdict>): Group[];
+  takeGroups(verdictOf?: (key: string) => Verdict): Group[];
   /** What the verdict logic needs to know about each group. */
   evidence(): GroupEvidence[];
   /** Distinct domains failing with `dns-tempfail` and distinct domains delivered, per window. */
@@ -142,10 +150,7 @@ export function createGrouper(windowMs: number): Grouper {
   function sealBefore(time: number): void {
     sealedBefore = time;
     for (const group of open.values()) {
-      if (group.windowStart + windowMs < time) {
-        sealDistinct(group.messages);
-        sealDistinct(group.recipients);
-      }
+      if (group.windowStart + windowMs < time) sealGroup(group);
     }
 
     for (const [start, window] of windows) {
@@ -167,10 +172,10 @@ export function createGrouper(windowMs: number): Grouper {
     return group;
   }
 
-  function takeGroups(verdicts?: ReadonlyMap<string, Verdict>): Group[] {
+  function takeGroups(verdictOf: (key: string) => Verdict = () => NOT_CHECKED): Group[] {
     const result: Group[] = [];
     for (const [key, group] of open) {
-      result.push(closeGroup(group, windowMs, verdicts?.get(key) ?? NOT_CHECKED));
+      result.push(closeGroup(group, windowMs, verdictOf(key)));
       open.delete(key);
     }
 
@@ -270,8 +275,9 @@ function newGroup(key: string, event: DeliveryEvent, windowStart: number): OpenG
     windowStart,
     attempts: 0,
     repeats: 0,
-    messages: newDistinct(),
-    recipients: newDistinct(),
+    recent: undefined,
+    sealedMessages: 0,
+    sealedRecipients: 0,
     statuses: emptyStatusCounts(),
     firstSeen: event.time,
     lastSeen: event.time,
@@ -286,8 +292,9 @@ function newGroup(key: string, event: DeliveryEvent, windowStart: number): OpenG
 function addToGroup(group: OpenGroup, event: DeliveryEvent, shared: SharedValues): void {
   group.attempts += 1;
   if (event.isRepeat) group.repeats += 1;
-  addDistinct(group.messages, `${event.host} ${event.queueId}`);
-  addDistinct(group.recipients, recipientKey(event.recipient));
+  group.recent ??= { messages: new Set(), recipients: new Set() };
+  addValue(group.recent.messages, `${event.host} ${event.queueId}`);
+  addValue(group.recent.recipients, recipientKey(event.recipient));
   group.statuses[event.status] += 1;
   if (event.time < group.firstSeen) group.firstSeen = event.time;
   if (event.time > group.lastSeen) group.lastSeen = event.time;
@@ -338,8 +345,8 @@ function closeGroup(group: OpenGroup, windowMs: number, verdict: Verdict): Group
     windowEnd: group.windowStart + windowMs,
     attempts: group.attempts,
     repeats: group.repeats,
-    messages: distinctSize(group.messages),
-    recipients: distinctSize(group.recipients),
+    messages: group.sealedMessages + (group.recent?.messages.size ?? 0),
+    recipients: group.sealedRecipients + (group.recent?.recipients.size ?? 0),
     statuses: group.statuses,
     firstSeen: group.firstSeen,
     lastSeen: group.lastSeen,
@@ -357,8 +364,19 @@ function newDistinct(): DistinctCount {
 }
 
 function addDistinct(count: DistinctCount, value: string): void {
-  if (count.values === undefined) count.values = new Set();
-  if (!count.values.has(value)) count.values.add(detach(value));
+  count.values ??= new Set();
+  addValue(count.values, value);
+}
+
+function addValue(values: Set<string>, value: string): void {
+  if (!values.has(value)) values.add(detach(value));
+}
+
+function sealGroup(group: OpenGroup): void {
+  if (group.recent === undefined) return;
+  group.sealedMessages += group.recent.messages.size;
+  group.sealedRecipients += group.recent.recipients.size;
+  group.recent = undefined;
 }
 
 function sealDistinct(count: DistinctCount): void {

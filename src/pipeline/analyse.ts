@@ -3,8 +3,9 @@ import { createGrouper, emptyStatusCounts, type Grouper } from '../group/group.j
 import { buildIncidents, createOutcomeTally } from '../group/incidents.js';
 import { createOutcomeTracker } from '../group/outcomes.js';
 import type { LineBatch } from '../input/read-inputs.js';
-import type { Analysis, DeliveryEvent, GroupEvidence, Summary } from '../model.js';
-import { decideVerdicts, domainsToCheck } from '../verdict/decide.js';
+import type { Analysis, DeliveryEvent, Summary, Verdict } from '../model.js';
+import { NOT_CHECKED } from '../model.js';
+import { decideVerdicts, domainsToCheck, OFFLINE_VERDICT } from '../verdict/decide.js';
 import { readEvents, type ReadCounts, type ReadOptions } from './read-events.js';
 
 export interface AnalyseOptions extends ReadOptions {
@@ -55,11 +56,9 @@ export async function analyseLogs(
   );
 
   outcomes.finish(period.end ?? Date.now());
-  const evidence = grouper.evidence();
-  const diagnoses = await checkDns(evidence, options);
-  const verdicts = decideVerdicts(evidence, logContext(grouper), diagnoses);
+  const { verdictOf, diagnoses } = await judgeGroups(grouper, options);
   options.onStage?.();
-  const groups = grouper.takeGroups(verdicts);
+  const groups = grouper.takeGroups(verdictOf);
   options.onStage?.();
   const incidents = buildIncidents(groups, tally, options.windowMs);
   options.onStage?.();
@@ -85,17 +84,35 @@ function deliveryDelayOf(tally: ReturnType<typeof createOutcomeTally>): Partial<
   return deliveryDelay === undefined ? {} : { deliveryDelay };
 }
 
-async function checkDns(
-  evidence: readonly GroupEvidence[],
-  options: AnalyseOptions,
-): Promise<ReadonlyMap<string, DomainDiagnosis> | undefined> {
-  if (options.dns === undefined) return undefined;
+interface Judgement {
+  readonly verdictOf: (key: string) => Verdict;
+  readonly diagnoses?: ReadonlyMap<string, DomainDiagnosis>;
+}
+
+/**
+ * Each group's verdict. The evidence they are drawn from is a copy of every group's names and
+ * is let go on return, before the report is built; with the re-check off none is made.
+ */
+async function judgeGroups(grouper: Grouper, options: AnalyseOptions): Promise<Judgement> {
+  const { dns } = options;
+  if (dns === undefined) return { verdictOf: () => OFFLINE_VERDICT };
+
+  const evidence = grouper.evidence();
   const domains = domainsToCheck(evidence);
   options.onDnsStart?.(domains.length);
+  const diagnoses = await diagnose(domains, dns);
+  const verdicts = decideVerdicts(evidence, logContext(grouper), diagnoses);
+  return { verdictOf: (key) => verdicts.get(key) ?? NOT_CHECKED, diagnoses };
+}
+
+async function diagnose(
+  domains: readonly string[],
+  dns: NonNullable<AnalyseOptions['dns']>,
+): Promise<ReadonlyMap<string, DomainDiagnosis>> {
   if (domains.length === 0) return new Map();
   // Loaded only when the re-check runs: `--offline` does without the DNS code.
   const { diagnoseDomains } = await import('../dns/diagnose.js');
-  return diagnoseDomains(domains, options.dns.roles, options.dns.check);
+  return diagnoseDomains(domains, dns.roles, dns.check);
 }
 
 function logContext(grouper: Grouper): Parameters<typeof decideVerdicts>[1] {

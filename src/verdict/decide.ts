@@ -42,7 +42,8 @@ interface Lean {
   readonly note: string;
 }
 
-const OFFLINE: Verdict = {
+/** Every group's verdict when the re-check is switched off. */
+export const OFFLINE_VERDICT: Verdict = {
   kind: 'not-checked',
   reason: 'the DNS re-check was switched off (--offline)',
 };
@@ -99,7 +100,7 @@ export function decideVerdicts(
   const verdicts = new Map<string, Verdict>();
 
   if (diagnoses === undefined) {
-    for (const group of groups) verdicts.set(group.key, OFFLINE);
+    for (const group of groups) verdicts.set(group.key, OFFLINE_VERDICT);
     return verdicts;
   }
 
