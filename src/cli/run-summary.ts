@@ -3,12 +3,14 @@ import {
   loadState,
   planResume,
   saveState,
+  type ReadPosition,
   type ReadState,
   type ResumePlan,
 } from '../input/state.js';
 import { formatSummary, isWorthAMail, periodTotals, type PeriodTotals } from '../output/summary.js';
 import { MxtriageError } from '../errors.js';
 import { analyseLogs } from '../pipeline/analyse.js';
+import type { ReadOptions } from '../pipeline/read-events.js';
 import { createHeapGuard } from './heap-guard.js';
 import { DAY_MS, parseCount, startOfLocalDay } from './parse-options.js';
 import { reportDiagnostics, render } from './run-main.js';
@@ -59,17 +61,19 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
   const state =
     statePath === undefined ? undefined : ((await loadState(statePath)) as SummaryState);
   const plan = statePath === undefined ? undefined : await planResume(paths, state);
-  const endOffsets = new Map<string, number>();
+  const ends = new Map<string, ReadPosition>();
   const guardHeap = createHeapGuard();
 
   const result = await analyseLogs(plan?.paths ?? paths, {
     ...settings,
     ...defaultPeriod(settings, statePath !== undefined, now),
-    ...(plan === undefined ? {} : { startOffsets: plan.startOffsets, holdUnfinishedLine: true }),
+    ...(plan === undefined ? {} : resumeOptions(plan)),
     ...(dns === undefined ? {} : { dns }),
     onBatch(batch) {
       guardHeap.check();
-      if (batch.endOffset !== undefined) endOffsets.set(batch.input.name, batch.endOffset);
+      if (batch.endOffset === undefined) return;
+      const lines = batch.firstLine - 1 + batch.lines.length;
+      ends.set(batch.input.name, { offset: batch.endOffset, lines });
     },
   });
 
@@ -90,11 +94,23 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
 
   reportDiagnostics(result.counts);
   if (statePath !== undefined && plan !== undefined) {
-    await saveSummaryState(statePath, plan, endOffsets, periodTotals(analysis));
+    await saveSummaryState(statePath, plan, ends, periodTotals(analysis));
   }
 
   if (result.counts.inputErrors.length > 0) return 1;
   return analysis.groups.some((group) => failOn.has(group.verdict.kind)) ? 3 : 0;
+}
+
+type ResumeOptions = Pick<ReadOptions, 'startOffsets' | 'startLines' | 'holdUnfinishedLine'>;
+
+/** Reading resumed where the last run ended, line numbers included; a live log's unfinished
+ *  last line left for the next run. */
+function resumeOptions(plan: ResumePlan): ResumeOptions {
+  return {
+    startOffsets: plan.startOffsets,
+    startLines: plan.startLines,
+    holdUnfinishedLine: true,
+  };
 }
 
 /** Yesterday, unless `--since`/`--until` or `--state` say otherwise. */
@@ -112,9 +128,9 @@ function defaultPeriod(
 async function saveSummaryState(
   path: string,
   plan: ResumePlan,
-  endOffsets: ReadonlyMap<string, number>,
+  ends: ReadonlyMap<string, ReadPosition>,
   totals: PeriodTotals,
 ): Promise<void> {
-  const checkpoints = await checkpointRun(plan, endOffsets);
+  const checkpoints = await checkpointRun(plan, ends);
   await saveState(path, { ...checkpoints, summary: totals } as SummaryState);
 }

@@ -23,7 +23,8 @@ export interface LineBatch {
   readonly kind: 'lines';
   readonly input: InputInfo;
   readonly lines: readonly string[];
-  /** 1-based number of `lines[0]`, counted from where reading started. */
+  /** 1-based number of `lines[0]` in the input: counted from where reading started, plus the
+   *  lines before it when `startLines` says how many there were. */
   readonly firstLine: number;
   /** Byte offset after the last line of the batch: in the file for plain files, in the
    *  decompressed content for gzip files (what `startOffsets` takes); absent for stdin. */
@@ -58,6 +59,9 @@ export interface ReadOptions {
   /** Where to begin, by input name: a byte offset in a plain file, or in the decompressed
    *  content of a gzip file. Used to resume from a state file. */
   readonly startOffsets?: ReadonlyMap<string, number>;
+  /** How many lines come before each start offset, so that line numbers are the file's own;
+   *  unknown, numbering starts at 1 where reading starts. */
+  readonly startLines?: ReadonlyMap<string, number>;
   /** Longer lines are cut to this length with a warning; 64 KiB by default. */
   readonly maxLineLength?: number;
   /**
@@ -116,6 +120,7 @@ async function* readInput(name: string, options: ReadOptions): AsyncGenerator<In
 
   try {
     yield* readContent(source, {
+      firstLine: start > 0 ? (options.startLines?.get(name) ?? 0) + 1 : 1,
       maxLineLength: options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH,
       holdsLastLine,
       ...(options.marker === undefined ? {} : { marker: options.marker }),
@@ -298,6 +303,7 @@ async function* skipBytes(chunks: AsyncIterable<Buffer>, count: number): AsyncGe
 async function* readContent(
   source: ContentSource,
   options: {
+    readonly firstLine: number;
     readonly maxLineLength: number;
     readonly holdsLastLine: boolean;
     readonly marker?: LineMarker;
@@ -309,7 +315,7 @@ async function* readContent(
     startOffset: source.startOffset,
     ...(marker === undefined ? {} : { marker }),
   });
-  let nextLine = 1;
+  let nextLine = options.firstLine;
   let isFirst = true;
   let endOffset = source.startOffset;
 
@@ -342,10 +348,10 @@ async function* readContent(
     yield { kind: 'warning', input: source.input, line: nextLine, message };
   }
 
-  if (nextLine === 1) {
+  if (nextLine === options.firstLine) {
     // An empty input (or nothing new since a saved offset) was still read: say so with an
     // empty batch, so it is listed among the inputs read.
-    yield emptyBatch(source, endOffset);
+    yield emptyBatch(source, nextLine, endOffset);
   }
 
   if (source.hasTrailingData()) {
@@ -411,12 +417,12 @@ function* itemsOf(
   }
 }
 
-function emptyBatch(source: ContentSource, endOffset: number): LineBatch {
+function emptyBatch(source: ContentSource, firstLine: number, endOffset: number): LineBatch {
   const { input } = source;
   const bytesRead = source.bytesRead();
   return input.name === '-'
-    ? { kind: 'lines', input, lines: [], firstLine: 1, bytesRead }
-    : { kind: 'lines', input, lines: [], firstLine: 1, endOffset, bytesRead };
+    ? { kind: 'lines', input, lines: [], firstLine, bytesRead }
+    : { kind: 'lines', input, lines: [], firstLine, endOffset, bytesRead };
 }
 
 function trailingDataWarning(input: InputInfo, lastLine: number): LineWarning {

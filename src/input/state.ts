@@ -17,6 +17,9 @@ export interface FileCheckpoint {
   readonly size: number;
   /** Bytes read: in the file for plain files, in the decompressed content for gzip files. */
   readonly offset: number;
+  /** Lines before `offset`, so the next run numbers lines as the file does. States saved
+   *  before it was kept lack it; their next run numbers from where it starts reading. */
+  readonly lines?: number;
   /** `<n>:<sha256>` of the content's first n bytes: its first line, at most 256 bytes. The
    *  same after a rename or compression, so a rotated copy is recognised. */
   readonly fingerprint: string;
@@ -46,6 +49,8 @@ export interface ResumePlan {
   readonly paths: string[];
   /** Where to start in each input that was read before (see `readInputs`). */
   readonly startOffsets: Map<string, number>;
+  /** Lines before each start offset, where the checkpoint knows them. */
+  readonly startLines: Map<string, number>;
   /** Inputs with nothing new since the last run. */
   readonly skipped: string[];
   /** Every file that could be opened, for `checkpointRun`. */
@@ -55,6 +60,16 @@ export interface ResumePlan {
 const FINGERPRINT_BYTES = 256;
 /** Compressed bytes read to recover the first content bytes of a gzip file. */
 const GZIP_HEAD_BYTES = 16 * 1024;
+
+/** Where reading of one input ended: a byte offset (see `FileCheckpoint`) and the lines before
+ *  it. */
+export interface ReadPosition {
+  readonly offset: number;
+  readonly lines: number;
+}
+
+/** A position whose line count may be unknown (a state saved before lines were kept). */
+type KnownPosition = Omit<ReadPosition, 'lines'> & { readonly lines?: number };
 
 /** The saved state; `undefined` when the file does not exist. */
 export async function loadState(path: string): Promise<ReadState | undefined> {
@@ -105,7 +120,13 @@ export async function planResume(
   paths: readonly string[],
   state: ReadState | undefined,
 ): Promise<ResumePlan> {
-  const plan: ResumePlan = { paths: [], startOffsets: new Map(), skipped: [], files: new Map() };
+  const plan: ResumePlan = {
+    paths: [],
+    startOffsets: new Map(),
+    startLines: new Map(),
+    skipped: [],
+    files: new Map(),
+  };
   const unused = new Set(state?.files ?? []);
 
   for (const path of orderInputs(paths)) {
@@ -126,21 +147,21 @@ export async function planResume(
 }
 
 /**
- * The state after a run: each file of the plan with the offset reading ended at (the last
- * `endOffset` seen for it), or where it started when nothing was read.
+ * The state after a run: each file of the plan with the position reading ended at (the last
+ * batch's `endOffset` and line), or where it started when nothing was read.
  */
 export async function checkpointRun(
   plan: ResumePlan,
-  endOffsets: ReadonlyMap<string, number>,
+  ends: ReadonlyMap<string, ReadPosition>,
 ): Promise<ReadState> {
   const files: FileCheckpoint[] = [];
 
   for (const [path, identity] of plan.files) {
-    const offset = endOffsets.get(path) ?? plan.startOffsets.get(path);
+    const position = ends.get(path) ?? startOf(plan, path);
     const checkpoint =
-      offset === undefined
+      position === undefined
         ? skippedCheckpoint(path, identity)
-        : await currentCheckpoint(path, identity, offset);
+        : await currentCheckpoint(path, identity, position);
 
     if (checkpoint !== undefined) {
       files.push(checkpoint);
@@ -148,6 +169,14 @@ export async function checkpointRun(
   }
 
   return { version: 1, tool: 'mxtriage', files, savedAt: new Date().toISOString() };
+}
+
+/** Where the plan starts reading `path`; undefined for a file it skips. */
+function startOf(plan: ResumePlan, path: string): KnownPosition | undefined {
+  const offset = plan.startOffsets.get(path);
+  if (offset === undefined) return undefined;
+  const lines = plan.startLines.get(path);
+  return lines === undefined ? { offset } : { offset, lines };
 }
 
 function planFile(
@@ -172,6 +201,7 @@ function planFile(
 
   plan.paths.push(path);
   plan.startOffsets.set(path, checkpoint.offset);
+  if (checkpoint.lines !== undefined) plan.startLines.set(path, checkpoint.lines);
 }
 
 /** A checkpoint whose fingerprint matches the file's content start; same inode preferred. */
@@ -210,14 +240,26 @@ function matchesFingerprint(head: Buffer, fingerprint: string): boolean {
 }
 
 function skippedCheckpoint(path: string, identity: FileIdentity): FileCheckpoint | undefined {
-  const offset = identity.checkpoint?.offset;
+  const previous = identity.checkpoint;
 
-  if (offset === undefined) {
+  if (previous === undefined) {
     return undefined;
   }
 
+  return checkpointOf(path, identity, previous);
+}
+
+function checkpointOf(
+  path: string,
+  identity: FileIdentity,
+  position: KnownPosition,
+): FileCheckpoint {
   const { inode, size } = identity;
-  return { path, inode, size, offset, fingerprint: fingerprintOf(identity.head) };
+  const { offset, lines } = position;
+  const fingerprint = fingerprintOf(identity.head);
+  return lines === undefined
+    ? { path, inode, size, offset, fingerprint }
+    : { path, inode, size, offset, lines, fingerprint };
 }
 
 /**
@@ -228,7 +270,7 @@ function skippedCheckpoint(path: string, identity: FileIdentity): FileCheckpoint
 async function currentCheckpoint(
   path: string,
   planned: FileIdentity,
-  offset: number,
+  position: KnownPosition,
 ): Promise<FileCheckpoint | undefined> {
   const now = await identify(path);
   const identity = now !== undefined && now.inode === planned.inode ? now : planned;
@@ -237,8 +279,7 @@ async function currentCheckpoint(
     return undefined;
   }
 
-  const { inode, size } = identity;
-  return { path, inode, size, offset, fingerprint: fingerprintOf(identity.head) };
+  return checkpointOf(path, identity, position);
 }
 
 /** Inode, size and the first content bytes of a file; `undefined` when it cannot be read. */
@@ -349,7 +390,8 @@ function isCheckpoint(value: unknown): value is FileCheckpoint {
     typeof value['path'] === 'string' &&
     typeof value['fingerprint'] === 'string' &&
     /^\d+:[0-9a-f]{64}$/.test(value['fingerprint']) &&
-    counts.every(isCount)
+    counts.every(isCount) &&
+    (value['lines'] === undefined || isCount(value['lines']))
   );
 }
 

@@ -27,6 +27,8 @@ export interface ReadOptions {
   readonly envelope: Omit<EnvelopeOptions, 'referenceTime'>;
   readonly stdin?: NodeJS.ReadableStream;
   readonly startOffsets?: ReadonlyMap<string, number>;
+  /** Lines before each start offset: line numbers stay the file's own (see `readInputs`). */
+  readonly startLines?: ReadonlyMap<string, number>;
   /** Leave a live log's unfinished last line for the next run (see `readInputs`). */
   readonly holdUnfinishedLine?: boolean;
   /** How many not-understood lines to keep as samples for `--show-unparsed`. */
@@ -168,6 +170,7 @@ function inputOptions(options: ReadOptions): Parameters<typeof readInputs>[1] {
   return {
     ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
     ...(options.startOffsets === undefined ? {} : { startOffsets: options.startOffsets }),
+    ...(options.startLines === undefined ? {} : { startLines: options.startLines }),
     ...(options.holdUnfinishedLine === true ? { holdUnfinishedLine: true } : {}),
     ...(options.markContextLines === false ? {} : { marker: markContextLine }),
   };

@@ -78,6 +78,27 @@ test('the state file survives copytruncate without skipping or repeating lines',
   t.is(second['linesRead'], (PARTS[1]?.length ?? 0) + (PARTS[2]?.length ?? 0));
 });
 
+test('a resumed run numbers a line not understood by its place in the file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-line-numbers-'));
+  const log = join(dir, 'mail.log');
+  const state = join(dir, 'state.json');
+  const args = ['summary', '--offline', '--show-unparsed', '5', '--state', state, log];
+  writeFileSync(log, text(PARTS[0] ?? []));
+  await runCli(args);
+  // A delivery record with a status word no Postfix writes (FORMATS.md §P: sent, deferred,
+  // bounced, expired): the parser must not guess, so the line is not understood.
+  const odd = (PARTS[0]?.find((line) => line.includes(' to=<')) ?? '').replace(
+    /status=\w+/,
+    'status=weird',
+  );
+  appendFileSync(log, text([...(PARTS[1] ?? []).slice(0, 10), odd]));
+
+  const result = await runCli(args);
+  const expected = (PARTS[0]?.length ?? 0) + 11;
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stderr, new RegExp(`not understood \\(postfix/\\w+\\) ${log}:${expected}: `));
+});
+
 test('a corrupt or foreign state file is a clear error', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mxtriage-state-'));
   writeFileSync(join(dir, 'state.json'), '{"files": [');

@@ -379,6 +379,21 @@ test('reading a plain file can start at a byte offset', async (t) => {
   t.is(batchesOf(items)[0]?.bytesRead, text.length);
 });
 
+test('lines read from an offset keep their numbers in the file when the lines before are known', async (t) => {
+  const text = 'one\ntwo\nthree\n';
+  const path = await write(t.context.dir, 'mail.log', text);
+  const known = await collect([path], {
+    startOffsets: new Map([[path, 4]]),
+    startLines: new Map([[path, 1]]),
+  });
+  const unknown = await collect([path], { startOffsets: new Map([[path, 4]]) });
+  const fromStart = await collect([path], { startLines: new Map([[path, 7]]) });
+
+  t.is(batchesOf(known)[0]?.firstLine, 2);
+  t.is(batchesOf(unknown)[0]?.firstLine, 1);
+  t.is(batchesOf(fromStart)[0]?.firstLine, 1, 'no offset: the count of lines before is 0');
+});
+
 test('reading a gzip file can start at an offset in its content', async (t) => {
   const text = 'one\ntwo\nthree\n';
   const path = await write(t.context.dir, 'mail.log.1.gz', gzipSync(text));

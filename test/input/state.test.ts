@@ -12,14 +12,20 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 import anyTest, { type TestFn } from 'ava';
 import fc from 'fast-check';
 
 import { MxtriageError } from '../../src/errors.js';
-import { readInputs } from '../../src/input/read-inputs.js';
-import { checkpointRun, loadState, planResume, saveState } from '../../src/input/state.js';
+import { readInputs, type LineBatch } from '../../src/input/read-inputs.js';
+import {
+  checkpointRun,
+  loadState,
+  planResume,
+  saveState,
+  type ReadPosition,
+} from '../../src/input/state.js';
 
 const test = anyTest as TestFn<{ dir: string }>;
 
@@ -251,7 +257,7 @@ test('a file rotated while it was being read is found again under its new name',
   t.deepEqual(await log.run(), ['L3', 'L4']);
 });
 
-test('any sequence of appends, rotations and runs reads every line exactly once, in order', async (t) => {
+test('any sequence of appends, rotations and runs reads every line exactly once, in order, numbered as in its file', async (t) => {
   const action = fc.oneof(
     fc.record({ kind: fc.constant('append' as const), count: fc.integer({ min: 1, max: 3 }) }),
     fc.record({ kind: fc.constant('run' as const) }),
@@ -282,6 +288,7 @@ test('any sequence of appends, rotations and runs reads every line exactly once,
 
     seen.push(...(await log.run()));
     t.deepEqual(seen, log.written);
+    t.deepEqual(log.misnumbered, []);
   });
 
   await t.notThrowsAsync(fc.assert(property, { numRuns: 60 }));
@@ -290,6 +297,8 @@ test('any sequence of appends, rotations and runs reads every line exactly once,
 /** A log directory that logrotate acts on: `mail.log`, `mail.log.N`, `mail.log.N.gz`. */
 class LogDir {
   readonly written: string[] = [];
+  /** Lines a run gave a number other than their place in their file. */
+  readonly misnumbered: string[] = [];
   readonly statePath: string;
   readonly live: string;
 
@@ -349,7 +358,8 @@ class LogDir {
 
   async run(): Promise<string[]> {
     const plan = await planResume(await this.files(), await loadState(this.statePath));
-    const { lines, ends } = await read(plan);
+    const { lines, ends, misnumbered } = await read(plan);
+    this.misnumbered.push(...misnumbered);
     await saveState(this.statePath, await checkpointRun(plan, ends));
     return lines;
   }
@@ -376,20 +386,40 @@ class LogDir {
   }
 }
 
-async function read(
-  plan: Awaited<ReturnType<typeof planResume>>,
-): Promise<{ lines: string[]; ends: Map<string, number> }> {
+/**
+ * Reads the plan as `summary --state` does. `misnumbered` lists the lines whose number is not
+ * their place in the file as it is now (read again here, decompressed).
+ */
+async function read(plan: Awaited<ReturnType<typeof planResume>>): Promise<{
+  lines: string[];
+  ends: Map<string, ReadPosition>;
+  misnumbered: string[];
+}> {
   const lines: string[] = [];
-  const ends = new Map<string, number>();
+  const ends = new Map<string, ReadPosition>();
+  const misnumbered: string[] = [];
+  const options = { startOffsets: plan.startOffsets, startLines: plan.startLines };
 
-  for await (const item of readInputs(plan.paths, { startOffsets: plan.startOffsets })) {
+  for await (const item of readInputs(plan.paths, options)) {
     if (item.kind === 'lines') {
       lines.push(...item.lines);
-      ends.set(item.input.name, item.endOffset!);
+      const offset = item.endOffset!;
+      ends.set(item.input.name, { offset, lines: item.firstLine - 1 + item.lines.length });
+      misnumbered.push(...(await misnumberedIn(item)));
     } else {
       throw item.kind === 'problem' ? item.error : new Error(item.message);
     }
   }
 
-  return { lines, ends };
+  return { lines, ends, misnumbered };
+}
+
+async function misnumberedIn(batch: LineBatch): Promise<string[]> {
+  const content = await readFile(batch.input.name);
+  const text = (content[0] === 0x1f ? gunzipSync(content) : content).toString('utf8');
+  const fileLines = text.split('\n');
+  return batch.lines
+    .map((line, index) => ({ line, number: batch.firstLine + index }))
+    .filter(({ line, number }) => fileLines[number - 1] !== line)
+    .map(({ line, number }) => `${batch.input.name}:${number} ${line}`);
 }
