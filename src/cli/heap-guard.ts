@@ -14,16 +14,20 @@ export interface HeapGuard {
  * Keeps the heap near what is really live. V8 lets the old generation grow to about twice its
  * live size before collecting, and the freed pages stay resident: on a long log that doubles
  * the peak memory. When the process runs with `--expose-gc` (bin/mxtriage does), a full
- * collection is asked for whenever the heap in use has grown by half since the last one.
- * Without the flag this does nothing.
+ * collection is asked for whenever the heap in use has grown by half since the last one, and
+ * between the final stages. Without the flag this does nothing.
  */
 export function createHeapGuard(): HeapGuard {
   const collect = (globalThis as { gc?: () => void }).gc;
   if (collect === undefined) return { check: () => undefined, settle: () => undefined };
+  return guardWith(collect);
+}
+
+function guardWith(collect: () => void): HeapGuard {
   let limit = FLOOR_BYTES;
 
   function settle(): void {
-    collect?.();
+    collect();
     limit = Math.max(FLOOR_BYTES, getHeapStatistics().used_heap_size * 1.5);
   }
 

@@ -76,7 +76,7 @@ export interface Grouper {
   /**
    * The groups, each with its verdict (`not-checked` unless given), worst first. The grouper
    * lets go of each group as it hands it over, so the report never holds two copies: call it
-   * once, after `evidence`.
+   * once, last (after `evidence` when the verdicts need it).
    */
   takeGroups(verdictOf?: (key: string) => Verdict): Group[];
   /** What the verdict logic needs to know about each group. */
