@@ -5,6 +5,7 @@ import { startOfDay } from 'date-fns/startOfDay';
 import { subDays } from 'date-fns/subDays';
 import { MAX_WAIT_MS } from '../dns/types.js';
 import { MxtriageError } from '../errors.js';
+import { EARLIEST_TIME, LATEST_TIME } from '../model.js';
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   s: 1000,
@@ -79,15 +80,19 @@ export function parseTimeOption(
   if (value === 'yesterday') return subDays(startOfLocalDay(now, timeZone), 1).getTime();
 
   const relative = /^(\d+)\s*(s|m|h|d)$/.exec(value);
-  if (relative !== null)
-    return now - Number(relative[1]) * (UNIT_MS[relative[2] as string] as number);
-
-  const time = parseIsoInZone(text.trim(), timeZone);
+  const time =
+    relative === null
+      ? parseIsoInZone(text.trim(), timeZone)
+      : now - Number(relative[1]) * (UNIT_MS[relative[2] as string] as number);
   if (time === undefined) {
     throw usage(
       `Invalid ${flag} value: ${text}: use an ISO 8601 date or time (2026-12-03, 2026-12-03T09:30), ` +
         'today, yesterday, or a time ago such as 2h or 3d',
     );
+  }
+
+  if (!(time >= EARLIEST_TIME && time < LATEST_TIME)) {
+    throw usage(`Invalid ${flag} value: ${text}: use a time between the years 0000 and 9999`);
   }
 
   return time;
@@ -101,7 +106,9 @@ export function startOfLocalDay(now: number, timeZone?: string): number {
 
 function parseIsoInZone(text: string, timeZone?: string): number | undefined {
   if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
-  const hasZone = /(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(text);
+  const offset = /[+-](\d{2}):?(\d{2})$/.exec(text);
+  if (offset !== null && !(Number(offset[1]) <= 23 && Number(offset[2]) <= 59)) return undefined;
+  const hasZone = offset !== null || /[zZ]$/.test(text);
   if (hasZone || timeZone === undefined) {
     const parsed = parseISO(text);
     return isValid(parsed) ? parsed.getTime() : undefined;

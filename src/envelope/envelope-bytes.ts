@@ -6,6 +6,7 @@
 // simply decoded and parsed in full.
 
 import { monthOfCodes } from './local-time.js';
+import { daysInMonth, isDate3339, isZoneOffset } from './timestamps.js';
 
 /** Where the parts of a line are, as `readSyslogBytes` found them. */
 export interface SyslogBytes {
@@ -88,7 +89,9 @@ function readClassicStamp(bytes: Uint8Array, pos: number, at: SyslogBytes): numb
   }
 
   const seconds = byteAt(bytes, p) === SPACE ? secondsOfDay(bytes, p + 1) : -1;
-  if (day < 1 || day > 31 || seconds === -1 || byteAt(bytes, p + 9) !== SPACE) return -1;
+  if (day < 1 || day > daysInMonth(month + 1) || seconds === -1 || byteAt(bytes, p + 9) !== SPACE) {
+    return -1;
+  }
 
   at.stamp = packStamp(month, day, seconds);
   return p + 10;
@@ -96,16 +99,12 @@ function readClassicStamp(bytes: Uint8Array, pos: number, at: SyslogBytes): numb
 
 /** `YYYY-MM-DDThh:mm:ss[.frac][Z|+hh:mm|+hhmm] `: the index after the space, or -1. */
 function readIsoStamp(bytes: Uint8Array, pos: number): number {
-  const month = twoDigits(bytes, pos + 5);
-  const day = twoDigits(bytes, pos + 8);
+  const year = fourDigits(bytes, pos);
   const isDate =
-    fourDigits(bytes, pos) !== -1 &&
+    year !== -1 &&
     byteAt(bytes, pos + 4) === MINUS &&
     byteAt(bytes, pos + 7) === MINUS &&
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= 31;
+    isDate3339(year, twoDigits(bytes, pos + 5), twoDigits(bytes, pos + 8));
   if (!isDate || byteAt(bytes, pos + 10) !== LETTER_T || secondsOfDay(bytes, pos + 11) === -1) {
     return -1;
   }
@@ -124,9 +123,11 @@ function readIsoStamp(bytes: Uint8Array, pos: number): number {
 function zoneLength(bytes: Uint8Array, pos: number): number {
   const sign = byteAt(bytes, pos);
   if (sign === LETTER_Z) return 1;
-  if ((sign !== PLUS && sign !== MINUS) || twoDigits(bytes, pos + 1) === -1) return 0;
-  if (byteAt(bytes, pos + 3) === COLON) return twoDigits(bytes, pos + 4) === -1 ? 0 : 6;
-  return twoDigits(bytes, pos + 3) === -1 ? 0 : 5;
+  if (sign !== PLUS && sign !== MINUS) return 0;
+  const hasColon = byteAt(bytes, pos + 3) === COLON;
+  const minutes = twoDigits(bytes, hasColon ? pos + 4 : pos + 3);
+  if (!isZoneOffset(twoDigits(bytes, pos + 1), minutes)) return 0;
+  return hasColon ? 6 : 5;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Splits each log line into its envelope (time, host, program, pid) and the message, for every
 // envelope FORMATS.md §0 lists, mixed freely within one input.
 
-import type { Envelope, Source } from '../model.js';
+import { EARLIEST_TIME, LATEST_TIME, type Envelope, type Source } from '../model.js';
 import { createCriJoiner, criContentStart, type CriJoiner } from './cri.js';
 import { unpackStamp } from './envelope-bytes.js';
 import { createEximReader, type EximReader } from './exim.js';
@@ -52,13 +52,32 @@ export function createEnvelopeParser(options: EnvelopeOptions = {}): EnvelopePar
   const state: ParserState = { stamps, exim: createEximReader(stamps), cri: createCriJoiner() };
 
   return {
-    parse: (line, source) => parseLine(state, line, source),
-    flush: (onUnparsed) => flushPieces(state, onUnparsed),
+    parse: (line, source) => inRange(parseLine(state, line, source)),
+    flush: (onUnparsed) => keepInRange(flushPieces(state, onUnparsed), onUnparsed),
     passStamp(packed) {
       const { month, day, seconds } = unpackStamp(packed);
       yearless.toTime(month, day, seconds);
     },
   };
+}
+
+/** An envelope whose time no report can write (a journal stamp of year 300,000) is none. */
+function inRange(envelope: Envelope | 'pending' | undefined): Envelope | 'pending' | undefined {
+  return envelope === undefined || envelope === 'pending' || isInRange(envelope)
+    ? envelope
+    : undefined;
+}
+
+function keepInRange(envelopes: Envelope[], onUnparsed: UnparsedPiece | undefined): Envelope[] {
+  return envelopes.filter((envelope) => {
+    if (isInRange(envelope)) return true;
+    onUnparsed?.(envelope.message, envelope.source);
+    return false;
+  });
+}
+
+function isInRange(envelope: Envelope): boolean {
+  return envelope.time >= EARLIEST_TIME && envelope.time < LATEST_TIME;
 }
 
 function parseLine(

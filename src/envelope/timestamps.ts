@@ -81,7 +81,7 @@ function readClassicStamp(
 
   const seconds = line.charCodeAt(p) === SPACE ? secondsOfDay(line, p + 1) : -1;
 
-  if (day < 1 || day > 31 || seconds === -1) {
+  if (day < 1 || day > daysInMonth(month + 1) || seconds === -1) {
     return false;
   }
 
@@ -104,7 +104,7 @@ function readDateTime(
   const isDate = line.charCodeAt(pos + 4) === MINUS && line.charCodeAt(pos + 7) === MINUS;
   const seconds = line.charCodeAt(pos + 10) === separator ? secondsOfDay(line, pos + 11) : -1;
 
-  if (!isDate || year === -1 || month < 1 || month > 12 || day < 1 || day > 31 || seconds === -1) {
+  if (!isDate || year === -1 || !isDate3339(year, month, day) || seconds === -1) {
     return false;
   }
 
@@ -142,6 +142,27 @@ function readPid(at: Results, line: string, pos: number): boolean {
   at.pid = pid;
   at.end = p + 2;
   return true;
+}
+
+/** Days in a month (1 to 12); February has 29 in a leap year, and when the year is not known
+ *  (a year-less stamp: its year is inferred later). */
+export function daysInMonth(month: number, year?: number): number {
+  if (month === 2) return year === undefined || isLeapYear(year) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** A date that exists: `2026-02-30` does not, and is not rolled over into March. */
+export function isDate3339(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(month, year);
+}
+
+/** An offset RFC 3339 allows (`time-numoffset`): hours 00 to 23, minutes 00 to 59. */
+export function isZoneOffset(hours: number, minutes: number): boolean {
+  return hours >= 0 && hours <= 23 && minutes >= 0 && minutes <= 59;
+}
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
 export function digitAt(line: string, pos: number): number {
@@ -214,10 +235,11 @@ function millis(line: string, pos: number): number {
 function eximZoneStart(line: string, pos: number): number {
   const sign = line.charCodeAt(pos + 1);
   const isZone = line.charCodeAt(pos) === SPACE && (sign === PLUS || sign === MINUS);
-  return isZone && fourDigits(line, pos + 2) !== -1 ? pos + 1 : pos;
+  return isZone && zoneLengthAt(line, pos + 1) === 5 ? pos + 1 : pos;
 }
 
-/** 1 for `Z`, 5 for `+hhmm`, 6 for `+hh:mm`, 0 for no zone. */
+/** 1 for `Z`, 5 for `+hhmm`, 6 for `+hh:mm`, 0 for no zone (or an offset out of range, as
+ *  `+25:00`: the stamp then ends before it, and the line is not understood). */
 function zoneLengthAt(line: string, pos: number): number {
   const sign = line.charCodeAt(pos);
 
@@ -225,15 +247,19 @@ function zoneLengthAt(line: string, pos: number): number {
     return 1;
   }
 
-  if ((sign !== PLUS && sign !== MINUS) || twoDigits(line, pos + 1) === -1) {
+  if (sign !== PLUS && sign !== MINUS) {
     return 0;
   }
 
-  if (line.charCodeAt(pos + 3) === COLON) {
-    return twoDigits(line, pos + 4) === -1 ? 0 : 6;
+  const hours = twoDigits(line, pos + 1);
+  const hasColon = line.charCodeAt(pos + 3) === COLON;
+  const minutes = twoDigits(line, hasColon ? pos + 4 : pos + 3);
+
+  if (!isZoneOffset(hours, minutes)) {
+    return 0;
   }
 
-  return twoDigits(line, pos + 3) === -1 ? 0 : 5;
+  return hasColon ? 6 : 5;
 }
 
 function zoneMinutes(line: string, pos: number, length: number): number {

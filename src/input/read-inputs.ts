@@ -403,8 +403,9 @@ function* itemsOf(
     input.name === '-'
       ? { kind: 'lines', input, lines, firstLine, bytesRead }
       : { kind: 'lines', input, lines, firstLine, endOffset: split.endOffset, bytesRead };
-  yield split.marks === undefined ? batch : { ...batch, marks: split.marks };
 
+  // Warnings about the batch's lines come first, so that samples taken in order of arrival
+  // are the first lines with something to say.
   for (const index of split.cut) {
     const message = `Line longer than ${maxLineLength} characters: cut to ${maxLineLength}`;
     yield { kind: 'warning', input, line: firstLine + index, message };
@@ -415,6 +416,8 @@ function* itemsOf(
       'Invalid UTF-8 replaced by U+FFFD (later lines of this input with invalid UTF-8 are not reported)';
     yield { kind: 'warning', input, line: firstLine + split.invalidUtf8, message };
   }
+
+  yield split.marks === undefined ? batch : { ...batch, marks: split.marks };
 }
 
 function emptyBatch(source: ContentSource, firstLine: number, endOffset: number): LineBatch {

@@ -7,6 +7,7 @@ import {
   parseWindow,
   parseYear,
 } from '../../src/cli/parse-options.js';
+import { MxtriageError } from '../../src/errors.js';
 
 const NOW = Date.parse('2026-12-03T15:20:00Z');
 
@@ -82,6 +83,16 @@ test('an unreadable time names the flag and the accepted forms', (t) => {
   });
   t.throws(() => parseTimeOption('2026-13-45', { flag: '--since', now: NOW }), {
     message: /--since/,
+  });
+});
+
+test('a time no report could write, or an offset no zone has, is refused', (t) => {
+  for (const value of ['99999999999999d', '2026-12-03T18:34+25:00', '2026-12-03T18:34-01:75']) {
+    const error = t.throws(() => parseTimeOption(value, { flag: '--since', now: NOW }));
+    t.true(error instanceof MxtriageError && error.code === 'USAGE', value);
+  }
+  t.throws(() => parseTimeOption('99999999999999d', { flag: '--until', now: NOW }), {
+    message: /Invalid --until value: 99999999999999d: use a time between the years 0000 and 9999/,
   });
 });
 

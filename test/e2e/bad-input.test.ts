@@ -119,6 +119,55 @@ test('a 1 MB line and invalid UTF-8 are counted, and the lines after them are re
   t.is((summary['statuses'] as Record<string, number>)['sent'], 31);
 });
 
+test('a journal record stamped past the year 9999 is counted, and the records around it are read', async (t) => {
+  const message = (line: string) => line.slice(line.indexOf(': ') + 2);
+  const [first = '', second = ''] = POSTFIX.toString('utf8')
+    .split('\n')
+    .filter((line) => line.includes(' postfix/smtp[') && line.includes('status=deferred'));
+  const record = (microseconds: string, line: string) =>
+    JSON.stringify({
+      __REALTIME_TIMESTAMP: microseconds,
+      _HOSTNAME: 'mailhost',
+      SYSLOG_IDENTIFIER: 'postfix/smtp',
+      SYSLOG_PID: '446',
+      MESSAGE: message(line),
+    });
+  const journal = file(
+    'journal.json',
+    [
+      record('1796322772000000', first),
+      record('99999999999999999999', second),
+      record('1796322773000000', second),
+      '',
+    ].join('\n'),
+  );
+
+  const main = await runCli(['--offline', '--format', 'ndjson', journal]);
+  t.is(main.code, 0, main.stderr);
+  t.like(summaryOf(main.stdout), { linesRead: 3, linesNotUnderstood: 1, events: 2 });
+  const events = await runCli(['events', journal]);
+  t.is(events.code, 0, events.stderr);
+  t.is(parseNdjson(events.stdout).length, 2);
+});
+
+test('--show-unparsed lists its samples in line order and says how many more there are', async (t) => {
+  const delivery =
+    POSTFIX.toString('utf8')
+      .split('\n')
+      .find((line) => line.includes(' to=<')) ?? '';
+  const odd = delivery.replace(/status=\w+/, 'status=weird');
+  const long = `${delivery.slice(0, 60)}${'x'.repeat(70 * 1024)}`;
+  const log = file('samples.log', [odd, long, odd, odd, ''].join('\n'));
+
+  const result = await runCli(['--offline', '--show-unparsed', '3', log]);
+  const shown = result.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('not understood') || line.startsWith('input warning'))
+    .map((line) => /:(\d+): /.exec(line)?.[1]);
+  t.deepEqual(shown, ['1', '2', '2']);
+  t.regex(result.stderr, /2 more not shown/);
+});
+
 test('an unreadable file is reported by name', async (t) => {
   if (process.getuid?.() === 0) {
     t.pass('running as root: every file is readable, so this case cannot happen here');

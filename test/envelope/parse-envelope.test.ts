@@ -473,6 +473,37 @@ test('a syslog mark', rejects, 'Dec  3 18:32:50 mailhost -- MARK --');
 test('an unknown month', rejects, 'Foo  3 18:32:50 mailhost postfix/smtp[1]: x');
 test('an impossible hour', rejects, 'Dec  3 24:32:50 mailhost postfix/smtp[1]: x');
 test('month 13', rejects, '2024-13-01T00:00:00Z host postfix/smtp[1]: x');
+test('a day February never has', rejects, 'Feb 30 18:32:52 mailhost postfix/smtp[1]: x');
+test('the 31st of a 30-day month', rejects, 'Apr 31 18:32:52 mailhost postfix/smtp[1]: x');
+test(
+  'a date that does not exist',
+  rejects,
+  '2026-02-30T18:32:52+01:00 mailhost postfix/smtp[1]: x',
+);
+test('29 February of a common year', rejects, '2026-02-29T18:32:52Z mailhost postfix/smtp[1]: x');
+test(
+  'an offset of more than 23 hours',
+  rejects,
+  '2026-12-03T18:32:52+25:00 mailhost postfix/smtp[1]: x',
+);
+test('an offset of 60 minutes', rejects, '2026-12-03T18:32:52+01:60 mailhost postfix/smtp[1]: x');
+test(
+  'a journal time past the year 9999',
+  rejects,
+  '{"__REALTIME_TIMESTAMP":"99999999999999999999","_HOSTNAME":"mailhost","SYSLOG_IDENTIFIER":"postfix/smtp","MESSAGE":"AFF09186110: removed"}',
+);
+test(
+  '29 February of a leap year',
+  parses,
+  '2024-02-29T18:32:52Z mailhost postfix/qmgr[1]: AFF09186110: removed',
+  {
+    time: '2024-02-29T18:32:52Z',
+    host: 'mailhost',
+    program: 'postfix/qmgr',
+    pid: 1,
+    message: 'AFF09186110: removed',
+  },
+);
 test('a pid that is not a number', rejects, 'Dec  3 18:32:50 mailhost postfix/smtp[x1]: y');
 test('an RFC 5424 line without a time', rejects, '<22>1 - mail postfix/smtp 1 - - x');
 test(
