@@ -1,5 +1,6 @@
 import {
   checkpointRun,
+  checkStateWritable,
   loadState,
   planResume,
   saveState,
@@ -58,6 +59,7 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
   const failOn = failOnKinds(options);
   const top = parseCount(text(options, 'top') ?? '20', '--top');
   const dns = await dnsSettings(options);
+  if (statePath !== undefined) await checkStateWritable(statePath);
   const state =
     statePath === undefined ? undefined : ((await loadState(statePath)) as SummaryState);
   const plan = statePath === undefined ? undefined : await planResume(paths, state);

@@ -2,7 +2,8 @@
 // renamed, compressed and truncated files, without reading a line twice or skipping one.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
 
@@ -90,6 +91,16 @@ export async function loadState(path: string): Promise<ReadState | undefined> {
   return parseState(path, text);
 }
 
+/** Fails before a run when its state could not be saved after it: the directory is missing or
+ *  not writable. */
+export async function checkStateWritable(path: string): Promise<void> {
+  try {
+    await access(dirname(path), fsConstants.W_OK);
+  } catch (error) {
+    throw writeError(path, error);
+  }
+}
+
 /** Writes the state atomically: a temporary file in the same directory, fsync, rename. */
 export async function saveState(path: string, state: ReadState): Promise<void> {
   const temporary = join(
@@ -102,9 +113,7 @@ export async function saveState(path: string, state: ReadState): Promise<void> {
     await rename(temporary, path);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
-    throw new MxtriageError('STATE', `Cannot write state file ${path}: ${messageOf(error)}`, {
-      cause: error,
-    });
+    throw writeError(path, error);
   }
 
   await syncDirectory(dirname(path));
@@ -418,6 +427,20 @@ async function syncDirectory(path: string): Promise<void> {
   } catch {
     // Nothing to do: the rename itself has happened.
   }
+}
+
+/** Names the state file and its directory, not the temporary file the error came from. */
+function writeError(path: string, error: unknown): MxtriageError {
+  const directory = dirname(path);
+  const reasons: Record<string, string> = {
+    ENOENT: `the directory ${directory} does not exist`,
+    ENOTDIR: `${directory} is not a directory`,
+    EACCES: `no permission to write in ${directory}`,
+    EPERM: `no permission to write in ${directory}`,
+    EROFS: `${directory} is on a read-only file system`,
+  };
+  const reason = reasons[errorCode(error) ?? ''] ?? messageOf(error);
+  return new MxtriageError('STATE', `Cannot write state file ${path}: ${reason}`, { cause: error });
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -14,6 +15,10 @@ import { join } from 'node:path';
 import { writeFileAtomically } from '../../src/cli/streams.js';
 
 const DIR = mkdtempSync(join(tmpdir(), 'mxtriage-streams-'));
+
+test.after.always(() => {
+  rmSync(DIR, { recursive: true, force: true });
+});
 
 test('an atomic write replaces the content and leaves no temporary file', async (t) => {
   const path = join(DIR, 'report.md');

@@ -8,6 +8,7 @@ import {
   mkdtempSync,
   openSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -19,6 +20,10 @@ import { parseNdjson, ROOT, runCli } from '../helpers/cli.js';
 
 const POSTFIX = readFileSync(join(ROOT, 'samples', 'postfix-mail.log'));
 const DIR = mkdtempSync(join(tmpdir(), 'mxtriage-bad-'));
+
+test.after.always(() => {
+  rmSync(DIR, { recursive: true, force: true });
+});
 
 function summaryOf(stdout: string): Record<string, unknown> {
   const records = parseNdjson(stdout);

@@ -5,6 +5,7 @@ import {
   readFileSync,
   readdirSync,
   renameSync,
+  rmSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
@@ -18,6 +19,19 @@ const LINES = readFileSync(join(ROOT, 'samples', 'postfix-mail.log'), 'utf8')
   .split('\n');
 const THIRD = Math.floor(LINES.length / 3);
 const PARTS = [LINES.slice(0, THIRD), LINES.slice(THIRD, 2 * THIRD), LINES.slice(2 * THIRD)];
+
+const made: string[] = [];
+
+/** A fresh directory under the system's temporary one, removed when the tests end. */
+function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+test.after.always(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 function text(lines: readonly string[]): string {
   return `${lines.join('\n')}\n`;
@@ -38,7 +52,7 @@ async function summaryRun(dir: string, files: string[]): Promise<Record<string, 
 }
 
 test('the state file reads each line once across a rename-and-compress logrotate', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-rotate-'));
+  const dir = temporaryDir('mxtriage-rotate-');
   writeFileSync(join(dir, 'mail.log'), text(PARTS[0] ?? []));
   const first = await summaryRun(dir, ['mail.log']);
 
@@ -64,7 +78,7 @@ test('the state file reads each line once across a rename-and-compress logrotate
 });
 
 test('the state file survives copytruncate without skipping or repeating lines', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-copytruncate-'));
+  const dir = temporaryDir('mxtriage-copytruncate-');
   writeFileSync(join(dir, 'mail.log'), text(PARTS[0] ?? []));
   const first = await summaryRun(dir, ['mail.log']);
 
@@ -79,7 +93,7 @@ test('the state file survives copytruncate without skipping or repeating lines',
 });
 
 test('a resumed run numbers a line not understood by its place in the file', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-line-numbers-'));
+  const dir = temporaryDir('mxtriage-line-numbers-');
   const log = join(dir, 'mail.log');
   const state = join(dir, 'state.json');
   const args = ['summary', '--offline', '--show-unparsed', '5', '--state', state, log];
@@ -99,8 +113,28 @@ test('a resumed run numbers a line not understood by its place in the file', asy
   t.regex(result.stderr, new RegExp(`not understood \\(postfix/\\w+\\) ${log}:${expected}: `));
 });
 
+test('a state file that could not be saved is an error before the logs are read', async (t) => {
+  const dir = temporaryDir('mxtriage-state-dir-');
+  const state = join(dir, 'missing', 'state.json');
+  const result = await runCli([
+    'summary',
+    '--offline',
+    '--state',
+    state,
+    join(ROOT, 'samples', 'postfix-mail.log'),
+  ]);
+  t.is(result.code, 1);
+  t.is(result.stdout, '', 'no report that would be read again next time');
+  t.regex(
+    result.stderr,
+    new RegExp(
+      `Cannot write state file ${state}: the directory ${join(dir, 'missing')} does not exist`,
+    ),
+  );
+});
+
 test('a corrupt or foreign state file is a clear error', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-state-'));
+  const dir = temporaryDir('mxtriage-state-');
   writeFileSync(join(dir, 'state.json'), '{"files": [');
   writeFileSync(join(dir, 'mail.log'), text(LINES));
   const corrupt = await runCli([
@@ -126,7 +160,7 @@ test('a corrupt or foreign state file is a clear error', async (t) => {
 });
 
 test('the cron summary is short, names the worst domains and compares with the last run', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-cron-'));
+  const dir = temporaryDir('mxtriage-cron-');
   writeFileSync(join(dir, 'mail.log'), text(PARTS[0] ?? []));
   const state = join(dir, 'state.json');
   const args = ['summary', '--offline', '--year', '2026', '--state', state, join(dir, 'mail.log')];
@@ -199,7 +233,7 @@ test('--fail-on exits 3 when a group gets one of the named verdict kinds', async
 });
 
 test('-o writes the report atomically to a file, and every report format renders', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-out-'));
+  const dir = temporaryDir('mxtriage-out-');
   for (const format of ['markdown', 'html', 'prometheus', 'json']) {
     const path = join(dir, `report.${format}`);
     const result = await runCli([
@@ -251,7 +285,7 @@ test('the cron summary gives each cause of a domain its own verdict line', async
 });
 
 test('a last line still being written is left for the next run, then read whole', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-partial-'));
+  const dir = temporaryDir('mxtriage-partial-');
   const deferral = LINES.findIndex((line) => line.includes('status=deferred'));
   const before = LINES.slice(0, deferral);
   const cut = 120;
