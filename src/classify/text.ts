@@ -28,6 +28,15 @@ export function stripControl(text: string): string {
   return HAS_CONTROL.test(text) ? text.replace(CONTROL, '') : text;
 }
 
+/**
+ * A name (domain, host) for people: as it is, or, when it holds control characters, quoted as a
+ * JSON string, so that they show as escapes (`"north\u001b[31mwind.test"`) instead of vanishing
+ * and leaving a name that reads as another one. What JSON leaves raw is stripped.
+ */
+export function displayName(name: string): string {
+  return HAS_CONTROL.test(name) ? stripControl(JSON.stringify(name)) : name;
+}
+
 /** V8 shares memory between a substring of 13 or more characters and the string it was cut from. */
 const SHARED_SUBSTRING_LENGTH = 13;
 

@@ -4,7 +4,7 @@
 
 import { isIP } from 'node:net';
 
-import { stripControl } from '../classify/text.js';
+import { displayName, stripControl } from '../classify/text.js';
 import type { Analysis, Group, Incident, Probe, Verdict, VerdictKind } from '../model.js';
 
 const VERDICT_LABELS: Readonly<Record<VerdictKind, string>> = {
@@ -55,7 +55,7 @@ export function describeVerdict(verdict: Verdict): string {
 
 /** "fourthcoffee.test and 5 more domains: DNS failures". */
 export function describeIncident(incident: Incident): string {
-  const [first = 'no domain'] = incident.domains;
+  const first = incident.domains[0] === undefined ? 'no domain' : displayName(incident.domains[0]);
   const more = incident.domains.length - 1;
   const names = more === 0 ? first : `${first} and ${more} more domain${more === 1 ? '' : 's'}`;
   return `${cleanText(names)}: ${FAMILY_LABELS[incident.causeFamily]}`;
@@ -450,7 +450,7 @@ function unresolvedMxHosts(verdict: Verdict): string {
 }
 
 function domainList(incident: Incident): string {
-  const shown = incident.domains.slice(0, 5).join(', ');
+  const shown = incident.domains.slice(0, 5).map(displayName).join(', ');
   const more = incident.domains.length - 5;
   return cleanText(more > 0 ? `${shown} and ${more} more` : shown || 'the domain');
 }

@@ -1,4 +1,5 @@
 import { CAUSES, type Analysis, type Cause, type Group, type Incident } from '../model.js';
+import { displayName } from '../classify/text.js';
 import {
   adviseIncident,
   cleanText,
@@ -185,7 +186,7 @@ function incidentArticle(incident: Incident, number: number, analysis: Analysis)
       ['Messages affected', String(incident.messages)],
       ['Outcomes', text(outcomeSentence(incident))],
       ['Verdict', element('span', { class: 'verdict' }, text(describeVerdict(verdict) + checked))],
-      ['Domains', text(incident.domains.join(', '))],
+      ['Domains', text(incident.domains.map(displayName).join(', '))],
     ]),
     incidentChart(incident, groups, analysis.summary.windowMs),
     element('h4', {}, 'Evidence'),
@@ -277,7 +278,7 @@ function domainCells(row: DomainRow): string[] {
   const { domain, domainDisplay, verdict, examples } = row.group;
   const name = domainDisplay && domainDisplay !== domain ? `${domain} (${domainDisplay})` : domain;
   return [
-    cell(text(name)),
+    cell(text(displayName(name))),
     number(row.deferred),
     number(row.bounced),
     number(row.expired),

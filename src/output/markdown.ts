@@ -1,4 +1,5 @@
 import type { Analysis, DeliveryDelay, Group, Incident, OutcomeCounts } from '../model.js';
+import { displayName } from '../classify/text.js';
 import { outOfOrderNote } from './table.js';
 import {
   adviseIncident,
@@ -247,7 +248,7 @@ function displayNames(groups: readonly Group[]): Map<string, string> {
 function domainName(domain: string, display: ReadonlyMap<string, string>): string {
   const unicode = display.get(domain);
   const name = unicode === undefined || unicode === domain ? domain : `${domain} (${unicode})`;
-  return escapeMarkdown(name);
+  return escapeMarkdown(displayName(name));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns/format';
-import { stripControl } from '../classify/text.js';
+import { displayName, stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts } from '../model.js';
 import { outOfOrderNote, zoneLabel } from './table.js';
 
@@ -95,7 +95,7 @@ function domainLine(
     const ofCause = groups.filter((group) => group.cause === cause);
     return `    ${cause} (${sum(ofCause, failedAttempts)}): ${describeVerdict(ofCause[0] as Group)}`;
   });
-  return [`  ${stripControl(domain)}: ${count} (${trend})`, ...causes].join('\n');
+  return [`  ${displayName(domain)}: ${count} (${trend})`, ...causes].join('\n');
 }
 
 /** Reasons are cut for a mail; the full evidence is in the other formats. */

@@ -1,7 +1,7 @@
 import { TZDate } from '@date-fns/tz';
 import Table from 'cli-table3';
 import { format } from 'date-fns/format';
-import { stripControl } from '../classify/text.js';
+import { displayName, stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts, Verdict } from '../model.js';
 
 export interface TableOptions {
@@ -81,7 +81,7 @@ function groupTable(groups: readonly Group[], options: TableOptions): Table.Tabl
   for (const group of groups) {
     table.push([
       formatWindow(group, options),
-      stripControl(group.domainDisplay ?? group.domain),
+      displayName(group.domainDisplay ?? group.domain),
       group.cause,
       group.messages,
       group.attempts,

@@ -296,9 +296,11 @@ function decideSenderDns(group: GroupEvidence, context: Context): Verdict {
   };
 }
 
-/** Names that are no host names were never queried; the reason quotes them, made harmless. */
+/** Names that are no host names were never queried. The reason quotes them as JSON strings:
+ *  control characters show as `\u001b` escapes, so a name that only looks valid once they are
+ *  stripped is seen for what it is; what JSON leaves raw (C1 and bidi controls) is stripped. */
 function invalidNames(what: string, names: readonly string[]): Verdict {
-  const quoted = names.map((name) => JSON.stringify(stripControl(name))).join(', ');
+  const quoted = names.map((name) => stripControl(JSON.stringify(name))).join(', ');
   const reason =
     names.length === 1
       ? `${what} ${quoted} is not a valid domain name: no DNS re-check`

@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { stripControl } from '../../src/classify/text.js';
+import { displayName, stripControl } from '../../src/classify/text.js';
 
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
 
@@ -79,4 +79,12 @@ test('stripControl leaves no control character in strings built from escape piec
 test('bidirectional overrides and isolates are removed, so text reads in the order it was logged', (t) => {
   t.is(stripControl('user@exam\u202eelpmaxe\u202c.test'), 'user@examelpmaxe.test');
   t.is(stripControl('\u2066451 4.7.0\u2069 MX lookup failed'), '451 4.7.0 MX lookup failed');
+});
+
+test('a name with control characters is shown with them escaped, a plain one as it is', (t) => {
+  t.is(displayName('northwind.test'), 'northwind.test');
+  t.is(displayName('bücher.example'), 'bücher.example');
+  t.is(displayName('north\x1b[31mwind.test'), '"north\\u001b[31mwind.test"');
+  t.is(displayName('north\x1bwind.test'), '"north\\u001bwind.test"');
+  t.is(displayName('exam\u202eelpmaxe.test'), '"examelpmaxe.test"', 'bidi controls stripped');
 });

@@ -228,6 +228,20 @@ test('terminal control characters in log text never reach the terminal raw', asy
   }
 });
 
+test('a recipient domain with control characters is shown with them escaped, not as another name', async (t) => {
+  const line = POSTFIX.toString('utf8')
+    .split('\n')
+    .find((text) => text.includes('to=<j.smith@northwind.test>'));
+  const spoof = (line ?? '').replace('@northwind.test>', '@north\u001b[31mwind.test>');
+  const path = file('spoof.log', `${line}\n${spoof}\n`);
+  for (const format of ['table', 'markdown']) {
+    const result = await runCli(['--offline', '--format', format, path]);
+    t.is(result.code, 0, result.stderr);
+    t.notRegex(result.stdout, /\u001b/);
+    t.regex(result.stdout, /north\\+u001b\\?\[31mwind\.test/, format);
+  }
+});
+
 test('with no file and no /var/log/mail.log, the error names the path and where else to look', async (t) => {
   if (existsSync('/var/log/mail.log')) {
     t.pass('this machine has a /var/log/mail.log, so the default log is read instead');

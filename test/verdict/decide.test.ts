@@ -129,7 +129,7 @@ test('a group whose domain is no host name is inconclusive, its name made harmle
       [
         'inconclusive',
         'invalid-name',
-        'recipient domain "x.example" is not a valid domain name: no DNS re-check',
+        'recipient domain "x\\u001b]0;owned\\u0007\\u001b[2J.example" is not a valid domain name: no DNS re-check',
       ],
     ],
   );
@@ -145,7 +145,7 @@ test('a sender-dns group with no valid sender domain is inconclusive', (t) => {
   t.is(verdict.detail, 'invalid-name');
   t.is(
     verdict.reason,
-    'sender domains "localhost", "bad.example" are not valid domain names: no DNS re-check',
+    'sender domains "localhost", "bad\\u001b[31m.example" are not valid domain names: no DNS re-check',
   );
 });
 
