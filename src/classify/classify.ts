@@ -131,13 +131,15 @@ function classifyPostfix(record: DeliveryRecord, text: string, domain: string): 
 }
 
 function postfixText(text: string, domain: string): Classification | undefined {
-  const nameError = text.indexOf('Name service error for name=');
-  if (nameError !== -1) return postfixNameError(text, nameError + 28, domain);
-
+  // A remote reply first: a relay running Postfix quotes its own look-up error in it
+  // (`said: 450 4.1.1 ...: unverified address: ... Name service error for name=...`).
   if (text.startsWith('host ')) {
     const reply = replyAfter(text, ' said: ') ?? replyAfter(text, ' refused to talk to me: ');
     if (reply !== undefined) return plain(classifyReply(reply));
   }
+
+  const nameError = text.indexOf('Name service error for name=');
+  if (nameError !== -1) return postfixNameError(text, nameError + 28, domain);
 
   if (text.includes('(nullMX)')) return plain('null-mx');
   if (text.startsWith('unable to look up host ')) return postfixNativeLookup(text, domain);

@@ -67,6 +67,7 @@ export const TLS_TEXT = /\bTLS\b|STARTTLS|certificate|handshake/;
  *  address rejected: Domain not found` (Postfix smtpd_check.c) and common variants. */
 export const SENDER_DNS_REPLY = anyOf([
   'Sender address rejected: Domain not found',
+  'Sender address rejected: unverified address: (?:Host or domain name not found|Name service error)',
   'sender (?:address )?domain (?:not found|does not (?:exist|resolve)|must resolve)',
   'domain of sender address \\S+ does not (?:exist|resolve)',
   '\\b[45]\\.1\\.8\\b',
@@ -76,7 +77,7 @@ export const SENDER_DNS_REPLY = anyOf([
  *  (`451 4.7.0 MX lookup failed temporarily` is OpenSMTPD's wording, FORMATS.md §X). */
 export const REMOTE_DNS_REPLY = anyOf([
   'MX lookup failed',
-  'DNS (?:lookup )?(?:temporary )?(?:failure|error|timeout|problem)',
+  'DNS (?:lookup |query )?(?:temporary )?(?:failure|failed|error|timeout|problem)',
   'temporary DNS',
   'Domain not found',
   'host lookup did not complete',

@@ -102,10 +102,11 @@ export function eventRecord(event: DeliveryEvent): Record<string, unknown> {
     mta: event.mta,
     daemon: event.daemon,
     queueId: event.queueId,
-    recipient: stripControl(event.recipient),
+    // Addresses as the log has them, like the domain: JSON escapes their control characters.
+    recipient: event.recipient,
     domain: event.domain,
     ...(event.domainDisplay === undefined ? {} : { domainDisplay: event.domainDisplay }),
-    ...(event.sender === undefined ? {} : { sender: stripControl(event.sender) }),
+    ...(event.sender === undefined ? {} : { sender: event.sender }),
     status: event.status,
     ...(event.dsn === undefined ? {} : { dsn: event.dsn }),
     ...(event.relay === undefined ? {} : { relay: stripControl(event.relay) }),

@@ -1,6 +1,6 @@
 import { createClassifier, type Classifier } from '../classify/classify.js';
 import { normaliseDomain } from '../classify/domain.js';
-import { stripControl } from '../classify/text.js';
+import { displayName, stripControl } from '../classify/text.js';
 import { createEnvelopeParser, type EnvelopeOptions } from '../envelope/parse-envelope.js';
 import { readInputs, type InputInfo, type LineBatch } from '../input/read-inputs.js';
 import type {
@@ -304,14 +304,15 @@ function envelopeProblem(line: string): string {
     : 'envelope';
 }
 
-/** The program name without instance or service: `postfix-out/smtp` → `postfix-out`. */
+/** The program name without instance or service: `postfix-out/smtp` → `postfix-out`. It
+ *  becomes a key of the counts that every report prints, so control characters show escaped. */
 function programName(program: string): string {
   const slash = program.indexOf('/');
-  return slash === -1 ? program : program.slice(0, slash);
+  return displayName(slash === -1 ? program : program.slice(0, slash));
 }
 
 /** The daemon is the last path component of the tag: `postfix/submission/smtpd` → `smtpd`. */
 function daemonName(program: string): string {
   const slash = program.lastIndexOf('/');
-  return slash === -1 ? program : program.slice(slash + 1);
+  return displayName(slash === -1 ? program : program.slice(slash + 1));
 }

@@ -159,6 +159,40 @@ const POSTFIX_CASES: readonly (readonly [RecordShape, Classification])[] = [
   ],
   [
     {
+      text: 'host relay.example.net[198.51.100.9] said: 450 4.1.1 <de@example.com>: Recipient address rejected: unverified address: Host or domain name not found. Name service error for name=example.com type=MX: Host not found, try again (in reply to RCPT TO command)',
+      dsn: '4.1.1',
+    },
+    { cause: 'remote-dns', isRepeat: false },
+  ],
+  [
+    {
+      text: 'host relay.example.net[198.51.100.9] said: 550 5.1.1 <de@example.com>: Recipient address rejected: unverified address: Host or domain name not found. Name service error for name=example.com type=AAAA: Host not found (in reply to RCPT TO command)',
+      status: 'bounced',
+      dsn: '5.1.1',
+    },
+    { cause: 'remote-dns', isRepeat: false },
+  ],
+  [
+    {
+      text: 'host relay.example.net[198.51.100.9] said: 450 4.1.7 <noreply@example.org>: Sender address rejected: unverified address: Host or domain name not found. Name service error for name=example.org type=MX: Host not found, try again (in reply to RCPT TO command)',
+      dsn: '4.1.7',
+    },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
+  [
+    {
+      text: 'host relay.example.net[198.51.100.9] said: 451 4.4.0 DNS query failed (in reply to RCPT TO command)',
+    },
+    { cause: 'remote-dns', isRepeat: false },
+  ],
+  [
+    {
+      text: 'host relay.example.net[198.51.100.9] said: 451 4.4.0 DNS lookup failed for example.net (in reply to RCPT TO command)',
+    },
+    { cause: 'remote-dns', isRepeat: false },
+  ],
+  [
+    {
       text: 'host mx.example.com[192.0.2.25] refused to talk to me: 421 4.7.0 Too many connections',
     },
     { cause: 'remote-tempfail', isRepeat: false },

@@ -240,6 +240,40 @@ test('a recipient domain with control characters is shown with them escaped, not
     t.notRegex(result.stdout, /\u001b/);
     t.regex(result.stdout, /north\\+u001b\\?\[31mwind\.test/, format);
   }
+
+  const events = parseNdjson((await runCli(['events', path])).stdout);
+  t.deepEqual(
+    events.map((event) => [event['recipient'], event['domain']]),
+    [
+      ['j.smith@northwind.test', 'northwind.test'],
+      ['j.smith@north\u001b[31mwind.test', 'north\u001b[31mwind.test'],
+    ],
+  );
+});
+
+test('a program name with escape sequences is counted with them escaped, in every report', async (t) => {
+  const entry = (identifier: string, message: string) =>
+    JSON.stringify({
+      __REALTIME_TIMESTAMP: '1796322772000000',
+      _HOSTNAME: 'mailhost',
+      SYSLOG_IDENTIFIER: identifier,
+      MESSAGE: message,
+    });
+  const path = file(
+    'programs.json',
+    `${entry('postfix/\u001b[2J\u001b[31msmtp', 'no record shape')}\n${entry('dove\u001b[2Jcot', 'x')}\n`,
+  );
+  for (const format of ['table', 'markdown', 'prometheus', 'summary']) {
+    const args = format === 'summary' ? ['summary', '--since', '2020-01-01'] : ['--format', format];
+    const result = await runCli([...args, '--offline', path]);
+    t.is(result.code, 0, result.stderr);
+    t.notRegex(result.stdout, /\u001b/, format);
+  }
+
+  const json = await runCli(['--offline', '--format', 'json', path]);
+  const summary = (JSON.parse(json.stdout) as { summary: Record<string, unknown> }).summary;
+  t.deepEqual(summary['notUnderstoodBy'], { 'postfix/"\\u001b[2J\\u001b[31msmtp"': 1 });
+  t.deepEqual(summary['otherProgramsBy'], { '"dove\\u001b[2Jcot"': 1 });
 });
 
 test('with no file and no /var/log/mail.log, the error names the path and where else to look', async (t) => {

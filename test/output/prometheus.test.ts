@@ -97,6 +97,23 @@ test('deferrals and bounces are summed over windows by domain and cause', (t) =>
   t.is(families.get('mxtriage_bounces')!.length, 5);
 });
 
+test('a domain with control characters is a series of its own, not merged into a look-alike', (t) => {
+  const analysis = labAnalysis();
+  const real = analysis.groups.find((group) => group.domain === 'northwind.test')!;
+  const lookAlike = { ...real, domain: 'north\u001b[31mwind.test' };
+  const families = parseExposition(
+    formatPrometheus({ ...analysis, groups: [...analysis.groups, lookAlike] }),
+  );
+  const series = families
+    .get('mxtriage_deferrals')!
+    .filter((sample) => sample.includes('wind.test') && sample.includes('dns-tempfail'));
+
+  t.deepEqual(series, [
+    `mxtriage_deferrals{domain="\\"north\\\\u001b[31mwind.test\\"",cause="dns-tempfail"} ${real.statuses.deferred}`,
+    'mxtriage_deferrals{domain="northwind.test",cause="dns-tempfail"} 18',
+  ]);
+});
+
 test('verdict kinds, outcomes, unparsed lines and the run time are exposed', (t) => {
   const analysis = labAnalysis();
   const families = parseExposition(formatPrometheus(analysis));
@@ -122,14 +139,14 @@ test('verdict kinds, outcomes, unparsed lines and the run time are exposed', (t)
   ]);
 });
 
-test('label values escape backslash, double quote and line feed, and lose other controls', (t) => {
+test('label values escape backslash, double quote and line feed, and lose other controls; a domain with controls is quoted', (t) => {
   t.is(escapeLabelValue('a\\b"c\nd\x1b[31me'), 'a\\\\b\\"c\\nde');
   const analysis = labAnalysis();
   const odd = { ...analysis.groups[0]!, domain: 'we"ird\\dom\nain.test' };
   const text = formatPrometheus({ ...analysis, groups: [odd] });
 
   t.notThrows(() => parseExposition(text));
-  t.true(text.includes('domain="we\\"ird\\\\dom\\nain.test"'));
+  t.true(text.includes('domain="\\"we\\\\\\"ird\\\\\\\\dom\\\\nain.test\\""'));
 });
 
 test('an empty run still gives every family and the run time', (t) => {
@@ -177,7 +194,7 @@ if (!hasExporter) console.warn(`Skipping the node_exporter test: no ${NODE_EXPOR
     t.regex(metrics, /^node_textfile_scrape_error 0$/m);
     t.regex(metrics, /^mxtriage_deferrals\{cause="dns-tempfail",domain="northwind\.test"\} 18$/m);
     t.regex(metrics, /^mxtriage_lines_not_understood 3$/m);
-    t.true(metrics.includes('domain="we\\"ird\\\\dom\\nain.test"'));
+    t.true(metrics.includes('domain="\\"we\\\\\\"ird\\\\\\\\dom\\\\nain.test\\""'));
   },
 );
 
