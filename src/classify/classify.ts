@@ -35,6 +35,7 @@ import {
   SENDER_DNS_REPLY,
   SENDMAIL_MAP_DEFERRED,
   SENDMAIL_NO_DATA,
+  SENDMAIL_SUMMED_REPLY,
   SENDMAIL_NOT_FOUND,
   SENDMAIL_TIMEOUT,
   TLS_TEXT,
@@ -209,7 +210,8 @@ function classifySendmail(record: DeliveryRecord, domain: string): Classificatio
   if (timeout !== null) return named('dns-tempfail', lookupName(timeout[1] as string));
 
   if (stat.includes('MX 0 .') || stat.includes('does not accept mail')) return plain('null-mx');
-  if (REPLY_CODE.test(stat)) return plain(classifyReply(stat));
+  const reply = REPLY_CODE.test(stat) ? stat : SENDMAIL_SUMMED_REPLY.exec(stat)?.[1];
+  if (reply !== undefined) return plain(classifyReply(reply));
   if (stat.startsWith('Host unknown')) return plain('dns-notfound');
   return connectionOrTls(stat) ?? fallback(record);
 }

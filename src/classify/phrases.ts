@@ -92,6 +92,10 @@ export const REMOTE_DNS_REPLY = anyOf([
 /** A remote reply: a three-digit code at the start. */
 export const REPLY_CODE = /^[2-5]\d\d[ -]/;
 
+/** Sendmail's `stat=` summary followed by the server's reply (the parser joins `stat=User
+ *  unknown` and `reply=550 5.1.1 ...` as `User unknown: 550 5.1.1 ...`). */
+export const SENDMAIL_SUMMED_REPLY = /^[A-Za-z][^:]*: ([45]\d\d[ -].*)$/;
+
 /** Sendmail's canonification timeout and map deferrals (daemon.c, parseaddr.c). */
 export const SENDMAIL_TIMEOUT = /(?:^|\s)(\S+?)\.?: Name server timeout/;
 export const SENDMAIL_MAP_DEFERRED = /host map: lookup \(([^)]*)\): deferred/;

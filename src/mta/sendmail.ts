@@ -33,6 +33,8 @@ interface SendmailDelivery {
   readonly recipients: readonly string[];
   readonly relay: string | undefined;
   readonly dsn: string | undefined;
+  /** The server's reply (`reply=`, Sendmail 8.16.1 on), which `stat=` may only sum up. */
+  readonly reply: string | undefined;
   readonly stat: string;
 }
 
@@ -90,7 +92,7 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
         status,
         dsn: delivery.dsn,
         relay: delivery.relay,
-        text: delivery.stat,
+        text: deliveryText(delivery),
         isHandoff,
       }),
     );
@@ -334,20 +336,31 @@ function readDelivery(message: string, start: number): SendmailDelivery | undefi
   let position = message.startsWith(', [more]', listEnd) ? listEnd + 8 : listEnd;
   let relay: string | undefined;
   let dsn: string | undefined;
+  let reply: string | undefined;
   while (message.startsWith(', ', position)) {
     const key = position + 2;
     if (message.startsWith('stat=', key)) {
       if (recipients.length === 0) return undefined;
-      return { recipients, relay, dsn, stat: message.slice(key + 5) };
+      return { recipients, relay, dsn, reply, stat: message.slice(key + 5) };
     }
 
     const end = fieldEnd(message, key);
     if (message.startsWith('relay=', key)) relay = trimRelay(message.slice(key + 6, end));
     else if (message.startsWith('dsn=', key)) dsn = message.slice(key + 4, end);
+    else if (message.startsWith('reply=', key)) reply = message.slice(key + 6, end);
     position = end;
   }
 
   return undefined;
+}
+
+/**
+ * The record's text: `stat=`, and the reply after it when `stat=` only sums it up (`User
+ * unknown` for `550 5.1.2 ...: Recipient address rejected: Domain not found`): the reply is
+ * what tells the cause. A `stat=Deferred: 451 ...` that repeats the reply is kept as it is.
+ */
+function deliveryText({ stat, reply }: SendmailDelivery): string {
+  return reply === undefined || reply === '' || stat.includes(reply) ? stat : `${stat}: ${reply}`;
 }
 
 function fieldEnd(message: string, key: number): number {

@@ -311,6 +311,24 @@ for (const [shape, expected] of EXIM_CASES) test(classifies, 'exim', shape, expe
 
 const SENDMAIL_CASES: readonly (readonly [RecordShape, Classification])[] = [
   [
+    {
+      text: 'User unknown: 550 5.1.2 <b8@example.com>: Recipient address rejected: Domain not found',
+      status: 'bounced',
+      dsn: '5.1.2',
+      relay: 'relay.example.net [192.0.2.25]',
+    },
+    { cause: 'remote-dns', isRepeat: false },
+  ],
+  [
+    {
+      text: 'Service unavailable: 554 5.7.1 <noreply@example.org>: Sender address rejected: Domain not found',
+      status: 'bounced',
+      dsn: '5.7.1',
+      relay: 'relay.example.net [192.0.2.25]',
+    },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
+  [
     { text: 'Deferred: Name server: example.com.: host name lookup failure', dsn: '4.0.0' },
     { cause: 'dns-tempfail', isRepeat: false, lookupName: 'example.com' },
   ],

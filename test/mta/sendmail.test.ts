@@ -37,6 +37,17 @@ test(
 );
 
 test(
+  'a bounce whose stat= only sums up its reply=, with the reply kept in the text',
+  readsDelivery,
+  'Dec  3 18:32:58 mailhost sm-mta[692]: 6B3IWwWA000690: to=<former.employee@lucerne.test>, delay=00:00:00, xdelay=00:00:00, mailer=esmtp, pri=30366, relay=mx.lucerne.test. [127.0.5.2], dsn=5.1.1, reply=550 5.1.1 <former.employee@lucerne.test>: Recipient address rejected: User unknown in virtual mailbox table, stat=User unknown',
+  {
+    status: 'bounced',
+    dsn: '5.1.1',
+    text: 'User unknown: 550 5.1.1 <former.employee@lucerne.test>: Recipient address rejected: User unknown in virtual mailbox table',
+  },
+);
+
+test(
   'a bounce for an unknown host',
   readsDelivery,
   'Dec  3 18:32:54 mailhost sm-mta[522]: 6B3IWsG1000520: to=<info@adventure-works.test>, delay=00:00:00, xdelay=00:00:00, mailer=esmtp, pri=30359, relay=adventure-works.test, dsn=5.1.2, stat=Host unknown (Name server: adventure-works.test: host not found)',
