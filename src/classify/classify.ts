@@ -22,6 +22,8 @@ import {
   CONNECTION_PHRASES,
   DSN_CAUSES,
   EXIM_FAILED_LOOKUP,
+  EXIM_HOST_LOOKUP_DEFERRED,
+  EXIM_HOST_NOT_FOUND,
   EXIM_PHRASES,
   EXIM_REMOTE_ERROR,
   EXIM_REPLY,
@@ -116,7 +118,7 @@ function findCause(record: DeliveryRecord, domain: string): Finding {
     case 'postfix':
       return classifyPostfix(record, record.text, domain);
     case 'exim':
-      return classifyExim(record);
+      return classifyExim(record, domain);
     case 'sendmail':
       return classifySendmail(record, domain);
   }
@@ -181,7 +183,7 @@ function postfixTlsa(text: string): Classification {
   return named('dns-tempfail', lookupName(colon === -1 ? target : target.slice(0, colon)));
 }
 
-function classifyExim(record: DeliveryRecord): Finding {
+function classifyExim(record: DeliveryRecord, domain: string): Finding {
   const text = record.text;
   if (EXIM_RETRY_NOT_REACHED.test(text)) return INHERIT;
 
@@ -194,8 +196,13 @@ function classifyExim(record: DeliveryRecord): Finding {
     if (text.includes(phrase)) return plain(cause);
   }
 
-  const failedLookup = EXIM_FAILED_LOOKUP.exec(text);
+  const failedLookup = EXIM_FAILED_LOOKUP.exec(text) ?? EXIM_HOST_LOOKUP_DEFERRED.exec(text);
   if (failedLookup !== null) return named('dns-tempfail', lookupName(failedLookup[1] as string));
+
+  const missingHost = EXIM_HOST_NOT_FOUND.exec(text);
+  if (missingHost !== null) {
+    return namedAbsence('dns-notfound', lookupName(missingHost[1] as string), domain);
+  }
 
   return connectionOrTls(text) ?? fallback(record);
 }

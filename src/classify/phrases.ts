@@ -43,6 +43,11 @@ export const EXIM_REPLY = /: ([45]\d\d[ -].*)$/s;
 /** Exim's transport-time address look-up of a listed host (smtp.c). */
 export const EXIM_FAILED_LOOKUP = /failed to lookup IP address for (\S+)/;
 
+/** A router's look-up of the hosts it routes to (manualroute smarthosts; Exim's
+ *  rf_lookup_hostlist.c): timed out, or found no such host. */
+export const EXIM_HOST_LOOKUP_DEFERRED = /host lookup for (\S+) did not complete/;
+export const EXIM_HOST_NOT_FOUND = /lookup of host "([^"]+)" failed in \S+ router/;
+
 /** Texts of a failed or lost connection (errno strings and each server's wording). */
 export const CONNECTION_PHRASES: readonly string[] = [
   'connect to ',

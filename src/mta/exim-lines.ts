@@ -22,6 +22,8 @@ export const FLAGS: ReadonlyMap<string, EximFlag> = new Map<string, EximFlag>([
 export const EXPIRY_TEXTS: readonly string[] = [
   'retry timeout exceeded',
   'have been failing for a long time',
+  // The same cut-off in the wording of older Exim versions (smtp.c).
+  'retry time not reached for any host after a long failure period',
 ];
 
 /** Lines after a message id that carry context only. `H=... Connection refused` and `SMTP

@@ -66,7 +66,9 @@ export function createEximParser(options: ParserOptions = {}): MtaParser {
       case 'suppressed':
         return NO_RECORDS;
       case 'sent':
-        return parseDelivery(envelope, messageId, start, 'sent');
+        return isDiscard(envelope.message, start)
+          ? NO_RECORDS
+          : parseDelivery(envelope, messageId, start, 'sent');
       case 'deferred':
         return parseDelivery(envelope, messageId, start, 'deferred');
       case 'failed':
@@ -126,6 +128,15 @@ export function createEximParser(options: ParserOptions = {}): MtaParser {
 
     return startsWithAny(message, MESSAGE_CONTEXT_PREFIXES, start) ? NO_RECORDS : undefined;
   }
+}
+
+/**
+ * A recipient our own configuration threw away, logged as a delivery: a redirect to
+ * `:blackhole:` (`=> :blackhole: <ann@example.com> R=router`) or an ACL's `discard` (`=>
+ * blackhole (DATA ACL discarded recipients): ...`). Neither delivered nor failed.
+ */
+function isDiscard(message: string, start: number): boolean {
+  return message.startsWith(':blackhole: ', start) || message.startsWith('blackhole (', start);
 }
 
 /** `exim`, `exim4` and versioned names such as `exim-4.97`. */

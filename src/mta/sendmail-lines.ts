@@ -26,7 +26,7 @@ export const QUEUE_CONTEXT_PREFIXES: readonly string[] = [
   'lost input channel',
   'SYSERR',
   'done; delay',
-  'clone: ',
+  'clone ',
   'collect: ',
   'Authentication-Warning',
   'discarded',

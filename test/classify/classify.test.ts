@@ -244,6 +244,14 @@ const POSTFIX_CASES: readonly (readonly [RecordShape, Classification])[] = [
 for (const [shape, expected] of POSTFIX_CASES) test(classifies, 'postfix', shape, expected);
 
 const EXIM_CASES: readonly (readonly [RecordShape, Classification])[] = [
+  [
+    { text: 'host lookup for smarthost.example.net did not complete (DNS timeout?)' },
+    { cause: 'dns-tempfail', isRepeat: false, lookupName: 'smarthost.example.net' },
+  ],
+  [
+    { text: 'lookup of host "smarthost.example.net" failed in smarthost router' },
+    { cause: 'mx-unresolvable', isRepeat: false, lookupName: 'smarthost.example.net' },
+  ],
   [{ text: 'host lookup did not complete' }, { cause: 'dns-tempfail', isRepeat: false }],
   [
     { text: 'Unrouteable address', status: 'bounced' },

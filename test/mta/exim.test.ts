@@ -122,6 +122,16 @@ test(
 );
 
 test(
+  "older Exim's wording of the same cut-off as an expiry",
+  readsDelivery,
+  '2026-12-03 18:35:36 1xZBc9-0000GT-1U ** t.brown@margie.test R=dnslookup T=remote_smtp: retry time not reached for any host after a long failure period',
+  {
+    status: 'expired',
+    text: 'retry time not reached for any host after a long failure period',
+  },
+);
+
+test(
   'a delivery with its confirmation',
   readsDelivery,
   '2026-12-03 18:32:59 1xZBc3-0000Bu-0f => newsletter@woodgrove.test R=dnslookup T=remote_smtp H=mx1.woodgrove.test [127.0.5.3] C="250 2.0.0 Ok: queued as V8IJSYDMGM"',
@@ -213,6 +223,9 @@ for (const line of [
   '2026-12-03 18:32:50 End queue run: pid=427',
   '2026-12-03 18:32:52 1xZBbw-00007K-30 <= labuser@sender.test U=root P=local S=412 id=lab-ex-2-1796322772@ex-out.sender.test',
   '2026-12-03 18:32:58 1xZBc2-0000BR-1b H=mail.margie.test [127.0.5.9] Connection refused',
+  // Recipients our own configuration discarded: neither delivered nor failed.
+  '2026-12-03 18:32:58 1xZBc2-0000BR-1b => :blackhole: <ann@example.com> R=blackhole_router',
+  '2026-12-03 18:32:58 1xZBc2-0000BR-1b => blackhole (DATA ACL discarded recipients): ann@example.com',
   '2026-12-03 18:34:36 1xZBbw-00007K-30 Spool file for 1xZBbw-00007K-30 is locked (another process is handling this message)',
   '2024-05-01 10:00:00 1tAbCd-0001Xy-Qz H=mx.example.com [192.0.2.25]: SMTP timeout after EHLO mail.example.org: Connection timed out',
   '2024-05-01 10:00:00 SMTP connection from [198.51.100.5]:45263 (TCP/IP connection count = 1)',

@@ -289,6 +289,7 @@ const understoodWithoutRecords = test.macro({
 
 for (const line of [
   'Dec  3 18:32:50 mailhost sm-mta[420]: starting daemon (8.17.1.9): SMTP+queueing@00:00:15',
+  'Dec  3 18:32:53 mailhost sm-mta[463]: 6B3IWrgG000463: clone 6B3IWrgH000463, owner=list-owner@sender.test',
   'Dec  3 18:32:50 mailhost sm-mta[421]: alias database /var/lib/mtalab/sendmail/aliases rebuilt by root',
   'Dec  3 18:32:50 mailhost sm-mta[421]: /var/lib/mtalab/sendmail/aliases: 4 aliases, longest 19 bytes, 107 bytes total',
   'Dec  3 18:32:50 mailhost sm-msp-queue[424]: unable to write pid to /run/mtalab/sm-client.pid: Permission denied',
