@@ -98,7 +98,9 @@ export interface Grouper {
  */
 export function createGrouper(windowMs: number): Grouper {
   const open = new Map<string, OpenGroup>();
+  const recent = createRecentIndex();
   const windows = new Map<number, WindowBreadth>();
+  let lastWindow: { start: number; breadth: WindowBreadth } | undefined;
   const lastSent = new Map<string, number>();
   const shared = createSharedValues(MAX_SHARED_VALUES);
   const sealDelay = Math.max(2 * windowMs, SEAL_DELAY_MS);
@@ -134,12 +136,14 @@ export function createGrouper(windowMs: number): Grouper {
   }
 
   function breadthOf(windowStart: number): WindowBreadth {
+    if (lastWindow?.start === windowStart) return lastWindow.breadth;
     let breadth = windows.get(windowStart);
     if (breadth === undefined) {
       breadth = { dnsTempfailDomains: newDistinct(), sentDomains: newDistinct() };
       windows.set(windowStart, breadth);
     }
 
+    lastWindow = { start: windowStart, breadth };
     return breadth;
   }
 
@@ -149,6 +153,7 @@ export function createGrouper(windowMs: number): Grouper {
    */
   function sealBefore(time: number): void {
     sealedBefore = time;
+    recent.dropBefore(time - windowMs);
     for (const group of open.values()) {
       if (group.windowStart + windowMs < time) sealGroup(group);
     }
@@ -162,6 +167,9 @@ export function createGrouper(windowMs: number): Grouper {
   }
 
   function groupFor(event: DeliveryEvent, windowStart: number): OpenGroup {
+    const known = recent.find(windowStart, event.domain, event.cause);
+    if (known !== undefined) return known;
+
     const key = groupKey(event.domain, event.cause, windowStart);
     let group = open.get(key);
     if (group === undefined) {
@@ -169,6 +177,7 @@ export function createGrouper(windowMs: number): Grouper {
       open.set(group.key, group);
     }
 
+    recent.add(group);
     return group;
   }
 
@@ -180,6 +189,7 @@ export function createGrouper(windowMs: number): Grouper {
     }
 
     shared.clear();
+    recent.dropBefore(Infinity);
     return result.sort(compareWorstFirst);
   }
 
@@ -216,6 +226,47 @@ export function createGrouper(windowMs: number): Grouper {
     lastSentByDomain: () => lastSent,
     get lateEvents() {
       return lateEvents;
+    },
+  };
+}
+
+/**
+ * The groups of recent windows by window and domain: most events find their group here without
+ * making its key. Older windows are dropped as they are sealed; a late event for one finds its
+ * group by key.
+ */
+interface RecentIndex {
+  find(windowStart: number, domain: string, cause: Cause): OpenGroup | undefined;
+  add(group: OpenGroup): void;
+  dropBefore(windowStart: number): void;
+}
+
+function createRecentIndex(): RecentIndex {
+  const byWindow = new Map<number, Map<string, OpenGroup[]>>();
+
+  function domainsOf(windowStart: number): Map<string, OpenGroup[]> {
+    let domains = byWindow.get(windowStart);
+    if (domains === undefined) {
+      domains = new Map();
+      byWindow.set(windowStart, domains);
+    }
+
+    return domains;
+  }
+
+  return {
+    find(windowStart, domain, cause) {
+      const groups = byWindow.get(windowStart)?.get(domain);
+      return groups?.find((group) => group.cause === cause);
+    },
+    add(group) {
+      const domains = domainsOf(group.windowStart);
+      const groups = domains.get(group.domain);
+      if (groups === undefined) domains.set(group.domain, [group]);
+      else groups.push(group);
+    },
+    dropBefore(windowStart) {
+      for (const start of byWindow.keys()) if (start < windowStart) byWindow.delete(start);
     },
   };
 }

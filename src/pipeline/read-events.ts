@@ -279,8 +279,20 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 function addSender(event: Writable<DeliveryEvent>, sender: string): void {
   event.sender = sender;
-  const senderDomain = normaliseDomain(sender).domain;
+  const senderDomain = senderDomainOf(sender);
   if (senderDomain !== '') event.senderDomain = senderDomain;
+}
+
+/** The recipients of one message come one after another, with the same sender. */
+const lastSender = { address: '', domain: '' };
+
+function senderDomainOf(sender: string): string {
+  if (sender !== lastSender.address) {
+    lastSender.address = sender;
+    lastSender.domain = normaliseDomain(sender).domain;
+  }
+
+  return lastSender.domain;
 }
 
 function notUnderstood(run: Run, source: Source, where: string, text: string): void {

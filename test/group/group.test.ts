@@ -1,0 +1,106 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { join } from 'node:path';
+
+import { recipientKey } from '../../src/classify/domain.js';
+import { createGrouper, groupKey } from '../../src/group/group.js';
+import type { DeliveryEvent, Group } from '../../src/model.js';
+import { readEvents } from '../../src/pipeline/read-events.js';
+import { ROOT } from '../helpers/cli.js';
+
+const FIVE_MINUTES = 300_000;
+const THREE_HOURS = 3 * 3_600_000;
+const SAMPLES = ['postfix-mail.log', 'exim-mainlog', 'sendmail-mail.log'].map((name) =>
+  join(ROOT, 'samples', name),
+);
+
+/** The events of the three lab samples, and the same again three hours later: windows that the
+ *  grouper seals between the two runs. */
+async function labEvents(): Promise<DeliveryEvent[]> {
+  const events: DeliveryEvent[] = [];
+  await readEvents(SAMPLES, { event: (event) => events.push(event) }, { envelope: UTC_2026 });
+  const later = events.map((event) => ({ ...event, time: event.time + THREE_HOURS }));
+  return [...events, ...later].sort((a, b) => a.time - b.time);
+}
+
+const UTC_2026 = { timeZone: 'UTC', year: 2026 };
+
+interface Tally {
+  attempts: number;
+  statuses: Group['statuses'];
+  readonly messages: Set<string>;
+  readonly recipients: Set<string>;
+}
+
+/** What each group must hold, counted the plain way. */
+function reference(events: readonly DeliveryEvent[]): Map<string, Tally> {
+  const groups = new Map<string, Tally>();
+  for (const event of events) {
+    if (event.status === 'sent') continue;
+    const windowStart = event.time - (event.time % FIVE_MINUTES);
+    const key = groupKey(event.domain, event.cause, windowStart);
+    const tally = groups.get(key) ?? {
+      attempts: 0,
+      statuses: { sent: 0, deferred: 0, bounced: 0, expired: 0 },
+      messages: new Set(),
+      recipients: new Set(),
+    };
+    tally.attempts += 1;
+    tally.statuses[event.status] += 1;
+    tally.messages.add(`${event.host} ${event.queueId}`);
+    tally.recipients.add(recipientKey(event.recipient));
+    groups.set(key, tally);
+  }
+
+  return groups;
+}
+
+function grouped(events: readonly DeliveryEvent[]): Map<string, Group> {
+  const grouper = createGrouper(FIVE_MINUTES);
+  for (const event of events) grouper.add(event);
+  const groups = grouper.takeGroups();
+  return new Map(
+    groups.map((group) => [groupKey(group.domain, group.cause, group.windowStart), group]),
+  );
+}
+
+test('events in log order make one group per domain, cause and window, with exact counts', async (t) => {
+  const events = await labEvents();
+  const expected = reference(events);
+  const groups = grouped(events);
+
+  t.is(groups.size, expected.size);
+  for (const [key, tally] of expected) {
+    t.like(
+      groups.get(key),
+      {
+        attempts: tally.attempts,
+        statuses: tally.statuses,
+        messages: tally.messages.size,
+        recipients: tally.recipients.size,
+      },
+      key,
+    );
+  }
+});
+
+test('events in any order still make one group per key, with every attempt counted once', async (t) => {
+  const events = await labEvents();
+  const expected = reference(events);
+  const property = fc.property(
+    fc.shuffledSubarray(events, { minLength: events.length }),
+    (shuffled) => {
+      const groups = grouped(shuffled);
+      if (groups.size !== expected.size) return false;
+      for (const [key, tally] of expected) {
+        const group = groups.get(key);
+        if (group?.attempts !== tally.attempts) return false;
+        if (JSON.stringify(group.statuses) !== JSON.stringify(tally.statuses)) return false;
+      }
+
+      return true;
+    },
+  );
+
+  t.notThrows(() => fc.assert(property, { numRuns: 60 }));
+});
