@@ -223,9 +223,9 @@ export interface Verdict {
 
 export const NOT_CHECKED: Verdict = { kind: 'not-checked' };
 
-/** Times are epoch ms from the year 0000 to the end of 9999: what every report can write with a
+/** Times are epoch ms from the year 1000 to the end of 9999: what every report can write with a
  *  four-digit year. A log line stamped outside is not understood. */
-export const EARLIEST_TIME = Date.parse('0000-01-01T00:00:00Z');
+export const EARLIEST_TIME = Date.UTC(1000, 0, 1);
 export const LATEST_TIME = Date.UTC(10000, 0, 1);
 
 export type StatusCounts = Record<Status, number>;

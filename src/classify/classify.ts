@@ -118,7 +118,7 @@ function findCause(record: DeliveryRecord, domain: string): Finding {
     case 'postfix':
       return classifyPostfix(record, record.text, domain);
     case 'exim':
-      return classifyExim(record, domain);
+      return classifyExim(record);
     case 'sendmail':
       return classifySendmail(record, domain);
   }
@@ -183,7 +183,7 @@ function postfixTlsa(text: string): Classification {
   return named('dns-tempfail', lookupName(colon === -1 ? target : target.slice(0, colon)));
 }
 
-function classifyExim(record: DeliveryRecord, domain: string): Finding {
+function classifyExim(record: DeliveryRecord): Finding {
   const text = record.text;
   if (EXIM_RETRY_NOT_REACHED.test(text)) return INHERIT;
 
@@ -199,10 +199,10 @@ function classifyExim(record: DeliveryRecord, domain: string): Finding {
   const failedLookup = EXIM_FAILED_LOOKUP.exec(text) ?? EXIM_HOST_LOOKUP_DEFERRED.exec(text);
   if (failedLookup !== null) return named('dns-tempfail', lookupName(failedLookup[1] as string));
 
+  // The host a router routes to is our own configuration (a smarthost), not one of the
+  // recipient's MX hosts: not found, under its own name.
   const missingHost = EXIM_HOST_NOT_FOUND.exec(text);
-  if (missingHost !== null) {
-    return namedAbsence('dns-notfound', lookupName(missingHost[1] as string), domain);
-  }
+  if (missingHost !== null) return named('dns-notfound', lookupName(missingHost[1] as string));
 
   return connectionOrTls(text) ?? fallback(record);
 }
@@ -210,6 +210,11 @@ function classifyExim(record: DeliveryRecord, domain: string): Finding {
 function classifySendmail(record: DeliveryRecord, domain: string): Classification {
   const text = record.text;
   const stat = text.startsWith('Deferred: ') ? text.slice(10) : text;
+  // The server's own reply first (`reply=`, joined after the summary): a relay may quote its
+  // look-up failure in it, which is not ours.
+  const summed = SENDMAIL_SUMMED_REPLY.exec(stat);
+  if (summed !== null) return plain(classifyReply(summed[1] as string));
+
   const nameServer = stat.indexOf('Name server: ');
   if (nameServer !== -1) return sendmailNameServer(stat, nameServer + 13, domain);
 
@@ -217,8 +222,7 @@ function classifySendmail(record: DeliveryRecord, domain: string): Classificatio
   if (timeout !== null) return named('dns-tempfail', lookupName(timeout[1] as string));
 
   if (stat.includes('MX 0 .') || stat.includes('does not accept mail')) return plain('null-mx');
-  const reply = REPLY_CODE.test(stat) ? stat : SENDMAIL_SUMMED_REPLY.exec(stat)?.[1];
-  if (reply !== undefined) return plain(classifyReply(reply));
+  if (REPLY_CODE.test(stat)) return plain(classifyReply(stat));
   if (stat.startsWith('Host unknown')) return plain('dns-notfound');
   return connectionOrTls(stat) ?? fallback(record);
 }

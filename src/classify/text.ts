@@ -37,6 +37,14 @@ export function displayName(name: string): string {
   return HAS_CONTROL.test(name) ? stripControl(JSON.stringify(name)) : name;
 }
 
+/** What JSON leaves raw of the controls, C1 and the bidirectional ones, removed: machine
+ *  formats keep names as logged (JSON escapes C0 itself) and still never carry a raw control. */
+export function withoutRawControls(text: string): string {
+  return HAS_CONTROL.test(text) ? text.replace(RAW_IN_JSON, '') : text;
+}
+
+const RAW_IN_JSON = /[\x80-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
 /** V8 shares memory between a substring of 13 or more characters and the string it was cut from. */
 const SHARED_SUBSTRING_LENGTH = 13;
 

@@ -92,7 +92,7 @@ export function parseTimeOption(
   }
 
   if (!(time >= EARLIEST_TIME && time < LATEST_TIME)) {
-    throw usage(`Invalid ${flag} value: ${text}: use a time between the years 0000 and 9999`);
+    throw usage(`Invalid ${flag} value: ${text}: use a time between the years 1000 and 9999`);
   }
 
   return time;

@@ -152,7 +152,7 @@ export async function loadNdjson(): Promise<typeof import('ndjson')> {
 /** Unreadable inputs and not-understood samples go to stderr; stdout carries the product. */
 export function reportDiagnostics(counts: ReadCounts): void {
   for (const error of counts.inputErrors) writeError(`mxtriage: ${error.message}`);
-  for (const sample of inLineOrder(counts)) {
+  for (const sample of counts.unparsed) {
     const what = sample.where === 'input' ? 'input warning' : `not understood (${sample.where})`;
     writeError(`${what} ${sample.source.file}:${sample.source.line}: ${sample.text}`);
   }
@@ -161,15 +161,6 @@ export function reportDiagnostics(counts: ReadCounts): void {
   if (counts.unparsed.length > 0 && hidden > 0) {
     writeError(`mxtriage: ${hidden} more not shown (a larger --show-unparsed shows more)`);
   }
-}
-
-/** Samples by input, then line: a batch's warnings are found after its lines were read. */
-function inLineOrder(counts: ReadCounts): ReadCounts['unparsed'] {
-  const inputOrder = (file: string) => counts.inputs.indexOf(file);
-  return [...counts.unparsed].sort(
-    (a, b) =>
-      inputOrder(a.source.file) - inputOrder(b.source.file) || a.source.line - b.source.line,
-  );
 }
 
 function exitCode(result: AnalyseResult, failOn: ReadonlySet<string>): number {

@@ -3,6 +3,7 @@ import {
   checkStateWritable,
   loadState,
   planResume,
+  readPosition,
   saveState,
   type ReadPosition,
   type ReadState,
@@ -74,8 +75,8 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
     onBatch(batch) {
       guardHeap.check();
       if (batch.endOffset === undefined) return;
-      const lines = batch.firstLine - 1 + batch.lines.length;
-      ends.set(batch.input.name, { offset: batch.endOffset, lines });
+      const lastLine = batch.firstLine - 1 + batch.lines.length;
+      ends.set(batch.input.name, readPosition(plan, batch.input.name, batch.endOffset, lastLine));
     },
   });
 

@@ -28,6 +28,7 @@ const CLOSE_BRACKET = 93;
 const LETTER_S = 115;
 const LETTER_T = 84;
 const LETTER_Z = 90;
+/** Seconds of a day, a leap second (`:60`) included: what a packed stamp's seconds range over. */
 const SECONDS_PER_DAY = 86_401;
 const STDOUT = Buffer.from('stdout ');
 const STDERR = Buffer.from('stderr ');
@@ -100,8 +101,11 @@ function readClassicStamp(bytes: Uint8Array, pos: number, at: SyslogBytes): numb
 /** `YYYY-MM-DDThh:mm:ss[.frac][Z|+hh:mm|+hhmm] `: the index after the space, or -1. */
 function readIsoStamp(bytes: Uint8Array, pos: number): number {
   const year = fourDigits(bytes, pos);
+  // In the year 9999 an offset can carry the time past what `parse-envelope.ts` accepts: left
+  // to it.
   const isDate =
     year !== -1 &&
+    year !== 9999 &&
     byteAt(bytes, pos + 4) === MINUS &&
     byteAt(bytes, pos + 7) === MINUS &&
     isDate3339(year, twoDigits(bytes, pos + 5), twoDigits(bytes, pos + 8));

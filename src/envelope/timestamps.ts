@@ -151,9 +151,11 @@ export function daysInMonth(month: number, year?: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-/** A date that exists: `2026-02-30` does not, and is not rolled over into March. */
+/** A date that exists (`2026-02-30` does not, and is not rolled over into March) in the years
+ *  1000 to 9999 (`Date.UTC` would read 0026 as 1926; no mail log is older). */
 export function isDate3339(year: number, month: number, day: number): boolean {
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(month, year);
+  const isDay = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(month, year);
+  return isDay && year >= 1000;
 }
 
 /** An offset RFC 3339 allows (`time-numoffset`): hours 00 to 23, minutes 00 to 59. */

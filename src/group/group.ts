@@ -98,7 +98,7 @@ export interface Grouper {
  */
 export function createGrouper(windowMs: number): Grouper {
   const open = new Map<string, OpenGroup>();
-  const recent = createRecentIndex();
+  const recentGroups = createRecentIndex();
   const windows = new Map<number, WindowBreadth>();
   let lastWindow: { start: number; breadth: WindowBreadth } | undefined;
   const lastSent = new Map<string, number>();
@@ -153,7 +153,7 @@ export function createGrouper(windowMs: number): Grouper {
    */
   function sealBefore(time: number): void {
     sealedBefore = time;
-    recent.dropBefore(time - windowMs);
+    recentGroups.dropBefore(time - windowMs);
     for (const group of open.values()) {
       if (group.windowStart + windowMs < time) sealGroup(group);
     }
@@ -167,7 +167,7 @@ export function createGrouper(windowMs: number): Grouper {
   }
 
   function groupFor(event: DeliveryEvent, windowStart: number): OpenGroup {
-    const known = recent.find(windowStart, event.domain, event.cause);
+    const known = recentGroups.find(windowStart, event.domain, event.cause);
     if (known !== undefined) return known;
 
     const key = groupKey(event.domain, event.cause, windowStart);
@@ -177,7 +177,7 @@ export function createGrouper(windowMs: number): Grouper {
       open.set(group.key, group);
     }
 
-    recent.add(group);
+    recentGroups.add(group);
     return group;
   }
 
@@ -189,7 +189,7 @@ export function createGrouper(windowMs: number): Grouper {
     }
 
     shared.clear();
-    recent.dropBefore(Infinity);
+    recentGroups.dropBefore(Infinity);
     return result.sort(compareWorstFirst);
   }
 
@@ -233,7 +233,7 @@ export function createGrouper(windowMs: number): Grouper {
 /**
  * The groups of recent windows by window and domain: most events find their group here without
  * making its key. Older windows are dropped as they are sealed; a late event for one finds its
- * group by key.
+ * group by key, which puts that window back until the next seal.
  */
 interface RecentIndex {
   find(windowStart: number, domain: string, cause: Cause): OpenGroup | undefined;

@@ -404,8 +404,7 @@ function* itemsOf(
       ? { kind: 'lines', input, lines, firstLine, bytesRead }
       : { kind: 'lines', input, lines, firstLine, endOffset: split.endOffset, bytesRead };
 
-  // Warnings about the batch's lines come first, so that samples taken in order of arrival
-  // are the first lines with something to say.
+  // Warnings about the batch's lines come first: what is wrong with a line is told before it.
   for (const index of split.cut) {
     const message = `Line longer than ${maxLineLength} characters: cut to ${maxLineLength}`;
     yield { kind: 'warning', input, line: firstLine + index, message };

@@ -2,10 +2,10 @@
 // renamed, compressed and truncated files, without reading a line twice or skipping one.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, createReadStream } from 'node:fs';
 import { access, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { constants, gunzipSync } from 'node:zlib';
+import { constants, createGunzip, gunzipSync } from 'node:zlib';
 
 import { MxtriageError } from '../errors.js';
 import { orderInputs } from './order-inputs.js';
@@ -19,7 +19,7 @@ export interface FileCheckpoint {
   /** Bytes read: in the file for plain files, in the decompressed content for gzip files. */
   readonly offset: number;
   /** Lines before `offset`, so the next run numbers lines as the file does. States saved
-   *  before it was kept lack it; their next run numbers from where it starts reading. */
+   *  before it was kept lack it; the next run counts them (`countLinesBefore`). */
   readonly lines?: number;
   /** `<n>:<sha256>` of the content's first n bytes: its first line, at most 256 bytes. The
    *  same after a rename or compression, so a rotated copy is recognised. */
@@ -63,14 +63,28 @@ const FINGERPRINT_BYTES = 256;
 const GZIP_HEAD_BYTES = 16 * 1024;
 
 /** Where reading of one input ended: a byte offset (see `FileCheckpoint`) and the lines before
- *  it. */
+ *  it, when they are known (not after resuming from a state saved without them). */
 export interface ReadPosition {
   readonly offset: number;
-  readonly lines: number;
+  readonly lines?: number;
 }
 
-/** A position whose line count may be unknown (a state saved before lines were kept). */
-type KnownPosition = Omit<ReadPosition, 'lines'> & { readonly lines?: number };
+/**
+ * Where reading of `name` stands after its line `lastLine`, at `offset`. The line count is the
+ * file's own only when reading began at its start or where the plan knew the count; otherwise
+ * none is saved, rather than a wrong one that later runs would carry on.
+ */
+export function readPosition(
+  plan: ResumePlan | undefined,
+  name: string,
+  offset: number,
+  lastLine: number,
+): ReadPosition {
+  const start = plan?.startOffsets.get(name) ?? 0;
+  return start > 0 && plan?.startLines.has(name) !== true
+    ? { offset }
+    : { offset, lines: lastLine };
+}
 
 /** The saved state; `undefined` when the file does not exist. */
 export async function loadState(path: string): Promise<ReadState | undefined> {
@@ -150,9 +164,40 @@ export async function planResume(
     const checkpoint = findCheckpoint(identity, unused);
     plan.files.set(path, checkpoint === undefined ? identity : { ...identity, checkpoint });
     planFile(plan, path, identity, checkpoint);
+    await countLinesBefore(plan, path, identity);
   }
 
   return plan;
+}
+
+/** A checkpoint saved before line counts were kept: the lines before its offset are counted
+ *  once, so that line numbers stay the file's own. Unknown when the file cannot be read. */
+async function countLinesBefore(plan: ResumePlan, path: string, identity: FileIdentity) {
+  const offset = plan.startOffsets.get(path) ?? 0;
+  if (offset === 0 || plan.startLines.has(path)) return;
+
+  const lines = await countLines(path, offset, identity.isGzip).catch(() => undefined);
+  if (lines !== undefined) plan.startLines.set(path, lines);
+}
+
+/** Newlines in the first `length` bytes of the content (decompressed for gzip). */
+async function countLines(path: string, length: number, gzip: boolean): Promise<number> {
+  const raw = createReadStream(path, gzip ? {} : { end: length - 1 });
+  const content: AsyncIterable<Buffer> = gzip ? raw.pipe(createGunzip()) : raw;
+  let lines = 0;
+  let left = length;
+  try {
+    for await (const chunk of content) {
+      const part = chunk.length > left ? chunk.subarray(0, left) : chunk;
+      for (let at = part.indexOf(10); at !== -1; at = part.indexOf(10, at + 1)) lines += 1;
+      left -= part.length;
+      if (left === 0) break;
+    }
+  } finally {
+    raw.destroy();
+  }
+
+  return lines;
 }
 
 /**
@@ -181,7 +226,7 @@ export async function checkpointRun(
 }
 
 /** Where the plan starts reading `path`; undefined for a file it skips. */
-function startOf(plan: ResumePlan, path: string): KnownPosition | undefined {
+function startOf(plan: ResumePlan, path: string): ReadPosition | undefined {
   const offset = plan.startOffsets.get(path);
   if (offset === undefined) return undefined;
   const lines = plan.startLines.get(path);
@@ -261,7 +306,7 @@ function skippedCheckpoint(path: string, identity: FileIdentity): FileCheckpoint
 function checkpointOf(
   path: string,
   identity: FileIdentity,
-  position: KnownPosition,
+  position: ReadPosition,
 ): FileCheckpoint {
   const { inode, size } = identity;
   const { offset, lines } = position;
@@ -279,7 +324,7 @@ function checkpointOf(
 async function currentCheckpoint(
   path: string,
   planned: FileIdentity,
-  position: KnownPosition,
+  position: ReadPosition,
 ): Promise<FileCheckpoint | undefined> {
   const now = await identify(path);
   const identity = now !== undefined && now.inode === planned.inode ? now : planned;

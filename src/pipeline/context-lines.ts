@@ -13,6 +13,8 @@ const MAX_MARKED_BYTES = 2048;
 export const DATED_CONTEXT_MARK = -1;
 
 const CR = 13;
+/** Reused for every line: the marker runs on one thread, one line at a time. */
+const PARTS: SyslogBytes = { stamp: 0, programStart: 0, programEnd: 0, messageStart: 0 };
 
 /**
  * The mark of `bytes[start, end)` (without its LF): 0 when the line has to be decoded and
@@ -29,6 +31,3 @@ export function markContextLine(bytes: Uint8Array, start: number, end: number): 
   if (!isPostfixContext(bytes, at.messageStart, last)) return 0;
   return at.stamp === 0 ? DATED_CONTEXT_MARK : at.stamp;
 }
-
-/** Reused for every line: the marker runs on one thread, one line at a time. */
-const PARTS: SyslogBytes = { stamp: 0, programStart: 0, programEnd: 0, messageStart: 0 };

@@ -14,6 +14,9 @@ import type {
 import { createParsers, parserFor } from '../mta/index.js';
 import { DATED_CONTEXT_MARK, markContextLine } from './context-lines.js';
 
+/** The recipients of one message come one after another, with the same sender. */
+const lastSender = { address: '', domain: '' };
+
 /** What the reading stage tells its consumer, line by line and input by input. */
 export interface EventSink {
   event(event: DeliveryEvent): void;
@@ -283,9 +286,6 @@ function addSender(event: Writable<DeliveryEvent>, sender: string): void {
   if (senderDomain !== '') event.senderDomain = senderDomain;
 }
 
-/** The recipients of one message come one after another, with the same sender. */
-const lastSender = { address: '', domain: '' };
-
 function senderDomainOf(sender: string): string {
   if (sender !== lastSender.address) {
     lastSender.address = sender;
@@ -301,9 +301,27 @@ function notUnderstood(run: Run, source: Source, where: string, text: string): v
   keepSample(run, source, where, text);
 }
 
+/**
+ * Keeps the first `sampleLimit` samples by input and line. They mostly come in that order, but
+ * the warnings about a batch's lines come before the batch is parsed.
+ */
 function keepSample(run: Run, source: Source, where: string, text: string): void {
-  if (run.counts.unparsed.length >= run.sampleLimit) return;
-  run.counts.unparsed.push({ source, where, text: stripControl(text.slice(0, 500)) });
+  const samples = run.counts.unparsed;
+  const limit = run.sampleLimit;
+  const last = samples[samples.length - 1];
+  if (limit === 0 || (samples.length >= limit && !isBefore(run, source, last?.source))) return;
+
+  let index = samples.length;
+  while (index > 0 && isBefore(run, source, samples[index - 1]?.source)) index -= 1;
+  samples.splice(index, 0, { source, where, text: stripControl(text.slice(0, 500)) });
+  if (samples.length > limit) samples.pop();
+}
+
+function isBefore(run: Run, a: Source, b: Source | undefined): boolean {
+  if (b === undefined) return false;
+  const inputs = run.counts.inputs;
+  const order = inputs.indexOf(a.file) - inputs.indexOf(b.file);
+  return order < 0 || (order === 0 && a.line < b.line);
 }
 
 /**

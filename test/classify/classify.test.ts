@@ -250,7 +250,7 @@ const EXIM_CASES: readonly (readonly [RecordShape, Classification])[] = [
   ],
   [
     { text: 'lookup of host "smarthost.example.net" failed in smarthost router' },
-    { cause: 'mx-unresolvable', isRepeat: false, lookupName: 'smarthost.example.net' },
+    { cause: 'dns-notfound', isRepeat: false, lookupName: 'smarthost.example.net' },
   ],
   [{ text: 'host lookup did not complete' }, { cause: 'dns-tempfail', isRepeat: false }],
   [

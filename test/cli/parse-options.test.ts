@@ -92,7 +92,7 @@ test('a time no report could write, or an offset no zone has, is refused', (t) =
     t.true(error instanceof MxtriageError && error.code === 'USAGE', value);
   }
   t.throws(() => parseTimeOption('99999999999999d', { flag: '--until', now: NOW }), {
-    message: /Invalid --until value: 99999999999999d: use a time between the years 0000 and 9999/,
+    message: /Invalid --until value: 99999999999999d: use a time between the years 1000 and 9999/,
   });
 });
 

@@ -162,15 +162,15 @@ test('--show-unparsed lists its samples in line order and says how many more the
       .find((line) => line.includes(' to=<')) ?? '';
   const odd = delivery.replace(/status=\w+/, 'status=weird');
   const long = `${delivery.slice(0, 60)}${'x'.repeat(70 * 1024)}`;
-  const log = file('samples.log', [odd, long, odd, odd, ''].join('\n'));
+  const log = file('samples.log', [odd, odd, long, odd, odd, ''].join('\n'));
 
   const result = await runCli(['--offline', '--show-unparsed', '3', log]);
   const shown = result.stderr
     .split('\n')
     .filter((line) => line.startsWith('not understood') || line.startsWith('input warning'))
     .map((line) => /:(\d+): /.exec(line)?.[1]);
-  t.deepEqual(shown, ['1', '2', '2']);
-  t.regex(result.stderr, /2 more not shown/);
+  t.deepEqual(shown, ['1', '2', '3']);
+  t.regex(result.stderr, /3 more not shown/);
 });
 
 test('an unreadable file is reported by name', async (t) => {

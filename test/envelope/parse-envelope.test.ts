@@ -486,6 +486,8 @@ test(
   rejects,
   '2026-12-03T18:32:52+25:00 mailhost postfix/smtp[1]: x',
 );
+test('a year before 1000', rejects, '0026-12-03T18:32:52Z mailhost postfix/smtp[1]: x');
+test('a time past the year 9999', rejects, '9999-12-31T23:30:00-01:00 mailhost postfix/smtp[1]: x');
 test('an offset of 60 minutes', rejects, '2026-12-03T18:32:52+01:60 mailhost postfix/smtp[1]: x');
 test(
   'a journal time past the year 9999',

@@ -9,6 +9,7 @@ import { readEvents } from '../../src/pipeline/read-events.js';
 import { ROOT } from '../helpers/cli.js';
 
 const FIVE_MINUTES = 300_000;
+const UTC_2026 = { timeZone: 'UTC', year: 2026 };
 const THREE_HOURS = 3 * 3_600_000;
 const SAMPLES = ['postfix-mail.log', 'exim-mainlog', 'sendmail-mail.log'].map((name) =>
   join(ROOT, 'samples', name),
@@ -22,8 +23,6 @@ async function labEvents(): Promise<DeliveryEvent[]> {
   const later = events.map((event) => ({ ...event, time: event.time + THREE_HOURS }));
   return [...events, ...later].sort((a, b) => a.time - b.time);
 }
-
-const UTC_2026 = { timeZone: 'UTC', year: 2026 };
 
 interface Tally {
   attempts: number;

@@ -107,6 +107,8 @@ test('lines the full parser reads for something, or cannot read, are never marke
     '2026-02-29T09:14:07Z mailhost postfix/smtpd[1201]: connect from a.example[192.0.2.1]',
     '2026-11-02T09:14:07+24:00 mailhost postfix/smtpd[1201]: connect from a.example[192.0.2.1]',
     '2026-11-02T09:14:07-0160 mailhost postfix/smtpd[1201]: connect from a.example[192.0.2.1]',
+    '9999-12-31T23:30:00-01:00 mailhost postfix/smtpd[1201]: connect from a.example[192.0.2.1]',
+    '0026-11-02T09:14:07Z mailhost postfix/smtpd[1201]: connect from a.example[192.0.2.1]',
     'Nov  2 24:14:07 mailhost postfix/smtpd[1201]: connect from a.example[192.0.2.1]',
     '<22>Nov  2 09:14:07 mailhost postfix/smtpd[1201]: connect from a.example[192.0.2.1]',
     '2026-11-02T09:14:07Z stderr P postfix/smtpd[1201]: connect from a.example[192.0.2.1]',
