@@ -98,7 +98,6 @@ export interface Grouper {
  */
 export function createGrouper(windowMs: number): Grouper {
   const open = new Map<string, OpenGroup>();
-  const recentGroups = createRecentIndex();
   const windows = new Map<number, WindowBreadth>();
   let lastWindow: { start: number; breadth: WindowBreadth } | undefined;
   const lastSent = new Map<string, number>();
@@ -153,7 +152,6 @@ export function createGrouper(windowMs: number): Grouper {
    */
   function sealBefore(time: number): void {
     sealedBefore = time;
-    recentGroups.dropBefore(time - windowMs);
     for (const group of open.values()) {
       if (group.windowStart + windowMs < time) sealGroup(group);
     }
@@ -167,9 +165,6 @@ export function createGrouper(windowMs: number): Grouper {
   }
 
   function groupFor(event: DeliveryEvent, windowStart: number): OpenGroup {
-    const known = recentGroups.find(windowStart, event.domain, event.cause);
-    if (known !== undefined) return known;
-
     const key = groupKey(event.domain, event.cause, windowStart);
     let group = open.get(key);
     if (group === undefined) {
@@ -177,7 +172,6 @@ export function createGrouper(windowMs: number): Grouper {
       open.set(group.key, group);
     }
 
-    recentGroups.add(group);
     return group;
   }
 
@@ -189,7 +183,6 @@ export function createGrouper(windowMs: number): Grouper {
     }
 
     shared.clear();
-    recentGroups.dropBefore(Infinity);
     return result.sort(compareWorstFirst);
   }
 
@@ -226,47 +219,6 @@ export function createGrouper(windowMs: number): Grouper {
     lastSentByDomain: () => lastSent,
     get lateEvents() {
       return lateEvents;
-    },
-  };
-}
-
-/**
- * The groups of recent windows by window and domain: most events find their group here without
- * making its key. Older windows are dropped as they are sealed; a late event for one finds its
- * group by key, which puts that window back until the next seal.
- */
-interface RecentIndex {
-  find(windowStart: number, domain: string, cause: Cause): OpenGroup | undefined;
-  add(group: OpenGroup): void;
-  dropBefore(windowStart: number): void;
-}
-
-function createRecentIndex(): RecentIndex {
-  const byWindow = new Map<number, Map<string, OpenGroup[]>>();
-
-  function domainsOf(windowStart: number): Map<string, OpenGroup[]> {
-    let domains = byWindow.get(windowStart);
-    if (domains === undefined) {
-      domains = new Map();
-      byWindow.set(windowStart, domains);
-    }
-
-    return domains;
-  }
-
-  return {
-    find(windowStart, domain, cause) {
-      const groups = byWindow.get(windowStart)?.get(domain);
-      return groups?.find((group) => group.cause === cause);
-    },
-    add(group) {
-      const domains = domainsOf(group.windowStart);
-      const groups = domains.get(group.domain);
-      if (groups === undefined) domains.set(group.domain, [group]);
-      else groups.push(group);
-    },
-    dropBefore(windowStart) {
-      for (const start of byWindow.keys()) if (start < windowStart) byWindow.delete(start);
     },
   };
 }
