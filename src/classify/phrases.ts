@@ -72,7 +72,8 @@ export const TLS_TEXT = /\bTLS\b|STARTTLS|certificate|handshake/;
  *  address rejected: Domain not found` (Postfix smtpd_check.c) and common variants. */
 export const SENDER_DNS_REPLY = anyOf([
   'Sender address rejected: Domain not found',
-  'Sender address rejected: unverified address: (?:Host or domain name not found|Name service error)',
+  'Sender address rejected: unverified address: Host or domain name not found',
+  'Sender address rejected: unverified address: Name service error',
   'sender (?:address )?domain (?:not found|does not (?:exist|resolve)|must resolve)',
   'domain of sender address \\S+ does not (?:exist|resolve)',
   '\\b[45]\\.1\\.8\\b',
