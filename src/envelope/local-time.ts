@@ -140,12 +140,18 @@ export function createYearlessClock(clock: LocalClock, options: YearOptions): Ye
     return firstPass >= lastTime - REPEAT_TOLERANCE_MS ? firstPass : firstPass + HOUR_MS;
   }
 
+  /** The latest year in which the date is not after the reference time (a day's leeway). */
   function inferredStart(month: number, day: number, hour: number): number {
-    const start = clock.hourStart(referenceYear, month, day, hour);
-    return start > reference + DAY_MS
-      ? clock.hourStart(referenceYear - 1, month, day, hour)
-      : start;
+    let year = referenceYear;
+    if (clock.hourStart(year, month, day, hour) > reference + DAY_MS) year -= 1;
+    // Only a leap year has a 29 February: a common year would read it as 1 March.
+    if (month === 1 && day === 29) while (!isLeapYear(year)) year -= 1;
+    return clock.hourStart(year, month, day, hour);
   }
+}
+
+export function isLeapYear(year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
 
 /** The 0-based month of an English three-letter abbreviation at `pos`, or -1. */

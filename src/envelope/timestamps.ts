@@ -1,7 +1,7 @@
 // Hand-written timestamp readers for the envelope formats: one pass over character codes, no
 // regular expression and no substring per line.
 
-import { monthAt, type LocalClock, type YearlessClock } from './local-time.js';
+import { isLeapYear, monthAt, type LocalClock, type YearlessClock } from './local-time.js';
 
 /** Reads the timestamps of the envelope formats; one per parser, reused for every line. A
  *  successful read leaves its results in `time`, `end` and `pid`. */
@@ -161,10 +161,6 @@ export function isDate3339(year: number, month: number, day: number): boolean {
 /** An offset RFC 3339 allows (`time-numoffset`): hours 00 to 23, minutes 00 to 59. */
 export function isZoneOffset(hours: number, minutes: number): boolean {
   return hours >= 0 && hours <= 23 && minutes >= 0 && minutes <= 59;
-}
-
-function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
 export function digitAt(line: string, pos: number): number {

@@ -11,6 +11,8 @@ export interface TableOptions {
   readonly timeZone?: string;
   /** Terminal width, to keep the reason column readable. */
   readonly width?: number;
+  /** Rows drawn at a time (`ROWS_PER_PART`); set only by tests. */
+  readonly rowsPerPart?: number;
 }
 
 /** The default human output: a header with the period and counts, then one row per group. */
@@ -23,7 +25,7 @@ export function formatTable(analysis: Analysis, options: TableOptions): string {
     return `${lines.join('\n')}\n`;
   }
 
-  lines.push('', groupTable(shown, options).toString());
+  lines.push('', groupTable(shown, options, options.rowsPerPart ?? ROWS_PER_PART));
   const hidden = analysis.groups.length - shown.length;
   if (hidden > 0) lines.push(`${hidden} more groups not shown (--top 0 shows all).`);
   return `${lines.join('\n')}\n`;
@@ -69,29 +71,91 @@ function outsideNote(summary: Analysis['summary'], options: TableOptions): strin
   return ` from ${from} to ${to}; ${summary.eventsOutsidePeriod} events were outside it`;
 }
 
-function groupTable(groups: readonly Group[], options: TableOptions): Table.Table {
+/**
+ * cli-table3 takes time that grows with the square of the rows (each cell is checked against
+ * every row above it for spans), so `--top 0` on a large log took minutes. A longer table is
+ * drawn in parts of this many rows with the widths the whole table would have, then joined.
+ */
+export const ROWS_PER_PART = 500;
+
+type Row = (string | number)[];
+
+function groupTable(groups: readonly Group[], options: TableOptions, rowsPerPart: number): string {
   const reasonWidth = Math.max(30, (options.width ?? 160) - 100);
+  const rows = groups.map((group) => groupRow(group, options));
+  const parts = inParts(rows, rowsPerPart);
+  const fitted = [null, null, null, null, null, null, null, reasonWidth];
+  if (parts.length === 1) return drawTable(rows, true, fitted);
+
+  // cli-table3 measures the text itself (wide characters, escapes): each part's columns but the
+  // reason, whose width is set, are drawn once to read their widths off the top border.
+  const widths = parts
+    .map((part, index) => columnWidths(measureTable(part, index === 0)))
+    .reduce((widest, part) => widest.map((width, column) => Math.max(width, part[column] ?? 0)));
+  return joinParts(
+    parts.map((part, index) => drawTable(part, index === 0, [...widths, reasonWidth])),
+  );
+}
+
+function inParts(rows: readonly Row[], size: number): Row[][] {
+  const parts: Row[][] = [];
+  for (let start = 0; start < rows.length; start += size)
+    parts.push(rows.slice(start, start + size));
+  return parts;
+}
+
+function groupRow(group: Group, options: TableOptions): Row {
+  return [
+    formatWindow(group, options),
+    displayName(group.domainDisplay ?? group.domain),
+    group.cause,
+    group.messages,
+    group.attempts,
+    formatStatuses(group.statuses),
+    formatVerdict(group.verdict),
+    stripControl(reasonOf(group)),
+  ];
+}
+
+const HEAD = ['window', 'domain', 'cause', 'msgs', 'tries', 'statuses', 'verdict', 'reason'];
+
+function drawTable(rows: readonly Row[], withHead: boolean, widths: (number | null)[]): string {
   const table = new Table({
-    head: ['window', 'domain', 'cause', 'msgs', 'tries', 'statuses', 'verdict', 'reason'],
+    head: withHead ? HEAD : [],
     style: { head: [], border: [] },
-    colWidths: [null, null, null, null, null, null, null, reasonWidth],
+    colWidths: widths,
     wordWrap: true,
   });
+  table.push(...rows);
+  return table.toString();
+}
 
-  for (const group of groups) {
-    table.push([
-      formatWindow(group, options),
-      displayName(group.domainDisplay ?? group.domain),
-      group.cause,
-      group.messages,
-      group.attempts,
-      formatStatuses(group.statuses),
-      formatVerdict(group.verdict),
-      stripControl(reasonOf(group)),
-    ]);
-  }
+/** The rows drawn without their reason, only to measure the other columns. */
+function measureTable(rows: readonly Row[], withHead: boolean): string {
+  const table = new Table({
+    head: withHead ? HEAD.slice(0, -1) : [],
+    style: { head: [], border: [] },
+  });
+  table.push(...rows.map((row) => row.slice(0, -1)));
+  return table.toString();
+}
 
-  return table;
+/** The widths of a drawn table's columns, padding included, from its top border `┌──┬─┐`. */
+function columnWidths(drawn: string): number[] {
+  const top = drawn.slice(1, drawn.indexOf('\n') - 1);
+  return top.split('┬').map((segment) => segment.length);
+}
+
+/** Parts drawn with the same widths, joined into one table: each part's bottom border and the
+ *  next one's top border give way to the line drawn between rows. */
+function joinParts(drawn: readonly string[]): string {
+  const parts = drawn.map((part) => part.split('\n'));
+  const first = parts[0] ?? [];
+  const between = first.find((line) => line.startsWith('├')) ?? '';
+  const lines = first.slice(0, -1);
+  for (const part of parts.slice(1)) lines.push(between, ...part.slice(1, -1));
+  lines.push(first[first.length - 1] ?? '');
+  return lines.join('\n');
 }
 
 /** The verdict's reason, or the log's own words when the DNS was not re-checked. */

@@ -46,6 +46,23 @@ test('a year-less clock infers the year from the reference time in the zone', (t
   t.is(clock.toTime(11, 31, 23 * 3600), Date.parse('2026-12-31T22:00:00Z'));
 });
 
+test('a year-less 29 February is placed in the latest leap year before the reference', (t) => {
+  const clock = createYearlessClock(createLocalClock('UTC'), {
+    referenceTime: Date.parse('2026-06-01T00:00:00Z'),
+  });
+
+  t.is(clock.toTime(1, 29, 3600), Date.parse('2024-02-29T01:00:00Z'));
+  t.is(clock.toTime(1, 28, 3600), Date.parse('2026-02-28T01:00:00Z'));
+});
+
+test('a year-less 29 February in the reference year stays there', (t) => {
+  const clock = createYearlessClock(createLocalClock('UTC'), {
+    referenceTime: Date.parse('2028-03-01T00:00:00Z'),
+  });
+
+  t.is(clock.toTime(1, 29, 0), Date.parse('2028-02-29T00:00:00Z'));
+});
+
 test('a year-less clock with a year rolls over only on a large step back in months', (t) => {
   const clock = createYearlessClock(createLocalClock('UTC'), { year: 2024 });
 

@@ -1,0 +1,51 @@
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import type { Analysis, Group } from '../../src/model.js';
+import { formatTable } from '../../src/output/table.js';
+import { analyseLogs } from '../../src/pipeline/analyse.js';
+
+const SAMPLES = ['postfix-mail.log', 'exim-mainlog', 'sendmail-mail.log'].map((name) =>
+  fileURLToPath(new URL(`../../samples/${name}`, import.meta.url)),
+);
+
+/** The bundled samples in 5-minute windows: every group of all three mail servers. */
+async function sampleAnalysis(): Promise<Analysis> {
+  const { analysis } = await analyseLogs(SAMPLES, {
+    envelope: { year: 2026, timeZone: 'UTC' },
+    windowMs: 5 * 60_000,
+  });
+  return analysis;
+}
+
+/** A group whose domain is shown in wide (two-column) characters, as an IDN's Unicode form. */
+function withWideDomain(group: Group): Group {
+  return { ...group, domain: 'xn--r8jz45g.xn--zckzah', domainDisplay: '例え.テスト' };
+}
+
+test('a table drawn in parts is the table drawn at once', async (t) => {
+  const analysis = await sampleAnalysis();
+  const groups = [...analysis.groups];
+  // The widest domain comes in a later part, so the parts must agree on the widths.
+  groups.splice(groups.length - 2, 0, withWideDomain(groups[0] as Group));
+  const wide = { ...analysis, groups };
+  const options = { top: 0, timeZone: 'UTC', width: 140 };
+
+  const whole = formatTable(wide, { ...options, rowsPerPart: 1000 });
+  const parts = formatTable(wide, { ...options, rowsPerPart: 4 });
+
+  t.true(groups.length > 12, `${groups.length} groups`);
+  t.is(parts, whole);
+  t.is(whole.split('\n').filter((line) => line.startsWith('│ 2026-')).length, groups.length);
+  t.true(whole.includes('│ 例え.テスト '));
+});
+
+test('a part of one row is joined like the others', async (t) => {
+  const analysis = await sampleAnalysis();
+  const options = { top: 0, timeZone: 'UTC' };
+  const rows = analysis.groups.length;
+
+  t.is(
+    formatTable(analysis, { ...options, rowsPerPart: rows - 1 }),
+    formatTable(analysis, options),
+  );
+});
