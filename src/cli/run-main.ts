@@ -16,7 +16,7 @@ import {
   warnInput,
 } from './settings.js';
 import type { RawOptions } from './settings.js';
-import { createBatcher, emit, writeError } from './streams.js';
+import { createBatcher, emit, writeError, writeStdout } from './streams.js';
 import { parseCount } from './parse-options.js';
 
 /** `mxtriage [options] [FILE...]`: read, group, re-check, report. */
@@ -48,13 +48,16 @@ export async function runMain(files: string[], options: RawOptions): Promise<num
 
   const format = text(options, 'format') ?? 'table';
   const output = text(options, 'output');
-  if (format === 'ndjson' && (output === undefined || output === '-')) {
+  const renderOptions = {
+    top,
+    ...(settings.timeZone === undefined ? {} : { timeZone: settings.timeZone }),
+  };
+  const toStdout = output === undefined || output === '-';
+  if (format === 'ndjson' && toStdout) {
     await streamNdjson(ndjsonRecords(result.analysis), guardHeap);
+  } else if (format === 'table' && toStdout) {
+    await streamTable(result.analysis, renderOptions, guardHeap);
   } else {
-    const renderOptions = {
-      top,
-      ...(settings.timeZone === undefined ? {} : { timeZone: settings.timeZone }),
-    };
     await emit(await render(result.analysis, format, renderOptions), output);
   }
 
@@ -119,6 +122,21 @@ async function streamNdjson(
 
   serialiser.end();
   await once(batcher, 'end');
+}
+
+/** Writes the table to stdout a part at a time (`tablePieces`), waiting when it is full. */
+async function streamTable(
+  analysis: Analysis,
+  options: RenderOptions,
+  guardHeap: HeapGuard,
+): Promise<void> {
+  const { tablePieces } = await import('../output/table.js');
+  const width = process.stdout.columns ?? 160;
+  const afterPart = guardHeap.check;
+  for (const piece of tablePieces(analysis, { ...options, width, afterPart })) {
+    await writeStdout(piece);
+    guardHeap.check();
+  }
 }
 
 function jsonDocument(analysis: Analysis): Record<string, unknown> {

@@ -13,22 +13,30 @@ export interface TableOptions {
   readonly width?: number;
   /** Rows drawn at a time (`ROWS_PER_PART`); set only by tests. */
   readonly rowsPerPart?: number;
+  /** Called after each part is measured or drawn, each of which leaves much garbage behind. */
+  readonly afterPart?: () => void;
 }
 
 /** The default human output: a header with the period and counts, then one row per group. */
 export function formatTable(analysis: Analysis, options: TableOptions): string {
-  const lines = formatHeader(analysis, options);
+  return [...tablePieces(analysis, options)].join('');
+}
+
+/** The same text in pieces of at most `ROWS_PER_PART` rows, to be written out one by one: a
+ *  table of every group of a large log would otherwise be held whole, several times over. */
+export function* tablePieces(analysis: Analysis, options: TableOptions): Generator<string> {
+  const header = formatHeader(analysis, options).join('\n');
   const shown = options.top === 0 ? analysis.groups : analysis.groups.slice(0, options.top);
 
   if (shown.length === 0) {
-    lines.push('', 'No deferrals or bounces in this period.');
-    return `${lines.join('\n')}\n`;
+    yield `${header}\n\nNo deferrals or bounces in this period.\n`;
+    return;
   }
 
-  lines.push('', groupTable(shown, options, options.rowsPerPart ?? ROWS_PER_PART));
+  yield `${header}\n\n`;
+  yield* groupTable(shown, options, options.rowsPerPart ?? ROWS_PER_PART);
   const hidden = analysis.groups.length - shown.length;
-  if (hidden > 0) lines.push(`${hidden} more groups not shown (--top 0 shows all).`);
-  return `${lines.join('\n')}\n`;
+  if (hidden > 0) yield `${hidden} more groups not shown (--top 0 shows all).\n`;
 }
 
 function formatHeader(analysis: Analysis, options: TableOptions): string[] {
@@ -80,20 +88,32 @@ export const ROWS_PER_PART = 500;
 
 type Row = (string | number)[];
 
-function groupTable(groups: readonly Group[], options: TableOptions, rowsPerPart: number): string {
+/** The table's lines, a part at a time, each piece ending with a newline. */
+function* groupTable(
+  groups: readonly Group[],
+  options: TableOptions,
+  rowsPerPart: number,
+): Generator<string> {
   const reasonWidth = Math.max(30, (options.width ?? 160) - 100);
   const rows = groups.map((group) => groupRow(group, options));
   const parts = inParts(rows, rowsPerPart);
   const fitted = [null, null, null, null, null, null, null, reasonWidth];
-  if (parts.length === 1) return drawTable(rows, true, fitted);
+  if (parts.length === 1) {
+    yield `${drawTable(rows, true, fitted)}\n`;
+    return;
+  }
 
   // cli-table3 measures the text itself (wide characters, escapes): each part's columns but the
   // reason, whose width is set, are drawn once to read their widths off the top border.
   const widths = parts
-    .map((part, index) => columnWidths(measureTable(part, index === 0)))
+    .map((part, index) => {
+      const measured = columnWidths(measureTable(part, index === 0));
+      options.afterPart?.();
+      return measured;
+    })
     .reduce((widest, part) => widest.map((width, column) => Math.max(width, part[column] ?? 0)));
-  return joinParts(
-    parts.map((part, index) => drawTable(part, index === 0, [...widths, reasonWidth])),
+  yield* joinParts(
+    parts.map((part, index) => () => drawTable(part, index === 0, [...widths, reasonWidth])),
   );
 }
 
@@ -146,16 +166,23 @@ function columnWidths(drawn: string): number[] {
   return top.split('┬').map((segment) => segment.length);
 }
 
-/** Parts drawn with the same widths, joined into one table: each part's bottom border and the
- *  next one's top border give way to the line drawn between rows. */
-function joinParts(drawn: readonly string[]): string {
-  const parts = drawn.map((part) => part.split('\n'));
-  const first = parts[0] ?? [];
-  const between = first.find((line) => line.startsWith('├')) ?? '';
-  const lines = first.slice(0, -1);
-  for (const part of parts.slice(1)) lines.push(between, ...part.slice(1, -1));
-  lines.push(first[first.length - 1] ?? '');
-  return lines.join('\n');
+/** Parts drawn with the same widths, one after the other, joined into one table: each part's
+ *  bottom border and the next one's top border give way to the line drawn between rows. */
+function* joinParts(parts: readonly (() => string)[]): Generator<string> {
+  let between = '';
+  let bottom = '';
+  for (const [index, draw] of parts.entries()) {
+    const lines = draw().split('\n');
+    if (index === 0) {
+      between = lines.find((line) => line.startsWith('├')) ?? '';
+      bottom = lines[lines.length - 1] ?? '';
+      yield `${lines.slice(0, -1).join('\n')}\n`;
+    } else {
+      yield `${between}\n${lines.slice(1, -1).join('\n')}\n`;
+    }
+  }
+
+  yield `${bottom}\n`;
 }
 
 /** The verdict's reason, or the log's own words when the DNS was not re-checked. */

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import type { Analysis, Group } from '../../src/model.js';
-import { formatTable } from '../../src/output/table.js';
+import { formatTable, tablePieces } from '../../src/output/table.js';
 import { analyseLogs } from '../../src/pipeline/analyse.js';
 
 const SAMPLES = ['postfix-mail.log', 'exim-mainlog', 'sendmail-mail.log'].map((name) =>
@@ -48,4 +48,14 @@ test('a part of one row is joined like the others', async (t) => {
     formatTable(analysis, { ...options, rowsPerPart: rows - 1 }),
     formatTable(analysis, options),
   );
+});
+
+test('a long table comes in pieces of at most one part each, to be written one by one', async (t) => {
+  const analysis = await sampleAnalysis();
+  const pieces = [...tablePieces(analysis, { top: 0, timeZone: 'UTC', rowsPerPart: 4 })];
+  const rowsIn = (piece: string) => piece.split('\n').filter((line) => line.startsWith('│ 2026-'));
+
+  t.true(pieces.length >= Math.ceil(analysis.groups.length / 4));
+  t.true(pieces.every((piece) => rowsIn(piece).length <= 4 && piece.endsWith('\n')));
+  t.is(pieces.join(''), formatTable(analysis, { top: 0, timeZone: 'UTC' }));
 });
