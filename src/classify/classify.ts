@@ -11,7 +11,8 @@
 //   for the same host and recipient domain. Exim keeps retry records for address failures (a
 //   remote 451 to RCPT TO) as well as for router DNS failures, and the lab log shows `routing
 //   defer (-52)` after both, so no DNS cause is assumed: with nothing seen before (the log
-//   starts mid-incident), the cause is `other`.
+//   starts mid-incident), the cause is `other`. `retry time not reached for any host` is about
+//   host retry records only, so it inherits the last cause that was not a reply to RCPT TO.
 // - Exim logs `Unrouteable address` for a domain that does not exist and for one that has
 //   neither MX nor address records alike: both are `dns-notfound`; the DNS re-check tells them
 //   apart.
@@ -21,6 +22,8 @@ import { normaliseDomain } from './domain.js';
 import {
   CONNECTION_PHRASES,
   DSN_CAUSES,
+  EXIM_ADDRESS_REPLY,
+  EXIM_ANY_HOST_RETRY,
   EXIM_FAILED_LOOKUP,
   EXIM_HOST_LOOKUP_DEFERRED,
   EXIM_HOST_NOT_FOUND,
@@ -53,10 +56,12 @@ export interface ClassifierOptions {
   readonly maxRemembered?: number;
 }
 
-/** What a text says; `inherit` marks a repeat whose cause is the one before it. */
-type Finding = Classification | typeof INHERIT;
+/** What a text says; `inherit` marks a repeat whose cause is the one before it, and
+ *  `inherit-host` one that repeats a failure of every host (see `EXIM_ANY_HOST_RETRY`). */
+type Finding = Classification | typeof INHERIT | typeof INHERIT_HOST;
 
 const INHERIT = 'inherit';
+const INHERIT_HOST = 'inherit-host';
 const MAX_REMEMBERED = 50_000;
 const PLAIN = new Map<Cause, Classification>();
 const REPEAT = new Map<Cause, Classification>();
@@ -74,8 +79,9 @@ export function classify(record: DeliveryRecord): Classification {
 /** A classifier with its own memory of recent causes (bounded) for repeats. */
 export function createClassifier(options: ClassifierOptions = {}): Classifier {
   const cap = options.maxRemembered ?? MAX_REMEMBERED;
-  const lastCause = new Map<string, Map<string, Cause>>();
-  let remembered = 0;
+  const anyCause = createMemory(cap);
+  // Exim keeps a reply to RCPT TO as a retry record of the address, not of the hosts.
+  const hostCause = createMemory(cap);
 
   return {
     classify(record: DeliveryRecord): Classification {
@@ -84,33 +90,54 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
 
       const domain = normaliseDomain(record.recipient).domain;
       const finding = findCause(record, domain);
-      if (finding === INHERIT) return repeat(lastCause.get(record.host)?.get(domain) ?? 'other');
+      if (finding === INHERIT) return repeat(anyCause.get(record.host, domain) ?? 'other');
+      if (finding === INHERIT_HOST) return repeat(hostCause.get(record.host, domain) ?? 'other');
 
-      if (!finding.isRepeat) remember(record.host, domain, finding.cause);
+      // Only Exim's repeats name no cause of their own.
+      if (record.mta === 'exim' && !finding.isRepeat) remember(record, domain, finding.cause);
+
       return finding;
     },
   };
 
-  /** The last cause per host and domain; all is forgotten when the memory is full. */
-  function remember(host: string, domain: string, cause: Cause): void {
-    let byDomain = lastCause.get(host);
-    if (byDomain === undefined || !byDomain.has(domain)) {
-      if (remembered >= cap) {
-        lastCause.clear();
-        remembered = 0;
-        byDomain = undefined;
+  function remember(record: DeliveryRecord, domain: string, cause: Cause): void {
+    anyCause.set(record.host, domain, cause);
+    if (!EXIM_ADDRESS_REPLY.test(record.text)) hostCause.set(record.host, domain, cause);
+  }
+}
+
+interface CauseMemory {
+  get(host: string, domain: string): Cause | undefined;
+  set(host: string, domain: string, cause: Cause): void;
+}
+
+/** The last cause per host and domain; all is forgotten when `cap` pairs are remembered. */
+function createMemory(cap: number): CauseMemory {
+  const byHost = new Map<string, Map<string, Cause>>();
+  let remembered = 0;
+
+  return {
+    get: (host, domain) => byHost.get(host)?.get(domain),
+    set(host, domain, cause) {
+      let byDomain = byHost.get(host);
+      if (byDomain === undefined || !byDomain.has(domain)) {
+        if (remembered >= cap) {
+          byHost.clear();
+          remembered = 0;
+          byDomain = undefined;
+        }
+
+        remembered += 1;
       }
 
-      remembered += 1;
-    }
+      if (byDomain === undefined) {
+        byDomain = new Map();
+        byHost.set(detach(host), byDomain);
+      }
 
-    if (byDomain === undefined) {
-      byDomain = new Map();
-      lastCause.set(detach(host), byDomain);
-    }
-
-    byDomain.set(detach(domain), cause);
-  }
+      byDomain.set(detach(domain), cause);
+    },
+  };
 }
 
 function findCause(record: DeliveryRecord, domain: string): Finding {
@@ -185,7 +212,9 @@ function postfixTlsa(text: string): Classification {
 
 function classifyExim(record: DeliveryRecord): Finding {
   const text = record.text;
-  if (EXIM_RETRY_NOT_REACHED.test(text)) return INHERIT;
+  if (EXIM_RETRY_NOT_REACHED.test(text)) {
+    return EXIM_ANY_HOST_RETRY.test(text) ? INHERIT_HOST : INHERIT;
+  }
 
   if (text.includes(EXIM_REMOTE_ERROR)) {
     const reply = EXIM_REPLY.exec(text);

@@ -35,6 +35,10 @@ export const EXIM_PHRASES: readonly (readonly [string, Cause])[] = [
 /** Exim's follow-on deferral: no new attempt because a retry record says not yet
  *  (`routing defer (-52)`, `(-53)`, `(-54) ... for any host`). */
 export const EXIM_RETRY_NOT_REACHED = /retry time not (?:yet )?reached/i;
+/** The one of them about host retry records (`(-53)`), which a reply to RCPT TO never sets:
+ *  Exim keeps that as a retry record of the address (`EXIM_ADDRESS_REPLY`). */
+export const EXIM_ANY_HOST_RETRY = /retry time not reached for any host/i;
+export const EXIM_ADDRESS_REPLY = /SMTP error from remote mail server after (?:pipelined )?RCPT TO/;
 
 /** The remote reply inside Exim's `SMTP error from remote mail server after CMD: REPLY`. */
 export const EXIM_REMOTE_ERROR = 'SMTP error from remote mail';
@@ -65,8 +69,10 @@ export const CONNECTION_PHRASES: readonly string[] = [
   'timed out',
 ];
 
-/** TLS failures (Postfix smtp_tls_policy.c / tls_client.c, Exim, Sendmail STARTTLS). */
-export const TLS_TEXT = /\bTLS\b|STARTTLS|certificate|handshake/;
+/** TLS failures (Postfix smtp_tls_policy.c / tls_client.c, Exim, Sendmail STARTTLS). Postfix
+ *  also names the SMTP greeting a handshake (`lost connection with X while performing the EHLO
+ *  handshake`, smtp_proto.c): a lost or timed-out connection, not TLS. */
+export const TLS_TEXT = /\bTLS\b|STARTTLS|certificate|(?<!(?:EHLO|HELO|LHLO|protocol) )handshake/;
 
 /** A remote reply about our sender domain not resolving: `450 4.1.8 <a@example.org>: Sender
  *  address rejected: Domain not found` (Postfix smtpd_check.c) and common variants. */
@@ -76,7 +82,8 @@ export const SENDER_DNS_REPLY = anyOf([
   'Sender address rejected: unverified address: Name service error',
   'sender (?:address )?domain (?:not found|does not (?:exist|resolve)|must resolve)',
   'domain of sender address \\S+ does not (?:exist|resolve)',
-  '\\b[45]\\.1\\.8\\b',
+  // Exim's sender verification (`verify = sender`) when our domain does not route.
+  'Verification failed for [\\s\\S]{0,300}?Unrouteable address',
 ]);
 
 /** A remote server or relay reporting that its own DNS look-up for the recipient failed
@@ -92,7 +99,8 @@ export const REMOTE_DNS_REPLY = anyOf([
   '(?:unable to|could not|cannot) resolve',
   'unresolvable',
   'Unrouteable address',
-  '\\b4\\.4\\.3\\b',
+  // X.4.3, directory server failure, but not inside an address such as `[10.4.4.3]`.
+  '(?<![\\d.])4\\.4\\.3(?![\\d.])',
 ]);
 
 /** A remote reply: a three-digit code at the start. */

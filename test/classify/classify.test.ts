@@ -239,6 +239,69 @@ const POSTFIX_CASES: readonly (readonly [RecordShape, Classification])[] = [
     { text: 'expired, returned to sender', status: 'expired' },
     { cause: 'expired', isRepeat: false },
   ],
+  // Postfix calls the SMTP greeting a handshake too (smtp_proto.c): not a TLS failure.
+  [
+    {
+      text: 'lost connection with mx1.example.net[198.51.100.7] while performing the EHLO handshake',
+      dsn: '4.4.2',
+    },
+    { cause: 'connection', isRepeat: false },
+  ],
+  [
+    {
+      text: 'conversation with mx1.example.net[198.51.100.7] timed out while performing the HELO handshake',
+    },
+    { cause: 'connection', isRepeat: false },
+  ],
+  [
+    {
+      text: 'delivery temporarily suspended: lost connection with mx1.example.net[198.51.100.7] while performing the initial protocol handshake',
+    },
+    { cause: 'connection', isRepeat: true },
+  ],
+  [
+    { text: 'Cannot start TLS: handshake failure', dsn: '4.7.5' },
+    { cause: 'tls', isRepeat: false },
+  ],
+  // Addresses in a reply are not DSN codes; a 5.1.8 reply is about our sender, not its DNS.
+  [
+    {
+      text: 'host gmail-smtp-in.l.google.com[142.250.102.27] said: 421-4.7.0 [81.4.1.8      15] Our system has detected that this message is 421-4.7.0 suspicious due to the very low reputation of the sending IP address. (in reply to end of DATA command)',
+      dsn: '4.7.0',
+    },
+    { cause: 'remote-tempfail', isRepeat: false },
+  ],
+  [
+    {
+      text: 'host mx.example.com[192.0.2.25] said: 554 5.7.1 Service unavailable; Client host [10.4.4.3] blocked using zen.spamhaus.org (in reply to RCPT TO command)',
+      status: 'bounced',
+      dsn: '5.7.1',
+    },
+    { cause: 'remote-reject', isRepeat: false },
+  ],
+  [
+    {
+      text: 'host smtp.office365.com[52.98.0.1] said: 550 5.1.8 Access denied, bad outbound sender AS(42) [AM0PR01MB1234.eurprd01.prod.exchangelabs.com 2024-01-01T00:00:00.000Z 08DC] (in reply to MAIL FROM command)',
+      status: 'bounced',
+      dsn: '5.1.8',
+    },
+    { cause: 'remote-reject', isRepeat: false },
+  ],
+  [
+    {
+      text: 'host mx.example.net[198.51.100.9] said: 451 4.4.3 Internal DNS error, try again later (in reply to RCPT TO command)',
+    },
+    { cause: 'remote-dns', isRepeat: false },
+  ],
+  // A remote Exim that cannot route our sender's domain (`verify = sender`).
+  [
+    {
+      text: 'host mx.example.net[198.51.100.9] said: 550-Verification failed for <noreply@example.org> 550-Unrouteable address 550 Sender verify failed (in reply to RCPT TO command)',
+      status: 'bounced',
+      dsn: '5.0.0',
+    },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
 ];
 
 for (const [shape, expected] of POSTFIX_CASES) test(classifies, 'postfix', shape, expected);
@@ -313,6 +376,13 @@ const EXIM_CASES: readonly (readonly [RecordShape, Classification])[] = [
     { cause: 'expired', isRepeat: false },
   ],
   [{ text: 'retry time not reached' }, { cause: 'other', isRepeat: true }],
+  [
+    {
+      text: 'R=dnslookup T=remote_smtp H=mx.example.net [198.51.100.7]: SMTP error from remote mail server after RCPT TO:<quin@example.net>: 550-Verification failed for <noreply@example.org>\\n550-Unrouteable address\\n550 Sender verify failed',
+      status: 'bounced',
+    },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
 ];
 
 for (const [shape, expected] of EXIM_CASES) test(classifies, 'exim', shape, expected);
@@ -449,6 +519,26 @@ test('an Exim retry keeps the cause seen on its own host only', (t) => {
   });
 
   t.is(classifier.classify(retry).cause, 'other');
+});
+
+test('an Exim retry for any host keeps the last cause that was not a reply to RCPT TO', (t) => {
+  const classifier = createClassifier();
+  const exim = (text: string) => classifier.classify(record('exim', { text }));
+  exim(
+    'Connection timed out H=mx.example.com [198.51.100.7]: SMTP timeout after initial connection',
+  );
+  exim(
+    'SMTP error from remote mail server after RCPT TO:<a2@example.com>: 450 4.2.0 <a2@example.com>: Recipient address rejected: Greylisted',
+  );
+
+  t.deepEqual(
+    { ...exim("retry time not reached for any host for 'example.com'") },
+    {
+      cause: 'connection',
+      isRepeat: true,
+    },
+  );
+  t.is(exim('retry time not reached').cause, 'remote-tempfail');
 });
 
 test('an Exim retry follows the latest cause of its domain', (t) => {
