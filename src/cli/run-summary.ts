@@ -57,6 +57,14 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
   }
 
   const settings = readSettings(options, now);
+  if (statePath !== undefined && settings.until !== undefined) {
+    throw new MxtriageError(
+      'USAGE',
+      'Invalid --until with --state: the state would record the lines after it as read, and ' +
+        'no later run would report them; leave out --until',
+    );
+  }
+
   const failOn = failOnKinds(options);
   const top = parseCount(text(options, 'top') ?? '20', '--top');
   const dns = await dnsSettings(options);

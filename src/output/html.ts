@@ -1,5 +1,6 @@
 import { CAUSES, type Analysis, type Cause, type Group, type Incident } from '../model.js';
 import { displayName } from '../classify/text.js';
+import { warningsNote } from './notes.js';
 import {
   adviseIncident,
   cleanText,
@@ -100,7 +101,7 @@ function headerSection(analysis: Analysis): string {
     `${expired} expired) to ${summary.domains} recipient domains; ${sent} delivered`;
   const input =
     `${summary.inputs.join(', ') || '(none)'}: ${summary.linesRead} lines read, ` +
-    `${summary.linesNotUnderstood} not understood`;
+    `${summary.linesNotUnderstood} not understood${warningsNote(summary.inputWarnings)}`;
 
   const unread = summary.inputErrors.map((error): [string, string] => [
     'Could not read',

@@ -1,6 +1,6 @@
 import type { Analysis, DeliveryDelay, Group, Incident, OutcomeCounts } from '../model.js';
 import { displayName } from '../classify/text.js';
-import { outOfOrderNote } from './table.js';
+import { outOfOrderNote, warningsNote } from './notes.js';
 import {
   adviseIncident,
   cleanText,
@@ -215,7 +215,7 @@ function inputSection(analysis: Analysis): string[] {
     '',
     `- **Read:** ${summary.inputs.map(escapeMarkdown).join(', ') || '(none)'}`,
     `- **Lines:** ${summary.linesRead} read, ${summary.events} delivery events, ` +
-      `${summary.linesNotUnderstood} not understood`,
+      `${summary.linesNotUnderstood} not understood${warningsNote(summary.inputWarnings)}`,
   ];
   const notUnderstood = Object.entries(summary.notUnderstoodBy)
     .sort(([, a], [, b]) => b - a)

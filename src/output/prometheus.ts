@@ -131,6 +131,11 @@ function lineFamilies(analysis: Analysis): Family[] {
       samples: bySource.map(([source, value]) => ({ labels: { source }, value })),
     },
     {
+      name: 'mxtriage_input_warnings',
+      help: 'Damage found in the inputs: NUL blocks, cut lines, invalid UTF-8, data after gzip.',
+      samples: [{ labels: {}, value: summary.inputWarnings }],
+    },
+    {
       name: 'mxtriage_inputs_unreadable',
       help:
         'Inputs that could not be read (missing, unreadable, not a log, corrupt): ' +

@@ -2,7 +2,8 @@ import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns/format';
 import { displayName, stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts } from '../model.js';
-import { outOfOrderNote, zoneLabel } from './table.js';
+import { outOfOrderNote } from './notes.js';
+import { zoneLabel } from './table.js';
 
 /** Totals of a previous run, kept in the state file, to compare against. */
 export interface PeriodTotals {
@@ -29,7 +30,8 @@ export function isWorthAMail(analysis: Analysis): boolean {
   return (
     analysis.groups.length > 0 ||
     analysis.summary.inputErrors.length > 0 ||
-    analysis.summary.linesNotUnderstood > 0
+    analysis.summary.linesNotUnderstood > 0 ||
+    analysis.summary.inputWarnings > 0
   );
 }
 
@@ -51,6 +53,12 @@ export function formatSummary(analysis: Analysis, options: SummaryOptions): stri
 
   if (summary.linesNotUnderstood > 0) {
     lines.push(`${summary.linesNotUnderstood} log lines were not understood (--show-unparsed N).`);
+  }
+
+  const warnings = summary.inputWarnings;
+  if (warnings > 0) {
+    const noun = warnings === 1 ? 'warning' : 'warnings';
+    lines.push(`${warnings} input ${noun}: damaged or cut lines (--show-unparsed N).`);
   }
 
   for (const error of summary.inputErrors)

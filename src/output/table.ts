@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import { format } from 'date-fns/format';
 import { displayName, stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts, Verdict } from '../model.js';
+import { outOfOrderNote, warningsNote } from './notes.js';
 
 export interface TableOptions {
   /** Rows to show; 0 shows all. */
@@ -48,7 +49,8 @@ function formatHeader(analysis: Analysis, options: TableOptions): string[] {
   const lines = [
     `Period:    ${period} (${zoneLabel(options)})`,
     `Lines:     ${summary.linesRead} read, ${summary.linesNotUnderstood} not understood` +
-      `${notUnderstoodDetail(summary.notUnderstoodBy)}, ${summary.linesOtherPrograms} from other programs`,
+      `${notUnderstoodDetail(summary.notUnderstoodBy)}, ${summary.linesOtherPrograms} from other programs` +
+      warningsNote(summary.inputWarnings),
     `Deliveries: ${formatStatuses(summary.statuses)}`,
     `Groups:    ${summary.groups} (domain × cause × ${summary.windowMs / 60_000} min window), ` +
       `${summary.domains} domains with deferrals or bounces`,
@@ -60,15 +62,6 @@ function formatHeader(analysis: Analysis, options: TableOptions): string[] {
 
   if (summary.eventsOutOfOrder > 0) lines.push(`Order:     ${outOfOrderNote(summary)}`);
   return lines;
-}
-
-/** Inputs that go back in time: what it does to the counts, and what to do instead. */
-export function outOfOrderNote(summary: Analysis['summary']): string {
-  return (
-    `${summary.eventsOutOfOrder} delivery events came after their window had closed (the ` +
-    "inputs go back in time): messages seen on both sides count twice; read each host's " +
-    'logs in a run of their own'
-  );
 }
 
 /** Why a period can be empty: the events fell outside `--since`/`--until`. */

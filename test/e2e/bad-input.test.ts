@@ -307,6 +307,25 @@ test('zero-filled blocks left by a crash lose no line', async (t) => {
   t.deepEqual(summary['statuses'], { sent: 31, deferred: 82, bounced: 10, expired: 8 });
 });
 
+test('input warnings are counted in every human report and in Prometheus', async (t) => {
+  const lines = POSTFIX.toString('utf8').split('\n');
+  lines[100] = `${'\u0000'.repeat(8192)}${lines[100] ?? ''}`;
+  const crashed = file('crashed-reports.log', lines.join('\n'));
+  const output = async (args: string[]) => (await runCli(['--offline', ...args, crashed])).stdout;
+
+  t.regex(
+    await output([]),
+    /from other programs, 1 input warning \(--show-unparsed N shows them\)/,
+  );
+  t.regex(await output(['--format', 'markdown']), /not understood, 1 input warning/);
+  t.regex(await output(['--format', 'html']), /not understood, 1 input warning/);
+  t.regex(await output(['--format', 'prometheus']), /^mxtriage_input_warnings 1$/m);
+  t.regex(
+    await output(['summary', '--since', '2026-12-01']),
+    /^1 input warning: damaged or cut lines/m,
+  );
+});
+
 test('-o or --state naming a log being read is a usage error, and the log is left as it was', async (t) => {
   const log = file('kept.log', POSTFIX);
   const link = join(DIR, 'kept-link.log');
@@ -365,6 +384,22 @@ test('summary --state with stdin is a usage error: stdin has no place to resume 
   t.is(result.code, 2);
   t.regex(result.stderr, /Invalid --state with -/);
   t.false(existsSync(join(DIR, 'stdin.json')));
+});
+
+test('summary --state with --until is a usage error: later lines would be saved as read', async (t) => {
+  const state = join(DIR, 'until.json');
+  const result = await runCli([
+    'summary',
+    '--offline',
+    '--state',
+    state,
+    '--until',
+    '2026-12-03T18:34',
+    'samples/postfix-mail.log',
+  ]);
+  t.is(result.code, 2);
+  t.regex(result.stderr, /Invalid --until with --state/);
+  t.false(existsSync(state));
 });
 
 test('an escape sequence in a bad option value is not echoed raw by the usage message', async (t) => {
