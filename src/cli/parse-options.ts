@@ -147,7 +147,7 @@ export function parseCount(text: string, flag: string): number {
 export function parseYear(text: string): number {
   const year = Number(text);
   if (!/^\d{4}$/.test(text.trim()) || year < 1970 || year > 2200) {
-    throw usage(`Invalid --year value: ${text}: use a four-digit year such as 2026`);
+    throw usage(`Invalid --year value: ${text}: use a year from 1970 to 2200, such as 2026`);
   }
 
   return year;

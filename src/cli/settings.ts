@@ -238,8 +238,7 @@ function checkOptions(options: RawOptions, system: ResolvConf | undefined): DnsC
 async function checkDnsOptionsOffline(options: RawOptions): Promise<void> {
   checkOptions(options, undefined);
   await localRoles(localRolesOptions(options));
-  for (const value of list(options, 'root')) parseServerAddress(value);
-
+  await roots(options);
   referenceResolvers(list(options, 'resolver'));
 }
 

@@ -141,11 +141,11 @@ function period(analysis: Analysis, options: SummaryOptions): string {
   const { periodStart, periodEnd, since, until, eventsOutsidePeriod } = analysis.summary;
   const start = since ?? periodStart;
   const end = until ?? periodEnd;
-  if (start === undefined || end === undefined) {
-    return 'a period with no delivery records';
-  }
+  if (start === undefined && end === undefined) return 'a period with no delivery records';
 
-  const span = `${show(start, options)} to ${show(end, options)} (${zoneLabel(options)})`;
+  const from = start === undefined ? 'the start of the logs' : show(start, options);
+  const to = end === undefined ? 'the end of the logs' : show(end, options);
+  const span = `${from} to ${to} (${zoneLabel(options)})`;
   if (periodStart !== undefined) return span;
   const outside = eventsOutsidePeriod === 1 ? '1 event was' : `${eventsOutsidePeriod} events were`;
   return `${span} (no delivery records in it; ${outside} outside it)`;

@@ -142,7 +142,10 @@ test('counts, years and zones are checked', (t) => {
   t.is(parseCount('0', '--top'), 0);
   t.throws(() => parseCount('-1', '--top'), { message: /Invalid --top value: -1/ });
   t.is(parseYear('2025'), 2025);
-  t.throws(() => parseYear('25'), { message: /four-digit year/ });
+  t.throws(() => parseYear('25'), { message: /use a year from 1970 to 2200/ });
+  t.throws(() => parseYear('1000'), {
+    message: /Invalid --year value: 1000: use a year from 1970/,
+  });
   t.is(parseTimeZone('Europe/Berlin'), 'Europe/Berlin');
   t.throws(() => parseTimeZone('Mars/Olympus'), { message: /IANA zone name/ });
 });

@@ -142,6 +142,18 @@ test('a domain named twice in other spellings is checked once, with a warning', 
   );
 });
 
+test('a missing --root-hints file is a usage error with --offline too', async (t) => {
+  const result = await runCli([
+    '--offline',
+    '--root-hints',
+    '/no/such/named.root',
+    'samples/postfix-mail.log',
+  ]);
+
+  t.is(result.code, 2);
+  t.regex(result.stderr, /\/no\/such\/named\.root/);
+});
+
 test('a --postfix-queue-dir without a resolv.conf copy is a usage error, online or not', async (t) => {
   for (const mode of [NOWHERE, ['--offline']]) {
     const result = await runCli([

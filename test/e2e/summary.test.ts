@@ -209,6 +209,22 @@ test('the summary names the period asked for and its time zone', async (t) => {
     env: { TZ: 'Bogus/Zone' },
   });
   t.regex(bogus.stdout, /^Period: .* \(UTC\)\n/);
+
+  const empty = await runCli([
+    'summary',
+    '--offline',
+    '--year',
+    '2026',
+    '--since',
+    '2026-12-04',
+    'samples/postfix-mail.log',
+  ]);
+  const [heading] = empty.stdout.split('\n');
+  t.is(
+    heading,
+    'mxtriage summary for 2026-12-04 00:00 to the end of the logs (UTC) ' +
+      '(no delivery records in it; 131 events were outside it)',
+  );
 });
 
 test('--quiet prints nothing when nothing happened, and the summary defaults to yesterday', async (t) => {
