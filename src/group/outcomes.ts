@@ -31,6 +31,12 @@ export interface OutcomeTrackerOptions {
  */
 const DEFAULT_MAX_OPEN = 250_000;
 
+/** Final lines of Sendmail recipients no deferral was open for, kept for a hand-off that is
+ *  logged after them (`RecentFinals`). */
+const MAX_RECENT_FINALS = 1000;
+/** How long such a line waits for its hand-off. */
+const RECENT_FINAL_MS = 60_000;
+
 /** One deferred recipient of one message, followed until its outcome is known. */
 interface OpenRecipient {
   readonly host: string;
@@ -59,11 +65,13 @@ export function createOutcomeTracker(
   const index: OpenIndex = new Map();
   /** Insertion order is the order recipients were opened: the first one is the oldest. */
   const opened = new Set<OpenRecipient>();
+  const recentFinals = createRecentFinals();
   let latest = 0;
   let evicted = 0;
 
   function addEvent(event: DeliveryEvent): void {
     if (event.time > latest) latest = event.time;
+    if (event.mta === 'sendmail' && event.status !== 'deferred') recentFinals.add(event);
     // Most events are first-time deliveries of messages never deferred: nothing to look up.
     if (opened.size === 0 && event.status !== 'deferred') return;
     const entry = index.get(event.host)?.get(event.queueId)?.get(recipientKey(event.recipient));
@@ -142,6 +150,14 @@ export function createOutcomeTracker(
     if (entry === undefined) return;
     forget(entry);
     const moved: OpenRecipient = { ...entry, queueId: detach(record.newQueueId) };
+    // The daemon may log the delivery before the submission program logs the hand-off.
+    const final = recentFinals.take(moved.host, moved.queueId, moved.recipient, record.time);
+    if (final !== undefined) {
+      moved.attempts += 1;
+      close(moved, final.outcome, final.at);
+      return;
+    }
+
     recipientsFor(moved.host, moved.queueId).set(recipientKey(moved.recipient), moved);
     opened.add(moved);
   }
@@ -184,6 +200,46 @@ export function createOutcomeTracker(
     },
     get evictedCount() {
       return evicted;
+    },
+  };
+}
+
+interface RecentFinals {
+  add(event: DeliveryEvent): void;
+  /** The outcome of a final line for this recipient under this queue id, logged at most
+   *  `RECENT_FINAL_MS` before `at`; taken only once. */
+  take(
+    host: string,
+    queueId: string,
+    recipient: string,
+    at: number,
+  ): { outcome: OutcomeKind; at: number } | undefined;
+}
+
+/**
+ * Sendmail's submission program hands a queued message to the local daemon and logs `Sent
+ * (ID Message accepted for delivery)` when the daemon has accepted it; a fast local delivery
+ * can be logged by the daemon first, in the same second. The last few final lines are kept
+ * so that such a hand-off still finds the fate of its recipient.
+ */
+function createRecentFinals(): RecentFinals {
+  const finals = new Map<string, { outcome: OutcomeKind; at: number }>();
+  const keyOf = (host: string, queueId: string, recipient: string) =>
+    `${host}\u0000${queueId}\u0000${recipientKey(recipient)}`;
+
+  return {
+    add(event) {
+      const key = keyOf(event.host, event.queueId, event.recipient);
+      finals.delete(key);
+      finals.set(key, { outcome: finalOutcome(event), at: event.time });
+      if (finals.size > MAX_RECENT_FINALS) finals.delete(finals.keys().next().value as string);
+    },
+    take(host, queueId, recipient, at) {
+      const key = keyOf(host, queueId, recipient);
+      const final = finals.get(key);
+      if (final === undefined || at - final.at > RECENT_FINAL_MS) return undefined;
+      finals.delete(key);
+      return final;
     },
   };
 }

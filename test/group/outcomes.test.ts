@@ -256,6 +256,51 @@ test('a deferred recipient handed to another queue is followed under its new que
   t.is(outcomes.length, 1);
 });
 
+test('a hand-off logged after the daemon delivered the message still finds the delivery', (t) => {
+  const { outcomes, tracker } = collect();
+  const sendmail = { mta: 'sendmail', daemon: 'sendmail' } as const;
+  const handoff = (newQueueId: string, second: number) =>
+    tracker.addRecord({
+      kind: 'message-handoff',
+      time: T0 + second * 1000,
+      mta: 'sendmail',
+      host: 'mailhost',
+      queueId: '6B3IXldN001185',
+      recipient: 'j.smith@northwind.test',
+      newQueueId,
+      source: { file: 'mail.log', line: 131 },
+    });
+  tracker.addEvent(deferral('6B3IXldN001185', 0, sendmail));
+  tracker.addEvent(makeEvent('6B3IYZ2K001372', 48, 'sent', 'other', sendmail));
+  handoff('6B3IYZ2K001372', 48);
+  tracker.finish(T0 + 60_000);
+
+  t.like(outcomes, [
+    { queueId: '6B3IYZ2K001372', outcome: 'delivered-later', firstDeferred: T0, at: T0 + 48_000 },
+  ]);
+  t.is(outcomes.length, 1);
+});
+
+test('a delivery long before a hand-off under the same queue id is not taken for its fate', (t) => {
+  const { outcomes, tracker } = collect();
+  const sendmail = { mta: 'sendmail', daemon: 'sendmail' } as const;
+  tracker.addEvent(deferral('6B3IXldN001185', 0, sendmail));
+  tracker.addEvent(makeEvent('6B3IYZ2K001372', 1, 'sent', 'other', sendmail));
+  tracker.addRecord({
+    kind: 'message-handoff',
+    time: T0 + 600_000,
+    mta: 'sendmail',
+    host: 'mailhost',
+    queueId: '6B3IXldN001185',
+    recipient: 'j.smith@northwind.test',
+    newQueueId: '6B3IYZ2K001372',
+    source: { file: 'mail.log', line: 131 },
+  });
+  tracker.finish(T0 + 700_000);
+
+  t.like(outcomes, [{ queueId: '6B3IYZ2K001372', outcome: 'still-queued' }]);
+});
+
 test('beyond the cap the oldest open recipient is counted still queued and forgotten', (t) => {
   const { outcomes, tracker } = collect(2);
   tracker.addEvent(deferral('A1', 0));
