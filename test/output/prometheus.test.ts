@@ -68,6 +68,7 @@ test('every family has HELP and TYPE and a mxtriage_ name, and samples parse', (
     'mxtriage_deferrals',
     'mxtriage_expirations',
     'mxtriage_incidents',
+    'mxtriage_input_warnings',
     'mxtriage_inputs_unreadable',
     'mxtriage_last_run_timestamp_seconds',
     'mxtriage_lines_not_understood',
