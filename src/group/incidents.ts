@@ -143,7 +143,7 @@ export function buildIncidents(
   runs.sort((a, b) => a.windowStart - b.windowStart);
 
   const claimed = new Set<Bucket>();
-  return runs.map((run) => toIncident(run, tally, claimed)).sort(compareWorstFirst);
+  return sortWorstFirst(runs.map((run) => toIncident(run, tally, claimed)));
 }
 
 /** Groups keyed by cause family and the shared cause or domain they belong to. */
@@ -171,12 +171,17 @@ function sharedCause(group: Group): string | undefined {
     return ' local-resolver';
   }
 
-  if (verdict.kind === 'sender-dns') {
+  // Our sender domain, named by the verdict, or by the remote replies before a re-check.
+  if (verdict.kind === 'sender-dns' || (group.cause === 'sender-dns' && !isChecked(verdict))) {
     return ` sender-dns ${(verdict.about ?? group.senderDomains).join(' ')}`;
   }
 
   if (verdict.kind === 'provider-outage') return ` provider ${nameServersOf(verdict).join(' ')}`;
   return undefined;
+}
+
+function isChecked(verdict: Verdict): boolean {
+  return verdict.kind !== 'not-checked';
 }
 
 /** The authoritative servers the verdict's probes asked: one provider's set of name servers. */
@@ -391,11 +396,30 @@ function incidentId(start: number, family: CauseFamily, domains: readonly string
 }
 
 /** Most messages first, then most attempts, then earliest. */
-function compareWorstFirst(a: Incident, b: Incident): number {
-  return (
-    b.messages - a.messages ||
-    b.attempts - a.attempts ||
-    a.start - b.start ||
-    a.id.localeCompare(b.id)
+/**
+ * How hard it failed at its worst first (the messages of the busiest window), then how many
+ * messages it held in all: an hour-long outage of one domain ranks above a day of greylisting
+ * spread thinly over many messages.
+ */
+function sortWorstFirst(incidents: Incident[]): Incident[] {
+  const peaks = new Map(incidents.map((incident) => [incident, peakMessages(incident.groups)]));
+  const peakOf = (incident: Incident) => peaks.get(incident) ?? 0;
+  return incidents.sort(
+    (a, b) =>
+      peakOf(b) - peakOf(a) ||
+      b.messages - a.messages ||
+      b.attempts - a.attempts ||
+      a.start - b.start ||
+      a.id.localeCompare(b.id),
   );
+}
+
+/** The most messages that failed in one window, over all the incident's domains. */
+function peakMessages(groups: readonly Group[]): number {
+  const perWindow = new Map<number, number>();
+  for (const group of groups) {
+    perWindow.set(group.windowStart, (perWindow.get(group.windowStart) ?? 0) + group.messages);
+  }
+
+  return Math.max(0, ...perWindow.values());
 }

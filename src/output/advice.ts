@@ -479,7 +479,7 @@ export function tellStory(analysis: Analysis): string {
   const worst = incidents[0];
   if (worst !== undefined) {
     sentences.push(
-      `The largest, ${describeIncident(worst)}, lasted from ` +
+      `The worst, ${describeIncident(worst)}, lasted from ` +
         `${formatRange(worst.start, worst.end)} and affected ${counted(worst.messages, 'message')}; ` +
         `verdict: ${describeVerdict(worst.verdict)}.`,
     );

@@ -240,6 +240,20 @@ test('recipients that could not resolve one sender domain merge; another sender 
   ]);
 });
 
+test('before a re-check, recipients whose servers could not resolve one sender domain merge', (t) => {
+  const groups = ['lucerne.test', 'margie.test', 'proseware.test'].map((domain, index) =>
+    makeGroup(domain, 'sender-dns', '2026-12-03T18:00:00Z', {
+      senderDomains: [index < 2 ? 'adventure-works.test' : 'northwind.test'],
+    }),
+  );
+  const incidents = buildIncidents(groups, createOutcomeTally(HOUR), HOUR);
+
+  t.deepEqual(incidents.map((incident) => incident.domains).sort(), [
+    ['lucerne.test', 'margie.test'],
+    ['proseware.test'],
+  ]);
+});
+
 test('outcomes go to the incident of the window of the first deferral, counted once', (t) => {
   const tally = createOutcomeTally(HOUR);
   tally.add(
@@ -309,6 +323,44 @@ test('an expiry joins the incident where its domain failed most, not a larger sh
   const connection = incidents.find((incident) => incident.causeFamily === 'connection');
   t.deepEqual(shared?.causes, ['dns-tempfail']);
   t.deepEqual(connection?.causes, ['connection', 'expired']);
+});
+
+test('an hour-long outage comes before more messages spread thinly over the day', (t) => {
+  const day = Array.from({ length: 24 }, (_, hour) =>
+    makeGroup(
+      'inboxia.test',
+      'remote-tempfail',
+      `2026-11-02T${String(hour).padStart(2, '0')}:00:00Z`,
+      {
+        attempts: 12,
+        messages: 10,
+      },
+    ),
+  );
+  const outage = makeGroup('northwind.test', 'dns-tempfail', '2026-11-02T09:00:00Z', {
+    attempts: 195,
+    messages: 70,
+  });
+  // Each of the day's messages was followed to its delivery: 240 messages in all.
+  const tally = createOutcomeTally(HOUR);
+  for (const group of day) {
+    const hour = new Date(group.windowStart).toISOString().slice(0, 13);
+    for (let minute = 10; minute < 20; minute += 1) {
+      tally.add(
+        outcome('inboxia.test', 'remote-tempfail', 'delivered-later', `${hour}:${minute}:00Z`),
+      );
+    }
+  }
+
+  const incidents = buildIncidents([...day, outage], tally, HOUR);
+
+  t.deepEqual(
+    incidents.map((incident) => [incident.domains[0], incident.messages]),
+    [
+      ['northwind.test', 70],
+      ['inboxia.test', 240],
+    ],
+  );
 });
 
 test('incidents come worst first: most messages, then most attempts', (t) => {

@@ -188,11 +188,11 @@ test('an incident is named by its busiest domain and how many more there are', (
   );
 });
 
-test('the story tells the period, the largest incident and the outcomes', (t) => {
+test('the story tells the period, the worst incident and the outcomes', (t) => {
   const story = tellStory(labAnalysis());
 
   t.regex(story, /^From 2026-12-03 18:32:52 to 18:37:20 UTC \(4 min 28 s\), 125 delivery/);
-  t.regex(story, /The largest, fourthcoffee\.test and 4 more domains: DNS failures/);
+  t.regex(story, /The worst, fourthcoffee\.test and 4 more domains: DNS failures/);
   t.regex(story, /verdict: our local resolver \(down\)\./);
   t.regex(story, /Of 13 deferred recipients, 4 were delivered later \(after 42 s on average/);
   t.regex(story, /re-check made at 2026-12-03 18:40:00 UTC/);

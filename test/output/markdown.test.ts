@@ -25,7 +25,7 @@ test('the report opens with the period and what happened in one paragraph', (t) 
   t.true(report.startsWith('# Mail delivery incident report\n'));
   t.regex(report, /- \*\*Period:\*\* 2026-12-03 18:32:52 to 18:37:20 UTC \(4 min 28 s\)\n/);
   t.is(happened.length, 2);
-  t.regex(happened[1]!, /^From 2026-12-03 18:32:52 .* incidents\. The largest, /);
+  t.regex(happened[1]!, /^From 2026-12-03 18:32:52 .* incidents\. The worst, /);
 });
 
 test('incidents come worst first with verdict, evidence and what to do next', (t) => {
