@@ -34,16 +34,25 @@ export function stripControl(text: string): string {
  * and leaving a name that reads as another one. What JSON leaves raw is stripped.
  */
 export function displayName(name: string): string {
-  return HAS_CONTROL.test(name) ? stripControl(JSON.stringify(name)) : name;
+  return HAS_CONTROL.test(name) ? escapeRawControls(JSON.stringify(name)) : name;
 }
 
-/** What JSON leaves raw of the controls, C1 and the bidirectional ones, removed: machine
- *  formats keep names as logged (JSON escapes C0 itself) and still never carry a raw control. */
-export function withoutRawControls(text: string): string {
-  return HAS_CONTROL.test(text) ? text.replace(RAW_IN_JSON, '') : text;
-}
+/** The controls JSON.stringify leaves raw: DEL, C1 and the bidirectional ones. */
+const HAS_RAW_IN_JSON = /[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+const RAW_IN_JSON = /[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 
-const RAW_IN_JSON = /[\x80-\x9f\u202a-\u202e\u2066-\u2069]/g;
+/**
+ * JSON text with the controls JSON.stringify leaves raw written as `\u` escapes: the same
+ * values, names exactly as logged, and never a raw control on a terminal or in a file. They can
+ * only stand inside strings, so the text stays valid JSON.
+ */
+export function escapeRawControls(json: string): string {
+  if (!HAS_RAW_IN_JSON.test(json)) return json;
+  return json.replace(
+    RAW_IN_JSON,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
 
 /** V8 shares memory between a substring of 13 or more characters and the string it was cut from. */
 const SHARED_SUBSTRING_LENGTH = 13;

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { normaliseDomain } from '../classify/domain.js';
-import { stripControl } from '../classify/text.js';
+import { escapeRawControls, stripControl } from '../classify/text.js';
 import { diagnoseDomains } from '../dns/diagnose.js';
 import { isValidDomainName } from '../dns/domain-name.js';
 import { MxtriageError } from '../errors.js';
@@ -66,7 +66,7 @@ async function renderCheck(
   }));
   if (format === 'ndjson') return toNdjson(records);
   if (format === 'json')
-    return `${JSON.stringify({ schemaVersion: 1, checks: records }, null, 2)}\n`;
+    return `${escapeRawControls(JSON.stringify({ schemaVersion: 1, checks: records }, null, 2))}\n`;
 
   const table = new Table({
     head: ['domain', 'verdict', 'reason'],

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
+import { escapeRawControls } from '../classify/text.js';
 import type { Analysis } from '../model.js';
 import { groupRecord, incidentRecord, summaryRecord, SCHEMA_VERSION } from '../output/records.js';
 import { analyseLogs, type AnalyseResult } from '../pipeline/analyse.js';
@@ -81,7 +82,7 @@ export async function render(
     case 'ndjson':
       return toNdjson([...ndjsonRecords(analysis)]);
     case 'json':
-      return `${JSON.stringify(jsonDocument(analysis), null, 2)}\n`;
+      return `${escapeRawControls(JSON.stringify(jsonDocument(analysis), null, 2))}\n`;
     case 'markdown':
       return (await import('../output/markdown.js')).formatMarkdown(analysis);
     case 'html':
@@ -159,7 +160,7 @@ export async function toNdjson(records: readonly Record<string, unknown>[]): Pro
   for (const record of records) serialiser.write(record);
   serialiser.end();
   await new Promise((resolve) => sink.on('end', resolve));
-  return Buffer.concat(chunks).toString('utf8');
+  return escapeRawControls(Buffer.concat(chunks).toString('utf8'));
 }
 
 /** The ndjson library and the stream modules under it take some 9 MB: loaded when needed. */

@@ -4,7 +4,7 @@ import type { Stats } from 'node:fs';
 import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform, type Writable } from 'node:stream';
-import { stripControl } from '../classify/text.js';
+import { escapeRawControls, stripControl } from '../classify/text.js';
 import { MxtriageError } from '../errors.js';
 
 let guarded = false;
@@ -28,9 +28,10 @@ export function installPipeGuard(): void {
 const OUTPUT_BATCH_BYTES = 64 * 1024;
 
 /**
- * A stream that joins small writes (one NDJSON line each) into pieces of about 64 KiB before
- * passing them on: stdout to a file or /dev/null is written synchronously, one system call per
- * write, which for a line per record cost a tenth of a whole run.
+ * A stream that joins small writes of JSON text (one NDJSON line each) into pieces of about
+ * 64 KiB before passing them on: stdout to a file or /dev/null is written synchronously, one
+ * system call per write, which for a line per record cost a tenth of a whole run. The controls
+ * JSON.stringify leaves raw are escaped on the way (`escapeRawControls`).
  */
 export function createBatcher(): Transform {
   let pending: Buffer[] = [];
@@ -44,12 +45,22 @@ export function createBatcher(): Transform {
       const batch = Buffer.concat(pending, size);
       pending = [];
       size = 0;
-      done(null, batch);
+      done(null, escapedJson(batch));
     },
     flush(done) {
-      done(null, size === 0 ? undefined : Buffer.concat(pending, size));
+      done(null, size === 0 ? undefined : escapedJson(Buffer.concat(pending, size)));
     },
   });
+}
+
+/** Whole lines of JSON text, escaped; only decoded when a byte that can begin a raw control
+ *  is there (DEL, or the first byte of C1 and of the bidirectional controls in UTF-8). */
+function escapedJson(batch: Buffer): Buffer {
+  if (batch.indexOf(0x7f) === -1 && batch.indexOf(0xc2) === -1 && batch.indexOf(0xe2) === -1) {
+    return batch;
+  }
+
+  return Buffer.from(escapeRawControls(batch.toString('utf8')), 'utf8');
 }
 
 /** A message for people on stderr, control characters removed. */

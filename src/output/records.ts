@@ -1,4 +1,4 @@
-import { stripControl, withoutRawControls } from '../classify/text.js';
+import { stripControl } from '../classify/text.js';
 import type { Analysis, DeliveryEvent, Group, Incident, Summary, Verdict } from '../model.js';
 
 /** Version of the NDJSON and JSON output schema documented in the README. */
@@ -8,7 +8,7 @@ export const SCHEMA_VERSION = 1;
 export function groupRecord(group: Group): Record<string, unknown> {
   return {
     type: 'group',
-    domain: withoutRawControls(group.domain),
+    domain: group.domain,
     ...(group.domainDisplay === undefined ? {} : { domainDisplay: group.domainDisplay }),
     cause: group.cause,
     windowStart: iso(group.windowStart),
@@ -45,7 +45,7 @@ export function incidentRecord(incident: Incident): Record<string, unknown> {
   return {
     type: 'incident',
     id: incident.id,
-    domains: incident.domains.map(withoutRawControls),
+    domains: incident.domains,
     causeFamily: incident.causeFamily,
     causes: incident.causes,
     start: iso(incident.start),
@@ -102,11 +102,11 @@ export function eventRecord(event: DeliveryEvent): Record<string, unknown> {
     mta: event.mta,
     daemon: event.daemon,
     queueId: event.queueId,
-    // Names as the log has them: JSON escapes their C0 controls.
-    recipient: withoutRawControls(event.recipient),
-    domain: withoutRawControls(event.domain),
+    // Names as the log has them: the serialisers escape their controls (`escapeRawControls`).
+    recipient: event.recipient,
+    domain: event.domain,
     ...(event.domainDisplay === undefined ? {} : { domainDisplay: event.domainDisplay }),
-    ...(event.sender === undefined ? {} : { sender: withoutRawControls(event.sender) }),
+    ...(event.sender === undefined ? {} : { sender: event.sender }),
     status: event.status,
     ...(event.dsn === undefined ? {} : { dsn: event.dsn }),
     ...(event.relay === undefined ? {} : { relay: stripControl(event.relay) }),

@@ -3,7 +3,7 @@
 // domains). DESIGN.md §Verdicts lists the kinds. A verdict claims no more than the evidence
 // shows: what answers now but failed then is `recovered`, with the log's lean as its detail.
 
-import { stripControl } from '../classify/text.js';
+import { escapeRawControls } from '../classify/text.js';
 import { isValidDomainName } from '../dns/domain-name.js';
 import type { DomainDiagnosis } from '../dns/types.js';
 import { DNS_CAUSES, type Cause, type GroupEvidence, type Verdict } from '../model.js';
@@ -300,7 +300,7 @@ function decideSenderDns(group: GroupEvidence, context: Context): Verdict {
  *  control characters show as `\u001b` escapes, so a name that only looks valid once they are
  *  stripped is seen for what it is; what JSON leaves raw (C1 and bidi controls) is stripped. */
 function invalidNames(what: string, names: readonly string[]): Verdict {
-  const quoted = names.map((name) => stripControl(JSON.stringify(name))).join(', ');
+  const quoted = names.map((name) => escapeRawControls(JSON.stringify(name))).join(', ');
   const reason =
     names.length === 1
       ? `${what} ${quoted} is not a valid domain name: no DNS re-check`

@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { displayName, stripControl, withoutRawControls } from '../../src/classify/text.js';
+import { displayName, escapeRawControls, stripControl } from '../../src/classify/text.js';
 
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
 
@@ -86,12 +86,22 @@ test('a name with control characters is shown with them escaped, a plain one as 
   t.is(displayName('bücher.example'), 'bücher.example');
   t.is(displayName('north\x1b[31mwind.test'), '"north\\u001b[31mwind.test"');
   t.is(displayName('north\x1bwind.test'), '"north\\u001bwind.test"');
-  t.is(displayName('exam\u202eelpmaxe.test'), '"examelpmaxe.test"', 'bidi controls stripped');
+  t.is(displayName('exa\u202emple.com'), '"exa\\u202emple.com"', 'never read as example.com');
+  t.is(displayName('north\x9b31mwind.test'), '"north\\u009b31mwind.test"');
 });
 
-test('names for machine formats lose only what JSON would leave raw', (t) => {
-  t.is(withoutRawControls('north\x1b[31mwind.test'), 'north\x1b[31mwind.test');
-  t.is(withoutRawControls('north\x9b31mwind.test'), 'north31mwind.test');
-  t.is(withoutRawControls('exam\u202eelpmaxe.test'), 'examelpmaxe.test');
-  t.is(JSON.stringify(withoutRawControls('a\x1b\x9b\u2066b')), '"a\\u001bb"');
+test('JSON text gets the controls JSON.stringify leaves raw as escapes, the same values', (t) => {
+  const names = [
+    'exa\u202emple.com',
+    'north\x9b31mwind.test',
+    'a\x1b\x7f\u2066b',
+    'bücher.example',
+  ];
+  const json = escapeRawControls(JSON.stringify(names));
+
+  t.is(
+    json,
+    '["exa\\u202emple.com","north\\u009b31mwind.test","a\\u001b\\u007f\\u2066b","bücher.example"]',
+  );
+  t.deepEqual(JSON.parse(json), names);
 });

@@ -251,6 +251,27 @@ test('a recipient domain with control characters is shown with them escaped, not
   );
 });
 
+test('a domain with a bidi override is its own domain everywhere, escaped, never raw', async (t) => {
+  const line = POSTFIX.toString('utf8')
+    .split('\n')
+    .find((text) => text.includes('to=<j.smith@northwind.test>'));
+  const spoof = (line ?? '').replace('@northwind.test>', '@north\u202ewind.test>');
+  const path = file('bidi.log', `${line}\n${spoof}\n`);
+  for (const format of ['table', 'markdown', 'html', 'ndjson', 'json', 'prometheus']) {
+    const result = await runCli(['--offline', '--format', format, path]);
+    t.is(result.code, 0, result.stderr);
+    t.false(result.stdout.includes('\u202e'), format);
+    t.regex(result.stdout, /north\\+u202ewind\.test/, format);
+  }
+
+  const ndjson = parseNdjson((await runCli(['--offline', '--format', 'ndjson', path])).stdout);
+  const groups = ndjson.filter((record) => record['type'] === 'group');
+  t.deepEqual(groups.map((group) => group['domain']).sort(), [
+    'northwind.test',
+    'north\u202ewind.test',
+  ]);
+});
+
 test('a program name with escape sequences is counted with them escaped, in every report', async (t) => {
   const entry = (identifier: string, message: string) =>
     JSON.stringify({
