@@ -1,6 +1,6 @@
 import { CAUSES, type Analysis, type Cause, type Group, type Incident } from '../model.js';
 import { displayName } from '../classify/text.js';
-import { warningsNote } from './notes.js';
+import { outOfOrderNote, warningsNote } from './notes.js';
 import {
   adviseIncident,
   cleanText,
@@ -118,6 +118,9 @@ function headerSection(analysis: Analysis): string {
       ['Deferred or bounced', text(failures)],
       ['Input', text(input)],
       ...unread,
+      ...(summary.eventsOutOfOrder > 0
+        ? [['Out of order', text(outOfOrderNote(summary))] as const]
+        : []),
     ]),
   );
 }
@@ -269,9 +272,13 @@ function domainsSection(groups: readonly Group[]): string {
   const failures = (row: DomainRow) => row.deferred + row.bounced + row.expired;
   const sorted = [...rows.values()].sort((a, b) => failures(b) - failures(a));
   const header = ['Domain', 'Deferred', 'Bounced', 'Expired', 'Verdict', 'Example reply'];
+  const hidden = sorted.length - MAX_DOMAIN_ROWS;
   return section(
     'Affected domains',
     table(header, sorted.slice(0, MAX_DOMAIN_ROWS).map(domainCells)),
+    ...(hidden > 0
+      ? [element('p', {}, text(`${hidden} more domains are in the JSON output.`))]
+      : []),
   );
 }
 
@@ -306,6 +313,7 @@ function outcomesTable(analysis: Analysis): string {
 /** Counts per bar, by series name; bars cover whole windows, several when there are many. */
 interface Series {
   readonly start: number;
+  readonly windowMs: number;
   readonly barMs: number;
   readonly bars: ReadonlyMap<number, Readonly<Record<string, number>>>;
   readonly count: number;
@@ -334,7 +342,13 @@ function bucketSeries(
     bars.set(index, bar);
   }
 
-  return { start: first, barMs, bars, count: Math.floor((last - first) / barMs) + 1 };
+  return {
+    start: first,
+    windowMs,
+    barMs,
+    bars,
+    count: Math.floor((last - first) / barMs) + 1,
+  };
 }
 
 interface ChartOptions {
@@ -397,7 +411,10 @@ function barRects(series: Series, names: readonly string[], max: number, peak?: 
         height: round(height),
         fill: CAUSE_COLOURS[name as Cause],
       };
-      const tooltip = `${formatTime(barStart)}: ${value} ${name}`;
+      // A bar can hold several windows when there are many: the tooltip says which span.
+      const span =
+        series.barMs === series.windowMs ? '' : ` (${formatDuration(series.barMs)} from there)`;
+      const tooltip = `${formatTime(barStart)}${span}: ${value} ${name}`;
       rects.push(element('rect', rect, element('title', {}, text(tooltip))));
     }
   }

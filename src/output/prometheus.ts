@@ -136,6 +136,13 @@ function lineFamilies(analysis: Analysis): Family[] {
       samples: [{ labels: {}, value: summary.inputWarnings }],
     },
     {
+      name: 'mxtriage_events_out_of_order',
+      help:
+        'Delivery events that came after their window had closed (inputs going back in time): ' +
+        'messages on both sides count twice.',
+      samples: [{ labels: {}, value: summary.eventsOutOfOrder }],
+    },
+    {
       name: 'mxtriage_inputs_unreadable',
       help:
         'Inputs that could not be read (missing, unreadable, not a log, corrupt): ' +

@@ -229,3 +229,21 @@ test('a page of many incidents shows the worst hundred and says how many more th
   t.is(html.split('<article class="incident"').length - 1, 100);
   t.regex(html, /30 smaller incidents not shown \(--format ndjson lists all\)\./);
 });
+
+test('a page of many domains lists the worst two hundred and says how many more there are', (t) => {
+  const groups = Array.from({ length: 230 }, (_, index) =>
+    makeGroup(`d${index}.test`, 'dns-tempfail', '2026-12-01T10:00:00Z'),
+  );
+  const html = formatHtml({ ...labAnalysis(), groups });
+  const table = html.slice(html.indexOf('<h2>Affected domains</h2>'));
+
+  t.is(table.slice(0, table.indexOf('</table>')).split('<tr>').length - 2, 200);
+  t.regex(table, /<p>30 more domains are in the JSON output\.<\/p>/);
+});
+
+test('the header says when inputs went back in time, as the other reports do', (t) => {
+  const analysis = labAnalysis();
+  const html = formatHtml({ ...analysis, summary: { ...analysis.summary, eventsOutOfOrder: 817 } });
+
+  t.regex(html, /<dt>Out of order<\/dt>\n<dd>817 delivery events came after their window had closed/);
+});

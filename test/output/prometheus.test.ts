@@ -66,6 +66,7 @@ test('every family has HELP and TYPE and a mxtriage_ name, and samples parse', (
   t.deepEqual([...families.keys()].sort(), [
     'mxtriage_bounces',
     'mxtriage_deferrals',
+    'mxtriage_events_out_of_order',
     'mxtriage_expirations',
     'mxtriage_incidents',
     'mxtriage_input_warnings',
