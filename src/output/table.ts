@@ -79,6 +79,8 @@ function outsideNote(summary: Analysis['summary'], options: TableOptions): strin
  */
 export const ROWS_PER_PART = 500;
 
+const DAY_MS = 86_400_000;
+
 type Row = (string | number)[];
 
 /** The table's lines, a part at a time, each piece ending with a newline. */
@@ -185,7 +187,10 @@ function reasonOf(group: Group): string {
 }
 
 function formatWindow(group: Group, options: TableOptions): string {
-  return `${showTime(group.windowStart, options)}–${showClock(group.windowEnd, options)}`;
+  // A window of a day or more ends on another date: `00:00–00:00` alone would read as nothing.
+  const isLong = group.windowEnd - group.windowStart >= DAY_MS;
+  const end = isLong ? showTime(group.windowEnd, options) : showClock(group.windowEnd, options);
+  return `${showTime(group.windowStart, options)}–${end}`;
 }
 
 function formatVerdict(verdict: Verdict): string {

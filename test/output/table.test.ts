@@ -59,3 +59,17 @@ test('a long table comes in pieces of at most one part each, to be written one b
   t.true(pieces.every((piece) => rowsIn(piece).length <= 4 && piece.endsWith('\n')));
   t.is(pieces.join(''), formatTable(analysis, { top: 0, timeZone: 'UTC' }));
 });
+
+test('a one-day window shows the date it ends on, a shorter one only the clock', async (t) => {
+  const day = await analyseLogs(SAMPLES.slice(0, 1), {
+    envelope: { year: 2026, timeZone: 'UTC' },
+    windowMs: 86_400_000,
+  });
+  const hour = await sampleAnalysis();
+
+  t.regex(
+    formatTable(day.analysis, { top: 1, timeZone: 'UTC' }),
+    /│ 2026-12-03 00:00–2026-12-04 00:00 │/,
+  );
+  t.regex(formatTable(hour, { top: 1, timeZone: 'UTC' }), /│ 2026-12-03 18:\d\d–18:\d\d │/);
+});
