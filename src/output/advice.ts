@@ -4,8 +4,9 @@
 
 import { isIP } from 'node:net';
 
-import { displayName, stripControl } from '../classify/text.js';
+import { stripControl } from '../classify/text.js';
 import type { Analysis, Group, Incident, Probe, Verdict, VerdictKind } from '../model.js';
+import { domainLabels } from './notes.js';
 
 const VERDICT_LABELS: Readonly<Record<VerdictKind, string>> = {
   'local-resolver': 'our local resolver',
@@ -55,7 +56,8 @@ export function describeVerdict(verdict: Verdict): string {
 
 /** "fourthcoffee.test and 5 more domains: DNS failures". */
 export function describeIncident(incident: Incident): string {
-  const first = incident.domains[0] === undefined ? 'no domain' : displayName(incident.domains[0]);
+  const label = domainLabels(incident.groups);
+  const first = incident.domains[0] === undefined ? 'no domain' : label(incident.domains[0]);
   const more = incident.domains.length - 1;
   const names = more === 0 ? first : `${first} and ${more} more domain${more === 1 ? '' : 's'}`;
   return `${cleanText(names)}: ${FAMILY_LABELS[incident.causeFamily]}`;
@@ -450,7 +452,7 @@ function unresolvedMxHosts(verdict: Verdict): string {
 }
 
 function domainList(incident: Incident): string {
-  const shown = incident.domains.slice(0, 5).map(displayName).join(', ');
+  const shown = incident.domains.slice(0, 5).map(domainLabels(incident.groups)).join(', ');
   const more = incident.domains.length - 5;
   return cleanText(more > 0 ? `${shown} and ${more} more` : shown || 'the domain');
 }

@@ -1,6 +1,5 @@
 import { CAUSES, type Analysis, type Cause, type Group, type Incident } from '../model.js';
-import { displayName } from '../classify/text.js';
-import { outOfOrderNote, warningsNote } from './notes.js';
+import { domainLabel, domainLabels, outOfOrderNote, warningsNote } from './notes.js';
 import {
   adviseIncident,
   cleanText,
@@ -190,7 +189,7 @@ function incidentArticle(incident: Incident, number: number, analysis: Analysis)
       ['Messages affected', String(incident.messages)],
       ['Outcomes', text(outcomeSentence(incident))],
       ['Verdict', element('span', { class: 'verdict' }, text(describeVerdict(verdict) + checked))],
-      ['Domains', text(incident.domains.map(displayName).join(', '))],
+      ['Domains', text(incident.domains.map(domainLabels(groups)).join(', '))],
     ]),
     incidentChart(incident, groups, analysis.summary.windowMs),
     element('h4', {}, 'Evidence'),
@@ -283,10 +282,9 @@ function domainsSection(groups: readonly Group[]): string {
 }
 
 function domainCells(row: DomainRow): string[] {
-  const { domain, domainDisplay, verdict, examples } = row.group;
-  const name = domainDisplay && domainDisplay !== domain ? `${domain} (${domainDisplay})` : domain;
+  const { verdict, examples } = row.group;
   return [
-    cell(text(displayName(name))),
+    cell(text(domainLabel(row.group))),
     number(row.deferred),
     number(row.bounced),
     number(row.expired),

@@ -1,6 +1,5 @@
 import type { Analysis, DeliveryDelay, Group, Incident, OutcomeCounts } from '../model.js';
-import { displayName } from '../classify/text.js';
-import { outOfOrderNote, warningsNote } from './notes.js';
+import { domainLabel, domainLabels, outOfOrderNote, warningsNote } from './notes.js';
 import {
   adviseIncident,
   cleanText,
@@ -61,10 +60,10 @@ function header(analysis: Analysis): string[] {
 function incidentsSection(analysis: Analysis): string[] {
   const lines = ['## Incidents'];
   if (analysis.incidents.length === 0) return [...lines, '', 'No incident: nothing failed.'];
-  const display = displayNames(analysis.groups);
+  const label = domainLabels(analysis.groups);
   analysis.incidents.slice(0, MAX_INCIDENTS).forEach((incident, index) => {
     const examples = replyExamples(incident.groups);
-    lines.push('', ...incidentLines(incident, index + 1, { display, examples }));
+    lines.push('', ...incidentLines(incident, index + 1, { label, examples }));
   });
 
   const more = analysis.incidents.length - MAX_INCIDENTS;
@@ -75,12 +74,14 @@ function incidentsSection(analysis: Analysis): string[] {
 function incidentLines(
   incident: Incident,
   number: number,
-  context: { display: ReadonlyMap<string, string>; examples: readonly string[] },
+  context: { label: (domain: string) => string; examples: readonly string[] },
 ): string[] {
   const verdict = incident.verdict;
   const checked = verdict.checkedAt ? `, checked ${formatTime(Date.parse(verdict.checkedAt))}` : '';
   const peakWindow = `${formatTime(incident.peakWindowStart)}, ${incident.peakAttempts} attempts`;
-  const domains = incident.domains.map((domain) => domainName(domain, context.display)).join(', ');
+  const domains = incident.domains
+    .map((domain) => escapeMarkdown(context.label(domain)))
+    .join(', ');
 
   return [
     `### ${number}. ${escapeMarkdown(describeIncident(incident))}`,
@@ -171,7 +172,7 @@ function domainRows(groups: readonly Group[]): DomainRow[] {
   for (const group of groups) {
     let row = rows.get(group.domain);
     if (row === undefined) {
-      const name = domainName(group.domain, displayNames([group]));
+      const name = escapeMarkdown(domainLabel(group));
       row = { name, causes: new Set(), deferred: 0, bounced: 0, expired: 0, worst: group };
       rows.set(group.domain, row);
     }
@@ -233,22 +234,6 @@ function inputSection(analysis: Analysis): string[] {
 
   if (summary.eventsOutOfOrder > 0) lines.push(`- **Out of order:** ${outOfOrderNote(summary)}`);
   return lines;
-}
-
-/** Unicode names of IDN domains, for display next to the A-label. */
-function displayNames(groups: readonly Group[]): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const group of groups) {
-    if (group.domainDisplay !== undefined) names.set(group.domain, group.domainDisplay);
-  }
-
-  return names;
-}
-
-function domainName(domain: string, display: ReadonlyMap<string, string>): string {
-  const unicode = display.get(domain);
-  const name = unicode === undefined || unicode === domain ? domain : `${domain} (${unicode})`;
-  return escapeMarkdown(displayName(name));
 }
 
 /**

@@ -1,6 +1,7 @@
 // Notes about the input that every human report adds to its counts, in the same words.
 
-import type { Analysis } from '../model.js';
+import { displayName } from '../classify/text.js';
+import type { Analysis, Group } from '../model.js';
 
 /** Damage found in the input (NUL blocks, over-long lines, invalid UTF-8, data after gzip). */
 export function warningsNote(warnings: number): string {
@@ -14,5 +15,29 @@ export function outOfOrderNote(summary: Analysis['summary']): string {
     `${summary.eventsOutOfOrder} delivery events came after their window had closed (the ` +
     "inputs go back in time): messages seen on both sides count twice; read each host's " +
     'logs in a run of their own'
+  );
+}
+
+/**
+ * Names of domains for people, the same in every report: the A-label, with the Unicode form an
+ * IDN was logged in (`xn--bcher-kva.example (bücher.example)`), control characters escaped.
+ */
+export function domainLabels(groups: readonly Group[]): (domain: string) => string {
+  const unicode = new Map<string, string>();
+  for (const group of groups) {
+    if (group.domainDisplay !== undefined) unicode.set(group.domain, group.domainDisplay);
+  }
+
+  return (domain) => labelOf(domain, unicode.get(domain));
+}
+
+/** The same for the domain of one group. */
+export function domainLabel(group: Group): string {
+  return labelOf(group.domain, group.domainDisplay);
+}
+
+function labelOf(domain: string, unicode: string | undefined): string {
+  return displayName(
+    unicode === undefined || unicode === domain ? domain : `${domain} (${unicode})`,
   );
 }

@@ -1,8 +1,8 @@
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns/format';
-import { displayName, stripControl } from '../classify/text.js';
+import { stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts } from '../model.js';
-import { outOfOrderNote } from './notes.js';
+import { domainLabels, outOfOrderNote } from './notes.js';
 import { zoneLabel } from './table.js';
 
 /** Totals of a previous run, kept in the state file, to compare against. */
@@ -103,7 +103,7 @@ function domainLine(
     const ofCause = groups.filter((group) => group.cause === cause);
     return `    ${cause} (${sum(ofCause, failedAttempts)}): ${describeVerdict(ofCause[0] as Group)}`;
   });
-  return [`  ${displayName(domain)}: ${count} (${trend})`, ...causes].join('\n');
+  return [`  ${domainLabels(groups)(domain)}: ${count} (${trend})`, ...causes].join('\n');
 }
 
 /** Reasons are cut for a mail; the full evidence is in the other formats. */

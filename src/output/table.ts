@@ -1,9 +1,9 @@
 import { TZDate } from '@date-fns/tz';
 import Table from 'cli-table3';
 import { format } from 'date-fns/format';
-import { displayName, stripControl } from '../classify/text.js';
+import { stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts, Verdict } from '../model.js';
-import { outOfOrderNote, warningsNote } from './notes.js';
+import { domainLabel, outOfOrderNote, warningsNote } from './notes.js';
 
 export interface TableOptions {
   /** Rows to show; 0 shows all. */
@@ -122,7 +122,7 @@ function inParts(rows: readonly Row[], size: number): Row[][] {
 function groupRow(group: Group, options: TableOptions): Row {
   return [
     formatWindow(group, options),
-    displayName(group.domainDisplay ?? group.domain),
+    domainLabel(group),
     group.cause,
     group.messages,
     group.attempts,

@@ -272,6 +272,25 @@ test('a domain with a bidi override is its own domain everywhere, escaped, never
   ]);
 });
 
+test('an IDN is named the same way in every human report: A-label, then its Unicode form', async (t) => {
+  const line = POSTFIX.toString('utf8')
+    .split('\n')
+    .find((text) => text.includes('to=<j.smith@northwind.test>'));
+  const path = file('idn.log', `${(line ?? '').replace('@northwind.test>', '@bücher.example>')}\n`);
+  const label = 'xn--bcher-kva.example (bücher.example)';
+  for (const args of [
+    [],
+    ['--format', 'markdown'],
+    ['--format', 'html'],
+    ['summary', '--since', '2026-12-01'],
+  ]) {
+    const result = await runCli(['--offline', '--year', '2026', ...args, path]);
+    t.is(result.code, 0, result.stderr);
+    t.true(result.stdout.includes(label), args.join(' '));
+    t.false(/xn--bcher-kva\.example(?! \(bücher)/.test(result.stdout), args.join(' '));
+  }
+});
+
 test('a program name with escape sequences is counted with them escaped, in every report', async (t) => {
   const entry = (identifier: string, message: string) =>
     JSON.stringify({

@@ -245,5 +245,8 @@ test('the header says when inputs went back in time, as the other reports do', (
   const analysis = labAnalysis();
   const html = formatHtml({ ...analysis, summary: { ...analysis.summary, eventsOutOfOrder: 817 } });
 
-  t.regex(html, /<dt>Out of order<\/dt>\n<dd>817 delivery events came after their window had closed/);
+  t.regex(
+    html,
+    /<dt>Out of order<\/dt>\n<dd>817 delivery events came after their window had closed/,
+  );
 });
