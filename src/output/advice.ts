@@ -525,8 +525,10 @@ export function formatTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-/** "2026-12-03 18:32:52 to 18:37:20 UTC (4 min 28 s)"; the date once when it is one day. */
+/** "2026-12-03 18:32:52 to 18:37:20 UTC (4 min 28 s)"; the date once when it is one day; a
+ *  single moment (one log line) as itself. */
 export function formatRange(start: number, end: number): string {
+  if (end === start) return formatTime(start);
   const from = formatTime(start).slice(0, -4);
   const to = formatTime(end).slice(0, -4);
   const sameDay = from.slice(0, 10) === to.slice(0, 10);

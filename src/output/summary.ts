@@ -96,14 +96,20 @@ function domainLine(
   failures: number,
   options: SummaryOptions,
 ): string {
+  // Without a previous run there is nothing to compare with: no trend at all.
   const before = options.previous?.byDomain[domain];
-  const trend = before === undefined ? 'new' : `previously ${before}`;
+  const trend =
+    options.previous === undefined
+      ? ''
+      : before === undefined
+        ? ' (new)'
+        : ` (previously ${before})`;
   const count = `${failures} ${failures === 1 ? 'failed attempt' : 'failed attempts'}`;
   const causes = [...new Set(groups.map((group) => group.cause))].map((cause) => {
     const ofCause = groups.filter((group) => group.cause === cause);
     return `    ${cause} (${sum(ofCause, failedAttempts)}): ${describeVerdict(ofCause[0] as Group)}`;
   });
-  return [`  ${domainLabels(groups)(domain)}: ${count} (${trend})`, ...causes].join('\n');
+  return [`  ${domainLabels(groups)(domain)}: ${count}${trend}`, ...causes].join('\n');
 }
 
 /** Reasons are cut for a mail; the full evidence is in the other formats. */

@@ -73,6 +73,11 @@ test('a range names the date once when it stays within one day', (t) => {
     formatRange(Date.parse('2026-12-01T22:40:10Z'), Date.parse('2026-12-03T22:45:12Z')),
     '2026-12-01 22:40:10 to 2026-12-03 22:45:12 UTC (2 d 5 min)',
   );
+  // One log line: a moment, not a span of "0 ms" with a precision the log never had.
+  t.is(
+    formatRange(Date.parse('2026-12-03T18:32:52Z'), Date.parse('2026-12-03T18:32:52Z')),
+    '2026-12-03 18:32:52 UTC',
+  );
 });
 
 test('a probe reads as which server was asked what and what it said', (t) => {
