@@ -34,6 +34,9 @@ export interface Finding {
   readonly reason: string;
   /** For `answers`: the views that could not be made, and why (port 53 blocked, ...). */
   readonly unmade?: string;
+  /** For `recipient-dnssec`: only our own resolver's validation said so (see
+   *  `assessDomains`). */
+  readonly byLocalValidation?: true;
 }
 
 type Check = (diagnosis: DomainDiagnosis) => Finding | undefined;
@@ -46,6 +49,9 @@ const LAME_RESULTS = new Set<string>([
   'upward-referral',
   'referral',
 ]);
+/** What our resolver gives while it waits on failing servers of the domain: no answer in
+ *  time, or SERVFAIL when it gives up. A refusal or a closed port says nothing of waiting. */
+const WAITING_RESULTS = new Set<string>(['timeout', 'tcp-timeout', 'servfail']);
 /** MX results that show EDNS or TCP failing: only a truncated UDP reply sends the question to
  *  TCP, so `tcp-timeout` means truncated and then silence over TCP; `truncated` is TC over TCP. */
 const TRANSPORT_RESULTS = new Set<string>(['tcp-timeout', 'truncated']);
@@ -66,6 +72,32 @@ const CHECKS: readonly Check[] = [
   findTransportTrouble,
   findTcpSilence,
 ];
+
+/**
+ * The findings of every domain checked in one run. One domain can show what no other shows on
+ * its own: a domain failing validation at our resolver although it is not signed (or although
+ * a reference resolver validates it) means our validation is broken (clock, trust anchor), and
+ * then a signed domain that failed only our validation is most likely fine too.
+ */
+export function assessDomains(
+  diagnoses: ReadonlyMap<string, DomainDiagnosis>,
+): Map<string, Finding> {
+  const findings = new Map<string, Finding>();
+  for (const [domain, diagnosis] of diagnoses) findings.set(domain, assessDomain(diagnosis));
+
+  const witness = [...findings].find(
+    ([, finding]) => finding.kind === 'local-resolver' && finding.detail === 'dnssec',
+  )?.[0];
+  if (witness === undefined) return findings;
+
+  for (const [domain, finding] of findings) {
+    if (finding.kind !== 'recipient-dnssec' || finding.byLocalValidation !== true) continue;
+    const reason = `${finding.reason}; but ${witness} fails validation at our resolver too: ${OUR_VALIDATION}`;
+    findings.set(domain, { kind: 'local-resolver', detail: 'dnssec', reason });
+  }
+
+  return findings;
+}
 
 /** The one finding that best describes the domain's DNS now. */
 export function assessDomain(diagnosis: DomainDiagnosis): Finding {
@@ -149,7 +181,7 @@ function findDnssecFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   if (delegation.signedAtParent === true) {
     const parent = zoneLabel(delegation.parentZone);
     const reason = `${failure}; ${domain} is signed (DS in ${parent}) and does not validate`;
-    return { kind: 'recipient-dnssec', reason };
+    return { kind: 'recipient-dnssec', reason, byLocalValidation: true };
   }
 
   const reason = `${failure}, though ${domain} is not signed: ${OUR_VALIDATION}`;
@@ -321,17 +353,22 @@ function describeChrootCopy(chroot: NonNullable<DomainDiagnosis['chroot']>): str
 }
 
 /**
- * Our resolver fails while the domain's servers all answer cleanly. When some of those servers
- * fail too, our resolver may just be waiting on them: that is left to the partial-outage checks.
+ * Our resolver fails while the domain's servers answer. When some of those servers fail and
+ * ours timed out or gave SERVFAIL, it may just be waiting on them: that is left to the
+ * partial-outage checks. A resolver that refuses us or whose port is closed waits on nothing,
+ * and one server of several down does not stop a working resolver.
  */
 function findLocalFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   const failing = failingChecks(diagnosis.local);
   if (failing.length === 0) return undefined;
-  if (diagnosis.authoritative.failing > 0 || describeTransportTrouble(diagnosis).length > 0) {
-    return undefined;
-  }
+  const mayBeWaiting = failing.some((check) => WAITING_RESULTS.has(check.reply.result));
+  if (mayBeWaiting && diagnosis.authoritative.failing > 0) return undefined;
+  if (describeTransportTrouble(diagnosis).length > 0) return undefined;
 
   const local = describeResolvers('local resolver', failing);
+  const alike = failingLikeUs(diagnosis, local);
+  if (alike !== undefined) return alike;
+
   const elsewhere = describeOtherViews(diagnosis);
   if (elsewhere === undefined) {
     const why = diagnosis.delegation.reason ?? 'no other view of the domain answered';
@@ -348,6 +385,49 @@ function findLocalFailure(diagnosis: DomainDiagnosis): Finding | undefined {
     detail: localDetail(failing),
     reason: `${prefix}${local}; ${elsewhere}`,
   };
+}
+
+/**
+ * Every reference resolver fails as ours does: then ours is not the one at fault. A domain
+ * whose servers answer with an alias (CNAME) sends resolvers on to the target's zone, whose
+ * servers are then the ones failing.
+ */
+function failingLikeUs(diagnosis: DomainDiagnosis, local: string): Finding | undefined {
+  const { reference } = diagnosis;
+  if (reference.servers.some((check) => isDefinite(check.reply.result))) return undefined;
+
+  const target = aliasTarget(diagnosis);
+  if (reference.servers.length === 0) {
+    if (target === undefined) return undefined;
+    const reason = `${local}; ${diagnosis.domain} is an alias of ${target}, and no other view of it was made`;
+    return { kind: 'inconclusive', detail: 'no-other-view', reason };
+  }
+
+  const others = describeResolvers('reference resolver', reference.servers);
+  if (target === undefined) {
+    const reason = `${local}; ${others} as well, while the authoritative servers answer`;
+    return { kind: 'inconclusive', detail: 'resolvers-fail', reason };
+  }
+
+  const reason =
+    `${diagnosis.domain} is an alias (CNAME) of ${target}, and every resolver fails on it: ` +
+    `${local}; ${others}: the DNS of ${target} is broken`;
+  return { kind: 'recipient-dns', detail: 'servfail', reason };
+}
+
+/** The name the domain's authoritative answer sends resolvers on to: an answer that is only a
+ *  CNAME chain, with no MX record at its end. */
+function aliasTarget(diagnosis: DomainDiagnosis): string | undefined {
+  for (const server of diagnosis.authoritative.servers) {
+    if (server.mx.result !== 'answer') continue;
+    const records = server.mx.records.map((record) => record.split(' '));
+    if (records.some(([, type]) => type === 'MX')) return undefined;
+    const aliases = records.filter(([, type]) => type === 'CNAME');
+    const last = aliases[aliases.length - 1];
+    if (last?.[2] !== undefined) return last[2].replace(/\.$/, '');
+  }
+
+  return undefined;
 }
 
 /** How the domain answers other than through our resolvers, or undefined if it does not. */

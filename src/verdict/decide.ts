@@ -7,7 +7,7 @@ import { escapeRawControls } from '../classify/text.js';
 import { isValidDomainName } from '../dns/domain-name.js';
 import type { DomainDiagnosis } from '../dns/types.js';
 import { DNS_CAUSES, type Cause, type GroupEvidence, type Verdict } from '../model.js';
-import { assessDomain, describeAnswers, type Finding } from './assess.js';
+import { assessDomains, describeAnswers, type Finding } from './assess.js';
 import { formatTime } from './describe.js';
 import {
   describeBreadth,
@@ -111,8 +111,7 @@ export function decideVerdicts(
 }
 
 function buildContext(log: LogContext, diagnoses: ReadonlyMap<string, DomainDiagnosis>): Context {
-  const findings = new Map<string, Finding>();
-  for (const [domain, diagnosis] of diagnoses) findings.set(domain, assessDomain(diagnosis));
+  const findings = assessDomains(diagnoses);
 
   return { log, diagnoses, findings, outages: findSharedOutages(diagnoses, findings) };
 }

@@ -1,7 +1,12 @@
 import test from 'ava';
 
 import type { DomainDiagnosis, ProbeResult } from '../../src/dns/types.js';
-import { assessDomain, describeAnswers, type Finding } from '../../src/verdict/assess.js';
+import {
+  assessDomain,
+  assessDomains,
+  describeAnswers,
+  type Finding,
+} from '../../src/verdict/assess.js';
 import {
   authoritativeView,
   authServer,
@@ -140,6 +145,120 @@ test(
     ]),
   },
   { kind: 'local-resolver', detail: 'dnssec', says: ['clock or trust anchor'] },
+);
+
+test('a signed zone failing only our validation is ours when an unsigned one fails it too', (t) => {
+  const failing = () =>
+    resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'servfail', { cd: 'answer' })]);
+  const signed = healthyDiagnosis('signed.test');
+  signed.local = failing();
+  signed.delegation = { ...signed.delegation, signedAtParent: true };
+  const plain = { ...healthyDiagnosis('plain.test'), local: failing() };
+
+  const alone = assessDomains(new Map([['signed.test', signed]]));
+  const together = assessDomains(
+    new Map([
+      ['signed.test', signed],
+      ['plain.test', plain],
+    ]),
+  );
+
+  t.is(alone.get('signed.test')?.kind, 'recipient-dnssec');
+  t.like(together.get('signed.test'), { kind: 'local-resolver', detail: 'dnssec' });
+  t.regex(
+    together.get('signed.test')?.reason ?? '',
+    /plain\.test fails validation at our resolver too/,
+  );
+});
+
+/** A domain whose servers answer its MX question with a CNAME into another zone. */
+function aliasDiagnosis(): ReturnType<typeof healthyDiagnosis> {
+  const diagnosis = healthyDiagnosis('lists.good.test');
+  const server = authServer('ns1.good.test', '127.0.9.1', 'answer');
+  const records = ['lists.good.test CNAME lists.blackhole.test'];
+  diagnosis.authoritative = authoritativeView([
+    { ...server, mx: { ...server.mx, records }, soa: { ...server.soa, records } },
+  ]);
+  diagnosis.local = resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'servfail')]);
+  return diagnosis;
+}
+
+test(
+  'an alias into a zone every resolver fails on is the recipient, not our resolver',
+  assesses,
+  {
+    ...aliasDiagnosis(),
+    reference: resolverView('reference', [resolverCheck('127.0.8.8:53', 'servfail')]),
+  },
+  {
+    kind: 'recipient-dns',
+    detail: 'servfail',
+    says: [
+      'is an alias (CNAME) of lists.blackhole.test',
+      'the DNS of lists.blackhole.test is broken',
+    ],
+  },
+);
+
+test(
+  'an alias that a reference resolver follows leaves our resolver at fault',
+  assesses,
+  {
+    ...aliasDiagnosis(),
+    reference: resolverView('reference', [resolverCheck('127.0.8.8:53', 'answer')]),
+  },
+  { kind: 'local-resolver', detail: 'servfail' },
+);
+
+test('an alias with no other view of it is inconclusive', assesses, aliasDiagnosis(), {
+  kind: 'inconclusive',
+  detail: 'no-other-view',
+  says: ['is an alias of lists.blackhole.test'],
+});
+
+test(
+  'reference resolvers failing as ours does leave the fault undecided',
+  assesses,
+  {
+    ...healthyDiagnosis('a.test'),
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'servfail')]),
+    reference: resolverView('reference', [resolverCheck('127.0.8.8:53', 'servfail')]),
+  },
+  {
+    kind: 'inconclusive',
+    detail: 'resolvers-fail',
+    says: ['reference resolver 127.0.8.8:53: SERVFAIL'],
+  },
+);
+
+test(
+  'a refusing local resolver is at fault even when one of two recipient servers is down',
+  assesses,
+  {
+    ...withNameServers(healthyDiagnosis('partial.test'), [
+      { name: 'ns1.partial.test', address: '127.0.9.1', result: 'answer' },
+      { name: 'ns2.partial.test', address: '127.0.9.2', result: 'timeout' },
+    ]),
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'unreachable')]),
+  },
+  {
+    kind: 'local-resolver',
+    detail: 'down',
+    says: ['1 of 2 authoritative server addresses answer MX'],
+  },
+);
+
+test(
+  'a timing-out local resolver with one of two recipient servers down may be waiting on it',
+  assesses,
+  {
+    ...withNameServers(healthyDiagnosis('partial.test'), [
+      { name: 'ns1.partial.test', address: '127.0.9.1', result: 'answer' },
+      { name: 'ns2.partial.test', address: '127.0.9.2', result: 'timeout' },
+    ]),
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'timeout')]),
+  },
+  { kind: 'recipient-dns', detail: 'partial', says: ['likely waiting on the failing servers'] },
 );
 
 const failingServers = test.macro((t, results: readonly ProbeResult[], detail: string) => {
