@@ -11,6 +11,8 @@ import {
 } from '../input/state.js';
 import { formatSummary, isWorthAMail, periodTotals, type PeriodTotals } from '../output/summary.js';
 import { MxtriageError } from '../errors.js';
+import type { CarriedRecipient } from '../group/outcomes.js';
+import { CAUSES } from '../model.js';
 import { analyseLogs } from '../pipeline/analyse.js';
 import type { ReadOptions } from '../pipeline/read-events.js';
 import { createHeapGuard } from './heap-guard.js';
@@ -29,8 +31,19 @@ import {
 import type { RawOptions } from './settings.js';
 import { emit } from './streams.js';
 
-/** The state file holds the read checkpoints and the totals of the last summary. */
-type SummaryState = ReadState & { readonly summary?: PeriodTotals };
+/**
+ * The state file holds the read checkpoints, the totals of the last summary, and the deferred
+ * recipients whose outcome was not yet in the log, so that a delivery in a later run is
+ * counted as delivered later rather than lost between runs.
+ */
+type SummaryState = ReadState & {
+  readonly summary?: PeriodTotals;
+  readonly open?: readonly CarriedRecipient[];
+};
+
+/** Open recipients kept between runs; beyond this many the oldest are let go (a queue that
+ *  large is itself the news, and the state file stays a few MB). */
+const MAX_CARRIED = 20_000;
 
 /**
  * `mxtriage summary`: a short report for a cron mail. Without `--state` it covers yesterday;
@@ -79,6 +92,9 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
     ...settings,
     ...defaultPeriod(settings, statePath !== undefined, now),
     ...(plan === undefined ? {} : resumeOptions(plan)),
+    ...(statePath === undefined
+      ? {}
+      : { carried: carriedOf(state, statePath), keepOpen: MAX_CARRIED }),
     ...(dns === undefined ? {} : { dns }),
     onBatch(batch) {
       guardHeap.check();
@@ -105,7 +121,8 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
 
   reportDiagnostics(result.counts);
   if (statePath !== undefined && plan !== undefined) {
-    await saveSummaryState(statePath, plan, ends, periodTotals(analysis));
+    const kept = { summary: periodTotals(analysis), open: result.stillOpen ?? [] };
+    await saveSummaryState(statePath, plan, ends, kept);
   }
 
   if (result.counts.inputErrors.length > 0) return 1;
@@ -140,8 +157,38 @@ async function saveSummaryState(
   path: string,
   plan: ResumePlan,
   ends: ReadonlyMap<string, ReadPosition>,
-  totals: PeriodTotals,
+  kept: Pick<SummaryState, 'summary' | 'open'>,
 ): Promise<void> {
   const checkpoints = await checkpointRun(plan, ends);
-  await saveState(path, { ...checkpoints, summary: totals } as SummaryState);
+  await saveState(path, { ...checkpoints, ...kept } as SummaryState);
+}
+
+/** The open recipients of the last run, each checked: a state file is only ever ours, so one
+ *  that is not as written is corrupt, and that is said rather than guessed around. */
+function carriedOf(state: SummaryState | undefined, path: string): CarriedRecipient[] {
+  const open: unknown = state?.open;
+  if (open === undefined) return [];
+  if (!Array.isArray(open) || !open.every(isCarried)) {
+    throw new MxtriageError(
+      'STATE',
+      `Corrupt state file ${path}: "open" is not a list of recipients`,
+    );
+  }
+
+  return open;
+}
+
+function isCarried(value: unknown): value is CarriedRecipient {
+  if (typeof value !== 'object' || value === null) return false;
+  const entry = value as Record<string, unknown>;
+  const texts = ['host', 'queueId', 'recipient', 'domain'].every(
+    (key) => typeof entry[key] === 'string',
+  );
+  return (
+    texts &&
+    Number.isFinite(entry['firstDeferred']) &&
+    Number.isInteger(entry['attempts']) &&
+    typeof entry['cause'] === 'string' &&
+    (CAUSES as readonly string[]).includes(entry['cause'])
+  );
 }

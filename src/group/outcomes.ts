@@ -12,6 +12,10 @@ import { detach } from '../classify/text.js';
 export interface OutcomeTracker {
   addEvent(event: DeliveryEvent): void;
   addRecord(record: MessageRecord): void;
+  /** Follows on recipients a previous run left open (`summary --state`). */
+  carryOver(recipients: readonly CarriedRecipient[]): void;
+  /** The recipients still open, the most recently deferred last; at most `limit` of them. */
+  stillOpen(limit: number): CarriedRecipient[];
   /** Everything still open becomes `still-queued` at `logEnd`. */
   finish(logEnd: number): void;
   /** Recipients deferred and not yet finished. */
@@ -49,6 +53,9 @@ interface OpenRecipient {
   attempts: number;
 }
 
+/** An open recipient as a state file keeps it between runs. */
+export type CarriedRecipient = Readonly<OpenRecipient>;
+
 /** Open recipients by host, then queue id (or Exim message id), then recipient address. */
 type OpenIndex = Map<string, Map<string, Map<string, OpenRecipient>>>;
 
@@ -85,6 +92,20 @@ export function createOutcomeTracker(
     if (entry === undefined) return;
     entry.attempts += 1;
     close(entry, finalOutcome(event), event.time);
+  }
+
+  function carryOver(recipients: readonly CarriedRecipient[]): void {
+    for (const carried of recipients) {
+      const entry: OpenRecipient = { ...carried };
+      recipientsFor(entry.host, entry.queueId).set(recipientKey(entry.recipient), entry);
+      opened.add(entry);
+      if (opened.size > maxOpen) evictOldest();
+    }
+  }
+
+  function stillOpen(limit: number): CarriedRecipient[] {
+    const all = [...opened];
+    return all.slice(Math.max(0, all.length - limit)).map((entry) => ({ ...entry }));
   }
 
   function open(event: DeliveryEvent): void {
@@ -194,6 +215,8 @@ export function createOutcomeTracker(
   return {
     addEvent,
     addRecord,
+    carryOver,
+    stillOpen,
     finish,
     get openCount() {
       return opened.size;

@@ -1,7 +1,7 @@
 import type { DnsCheckOptions, DnsRoles, DomainDiagnosis } from '../dns/types.js';
 import { createGrouper, emptyStatusCounts, type Grouper } from '../group/group.js';
 import { buildIncidents, createOutcomeTally } from '../group/incidents.js';
-import { createOutcomeTracker } from '../group/outcomes.js';
+import { createOutcomeTracker, type CarriedRecipient } from '../group/outcomes.js';
 import type { LineBatch } from '../input/read-inputs.js';
 import type { Analysis, DeliveryEvent, Summary, Verdict } from '../model.js';
 import { NOT_CHECKED } from '../model.js';
@@ -18,12 +18,18 @@ export interface AnalyseOptions extends ReadOptions {
   readonly onDnsStart?: (domains: number) => void;
   /** Called between the final stages, each of which leaves much garbage behind (heap guard). */
   readonly onStage?: () => void;
+  /** Deferred recipients a previous run left open, followed on here (`summary --state`). */
+  readonly carried?: readonly CarriedRecipient[];
+  /** Keep this many of the recipients still open at the end for the next run. */
+  readonly keepOpen?: number;
 }
 
 export interface AnalyseResult {
   readonly analysis: Analysis;
   readonly counts: ReadCounts;
   readonly diagnoses?: ReadonlyMap<string, DomainDiagnosis>;
+  /** With `keepOpen`: the recipients still open when the logs end. */
+  readonly stillOpen?: readonly CarriedRecipient[];
 }
 
 /**
@@ -38,6 +44,7 @@ export async function analyseLogs(
   const tally = createOutcomeTally(options.windowMs);
   const period = createPeriod(options);
   const outcomes = createOutcomeTracker((outcome) => tally.add(outcome));
+  outcomes.carryOver(options.carried ?? []);
 
   const counts = await readEvents(
     paths,
@@ -55,6 +62,8 @@ export async function analyseLogs(
     options,
   );
 
+  const stillOpen =
+    options.keepOpen === undefined ? undefined : outcomes.stillOpen(options.keepOpen);
   outcomes.finish(period.end ?? Date.now());
   const { verdictOf, diagnoses } = await judgeGroups(grouper, options);
   options.onStage?.();
@@ -76,7 +85,12 @@ export async function analyseLogs(
     ...deliveryDelayOf(tally),
   };
 
-  return { analysis, counts, ...(diagnoses === undefined ? {} : { diagnoses }) };
+  return {
+    analysis,
+    counts,
+    ...(diagnoses === undefined ? {} : { diagnoses }),
+    ...(stillOpen === undefined ? {} : { stillOpen }),
+  };
 }
 
 function deliveryDelayOf(tally: ReturnType<typeof createOutcomeTally>): Partial<Analysis> {

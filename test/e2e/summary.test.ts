@@ -174,6 +174,53 @@ test('the cron summary is short, names the worst domains and compares with the l
   t.true(result.stdout.split('\n').length < 40);
 });
 
+test('a message deferred in one run and delivered in the next counts as delivered later', async (t) => {
+  const dir = temporaryDir('mxtriage-carry-');
+  const log = join(dir, 'mail.log');
+  const state = join(dir, 'state.json');
+  const args = ['summary', '--offline', '--year', '2026', '--state', state, log];
+  const outcomes = (stdout: string) => /Deferred messages later delivered: .*/.exec(stdout)?.[0];
+  writeFileSync(log, text(LINES.slice(0, 250)));
+  const first = await runCli(args);
+  const carried = (JSON.parse(readFileSync(state, 'utf8')) as { open: unknown[] }).open;
+  appendFileSync(log, text(LINES.slice(250)));
+  const second = await runCli(args);
+  const whole = await runCli([
+    'summary',
+    '--offline',
+    '--year',
+    '2026',
+    '--since',
+    '2026-12-01',
+    'samples/postfix-mail.log',
+  ]);
+
+  t.is(
+    outcomes(first.stdout),
+    'Deferred messages later delivered: 0, bounced: 0, expired: 0, still queued: 12.',
+  );
+  t.is(carried.length, 12);
+  t.is(outcomes(second.stdout), outcomes(whole.stdout));
+  t.is(
+    outcomes(second.stdout),
+    'Deferred messages later delivered: 11, bounced: 0, expired: 8, still queued: 0.',
+  );
+});
+
+test('a state file whose open recipients are not as written is a clear error', async (t) => {
+  const dir = temporaryDir('mxtriage-carry-');
+  const log = join(dir, 'mail.log');
+  const state = join(dir, 'state.json');
+  writeFileSync(log, text(LINES.slice(0, 250)));
+  await runCli(['summary', '--offline', '--year', '2026', '--state', state, log]);
+  const saved = JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>;
+  writeFileSync(state, JSON.stringify({ ...saved, open: [{ host: 'mailhost' }] }));
+
+  const result = await runCli(['summary', '--offline', '--state', state, log]);
+  t.is(result.code, 1);
+  t.regex(result.stderr, /Corrupt state file .*state\.json: "open" is not a list of recipients/);
+});
+
 test('the summary names the period asked for and its time zone', async (t) => {
   const since = await runCli([
     'summary',
