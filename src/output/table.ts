@@ -35,7 +35,8 @@ export function* tablePieces(analysis: Analysis, options: TableOptions): Generat
   }
 
   yield `${header}\n\n`;
-  yield* groupTable(shown, options, options.rowsPerPart ?? ROWS_PER_PART);
+  const period = { since: analysis.summary.since, until: analysis.summary.until };
+  yield* groupTable(shown, { ...options, period }, options.rowsPerPart ?? ROWS_PER_PART);
   const hidden = analysis.groups.length - shown.length;
   if (hidden > 0) yield `${hidden} more groups not shown (--top 0 shows all).\n`;
 }
@@ -83,10 +84,16 @@ const DAY_MS = 86_400_000;
 
 type Row = (string | number)[];
 
+/** `--since` and `--until`, which cut the first and last windows short. */
+interface Period {
+  readonly since: number | undefined;
+  readonly until: number | undefined;
+}
+
 /** The table's lines, a part at a time, each piece ending with a newline. */
 function* groupTable(
   groups: readonly Group[],
-  options: TableOptions,
+  options: TableOptions & { readonly period: Period },
   rowsPerPart: number,
 ): Generator<string> {
   const reasonWidth = Math.max(30, (options.width ?? 160) - 100);
@@ -119,9 +126,9 @@ function inParts(rows: readonly Row[], size: number): Row[][] {
   return parts;
 }
 
-function groupRow(group: Group, options: TableOptions): Row {
+function groupRow(group: Group, options: TableOptions & { readonly period: Period }): Row {
   return [
-    formatWindow(group, options),
+    formatWindow(group, options, options.period),
     domainLabel(group),
     group.cause,
     group.messages,
@@ -186,11 +193,15 @@ function reasonOf(group: Group): string {
   return group.verdict.reason ?? '';
 }
 
-function formatWindow(group: Group, options: TableOptions): string {
+/** The part of the group's window inside the period asked for: `--since 14:05` shows the
+ *  14:00 window as `14:05–15:00`, which is all it holds. */
+function formatWindow(group: Group, options: TableOptions, period: Period): string {
+  const start = Math.max(group.windowStart, period.since ?? -Infinity);
+  const windowEnd = Math.min(group.windowEnd, period.until ?? Infinity);
   // A window of a day or more ends on another date: `00:00–00:00` alone would read as nothing.
   const isLong = group.windowEnd - group.windowStart >= DAY_MS;
-  const end = isLong ? showTime(group.windowEnd, options) : showClock(group.windowEnd, options);
-  return `${showTime(group.windowStart, options)}–${end}`;
+  const end = isLong ? showTime(windowEnd, options) : showClock(windowEnd, options);
+  return `${showTime(start, options)}–${end}`;
 }
 
 function formatVerdict(verdict: Verdict): string {

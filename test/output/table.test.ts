@@ -73,3 +73,18 @@ test('a one-day window shows the date it ends on, a shorter one only the clock',
   );
   t.regex(formatTable(hour, { top: 1, timeZone: 'UTC' }), /│ 2026-12-03 18:\d\d–18:\d\d │/);
 });
+
+test('windows cut by --since and --until show only the part inside the period', async (t) => {
+  const { analysis } = await analyseLogs(SAMPLES.slice(0, 1), {
+    envelope: { year: 2026, timeZone: 'UTC' },
+    windowMs: 3_600_000,
+    since: Date.parse('2026-12-03T18:34:00Z'),
+    until: Date.parse('2026-12-03T18:40:00Z'),
+  });
+  const rows = formatTable(analysis, { top: 0, timeZone: 'UTC' })
+    .split('\n')
+    .filter((line) => line.startsWith('│ 2026-'));
+
+  t.true(rows.length > 0);
+  t.true(rows.every((row) => row.startsWith('│ 2026-12-03 18:34–18:40 │')));
+});
