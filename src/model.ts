@@ -301,6 +301,9 @@ export interface Summary {
   /** Events older than windows already closed: the inputs were not in time order (several
    *  hosts' logs one after the other), so distinct counts may count a message twice. */
   readonly eventsOutOfOrder: number;
+  /** Messages that expired with none of their recipients in the log: queued before it began,
+   *  so no `expired` event could name a recipient. */
+  readonly expiredUnnamed: number;
   /** `--since` and `--until` as given, epoch ms. */
   readonly since?: number;
   readonly until?: number;

@@ -11,7 +11,8 @@ import { detach } from '../classify/text.js';
 
 export interface OutcomeTracker {
   addEvent(event: DeliveryEvent): void;
-  addRecord(record: MessageRecord): void;
+  /** How many open recipients the record closed. */
+  addRecord(record: MessageRecord): number;
   /** Follows on recipients a previous run left open (`summary --state`). */
   carryOver(recipients: readonly CarriedRecipient[]): void;
   /** The recipients still open, the most recently deferred last; at most `limit` of them. */
@@ -148,27 +149,24 @@ export function createOutcomeTracker(
     close(oldest, 'still-queued', latest);
   }
 
-  function addRecord(record: MessageRecord): void {
+  function addRecord(record: MessageRecord): number {
     if (record.time > latest) latest = record.time;
-    if (record.kind === 'message-handoff') {
-      moveRecipient(record);
-      return;
-    }
+    if (record.kind === 'message-handoff') return moveRecipient(record);
 
     // A done record changes nothing: Postfix logs every delivery record before `removed` and
     // Exim before `Completed`, so a recipient still open here had no final line we understood.
     // It stays open and is counted still-queued at the end rather than given an invented fate.
-    if (record.kind === 'message-done') return;
+    if (record.kind === 'message-done') return 0;
 
-    const recipients = index.get(record.host)?.get(record.queueId);
-    if (recipients === undefined) return;
-    for (const entry of [...recipients.values()]) close(entry, 'expired', record.time);
+    const recipients = [...(index.get(record.host)?.get(record.queueId)?.values() ?? [])];
+    for (const entry of recipients) close(entry, 'expired', record.time);
+    return recipients.length;
   }
 
   /** A deferred recipient handed to another queue: followed on under its new queue id. */
-  function moveRecipient(record: MessageHandoffRecord): void {
+  function moveRecipient(record: MessageHandoffRecord): number {
     const entry = index.get(record.host)?.get(record.queueId)?.get(recipientKey(record.recipient));
-    if (entry === undefined) return;
+    if (entry === undefined) return 0;
     forget(entry);
     const moved: OpenRecipient = { ...entry, queueId: detach(record.newQueueId) };
     // The daemon may log the delivery before the submission program logs the hand-off.
@@ -176,11 +174,12 @@ export function createOutcomeTracker(
     if (final !== undefined) {
       moved.attempts += 1;
       close(moved, final.outcome, final.at);
-      return;
+      return 1;
     }
 
     recipientsFor(moved.host, moved.queueId).set(recipientKey(moved.recipient), moved);
     opened.add(moved);
+    return 0;
   }
 
   function close(entry: OpenRecipient, outcome: OutcomeKind, at: number): void {

@@ -1,5 +1,11 @@
 import { CAUSES, type Analysis, type Cause, type Group, type Incident } from '../model.js';
-import { domainLabel, domainLabels, outOfOrderNote, warningsNote } from './notes.js';
+import {
+  domainLabel,
+  domainLabels,
+  outOfOrderNote,
+  unnamedExpiriesNote,
+  warningsNote,
+} from './notes.js';
 import {
   adviseIncident,
   cleanText,
@@ -97,7 +103,8 @@ function headerSection(analysis: Analysis): string {
   const { deferred, bounced, expired, sent } = summary.statuses;
   const failures =
     `${deferred + bounced + expired} attempts (${deferred} deferred, ${bounced} bounced, ` +
-    `${expired} expired) to ${summary.domains} recipient domains; ${sent} delivered`;
+    `${expired} expired${unnamedExpiriesNote(summary.expiredUnnamed)}) to ${summary.domains} ` +
+    `recipient domains; ${sent} delivered`;
   const input =
     `${summary.inputs.join(', ') || '(none)'}: ${summary.linesRead} lines read, ` +
     `${summary.linesNotUnderstood} not understood${warningsNote(summary.inputWarnings)}`;

@@ -1,5 +1,11 @@
 import type { Analysis, DeliveryDelay, Group, Incident, OutcomeCounts } from '../model.js';
-import { domainLabel, domainLabels, outOfOrderNote, warningsNote } from './notes.js';
+import {
+  domainLabel,
+  domainLabels,
+  outOfOrderNote,
+  unnamedExpiriesNote,
+  warningsNote,
+} from './notes.js';
 import {
   adviseIncident,
   cleanText,
@@ -52,7 +58,8 @@ function header(analysis: Analysis): string[] {
     `- **Period:** ${period}`,
     `- **Generated:** ${formatTime(analysis.generatedAt)} by mxtriage`,
     `- **Deferred or bounced:** ${deferred + bounced + expired} attempts (${deferred} deferred, ` +
-      `${bounced} bounced, ${expired} expired) to ${summary.domains} recipient domains; ` +
+      `${bounced} bounced, ${expired} expired${unnamedExpiriesNote(summary.expiredUnnamed)}) ` +
+      `to ${summary.domains} recipient domains; ` +
       `${summary.statuses.sent} delivered`,
   ];
 }

@@ -9,6 +9,14 @@ export function warningsNote(warnings: number): string {
   return `, ${warnings} input ${warnings === 1 ? 'warning' : 'warnings'} (--show-unparsed N shows them)`;
 }
 
+/** Messages that expired with no recipient in the log (`expiredUnnamed`), after the count of
+ *  expired recipients they are not part of. */
+export function unnamedExpiriesNote(count: number): string {
+  if (count === 0) return '';
+  const messages = count === 1 ? '1 message' : `${count} messages`;
+  return ` (and ${messages} queued before the log began)`;
+}
+
 /** Inputs that go back in time: what it does to the counts, and what to do instead. */
 export function outOfOrderNote(summary: Analysis['summary']): string {
   return (

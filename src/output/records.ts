@@ -84,6 +84,7 @@ export function summaryRecord(analysis: Analysis): Record<string, unknown> {
     events: summary.events,
     eventsOutsidePeriod: summary.eventsOutsidePeriod,
     eventsOutOfOrder: summary.eventsOutOfOrder,
+    expiredUnnamed: summary.expiredUnnamed,
     handoffs: summary.handoffs,
     statuses: summary.statuses,
     groups: summary.groups,

@@ -2,7 +2,7 @@ import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns/format';
 import { stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts } from '../model.js';
-import { domainLabels, outOfOrderNote } from './notes.js';
+import { domainLabels, outOfOrderNote, unnamedExpiriesNote } from './notes.js';
 import { zoneLabel } from './table.js';
 
 /** Totals of a previous run, kept in the state file, to compare against. */
@@ -45,7 +45,8 @@ export function formatSummary(analysis: Analysis, options: SummaryOptions): stri
     `Delivered ${change(summary.statuses.sent, previous?.statuses.sent)}, ` +
       `deferred ${change(summary.statuses.deferred, previous?.statuses.deferred)}, ` +
       `bounced ${change(summary.statuses.bounced, previous?.statuses.bounced)}, ` +
-      `expired ${change(summary.statuses.expired, previous?.statuses.expired)}.`,
+      `expired ${change(summary.statuses.expired, previous?.statuses.expired)}` +
+      `${unnamedExpiriesNote(summary.expiredUnnamed)}.`,
     `Deferred messages later delivered: ${analysis.outcomes['delivered-later']}, ` +
       `bounced: ${analysis.outcomes.bounced}, expired: ${analysis.outcomes.expired}, ` +
       `still queued: ${analysis.outcomes['still-queued']}.`,

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { format } from 'date-fns/format';
 import { stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts, Verdict } from '../model.js';
-import { domainLabel, outOfOrderNote, warningsNote } from './notes.js';
+import { domainLabel, outOfOrderNote, unnamedExpiriesNote, warningsNote } from './notes.js';
 
 export interface TableOptions {
   /** Rows to show; 0 shows all. */
@@ -52,7 +52,7 @@ function formatHeader(analysis: Analysis, options: TableOptions): string[] {
     `Lines:     ${summary.linesRead} read, ${summary.linesNotUnderstood} not understood` +
       `${notUnderstoodDetail(summary.notUnderstoodBy)}, ${summary.linesOtherPrograms} from other programs` +
       warningsNote(summary.inputWarnings),
-    `Deliveries: ${formatStatuses(summary.statuses)}`,
+    `Deliveries: ${formatStatuses(summary.statuses)}${unnamedExpiriesNote(summary.expiredUnnamed)}`,
     `Groups:    ${summary.groups} (domain × cause × ${summary.windowMs / 60_000} min window), ` +
       `${summary.domains} domains with deferrals or bounces`,
   ];

@@ -55,7 +55,9 @@ export async function analyseLogs(
         outcomes.addEvent(event);
       },
       record(record) {
-        outcomes.addRecord(record);
+        const closed = outcomes.addRecord(record);
+        if (record.kind === 'message-expired' && closed === 0)
+          period.noteUnnamedExpiry(record.time);
       },
       ...(options.onBatch === undefined ? {} : { batch: options.onBatch }),
     },
@@ -136,6 +138,8 @@ function logContext(grouper: Grouper): Parameters<typeof decideVerdicts>[1] {
 /** Tracks the period covered, the events inside `--since`/`--until`, and status totals. */
 interface Period {
   includes(event: DeliveryEvent): boolean;
+  noteUnnamedExpiry(time: number): void;
+  readonly unnamedExpiries: number;
   readonly start: number | undefined;
   readonly end: number | undefined;
   readonly events: number;
@@ -150,6 +154,7 @@ function createPeriod(options: AnalyseOptions): Period {
   const state = { start: undefined as number | undefined, end: undefined as number | undefined };
   let events = 0;
   let outside = 0;
+  let unnamedExpiries = 0;
 
   function includes(event: DeliveryEvent): boolean {
     if (
@@ -168,8 +173,20 @@ function createPeriod(options: AnalyseOptions): Period {
     return true;
   }
 
+  /** A message that expired with none of its recipients in the log (queued before it began). */
+  function noteUnnamedExpiry(time: number): void {
+    const isInside =
+      (options.since === undefined || time >= options.since) &&
+      (options.until === undefined || time < options.until);
+    if (isInside) unnamedExpiries += 1;
+  }
+
   return {
     includes,
+    noteUnnamedExpiry,
+    get unnamedExpiries() {
+      return unnamedExpiries;
+    },
     get start() {
       return state.start;
     },
@@ -208,6 +225,7 @@ function summarise(
     handoffs: counts.handoffs,
     eventsOutsidePeriod: period.outside,
     eventsOutOfOrder: grouping.lateEvents,
+    expiredUnnamed: period.unnamedExpiries,
     inputWarnings: counts.inputWarnings,
     events: period.events,
     statuses: period.statuses,

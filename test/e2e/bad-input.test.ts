@@ -366,6 +366,20 @@ test('input warnings are counted in every human report and in Prometheus', async
   );
 });
 
+test('a message that expired with no recipient in the log is counted, not dropped', async (t) => {
+  const lines = POSTFIX.toString('utf8').split('\n');
+  const expiry = lines.find((line) => line.includes('status=expired')) ?? '';
+  const path = file('expired-only.log', `${expiry}\n`);
+  const ndjson = await runCli(['--offline', '--format', 'ndjson', path]);
+  const table = await runCli(['--offline', path]);
+
+  t.like(summaryOf(ndjson.stdout), {
+    expiredUnnamed: 1,
+    statuses: { sent: 0, deferred: 0, bounced: 0, expired: 0 },
+  });
+  t.regex(table.stdout, /^Deliveries: none \(and 1 message queued before the log began\)$/m);
+});
+
 test('-o or --state naming a log being read is a usage error, and the log is left as it was', async (t) => {
   const log = file('kept.log', POSTFIX);
   const link = join(DIR, 'kept-link.log');

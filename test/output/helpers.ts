@@ -270,6 +270,7 @@ export function labAnalysis(overrides: { examples?: readonly string[] } = {}): A
       handoffs: 38,
       eventsOutsidePeriod: 0,
       eventsOutOfOrder: 0,
+      expiredUnnamed: 0,
       inputWarnings: 0,
       events: totals.sent + totals.deferred + totals.bounced + totals.expired,
       statuses: totals,
