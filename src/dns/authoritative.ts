@@ -2,7 +2,7 @@
 // MX for the domain and SOA for the zone over UDP (TCP on truncation), then MX over TCP.
 
 import type { Probe } from '../model.js';
-import { classifyOutcome, extractMx, toProbe, toReply } from './classify.js';
+import { classifyOutcome, extractMx, toProbes, toReply } from './classify.js';
 import type { ZoneCut } from './iterate.js';
 import { query } from './query.js';
 import type { QueryOutcome, Question } from './query.js';
@@ -101,7 +101,11 @@ async function probeServer(
   };
 }
 
-/** Asks once; a server that rejects EDNS (FORMERR, NOTIMP) is asked again without it. */
+/**
+ * Asks once; a server that rejects EDNS (FORMERR, NOTIMP) is asked again without it. One that
+ * is silent is not: a dead server is the common case in an outage, and a second try without
+ * EDNS would add a timeout to each one for the rare path that drops EDNS packets.
+ */
 async function askAuthoritative(
   target: { name: string; address: ServerAddress },
   question: Question,
@@ -116,7 +120,6 @@ async function askAuthoritative(
   }
 
   const second = await askOnce(target, question, zone, options, sink, false);
-
   return { ...second, reply: { ...second.reply, ednsRetried: true } };
 }
 
@@ -131,7 +134,7 @@ async function askOnce(
   const outcome = await query(target.address, question, { ...queryOptions(options), edns });
   const result = classifyOutcome(outcome, { authoritative: true, zone });
 
-  sink(toProbe(outcome, 'authoritative', result, target.name));
+  toProbes(outcome, 'authoritative', result, target.name).forEach(sink);
   options.noteHealth?.(target.address, result);
 
   return {
@@ -160,7 +163,7 @@ async function checkTcp(
   );
   const result = classifyOutcome(outcome, { authoritative: true, zone: asked.zone });
 
-  sink(toProbe(outcome, 'authoritative', result, target.name));
+  toProbes(outcome, 'authoritative', result, target.name).forEach(sink);
 
   return toReply(outcome, result);
 }

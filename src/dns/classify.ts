@@ -127,6 +127,28 @@ export function toProbe(
   };
 }
 
+/**
+ * Evidence for one query: when a truncated UDP reply sent the question on to TCP, that reply
+ * first (result `truncated`, over UDP), so that what TCP came to is not the only trace.
+ */
+export function toProbes(
+  outcome: QueryOutcome,
+  role: Probe['role'],
+  result: ProbeResult,
+  serverName?: string,
+): Probe[] {
+  const probe = toProbe(outcome, role, result, serverName);
+  const truncated = outcome.truncatedReply;
+
+  if (truncated === undefined) {
+    return [probe];
+  }
+
+  const udp = { ...outcome, ...truncated, transport: 'udp' as const };
+
+  return [toProbe(udp, role, 'truncated', serverName), probe];
+}
+
 /** The condensed reply kept in views. */
 export function toReply(outcome: QueryOutcome, result: ProbeResult): Reply {
   const response = outcome.response;
@@ -153,11 +175,25 @@ export function extractMx(outcome: QueryOutcome): MxRecord[] {
   );
 }
 
+/** What {@link extractAddresses} finds: addresses, the alias gone through, and whether the
+ *  alias chain in the answer loops (then `cname` is the name's own alias, and no address). */
+export interface FoundAddresses {
+  readonly addresses: string[];
+  readonly cname?: string;
+  readonly isAliasLoop?: true;
+}
+
 /** Addresses (A or AAAA, as asked) for the question's name, and the alias it went through. */
-export function extractAddresses(outcome: QueryOutcome): { addresses: string[]; cname?: string } {
+export function extractAddresses(outcome: QueryOutcome): FoundAddresses {
   const answers = outcome.response?.answers ?? [];
   const name = normalizeName(outcome.question.name);
-  const owner = chainEnd(answers, name);
+  const chain = followChain(answers, name);
+
+  if (chain.isLoop) {
+    return { addresses: [], cname: chain.links[0] ?? name, isAliasLoop: true };
+  }
+
+  const owner = chain.links[chain.links.length - 1] ?? name;
   const addresses = answers.flatMap((record) =>
     (record.type === 'A' || record.type === 'AAAA') && normalizeName(record.name) === owner
       ? [record.data]
@@ -210,23 +246,45 @@ function hasAnswerFor(response: DecodedPacket, name: string, type: string): bool
   });
 }
 
-/** Follows CNAME records in the answer section from `name`; at most 8 links (loops end). */
+/** Where the CNAME chain in the answer section from `name` ends. */
 function chainEnd(answers: readonly Answer[], name: string): string {
+  const { links } = followChain(answers, name);
+
+  return links[links.length - 1] ?? name;
+}
+
+/**
+ * The alias targets from `name` on, at most 8 links; `isLoop` when a target is a name already
+ * passed (a chain that leads back into itself ends nowhere: no resolver gets an address).
+ */
+function followChain(
+  answers: readonly Answer[],
+  name: string,
+): { links: string[]; isLoop: boolean } {
+  const links: string[] = [];
+  const seen = new Set([name]);
   let owner = name;
 
-  for (let links = 0; links < 8; links += 1) {
+  while (links.length < 8) {
     const alias = answers.find(
       (record) => record.type === 'CNAME' && normalizeName(record.name) === owner,
     );
 
     if (alias === undefined || alias.type !== 'CNAME') {
-      return owner;
+      return { links, isLoop: false };
     }
 
     owner = normalizeName(alias.data);
+
+    if (seen.has(owner)) {
+      return { links, isLoop: true };
+    }
+
+    seen.add(owner);
+    links.push(owner);
   }
 
-  return owner;
+  return { links, isLoop: false };
 }
 
 function uniqueNames(records: readonly Answer[]): string[] {

@@ -277,7 +277,9 @@ function judgeReachability(
   options: DnsCheckOptions,
 ): Reachability {
   const all = [...outcomes.local, ...outcomes.roots, ...outcomes.reference];
-  const reached = (list: QueryOutcome[]): boolean => list.some((o) => o.status === 'response');
+  // Malformed replies are no silence either: the server, or something in its place, is there.
+  const reached = (list: QueryOutcome[]): boolean =>
+    list.some((o) => o.status === 'response' || o.status === 'bad-response');
   const isLocalReached = reached(outcomes.local);
   const isOutsideReached = reached(outcomes.roots) || reached(outcomes.reference);
   // A query the budget cut short is no silence: only a finished round can show no network.
@@ -535,15 +537,22 @@ function toNameServer(
     source: server.source,
     inBailiwick: server.inBailiwick,
     ...(server.resolution === undefined ? {} : { resolution: server.resolution }),
+    ...(server.stopped === undefined ? {} : { resolutionStopped: server.stopped }),
     reached: reached?.has(server.name) === true,
   };
 }
 
-/** Why our own walk and the reference resolvers were not used. */
+/**
+ * Why our own walk and the reference resolvers were not used. Said of the reachability round
+ * alone: the local resolver may fail the domain's own questions later.
+ */
 function blockedReason(run: Run): string {
   const outside = run.roles.reference.length > 0 ? ' and no reference resolver' : '';
 
-  return `no root server${outside} answered while the local resolver does: port 53 to the outside looks blocked`;
+  return (
+    `no root server${outside} answered our first query, though the local resolver did: ` +
+    'port 53 to the outside looks blocked'
+  );
 }
 
 /**

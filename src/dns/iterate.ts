@@ -12,7 +12,7 @@ import {
   extractAddresses,
   findReferral,
   isAtOrBelow,
-  toProbe,
+  toProbes,
 } from './classify.js';
 import type { Referral } from './classify.js';
 import { normalizeName, query } from './query.js';
@@ -37,8 +37,10 @@ export interface ZoneServer {
   addresses: ServerAddress[];
   source: 'glue' | 'resolved' | 'unresolved';
   readonly inBailiwick: boolean;
-  /** How our own A/AAAA look-up ended; `servfail` also when it gave up (loop, depth, limit). */
+  /** How our own A/AAAA look-up ended; `servfail` also when it gave up (loop, depth). */
   resolution?: ProbeResult;
+  /** Why the look-up was given up before a server answered: the query limit or the budget. */
+  stopped?: string;
   isResolveTried: boolean;
 }
 
@@ -102,7 +104,13 @@ interface Limits {
 type AskResult =
   | { readonly kind: 'final'; readonly outcome: QueryOutcome; readonly result: ProbeResult }
   | { readonly kind: 'referral'; readonly referral: Referral; readonly server: ServerAddress }
-  | { readonly kind: 'failed'; readonly result: ProbeResult; readonly reason: string };
+  | {
+      readonly kind: 'failed';
+      readonly result: ProbeResult;
+      readonly reason: string;
+      /** Given up by us (query limit, budget), not for what a server said. */
+      readonly isStopped?: true;
+    };
 
 type WalkEnd =
   | { readonly kind: 'cut'; readonly cut: ZoneCut }
@@ -117,6 +125,7 @@ type WalkEnd =
       readonly cut: ZoneCut;
       readonly result: ProbeResult;
       readonly reason: string;
+      readonly isStopped?: true;
     };
 
 /** A resolver for one run, starting from `roots` (each with its port). */
@@ -198,6 +207,7 @@ async function followAliases(
   sink: ProbeSink,
   limits: Limits,
 ): Promise<AddressAnswer> {
+  const passed = new Set([name]);
   let target = name;
   let firstAlias: string | undefined;
 
@@ -205,10 +215,11 @@ async function followAliases(
     const end = await walk(state, target, type, sink, limits, false);
 
     if (end.kind !== 'final') {
-      return withAlias(
-        { result: end.kind === 'failed' ? end.result : 'servfail', addresses: [] },
-        firstAlias,
-      );
+      const result = end.kind === 'failed' ? end.result : 'servfail';
+      const stopped =
+        end.kind === 'failed' && end.isStopped === true ? { stopped: end.reason } : {};
+
+      return withAlias({ result, addresses: [], ...stopped }, firstAlias);
     }
 
     const found = extractAddresses(end.outcome);
@@ -220,8 +231,16 @@ async function followAliases(
       return withAlias({ result, addresses: found.addresses }, firstAlias ?? found.cname);
     }
 
+    // A loop inside one answer, or across answers of different zones: a resolver gives up.
+    if (found.isAliasLoop === true || passed.has(found.cname)) {
+      const loop = { result: 'servfail' as const, addresses: [], isAliasLoop: true as const };
+
+      return withAlias(loop, firstAlias ?? found.cname);
+    }
+
     firstAlias ??= found.cname;
     target = found.cname;
+    passed.add(target);
   }
 
   return withAlias({ result: 'servfail', addresses: [] }, firstAlias);
@@ -299,7 +318,9 @@ async function askCut(
 
   for (const candidate of candidates.slice(0, MAX_TRIES_PER_ZONE)) {
     if (limits.queries.left <= 0 || state.options.signal?.aborted === true) {
-      return { kind: 'failed', result: lastResult, reason: stopReason(state, limits) };
+      const reason = stopReason(state, limits);
+
+      return { kind: 'failed', result: lastResult, reason, isStopped: true };
     }
 
     limits.queries.left -= 1;
@@ -325,21 +346,12 @@ async function askCandidate(
   question: { name: string; type: 'MX' | 'A' | 'AAAA' },
   sink: ProbeSink,
 ): Promise<AskResult> {
-  const { timeoutMs, attempts, signal } = state.options;
-  const outcome = await query(candidate.address, question, {
-    recursion: false,
-    dnssecOk: true,
-    timeoutMs,
-    ...(attempts === undefined ? {} : { attempts }),
-    ...(signal === undefined ? {} : { signal }),
-  });
-  const result = classifyOutcome(outcome, { authoritative: true, zone: cut.zone });
+  const { outcome, result } = await queryCandidate(state, cut, candidate, question, sink);
   const referral =
     result === 'referral' && outcome.response !== undefined
       ? findReferral(outcome.response)
       : undefined;
 
-  sink(toProbe(outcome, 'iterative', result, candidate.name || undefined));
   noteHealth(state, candidate.address, result);
 
   if (DEFINITE_RESULTS.has(result)) {
@@ -354,6 +366,49 @@ async function askCandidate(
 interface Candidate {
   readonly name: string;
   readonly address: ServerAddress;
+}
+
+/**
+ * Asks with EDNS, and once more without it when the server rejects EDNS with FORMERR or NOTIMP
+ * (RFC 6891 §7), as resolvers do; the second query is not counted against the query limit.
+ */
+async function queryCandidate(
+  state: RunState,
+  cut: ZoneCut,
+  candidate: Candidate,
+  question: { name: string; type: 'MX' | 'A' | 'AAAA' },
+  sink: ProbeSink,
+): Promise<{ outcome: QueryOutcome; result: ProbeResult }> {
+  const ask = async (edns: boolean): Promise<{ outcome: QueryOutcome; result: ProbeResult }> => {
+    const asked = await queryOnce(state, cut, candidate, question, edns);
+
+    toProbes(asked.outcome, 'iterative', asked.result, candidate.name || undefined).forEach(sink);
+
+    return asked;
+  };
+  const first = await ask(true);
+
+  return first.result === 'formerr' || first.result === 'notimp' ? ask(false) : first;
+}
+
+async function queryOnce(
+  state: RunState,
+  cut: ZoneCut,
+  candidate: Candidate,
+  question: { name: string; type: 'MX' | 'A' | 'AAAA' },
+  edns: boolean,
+): Promise<{ outcome: QueryOutcome; result: ProbeResult }> {
+  const { timeoutMs, attempts, signal } = state.options;
+  const outcome = await query(candidate.address, question, {
+    recursion: false,
+    dnssecOk: edns,
+    edns,
+    timeoutMs,
+    ...(attempts === undefined ? {} : { attempts }),
+    ...(signal === undefined ? {} : { signal }),
+  });
+
+  return { outcome, result: classifyOutcome(outcome, { authoritative: true, zone: cut.zone }) };
 }
 
 /** Addresses not silent earlier in this run; IPv4 first (many hosts have no IPv6 route). */
@@ -452,6 +507,12 @@ async function resolveServer(
   server.addresses = addresses.map((address) => ({ address, port: cut.port }));
   server.source = addresses.length > 0 ? 'resolved' : 'unresolved';
   server.resolution = addresses.length > 0 ? 'answer' : v4.result;
+
+  const stopped = v4.stopped ?? v6.stopped;
+
+  if (addresses.length === 0 && stopped !== undefined) {
+    server.stopped = stopped;
+  }
 }
 
 function rootCut(roots: readonly ServerAddress[]): ZoneCut {
@@ -483,7 +544,7 @@ function stopReason(state: RunState, limits: Limits): string {
   return state.options.signal?.aborted === true
     ? 'the re-check budget ran out'
     : limits.queries.left <= 0
-      ? `the look-up needed more than ${MAX_QUERIES} queries`
+      ? `the query limit was reached (more than ${MAX_QUERIES} queries)`
       : 'stopped';
 }
 

@@ -42,7 +42,8 @@ export interface QueryOutcome {
   /**
    * `response`: a matching reply (in `response`). `timeout`: silence over UDP. `tcp-timeout`:
    * silence over TCP. `unreachable`: refused or no route (`error` has the code). `truncated`:
-   * TC set even over TCP. `bad-response`: a TCP stream that ended without a matching reply.
+   * TC set even over TCP. `bad-response`: packets came, but none was a matching reply (the wait
+   * ended, or the TCP stream did).
    */
   readonly status:
     'response' | 'timeout' | 'tcp-timeout' | 'unreachable' | 'truncated' | 'bad-response';
@@ -51,6 +52,8 @@ export interface QueryOutcome {
   readonly transport: 'udp' | 'tcp';
   /** The UDP reply had TC set, so the question was asked again over TCP. */
   readonly truncatedUdp: boolean;
+  /** The UDP reply with TC set, kept as evidence when the question went on to TCP. */
+  readonly truncatedReply?: { readonly response: DecodedPacket; readonly ms: number };
   readonly ms: number;
   /** Packets received and dropped: undecodable, wrong ID, wrong question, wrong source. */
   readonly ignored: number;
@@ -93,9 +96,10 @@ export async function query(
     return finish(udp, 'udp', false);
   }
 
+  const truncatedReply = { response: udp.response, ms: Math.round(performance.now() - started) };
   const tcp = await exchangeTcp(server, question, options);
 
-  return finish({ ...tcp, ignored: udp.ignored + tcp.ignored }, 'tcp', true);
+  return { ...finish({ ...tcp, ignored: udp.ignored + tcp.ignored }, 'tcp', true), truncatedReply };
 }
 
 /** Whether a decoded packet is the reply to this query (RFC 5452 §9.1: ID, question, source). */
@@ -165,7 +169,7 @@ function exchangeUdp(
   const id = randomInt(0, 65536);
   const packet = encodeQuery(id, question, options);
 
-  return runExchange(options, 'timeout', ({ settle, ignore }) => {
+  return runExchange(options, 'timeout', ({ settle, ignore, ignoredSoFar }) => {
     const socket = dgram.createSocket(isIPv6(stripScope(server.address)) ? 'udp6' : 'udp4');
     let sendsLeft = Math.max(1, options.attempts ?? 1);
     let timer: NodeJS.Timeout | undefined;
@@ -173,7 +177,7 @@ function exchangeUdp(
     const send = (): void => {
       sendsLeft -= 1;
       timer = setTimeout(
-        () => (sendsLeft > 0 ? send() : settle({ status: 'timeout' })),
+        () => (sendsLeft > 0 ? send() : settle(silenceOr('timeout', ignoredSoFar()))),
         options.timeoutMs,
       );
       socket.send(packet, (error) => error !== null && settle(networkFailure(error)));
@@ -218,7 +222,10 @@ function exchangeTcp(
   return runExchange(options, 'tcp-timeout', ({ settle, ignore, ignoredSoFar }) => {
     const socket = net.connect({ host: server.address, port: server.port });
     const reader = new StreamReader();
-    const timer = setTimeout(() => settle({ status: 'tcp-timeout' }), options.timeoutMs);
+    const timer = setTimeout(
+      () => settle(silenceOr('tcp-timeout', ignoredSoFar())),
+      options.timeoutMs,
+    );
 
     socket.on('connect', () => socket.write(Buffer.concat([prefix, body])));
     socket.on('data', (chunk) => {
@@ -332,6 +339,15 @@ function decodeMatching(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The end of a wait without a matching reply. Packets that do not match are dropped while
+ * waiting, so that a spoofed or stray one cannot end the query (RFC 5452 §9.1); but when some
+ * came and no valid one did, the server (or something on the path) answers badly: not silence.
+ */
+function silenceOr(silence: 'timeout' | 'tcp-timeout', ignored: number): Omit<Exchange, 'ignored'> {
+  return { status: ignored > 0 ? 'bad-response' : silence };
 }
 
 function networkFailure(error: Error): Omit<Exchange, 'ignored'> {

@@ -2,7 +2,8 @@
 // CD bit where it tells a DNSSEC failure apart, and the A/AAAA of names.
 
 import type { Probe } from '../model.js';
-import { classifyOutcome, extractAddresses, extractMx, toProbe, toReply } from './classify.js';
+import { classifyOutcome, extractAddresses, extractMx, toProbes, toReply } from './classify.js';
+import type { FoundAddresses } from './classify.js';
 import { query } from './query.js';
 import type { Question } from './query.js';
 import { formatServer } from './resolv-conf.js';
@@ -42,6 +43,10 @@ export interface AddressAnswer {
   readonly result: ProbeResult;
   readonly addresses: readonly string[];
   readonly cname?: string;
+  /** The alias chain from the name leads back into itself. */
+  readonly isAliasLoop?: true;
+  /** Why our own look-up was given up before a server answered: the query limit or budget. */
+  readonly stopped?: string;
 }
 
 /** Asks every resolver for the domain's MX; reference resolvers also with CD. */
@@ -93,7 +98,12 @@ export function toAddressLookup(v4: AddressAnswer, v6: AddressAnswer): AddressLo
   const addresses = [...v4.addresses, ...v6.addresses];
   const cnameTarget = v4.cname ?? v6.cname;
   const results = [v4.result, v6.result];
-  const base = { addresses, results, ...(cnameTarget === undefined ? {} : { cnameTarget }) };
+  const base = {
+    addresses,
+    results,
+    ...(cnameTarget === undefined ? {} : { cnameTarget }),
+    ...(v4.isAliasLoop === true || v6.isAliasLoop === true ? { isAliasLoop: true as const } : {}),
+  };
 
   if (cnameTarget !== undefined) {
     return { status: 'cname', ...base };
@@ -124,13 +134,15 @@ async function checkResolver(
   const question: Question = { name: domain, type: 'MX' };
   const plain = await ask(server, question, options, false);
 
-  sink(toProbe(plain.outcome, options.role, plain.result));
+  toProbes(plain.outcome, options.role, plain.result).forEach(sink);
 
   const needsCd = options.role === 'reference' || plain.result === 'servfail';
   const cd = needsCd ? await ask(server, question, options, true) : undefined;
 
   if (cd !== undefined) {
-    sink(toProbe(cd.outcome, options.role === 'reference' ? 'reference-cd' : 'local', cd.result));
+    const role = options.role === 'reference' ? 'reference-cd' : 'local';
+
+    toProbes(cd.outcome, role, cd.result).forEach(sink);
   }
 
   return {
@@ -172,7 +184,7 @@ async function lookupType(
   for (const server of servers) {
     const { outcome, result } = await ask(server, question, options, false);
 
-    sink(toProbe(outcome, 'local', result));
+    toProbes(outcome, 'local', result).forEach(sink);
 
     const found = extractAddresses(outcome);
 
@@ -186,8 +198,11 @@ async function lookupType(
   return last;
 }
 
-function cnameOf(found: { cname?: string }): { cname?: string } {
-  return found.cname === undefined ? {} : { cname: found.cname };
+function cnameOf(found: FoundAddresses): Pick<AddressAnswer, 'cname' | 'isAliasLoop'> {
+  return {
+    ...(found.cname === undefined ? {} : { cname: found.cname }),
+    ...(found.isAliasLoop === undefined ? {} : { isAliasLoop: found.isAliasLoop }),
+  };
 }
 
 function viewStatus(checks: readonly ResolverCheck[]): ResolverView['status'] {

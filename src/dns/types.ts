@@ -67,8 +67,8 @@ export interface DnsCheckOptions {
  * - `servfail`, `refused`, `formerr`, `notimp`, `other-rcode`: the response code said so.
  * - `timeout`: no matching UDP reply. `tcp-timeout`: UDP said truncated, TCP got no reply.
  * - `unreachable`: connection refused, ICMP port or network unreachable.
- * - `truncated`: TC set even over TCP (a truncation loop). `bad-response`: a TCP reply that could
- *   not be decoded or did not match the question.
+ * - `truncated`: TC set even over TCP (a truncation loop). `bad-response`: packets came but none
+ *   was a valid reply: undecodable, or not matching the question or its ID.
  */
 export type ProbeResult =
   | 'answer'
@@ -159,6 +159,8 @@ export interface NameServer {
   readonly inBailiwick: boolean;
   /** For out-of-bailiwick names: how our own A/AAAA look-up ended (`answer`, `nxdomain`, ...). */
   readonly resolution?: ProbeResult;
+  /** Why that look-up was given up before a server answered: our query limit or the budget. */
+  readonly resolutionStopped?: string;
   /** Whether any of its addresses gave a definite answer to the domain's MX or SOA question. */
   readonly reached: boolean;
 }
@@ -191,7 +193,8 @@ export interface Delegation {
 export interface AuthoritativeReply extends Reply {
   /** UDP reply had TC set and the question was asked again over TCP. */
   readonly truncatedUdp: boolean;
-  /** EDNS queries got FORMERR/NOTIMP, and the question was asked again without EDNS. */
+  /** EDNS queries got FORMERR/NOTIMP (or no reply, and the question without EDNS got a
+   *  definite answer), and the question was asked again without EDNS. */
   readonly ednsRetried: boolean;
 }
 
@@ -234,6 +237,9 @@ export interface AddressLookup {
   readonly status: 'resolves' | 'nxdomain' | 'nodata' | 'cname' | 'failed';
   readonly addresses: readonly string[];
   readonly cnameTarget?: string;
+  /** The alias chain leads back into itself (`cnameTarget` is the name's own alias): it can
+   *  never end at an address. */
+  readonly isAliasLoop?: true;
   /** The A and AAAA results, in that order. */
   readonly results: readonly ProbeResult[];
 }

@@ -13,6 +13,7 @@ import {
   describeServers,
   failingChecks,
   isDefinite,
+  listSome,
   zoneLabel,
 } from './describe.js';
 
@@ -52,9 +53,10 @@ const LAME_RESULTS = new Set<string>([
 /** What our resolver gives while it waits on failing servers of the domain: no answer in
  *  time, or SERVFAIL when it gives up. A refusal or a closed port says nothing of waiting. */
 const WAITING_RESULTS = new Set<string>(['timeout', 'tcp-timeout', 'servfail']);
-/** MX results that show EDNS or TCP failing: only a truncated UDP reply sends the question to
- *  TCP, so `tcp-timeout` means truncated and then silence over TCP; `truncated` is TC over TCP. */
-const TRANSPORT_RESULTS = new Set<string>(['tcp-timeout', 'truncated']);
+/** What TCP came to after a truncated UDP reply that shows TCP failing: refused or reset, TC
+ *  over TCP too, or a stream that ended without a reply. Silence (`tcp-timeout`) is no such
+ *  evidence: the timeout may only be too short (see {@link findTcpSilence}). */
+const TCP_FAILURES = new Set<string>(['unreachable', 'truncated', 'bad-response']);
 
 const CHECKS: readonly Check[] = [
   findIncomplete,
@@ -202,18 +204,33 @@ function findRecipientFailure(diagnosis: DomainDiagnosis): Finding | undefined {
       ? `the only authoritative server address of ${zone} fails`
       : `all ${servers.length} authoritative server addresses of ${zone} fail`;
   const reason = `${all}: ${describeServers(servers)}`;
+  if (servers.every((server) => server.mx.result === 'tcp-timeout')) {
+    const why = `${reason}: a TCP timeout alone does not show that TCP is broken`;
+    return { kind: 'inconclusive', detail: 'tcp-timeout', reason: why };
+  }
+
   return { kind: 'recipient-dns', detail: failureDetail(servers), reason };
 }
 
-/** Which way the failing servers fail: lame outranks SERVFAIL, which outranks silence. */
+/**
+ * Which way the failing servers fail: lame outranks TCP failing after truncation, which
+ * outranks SERVFAIL, which outranks silence. A server silent over TCP after truncating over UDP
+ * counts as silent here.
+ */
 function failureDetail(servers: readonly AuthoritativeServer[]): string {
   const results = servers.map((server) => server.mx.result);
 
   if (results.some((result) => LAME_RESULTS.has(result))) return 'lame';
-  if (results.some((result) => TRANSPORT_RESULTS.has(result))) return 'edns-or-tcp';
+  if (servers.some(isTcpFailingAfterTruncation)) return 'edns-or-tcp';
   if (results.every((result) => SILENT_RESULTS.has(result))) return 'unreachable';
 
   return 'servfail';
+}
+
+function isTcpFailingAfterTruncation(server: AuthoritativeServer): boolean {
+  const { result, truncatedUdp } = server.mx;
+
+  return result === 'truncated' || (truncatedUdp && TCP_FAILURES.has(result));
 }
 
 function findUnaddressedServers(diagnosis: DomainDiagnosis): Finding | undefined {
@@ -222,11 +239,17 @@ function findUnaddressedServers(diagnosis: DomainDiagnosis): Finding | undefined
   if (authoritative.servers.length > 0 || delegation.status !== 'delegated') return undefined;
   if (names.length === 0 || names.some((server) => server.addresses.length > 0)) return undefined;
 
-  const listed = names.map(
-    (server) => `${server.name}: ${describeResult(server.resolution ?? 'unresolved')}`,
+  const listed = names.map((server) =>
+    server.resolutionStopped === undefined
+      ? `${server.name}: ${describeResult(server.resolution ?? 'unresolved')}`
+      : `${server.name}: not looked up`,
   );
   const zone = delegation.zone ?? diagnosis.domain;
-  const reason = `no name server of ${zone} has an address: ${listed.join(', ')}`;
+  const stopped = names.find((server) => server.resolutionStopped !== undefined);
+  const reason =
+    stopped === undefined
+      ? `no name server of ${zone} has an address: ${listSome(listed)}`
+      : `no address was found for the name servers of ${zone}: ${stopped.resolutionStopped}; ${listSome(listed)}`;
   return { kind: 'recipient-dns', detail: 'unreachable', reason };
 }
 
@@ -241,12 +264,12 @@ function findDisagreement(diagnosis: DomainDiagnosis): Finding | undefined {
   return {
     kind: 'inconclusive',
     detail: 'disagree',
-    reason: `the authoritative servers disagree: ${views.join('; ')}`,
+    reason: `the authoritative servers disagree: ${listSome(views, '; ')}`,
   };
 }
 
 function describeAnswer(server: AuthoritativeServer): string {
-  return server.mx.records.join(', ') || describeResult(server.mx.result);
+  return listSome(server.mx.records) || describeResult(server.mx.result);
 }
 
 function findNullMx(diagnosis: DomainDiagnosis): Finding | undefined {
@@ -280,8 +303,11 @@ function findUnresolvableMx(diagnosis: DomainDiagnosis): Finding | undefined {
   const { hosts, result } = diagnosis.mx;
   if (result !== 'answer' || hosts.length === 0) return undefined;
   if (hosts.some((host) => host.status === 'resolves')) return undefined;
+  // Servers that answer only without EDNS (or not over TCP) fail look-ups of hosts they serve.
+  const isAllFailed = hosts.every((host) => host.status === 'failed');
+  if (isAllFailed && describeTransportTrouble(diagnosis).length > 0) return undefined;
 
-  const described = hosts.map(describeMxHost).join('; ');
+  const described = listSome(hosts.map(describeMxHost), '; ');
   const reason = `no MX host of ${diagnosis.domain} is usable: ${described}`;
   const note = noteLocalFailure(diagnosis);
   return { kind: 'mx-unresolvable', detail: mxHostDetail(hosts[0]), reason: reason + note };
@@ -289,8 +315,10 @@ function findUnresolvableMx(diagnosis: DomainDiagnosis): Finding | undefined {
 
 function describeMxHost(host: MxHost): string {
   switch (host.status) {
-    case 'cname':
-      return `${host.name} is an alias for ${cnameTarget(host)} (an MX may not name a CNAME: RFC 2181 §10.3)`;
+    case 'cname': {
+      const loop = isAliasLoop(host) ? ' that loops back to itself, so it has no address' : '';
+      return `${host.name} is an alias for ${cnameTarget(host)}${loop} (an MX may not name a CNAME: RFC 2181 §10.3)`;
+    }
     case 'ip-literal':
       return `${host.name} is an IP address written as a host name (RFC 5321 §5.1)`;
     case 'failed':
@@ -304,6 +332,10 @@ function describeMxHost(host: MxHost): string {
 
 function cnameTarget(host: MxHost): string {
   return host.iterative?.cnameTarget ?? host.local?.cnameTarget ?? 'another name';
+}
+
+function isAliasLoop(host: MxHost): boolean {
+  return host.iterative?.isAliasLoop === true || host.local?.isAliasLoop === true;
 }
 
 function mxHostDetail(host: MxHost | undefined): string {
@@ -476,7 +508,7 @@ function findTransportTrouble(diagnosis: DomainDiagnosis): Finding | undefined {
   const troubled = describeTransportTrouble(diagnosis);
   if (troubled.length === 0) return undefined;
 
-  const reason = troubled.join('; ') + noteLocalFailure(diagnosis, ', likely waiting on them');
+  const reason = listSome(troubled, '; ') + noteLocalFailure(diagnosis, ', likely waiting on them');
   return { kind: 'recipient-dns', detail: 'edns-or-tcp', reason };
 }
 
@@ -511,7 +543,7 @@ function findTcpSilence(diagnosis: DomainDiagnosis): Finding | undefined {
       `${server.name} ${server.address} answers MX over UDP, but over TCP gave no reply ` +
       `(gave up after ${server.tcp?.ms ?? 0} ms)`,
   );
-  const reason = `${listed.join('; ')}: a timeout alone does not show that TCP is broken`;
+  const reason = `${listSome(listed, '; ')}: a timeout alone does not show that TCP is broken`;
   return { kind: 'inconclusive', detail: 'tcp-timeout', reason };
 }
 

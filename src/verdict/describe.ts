@@ -9,12 +9,15 @@ import type {
 } from '../dns/types.js';
 import { DEFINITE_RESULTS } from '../dns/types.js';
 
+/** Items a list inside a reason shows; the rest are counted (a domain may have 1800 MX). */
+const LIST_LIMIT = 5;
+
 const RESULT_WORDS: Readonly<Record<string, string>> = {
   answer: 'answers',
   nxdomain: 'NXDOMAIN',
   nodata: 'no record of that type',
   referral: 'a referral',
-  'upward-referral': 'an upward referral (lame)',
+  'upward-referral': 'a referral to its own zone or one above it (lame)',
   'not-authoritative': 'an answer without authority (lame)',
   servfail: 'SERVFAIL',
   refused: 'REFUSED',
@@ -25,12 +28,20 @@ const RESULT_WORDS: Readonly<Record<string, string>> = {
   'tcp-timeout': 'truncated over UDP and no reply over TCP',
   unreachable: 'connection refused or unreachable',
   truncated: 'truncated even over TCP',
-  'bad-response': 'a malformed reply',
+  'bad-response': 'only malformed replies or replies that did not match the question',
 };
 
 /** A probe result in words: `SERVFAIL`, `no reply`, `connection refused or unreachable`. */
 export function describeResult(result: string): string {
   return RESULT_WORDS[result] ?? result;
+}
+
+/** `a, b, c, d, e and 3 more`: the first few items, so that a reason stays one line. */
+export function listSome(items: readonly string[], separator = ', '): string {
+  const shown = items.slice(0, LIST_LIMIT).join(separator);
+  const more = items.length - LIST_LIMIT;
+
+  return more > 0 ? `${shown} and ${more} more` : shown;
 }
 
 /** `1 authoritative server`, `2 authoritative servers`. */
@@ -45,7 +56,7 @@ export function describeResolvers(label: string, checks: readonly ResolverCheck[
   const parts = checks.map((check) => `${check.server}: ${describeResult(check.reply.result)}`);
   const noun = checks.length === 1 ? label : `${label}s`;
 
-  return `${noun} ${parts.join(', ')}`;
+  return `${noun} ${listSome(parts)}`;
 }
 
 /** The resolvers of a view that gave no definite answer. */
@@ -55,9 +66,20 @@ export function failingChecks(view: ResolverView): ResolverCheck[] {
 
 /** `ns1.example.test 192.0.2.1: no reply, ns2.example.test 192.0.2.2: REFUSED`. */
 export function describeServers(servers: readonly AuthoritativeServer[]): string {
-  return servers
-    .map((server) => `${server.name} ${server.address}: ${describeResult(server.mx.result)}`)
-    .join(', ');
+  return listSome(
+    servers.map((server) => `${server.name} ${server.address}: ${describeMxResult(server)}`),
+  );
+}
+
+/** What a server's MX question came to, with the truncated UDP reply that sent it to TCP. */
+function describeMxResult(server: AuthoritativeServer): string {
+  const { result, truncatedUdp } = server.mx;
+  const isTcpOwnWords = result === 'tcp-timeout' || result === 'truncated';
+
+  if (!truncatedUdp || isTcpOwnWords || isDefinite(result)) return describeResult(result);
+
+  const tcp = result === 'unreachable' ? 'connection refused or reset' : describeResult(result);
+  return `truncated over UDP, and over TCP: ${tcp}`;
 }
 
 /** The zone's name as people write it, with the root spelt out. */

@@ -172,6 +172,27 @@ test('a truncated UDP reply is answered over TCP and marked', async (t) => {
   t.is(server?.tcp, undefined);
 });
 
+test('a truncated UDP reply followed by TCP failing keeps both as evidence', async (t) => {
+  const truncating: FaultHandler = (query, transport) =>
+    transport === 'udp'
+      ? [{ reply: replyTo(query, { authoritative: true, truncated: true }) }]
+      : [{ endConnection: true }];
+  const { probing, probes } = await probeWith([truncating]);
+  const server = probing.view.servers[0];
+
+  t.is(server?.mx.result, 'unreachable');
+  t.true(server?.mx.truncatedUdp);
+  t.deepEqual(
+    probes
+      .filter((probe) => probe.question.type === 'MX')
+      .map((probe) => [probe.transport, probe.result, probe.flags?.includes('tc')]),
+    [
+      ['udp', 'truncated', true],
+      ['tcp', 'unreachable', undefined],
+    ],
+  );
+});
+
 test('a server that answers UDP but not TCP shows a TCP timeout in its TCP check', async (t) => {
   const udpOnly: FaultHandler = (query, transport) =>
     transport === 'udp' ? [answer(query, 'mx1.example.test', 1)] : [];

@@ -200,6 +200,19 @@ test('addresses are read at the end of the alias chain, and the alias is named',
   t.deepEqual(extractAddresses(outcome), { addresses: ['127.0.0.101'], cname: 'mx.provider.test' });
 });
 
+test('an alias chain in one answer that loops gives no address and says it loops', (t) => {
+  const outcome = outcomeOf('mx.cloop.test', 'A', {
+    authoritative: true,
+    answers: [cname('mx.cloop.test', 'mx2.cloop.test'), cname('mx2.cloop.test', 'mx.cloop.test')],
+  });
+
+  t.deepEqual(extractAddresses(outcome), {
+    addresses: [],
+    cname: 'mx2.cloop.test',
+    isAliasLoop: true,
+  });
+});
+
 test('records are written as owner, type and data without TTL', (t) => {
   const records: Answer[] = [
     mx('Example.test.', 10, 'mx1.example.test.'),

@@ -90,6 +90,8 @@ test.before(async () => {
     ]),
     3: serveZones(DOMAINS.map(mailZone)),
     53: slowLocal(),
+    55: (query) =>
+      questionOf(query).type === 'NS' ? [{ reply: replyTo(query, { rcode: 'NOERROR' }) }] : [],
     54: recursive({ servfailUnlessCd: 'signed.test' }),
   });
 
@@ -236,6 +238,29 @@ test.serial(
     t.regex(diagnosis.delegation.reason ?? '', /port 53 to the outside looks blocked/);
     t.is(diagnosis.mx.source, 'local');
     t.is(diagnosis.mx.hosts[0]?.iterative, undefined);
+  },
+);
+
+test.serial(
+  'a blocked port 53 is not said to leave a local resolver answering that then times out',
+  async (t) => {
+    const diagnosis = await diagnoseDomain(
+      'example.test',
+      roles({
+        local: [{ address: `${net}.55`, port: tree.port }],
+        roots: [closedPort],
+        reference: [closedPort],
+      }),
+      OPTIONS,
+    );
+
+    t.true(diagnosis.outsideBlocked);
+    t.is(diagnosis.local.servers[0]?.reply.result, 'timeout');
+    t.is(
+      diagnosis.delegation.reason,
+      'no root server and no reference resolver answered our first query, though the local ' +
+        'resolver did: port 53 to the outside looks blocked',
+    );
   },
 );
 

@@ -3,10 +3,13 @@ import test from 'ava';
 import { createIterativeResolver } from '../../src/dns/iterate.js';
 import type { Probe } from '../../src/model.js';
 import { replyTo } from './fault-server.js';
+import type { FaultHandler } from './fault-server.js';
 import { a, cname, ds, mx, ns, randomNet, serveZones, startTree } from './fake-zones.js';
 import type { FakeTree } from './fake-zones.js';
 
 const net = randomNet();
+/** More name servers without glue than one look-up's query limit can resolve. */
+const WIDE_NAME_SERVERS = Array.from({ length: 80 }, (_, index) => `ns${index}.wide-ns.test`);
 let tree: FakeTree;
 
 test.before(async () => {
@@ -43,6 +46,11 @@ test.before(async () => {
           a('ns.dead.test', `${net}.9`),
           ns('upward.test', 'ns.upward.test'),
           a('ns.upward.test', `${net}.10`),
+          ns('oldedns.test', 'ns.oldedns.test'),
+          a('ns.oldedns.test', `${net}.12`),
+          ...WIDE_NAME_SERVERS.map((name) => ns('wide.test', name)),
+          ns('wide-ns.test', 'ns.wide-ns.test'),
+          a('ns.wide-ns.test', `${net}.13`),
         ],
       },
     ]),
@@ -54,6 +62,8 @@ test.before(async () => {
           a('mx1.example.test', `${net}.50`),
           cname('alias.example.test', 'mx1.example.test'),
           cname('far.example.test', 'mx.provider.net'),
+          cname('loop.example.test', 'loop2.example.test'),
+          cname('loop2.example.test', 'loop.example.test'),
         ],
       },
     ]),
@@ -79,8 +89,20 @@ test.before(async () => {
         }),
       },
     ],
+    13: serveZones([{ name: 'wide-ns.test', records: [] }]),
+    12: withoutEdnsOnly(
+      serveZones([{ name: 'oldedns.test', records: [a('mx.oldedns.test', `${net}.52`)] }]),
+    ),
   });
 });
+
+/** A server that answers FORMERR to any query with EDNS, as pre-RFC 6891 servers do. */
+function withoutEdnsOnly(handler: FaultHandler): FaultHandler {
+  return (query, transport) =>
+    (query.additionals ?? []).some((record) => record.type === 'OPT')
+      ? [{ reply: replyTo(query, { rcode: 'FORMERR' }) }]
+      : handler(query, transport);
+}
 
 test.after.always(async () => {
   await tree.close();
@@ -176,6 +198,31 @@ test('an alias inside the zone resolves with the alias named', async (t) => {
   t.deepEqual(answer, { result: 'answer', addresses: [`${net}.50`], cname: 'mx1.example.test' });
 });
 
+test('an alias chain that loops across answers ends as a loop, not as no address', async (t) => {
+  const answer = await newResolver().resolveAddress('loop.example.test', 'A', () => undefined);
+
+  t.deepEqual(answer, {
+    result: 'servfail',
+    addresses: [],
+    cname: 'loop2.example.test',
+    isAliasLoop: true,
+  });
+});
+
+test('a server that rejects EDNS is asked again without it during the walk', async (t) => {
+  const { probes, sink } = collect();
+  const answer = await newResolver().resolveAddress('mx.oldedns.test', 'A', sink);
+
+  t.deepEqual(answer, { result: 'answer', addresses: [`${net}.52`] });
+  t.deepEqual(
+    probes.slice(-2).map((probe) => [probe.server, probe.result]),
+    [
+      [`${net}.12:${tree.port}`, 'formerr'],
+      [`${net}.12:${tree.port}`, 'answer'],
+    ],
+  );
+});
+
 test('an alias to another zone is followed from the root', async (t) => {
   const answer = await newResolver().resolveAddress('far.example.test', 'A', () => undefined);
 
@@ -207,6 +254,19 @@ test('name servers that need each other to be found end unresolved instead of lo
     [['ns.loopb.test', 'unresolved', 0]],
   );
   t.truthy(search.cut?.servers[0]?.resolution);
+});
+
+test('name servers left unresolved by the query limit say that the limit was reached', async (t) => {
+  const resolver = newResolver();
+  const search = await resolver.findZone('wide.test', () => undefined);
+
+  await resolver.completeServers(search.cut!, () => undefined);
+
+  const stopped = search.cut?.servers.filter((server) => server.stopped !== undefined) ?? [];
+
+  t.true(stopped.length > 0);
+  t.true(stopped.every((server) => server.addresses.length === 0));
+  t.is(stopped[0]?.stopped, 'the query limit was reached (more than 120 queries)');
 });
 
 test('a name server inside its zone without glue stays unresolved', async (t) => {

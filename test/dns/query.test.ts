@@ -90,20 +90,68 @@ test('the question name is compared without regard to case', async (t) => {
   t.is(outcome.ignored, 0);
 });
 
-test('only replies that do not match end in a timeout with every packet counted', async (t) => {
+test('only replies that do not match end in a bad response with every packet counted', async (t) => {
   const outcome = await withServer(
     (q) => [
       { raw: Buffer.from([0, 1, 2]) },
       { reply: replyTo(q, { id: ((q.id ?? 0) + 7) % 65536 }) },
       { reply: replyTo(q, { questionName: 'example.test.evil' }) },
     ],
-    (server) => query(server, MX_QUESTION, { ...AUTHORITATIVE, timeoutMs: 2000 }),
+    (server) => query(server, MX_QUESTION, { ...AUTHORITATIVE, timeoutMs: 500 }),
   );
 
-  t.is(outcome.status, 'timeout');
+  t.is(outcome.status, 'bad-response');
   t.is(outcome.ignored, 3);
   t.is(outcome.response, undefined);
 });
+
+const onlyMalformed = test.macro(
+  async (t, transport: 'udp' | 'tcp', malformed: (query: DecodedPacket) => FaultAction) => {
+    const outcome = await withServer(
+      (q) => [malformed(q)],
+      (server) =>
+        query(server, MX_QUESTION, { ...AUTHORITATIVE, timeoutMs: 500, tcp: transport === 'tcp' }),
+    );
+
+    t.is(outcome.status, 'bad-response');
+    t.is(outcome.transport, transport);
+    t.is(outcome.ignored, 1);
+  },
+);
+
+/** A response header with the query's ID and the given counts, and `rest` after it. */
+function rawReply(q: DecodedPacket, counts: readonly number[], rest: readonly number[]): Buffer {
+  const header = Buffer.alloc(12);
+
+  header.writeUInt16BE(q.id ?? 0, 0);
+  header.writeUInt16BE(0x8400, 2);
+  counts.forEach((value, index) => header.writeUInt16BE(value, 4 + 2 * index));
+
+  return Buffer.concat([header, Buffer.from(rest)]);
+}
+
+const MALFORMED: readonly [string, (query: DecodedPacket) => FaultAction][] = [
+  ['random bytes', () => ({ raw: Buffer.from('\x13\x37 random bytes, not DNS at all') })],
+  ['a wrong ID', (q) => ({ reply: replyTo(q, { id: ((q.id ?? 0) + 1) % 65536 }) })],
+  ['an answer for another name', (q) => ({ reply: replyTo(q, { questionName: 'other.test' }) })],
+  // The question name is a compression pointer to itself (RFC 1035 §4.1.4).
+  [
+    'a compression pointer loop',
+    (q) => ({ raw: rawReply(q, [1, 0, 0, 0], [0xc0, 12, 0, 15, 0, 1]) }),
+  ],
+  ['an answer count of 65535 with no records', (q) => ({ raw: rawReply(q, [0, 65535, 0, 0], []) })],
+];
+
+for (const [what, malformed] of MALFORMED) {
+  for (const transport of ['udp', 'tcp'] as const) {
+    test(
+      `a wait that saw only ${what} over ${transport.toUpperCase()} ends as a bad response`,
+      onlyMalformed,
+      transport,
+      malformed,
+    );
+  }
+}
 
 test('a truncated UDP reply is asked again over TCP', async (t) => {
   const outcome = await withServer(

@@ -1,6 +1,6 @@
 import test from 'ava';
 
-import type { DomainDiagnosis, ProbeResult } from '../../src/dns/types.js';
+import type { DomainDiagnosis, MxHost, ProbeResult } from '../../src/dns/types.js';
 import {
   assessDomain,
   assessDomains,
@@ -288,6 +288,18 @@ test(
 );
 test('an authoritative server answering REFUSED is lame', failingServers, ['refused'], 'lame');
 test(
+  'a server sending only malformed replies is said to, not to give no reply',
+  assesses,
+  withNameServers(healthyDiagnosis('garbage.test'), [
+    { name: 'ns1.garbage.test', address: '127.0.9.1', result: 'bad-response' },
+  ]),
+  {
+    kind: 'recipient-dns',
+    detail: 'servfail',
+    says: ['127.0.9.1: only malformed replies or replies that did not match the question'],
+  },
+);
+test(
   'lameness outranks silence among failing servers',
   failingServers,
   ['timeout', 'not-authoritative'],
@@ -300,10 +312,51 @@ test(
   'servfail',
 );
 test(
-  'truncation without a TCP answer is an EDNS or TCP fault',
+  'a truncation loop over TCP is an EDNS or TCP fault',
   failingServers,
-  ['tcp-timeout'],
+  ['truncated'],
   'edns-or-tcp',
+);
+
+test(
+  'a truncated UDP answer followed by TCP refused is an EDNS or TCP fault, not silence',
+  assesses,
+  {
+    ...healthyDiagnosis('tc.test'),
+    authoritative: authoritativeView([
+      authServer('ns1.tc.test', '127.0.9.1', 'unreachable', { truncatedUdp: true }),
+      authServer('ns2.tc.test', '127.0.9.2', 'timeout'),
+    ]),
+  },
+  {
+    kind: 'recipient-dns',
+    detail: 'edns-or-tcp',
+    says: ['ns1.tc.test 127.0.9.1: truncated over UDP, and over TCP: connection refused or reset'],
+  },
+);
+
+test(
+  'a truncated UDP answer followed only by TCP silence is inconclusive',
+  assesses,
+  {
+    ...healthyDiagnosis('tc.test'),
+    authoritative: authoritativeView([
+      authServer('ns1.tc.test', '127.0.9.1', 'tcp-timeout'),
+      authServer('ns2.tc.test', '127.0.9.2', 'tcp-timeout'),
+    ]),
+  },
+  {
+    kind: 'inconclusive',
+    detail: 'tcp-timeout',
+    says: ['truncated over UDP and no reply over TCP', 'a TCP timeout alone does not show'],
+  },
+);
+
+test(
+  'TCP silence after truncation beside silent servers is unreachable',
+  failingServers,
+  ['tcp-timeout', 'timeout'],
+  'unreachable',
 );
 
 test(
@@ -327,6 +380,46 @@ test(
     authoritative: authoritativeView([]),
   },
   { kind: 'recipient-dns', detail: 'unreachable', says: ['ns.gone.test: NXDOMAIN'] },
+);
+
+test(
+  'name servers left unresolved by the query limit say so, not that they gave no reply',
+  assesses,
+  {
+    ...healthyDiagnosis('wide.test'),
+    delegation: {
+      ...healthyDiagnosis('wide.test').delegation,
+      nameServers: [
+        {
+          name: 'ns1.wide-ns.test',
+          addresses: [],
+          source: 'unresolved',
+          inBailiwick: false,
+          resolution: 'timeout',
+          resolutionStopped: 'the query limit was reached (more than 120 queries)',
+          reached: false,
+        },
+      ],
+    },
+    authoritative: authoritativeView([]),
+  },
+  {
+    kind: 'recipient-dns',
+    detail: 'unreachable',
+    says: [
+      'the name servers of wide.test: the query limit was reached (more than 120 queries)',
+      'ns1.wide-ns.test: not looked up',
+    ],
+  },
+);
+
+test(
+  'a referral back to the zone asked about is not called upward',
+  assesses,
+  withNameServers(healthyDiagnosis('lateral.test'), [
+    { name: 'ns1.lateral.test', address: '127.0.9.1', result: 'upward-referral' },
+  ]),
+  { kind: 'recipient-dns', detail: 'lame', says: ['a referral to its own zone or one above it'] },
 );
 
 test(
@@ -531,6 +624,16 @@ test(
   },
 );
 test(
+  'an MX host whose alias chain loops is unusable as an alias and says it loops',
+  mxHosts,
+  [{ ...mxHost('mx.cloop.test', 'cname', 'mx2.cloop.test'), local: aliasLoop('mx2.cloop.test') }],
+  {
+    kind: 'mx-unresolvable',
+    detail: 'cname',
+    says: ['mx.cloop.test is an alias for mx2.cloop.test that loops back to itself', 'RFC 2181'],
+  },
+);
+test(
   'an MX host written as an IP address is unusable',
   mxHosts,
   [mxHost('127.0.0.25', 'ip-literal')],
@@ -539,6 +642,39 @@ test(
     detail: 'ip-literal',
   },
 );
+test('a reason lists the first five of 1800 MX hosts and counts the rest', (t) => {
+  const base = healthyDiagnosis('many.test');
+  const hosts = Array.from({ length: 1800 }, (_, index) =>
+    mxHost(`mx${index}.many.test`, 'nxdomain'),
+  );
+  const finding = assessDomain({ ...base, mx: { ...base.mx, hosts } });
+
+  t.is(finding.kind, 'mx-unresolvable');
+  t.true(finding.reason.includes('mx4.many.test: NXDOMAIN and 1795 more'), finding.reason);
+  t.false(finding.reason.includes('mx5.many.test'), finding.reason);
+});
+
+test('a reason lists the first five of many disagreeing records and counts the rest', (t) => {
+  const records = Array.from(
+    { length: 1800 },
+    (_, index) => `many.test MX 10 mx${index}.many.test`,
+  );
+  const finding = assessDomain({
+    ...healthyDiagnosis('many.test'),
+    authoritative: authoritativeView([
+      {
+        ...authServer('ns1.many.test', '127.0.9.1', 'answer'),
+        mx: { ...authServer('', '', 'answer').mx, records },
+      },
+      authServer('ns2.many.test', '127.0.9.2', 'nodata'),
+    ]),
+  });
+
+  t.is(finding.kind, 'inconclusive');
+  t.true(finding.reason.length < 400, finding.reason);
+  t.true(finding.reason.includes('and 1795 more'), finding.reason);
+});
+
 test(
   'one usable MX host of two is enough',
   mxHosts,
@@ -547,6 +683,16 @@ test(
     kind: 'answers',
   },
 );
+
+function aliasLoop(target: string): NonNullable<MxHost['local']> {
+  return {
+    status: 'cname',
+    addresses: [],
+    cnameTarget: target,
+    isAliasLoop: true,
+    results: ['servfail', 'servfail'],
+  };
+}
 
 test(
   'one authoritative server of two failing is a partial outage',
@@ -618,6 +764,23 @@ test(
     authoritative: authoritativeView([
       authServer('ns1.edns.test', '127.0.9.1', 'answer', { ednsRetried: true }),
     ]),
+  },
+  { kind: 'recipient-dns', detail: 'edns-or-tcp', says: ['only without EDNS'] },
+);
+
+test(
+  'MX hosts failing where the servers answer only without EDNS is an EDNS fault',
+  assesses,
+  {
+    ...healthyDiagnosis('edns.test'),
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'servfail')]),
+    authoritative: authoritativeView([
+      authServer('ns1.edns.test', '127.0.9.1', 'answer', { ednsRetried: true }),
+    ]),
+    mx: {
+      ...healthyDiagnosis('edns.test').mx,
+      hosts: [mxHost('mx.edns.test', 'failed')],
+    },
   },
   { kind: 'recipient-dns', detail: 'edns-or-tcp', says: ['only without EDNS'] },
 );

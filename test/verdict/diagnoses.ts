@@ -63,14 +63,21 @@ export function resolverView(source: string, checks: readonly ResolverCheck[]): 
   return { source, servers: checks, status };
 }
 
-/** An authoritative server address and what it said to MX (SOA says the same). */
+/**
+ * An authoritative server address and what it said to MX (SOA says the same). A TCP timeout or
+ * truncation loop follows a truncated UDP reply, as it does on the wire.
+ */
 export function authServer(
   name: string,
   address: string,
   result: ProbeResult,
-  extra: Partial<Pick<AuthoritativeServer, 'tcp'>> & { ednsRetried?: boolean } = {},
+  extra: Partial<Pick<AuthoritativeServer, 'tcp'>> & {
+    ednsRetried?: boolean;
+    truncatedUdp?: boolean;
+  } = {},
 ): AuthoritativeServer {
-  const mx = { ...reply(result), truncatedUdp: false, ednsRetried: extra.ednsRetried ?? false };
+  const truncatedUdp = extra.truncatedUdp ?? (result === 'tcp-timeout' || result === 'truncated');
+  const mx = { ...reply(result), truncatedUdp, ednsRetried: extra.ednsRetried ?? false };
 
   return {
     name,
