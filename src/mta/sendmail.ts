@@ -19,6 +19,7 @@ import {
   startsWithAny,
   stripAngles,
 } from './common.js';
+import { detach } from '../classify/text.js';
 import type { ParserOptions } from './postfix.js';
 import {
   CONTEXT_PHRASES,
@@ -41,8 +42,9 @@ interface SendmailDelivery {
 /** What the parser keeps of a message still in the queue. */
 interface OpenMessage {
   sender: string | undefined;
-  /** Recipients whose last record was a deferral: the ones an expiry notice is about. */
-  deferred: string[];
+  /** Recipients whose last record was a deferral: the ones an expiry notice is about. A set:
+   *  one message may have tens of thousands (a mailing list), named in lines of hundreds. */
+  deferred: Set<string>;
   /** Recipients (`nrcpts=` of the `from=` line) without a final record yet; -1 when unknown. */
   remaining: number;
   isExpired: boolean;
@@ -117,21 +119,18 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
     if (status === 'deferred') {
       const entry = open ?? openMessage(queueId);
       for (const recipient of recipients) {
-        if (!entry.deferred.includes(recipient)) entry.deferred.push(recipient);
+        if (!entry.deferred.has(recipient)) entry.deferred.add(detach(recipient));
       }
 
       return;
     }
 
     if (open === undefined) return;
-
-    if (open.deferred.length > 0) {
-      open.deferred = open.deferred.filter((recipient) => !recipients.includes(recipient));
-    }
+    for (const recipient of recipients) open.deferred.delete(recipient);
 
     // Sendmail logs no removal: a message is done when all its recipients have a final record.
     if (open.remaining > 0) open.remaining = Math.max(0, open.remaining - recipients.length);
-    if (open.remaining === 0 && open.deferred.length === 0) messages.delete(queueId);
+    if (open.remaining === 0 && open.deferred.size === 0) messages.delete(queueId);
   }
 
   function rememberSender(message: string, queueId: string, start: number): readonly MtaRecord[] {
@@ -158,9 +157,9 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
 
     const text = message.slice(reasonStart);
     const open = messages.get(queueId);
-    if (open !== undefined && open.deferred.length > 0) {
-      const recipients = open.deferred;
-      open.deferred = [];
+    if (open !== undefined && open.deferred.size > 0) {
+      const recipients = [...open.deferred];
+      open.deferred = new Set();
       open.isExpired = true;
       return recipients.map((recipient) => expiredRecord(envelope, queueId, recipient, open, text));
     }
@@ -183,7 +182,12 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
   }
 
   function openMessage(queueId: string): OpenMessage {
-    const entry: OpenMessage = { sender: undefined, deferred: [], remaining: -1, isExpired: false };
+    const entry: OpenMessage = {
+      sender: undefined,
+      deferred: new Set(),
+      remaining: -1,
+      isExpired: false,
+    };
     setBounded(messages, queueId, entry, cap);
     return entry;
   }
