@@ -1,6 +1,7 @@
 // Small helpers shared by the Postfix, Exim and Sendmail parsers.
 
 import type { DeliveryRecord, Envelope, Mta, MtaRecord, Status } from '../model.js';
+import { createInsertionOrder, type InsertionOrder } from '../insertion-order.js';
 import { detach } from '../classify/text.js';
 
 /** The result for a line that is understood but carries no delivery information. */
@@ -8,7 +9,7 @@ export const NO_RECORDS: readonly MtaRecord[] = Object.freeze([]);
 
 /** How many open messages a parser remembers (sender, deferred recipients) before it forgets
  *  the oldest: memory stays bounded by open messages, not by the size of the log. */
-export const MAX_OPEN_MESSAGES = 200_000;
+export const MAX_OPEN_MESSAGES = 100_000;
 
 /** What a parser reads from a delivery line, besides what the envelope gives. */
 export interface DeliveryParts {
@@ -47,14 +48,35 @@ export function deliveryRecord(envelope: Envelope, mta: Mta, parts: DeliveryPart
   return record;
 }
 
+/** The insertion order of each map given to `setBounded` (see `insertion-order.ts`). */
+const orders = new WeakMap<Map<unknown, unknown>, InsertionOrder<unknown>>();
+
 /** Sets `key` in `map`, evicting the oldest entry first when the map is full. */
 export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, cap: number): void {
-  if (map.size >= cap && !map.has(key)) {
-    const oldest = map.keys().next();
-    if (oldest.done !== true) map.delete(oldest.value);
+  const order = orderOf(map);
+  if (!map.has(key)) {
+    if (map.size >= cap) {
+      const oldest = order.takeOldest((candidate) => map.has(candidate));
+      if (oldest !== undefined) map.delete(oldest);
+    }
+
+    order.added(detachIfText(key));
   }
 
   map.set(detachIfText(key), detachIfText(value));
+}
+
+function orderOf<K, V>(map: Map<K, V>): InsertionOrder<K> {
+  let order = orders.get(map as Map<unknown, unknown>) as InsertionOrder<K> | undefined;
+  if (order === undefined) {
+    order = createInsertionOrder(
+      () => map.keys(),
+      () => map.size,
+    );
+    orders.set(map as Map<unknown, unknown>, order as InsertionOrder<unknown>);
+  }
+
+  return order;
 }
 
 function detachIfText<T>(value: T): T {
