@@ -11,27 +11,36 @@ export interface InsertionOrder<K> {
   takeOldest(isPresent: (key: K) => boolean): K | undefined;
 }
 
-/** Keys beyond the live ones that are kept before the order is rebuilt from the live keys. */
+/** Keys no longer live that are kept before the order is rebuilt from the live keys: a quarter
+ *  of the live ones and this many more. They hold what they name alive (an outcome tracker's
+ *  closed recipients), so few are let pile up; rebuilding costs a pass over the live keys. */
 const SLACK = 1024;
+const STALE_SHARE = 0.25;
 
-/** `liveKeys` gives the map's keys in its own insertion order, to rebuild from. */
+/**
+ * `liveKeys` gives the map's keys in its own insertion order. Nothing is kept until the first
+ * eviction: most runs never reach a cap, and then this costs nothing.
+ */
 export function createInsertionOrder<K>(
   liveKeys: () => Iterable<K>,
   liveSize: () => number,
 ): InsertionOrder<K> {
-  let keys: K[] = [];
+  let keys: K[] | undefined;
   let head = 0;
 
   return {
     added(key) {
+      if (keys === undefined) return;
       keys.push(key);
       // Keys deleted from the map stay here until skipped: rebuilt before they pile up.
-      if (keys.length - head > 2 * liveSize() + SLACK) {
+      const live = liveSize();
+      if (keys.length - head > live + live * STALE_SHARE + SLACK) {
         keys = [...liveKeys()];
         head = 0;
       }
     },
     takeOldest(isPresent) {
+      keys ??= [...liveKeys()];
       while (head < keys.length) {
         const key = keys[head] as K;
         head += 1;

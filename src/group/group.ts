@@ -106,6 +106,10 @@ export function createGrouper(windowMs: number): Grouper {
   let nextSeal = -Infinity;
   let sealedBefore = -Infinity;
   let lateEvents = 0;
+  // What still has distinct-count sets: sealing looks at these only, not at every group and
+  // window of the run (with 1-minute windows over days, that made reading quadratic).
+  let unsealedGroups: OpenGroup[] = [];
+  let unsealedWindows: number[] = [];
 
   function add(event: DeliveryEvent): void {
     const windowStart = event.time - (event.time % windowMs);
@@ -114,6 +118,8 @@ export function createGrouper(windowMs: number): Grouper {
       nextSeal = event.time + windowMs;
     } else if (windowStart + windowMs < sealedBefore) {
       lateEvents += 1;
+      // Its window was sealed: counting this event makes its sets again, to be sealed again.
+      unsealedWindows.push(windowStart);
     }
 
     if (event.status === 'sent') {
@@ -125,7 +131,10 @@ export function createGrouper(windowMs: number): Grouper {
       addDistinct(breadthOf(windowStart).dnsTempfailDomains, event.domain);
     }
 
-    addToGroup(groupFor(event, windowStart), event, shared);
+    const group = groupFor(event, windowStart);
+    const hadSets = group.recent !== undefined;
+    addToGroup(group, event, shared);
+    if (!hadSets && group.recent !== undefined) unsealedGroups.push(group);
   }
 
   function recordSent(event: DeliveryEvent, windowStart: number): void {
@@ -140,6 +149,7 @@ export function createGrouper(windowMs: number): Grouper {
     if (breadth === undefined) {
       breadth = { dnsTempfailDomains: newDistinct(), sentDomains: newDistinct() };
       windows.set(windowStart, breadth);
+      unsealedWindows.push(windowStart);
     }
 
     lastWindow = { start: windowStart, breadth };
@@ -152,16 +162,23 @@ export function createGrouper(windowMs: number): Grouper {
    */
   function sealBefore(time: number): void {
     sealedBefore = time;
-    for (const group of open.values()) {
-      if (group.windowStart + windowMs < time) sealGroup(group);
-    }
+    const isDone = (start: number) => start + windowMs < time;
+    unsealedGroups = unsealedGroups.filter((group) => {
+      if (!isDone(group.windowStart)) return true;
+      sealGroup(group);
+      return false;
+    });
 
-    for (const [start, window] of windows) {
-      if (start + windowMs < time) {
+    unsealedWindows = unsealedWindows.filter((start) => {
+      if (!isDone(start)) return true;
+      const window = windows.get(start);
+      if (window !== undefined) {
         sealDistinct(window.dnsTempfailDomains);
         sealDistinct(window.sentDomains);
       }
-    }
+
+      return false;
+    });
   }
 
   function groupFor(event: DeliveryEvent, windowStart: number): OpenGroup {
