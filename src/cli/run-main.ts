@@ -56,6 +56,8 @@ export async function runMain(files: string[], options: RawOptions): Promise<num
   const toStdout = output === undefined || output === '-';
   if (format === 'ndjson' && toStdout) {
     await streamNdjson(ndjsonRecords(result.analysis), guardHeap);
+  } else if (format === 'json' && toStdout) {
+    await streamJson(result.analysis, guardHeap);
   } else if (format === 'table' && toStdout) {
     await streamTable(result.analysis, renderOptions, guardHeap);
   } else {
@@ -82,7 +84,7 @@ export async function render(
     case 'ndjson':
       return toNdjson([...ndjsonRecords(analysis)]);
     case 'json':
-      return `${escapeRawControls(JSON.stringify(jsonDocument(analysis), null, 2))}\n`;
+      return [...jsonPieces(analysis)].join('');
     case 'markdown':
       return (await import('../output/markdown.js')).formatMarkdown(analysis);
     case 'html':
@@ -140,14 +142,54 @@ async function streamTable(
   }
 }
 
-function jsonDocument(analysis: Analysis): Record<string, unknown> {
+/**
+ * `--format json`: the text `JSON.stringify(document, null, 2)` would give, one group or
+ * incident at a time, so that a run of hundreds of thousands of groups never holds the whole
+ * document as one string (which V8 cannot make past about 512 MB).
+ */
+export function* jsonPieces(analysis: Analysis): Generator<string> {
   const { type: _type, ...summary } = summaryRecord(analysis);
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    summary,
-    groups: analysis.groups.map(groupRecord),
-    incidents: analysis.incidents.map(incidentRecord),
-  };
+  yield `{\n  "schemaVersion": ${SCHEMA_VERSION},\n  "summary": ${nested(summary, '  ')},\n`;
+  yield '  "groups": ';
+  yield* arrayPieces(analysis.groups, groupRecord);
+  yield ',\n  "incidents": ';
+  yield* arrayPieces(analysis.incidents, incidentRecord);
+  yield '\n}\n';
+}
+
+function* arrayPieces<T>(
+  items: readonly T[],
+  recordOf: (item: T) => Record<string, unknown>,
+): Generator<string> {
+  if (items.length === 0) {
+    yield '[]';
+    return;
+  }
+
+  for (const [index, item] of items.entries()) {
+    yield `${index === 0 ? '[\n' : ',\n'}    ${nested(recordOf(item), '    ')}`;
+  }
+
+  yield '\n  ]';
+}
+
+/** A value as `JSON.stringify(value, null, 2)` writes it at this depth of the document. */
+function nested(value: unknown, indent: string): string {
+  return escapeRawControls(JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`));
+}
+
+/** Writes the JSON document to stdout in pieces of about 64 KiB, waiting when it is full. */
+async function streamJson(analysis: Analysis, guardHeap: HeapGuard): Promise<void> {
+  let pending = '';
+  for (const piece of jsonPieces(analysis)) {
+    pending += piece;
+    if (pending.length < 65_536) continue;
+    await writeStdout(pending);
+    pending = '';
+    guardHeap.check();
+  }
+
+  await writeStdout(pending);
 }
 
 /** Serialises records one per line through the ndjson library. */
