@@ -58,6 +58,8 @@ export async function runMain(files: string[], options: RawOptions): Promise<num
     await streamNdjson(ndjsonRecords(result.analysis), guardHeap);
   } else if (format === 'json' && toStdout) {
     await streamJson(result.analysis, guardHeap);
+  } else if (format === 'json') {
+    await emit(jsonPieces(result.analysis), output);
   } else if (format === 'table' && toStdout) {
     await streamTable(result.analysis, renderOptions, guardHeap);
   } else {

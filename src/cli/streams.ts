@@ -82,7 +82,10 @@ export async function writeChunk(stream: Writable, text: string): Promise<void> 
  * then renamed over FILE, so a reader (node_exporter, a browser) never sees half a report. An
  * existing FILE keeps its mode and owner, and a symbolic link is followed, not replaced.
  */
-export async function writeFileAtomically(path: string, text: string): Promise<void> {
+export async function writeFileAtomically(
+  path: string,
+  text: string | Iterable<string>,
+): Promise<void> {
   const target = await realpath(path).catch(() => path);
   const existing = await stat(target).catch(() => undefined);
   if (existing !== undefined && !existing.isFile() && !existing.isDirectory()) {
@@ -98,7 +101,7 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
   try {
     const handle = await open(temporary, 'w', existing?.mode ?? 0o644);
     try {
-      await handle.writeFile(text);
+      await writeAll(handle, text);
       if (existing !== undefined) await keepOwnerAndMode(handle, existing);
       await handle.sync();
     } finally {
@@ -118,11 +121,11 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
   }
 }
 
-async function writeInPlace(path: string, text: string): Promise<void> {
+async function writeInPlace(path: string, text: string | Iterable<string>): Promise<void> {
   try {
     const handle = await open(path, 'w');
     try {
-      await handle.writeFile(text);
+      await writeAll(handle, text);
     } finally {
       await handle.close();
     }
@@ -130,6 +133,25 @@ async function writeInPlace(path: string, text: string): Promise<void> {
     const message = `Cannot write ${path}: ${describeWriteError(error, path)}`;
     throw new MxtriageError('OUTPUT', message, { cause: error });
   }
+}
+
+/** The text, or its pieces in pieces of about 64 KiB: a report of every group of a large log
+ *  need never be one string. */
+async function writeAll(handle: FileHandle, text: string | Iterable<string>): Promise<void> {
+  if (typeof text === 'string') {
+    await handle.writeFile(text);
+    return;
+  }
+
+  let pending = '';
+  for (const piece of text) {
+    pending += piece;
+    if (pending.length < OUTPUT_BATCH_BYTES) continue;
+    await handle.write(pending);
+    pending = '';
+  }
+
+  if (pending.length > 0) await handle.write(pending);
 }
 
 async function keepOwnerAndMode(handle: FileHandle, existing: Stats): Promise<void> {
@@ -146,11 +168,16 @@ function describeWriteError(error: unknown, target: string): string {
   return code ?? (error as Error).message;
 }
 
-/** Output to `-o FILE` (atomically) or to stdout. */
-export async function emit(text: string, output: string | undefined): Promise<void> {
-  if (output === undefined || output === '-') {
+/** Output to `-o FILE` (atomically) or to stdout; pieces are written one after another. */
+export async function emit(
+  text: string | Iterable<string>,
+  output: string | undefined,
+): Promise<void> {
+  if (output !== undefined && output !== '-') {
+    await writeFileAtomically(output, text);
+  } else if (typeof text === 'string') {
     await writeStdout(text);
   } else {
-    await writeFileAtomically(output, text);
+    for (const piece of text) await writeStdout(piece);
   }
 }

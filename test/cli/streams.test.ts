@@ -30,6 +30,16 @@ test('an atomic write replaces the content and leaves no temporary file', async 
   t.deepEqual(readdirSync(dir), ['report.md']);
 });
 
+test('an atomic write of pieces writes them all, in order, past the batch size', async (t) => {
+  const dir = mkdtempSync(join(DIR, 'pieces-'));
+  const path = join(dir, 'report.json');
+  const pieces = Array.from({ length: 3000 }, (_, index) => `{"group": ${index}, "text": "ü"}\n`);
+  await writeFileAtomically(path, pieces.values());
+
+  t.is(readFileSync(path, 'utf8'), pieces.join(''));
+  t.deepEqual(readdirSync(dir), ['report.json']);
+});
+
 test('an atomic write keeps the mode of the file it replaces', async (t) => {
   const path = join(DIR, 'metrics.prom');
   writeFileSync(path, 'old\n');
