@@ -17,7 +17,7 @@ import {
   warnInput,
 } from './settings.js';
 import type { RawOptions } from './settings.js';
-import { createBatcher, emit, writeError, writeStdout } from './streams.js';
+import { batched, createBatcher, emit, writeError, writeStdout } from './streams.js';
 import { parseCount } from './parse-options.js';
 
 /** `mxtriage [options] [FILE...]`: read, group, re-check, report. */
@@ -57,7 +57,7 @@ export async function runMain(files: string[], options: RawOptions): Promise<num
   if (format === 'ndjson' && toStdout) {
     await streamNdjson(ndjsonRecords(result.analysis), guardHeap);
   } else if (format === 'json' && toStdout) {
-    await streamJson(result.analysis, guardHeap);
+    await streamPieces(batched(jsonPieces(result.analysis)), guardHeap);
   } else if (format === 'json') {
     await emit(jsonPieces(result.analysis), output);
   } else if (format === 'table' && toStdout) {
@@ -138,7 +138,12 @@ async function streamTable(
   const { tablePieces } = await import('../output/table.js');
   const width = process.stdout.columns ?? 160;
   const afterPart = guardHeap.check;
-  for (const piece of tablePieces(analysis, { ...options, width, afterPart })) {
+  await streamPieces(tablePieces(analysis, { ...options, width, afterPart }), guardHeap);
+}
+
+/** Writes pieces of a report to stdout as they are made, looking at the heap after each. */
+async function streamPieces(pieces: Iterable<string>, guardHeap: HeapGuard): Promise<void> {
+  for (const piece of pieces) {
     await writeStdout(piece);
     guardHeap.check();
   }
@@ -178,20 +183,6 @@ function* arrayPieces<T>(
 /** A value as `JSON.stringify(value, null, 2)` writes it at this depth of the document. */
 function nested(value: unknown, indent: string): string {
   return escapeRawControls(JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`));
-}
-
-/** Writes the JSON document to stdout in pieces of about 64 KiB, waiting when it is full. */
-async function streamJson(analysis: Analysis, guardHeap: HeapGuard): Promise<void> {
-  let pending = '';
-  for (const piece of jsonPieces(analysis)) {
-    pending += piece;
-    if (pending.length < 65_536) continue;
-    await writeStdout(pending);
-    pending = '';
-    guardHeap.check();
-  }
-
-  await writeStdout(pending);
 }
 
 /** Serialises records one per line through the ndjson library. */

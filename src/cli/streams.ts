@@ -135,23 +135,28 @@ async function writeInPlace(path: string, text: string | Iterable<string>): Prom
   }
 }
 
-/** The text, or its pieces in pieces of about 64 KiB: a report of every group of a large log
- *  need never be one string. */
+/** The text, or its pieces joined into writes of about 64 KiB: a report of every group of a
+ *  large log need never be one string. */
 async function writeAll(handle: FileHandle, text: string | Iterable<string>): Promise<void> {
   if (typeof text === 'string') {
     await handle.writeFile(text);
     return;
   }
 
+  for (const batch of batched(text)) await handle.write(batch);
+}
+
+/** Small pieces of text joined into pieces of about 64 KiB, one write each. */
+export function* batched(pieces: Iterable<string>): Generator<string> {
   let pending = '';
-  for (const piece of text) {
+  for (const piece of pieces) {
     pending += piece;
     if (pending.length < OUTPUT_BATCH_BYTES) continue;
-    await handle.write(pending);
+    yield pending;
     pending = '';
   }
 
-  if (pending.length > 0) await handle.write(pending);
+  if (pending.length > 0) yield pending;
 }
 
 async function keepOwnerAndMode(handle: FileHandle, existing: Stats): Promise<void> {
@@ -178,6 +183,6 @@ export async function emit(
   } else if (typeof text === 'string') {
     await writeStdout(text);
   } else {
-    for (const piece of text) await writeStdout(piece);
+    for (const batch of batched(text)) await writeStdout(batch);
   }
 }

@@ -2,7 +2,7 @@
 // MX for the domain and SOA for the zone over UDP (TCP on truncation), then MX over TCP.
 
 import type { Probe } from '../model.js';
-import { classifyOutcome, extractMx, toProbes, toReply } from './classify.js';
+import { classifyOutcome, extractMx, isEdnsRejected, toProbes, toReply } from './classify.js';
 import type { ZoneCut } from './iterate.js';
 import { query } from './query.js';
 import type { QueryOutcome, Question } from './query.js';
@@ -115,7 +115,7 @@ async function askAuthoritative(
 ): Promise<Asked> {
   const first = await askOnce(target, question, zone, options, sink, true);
 
-  if (first.result !== 'formerr' && first.result !== 'notimp') {
+  if (!isEdnsRejected(first.result)) {
     return first;
   }
 

@@ -44,6 +44,11 @@ const STATUS_RESULTS: Readonly<Record<string, ProbeResult>> = {
 
 const FLAG_NAMES = ['qr', 'aa', 'tc', 'rd', 'ra', 'ad', 'cd'] as const;
 
+/** A server that rejects EDNS (RFC 6891 §7): asked again without it, as resolvers do. */
+export function isEdnsRejected(result: ProbeResult): boolean {
+  return result === 'formerr' || result === 'notimp';
+}
+
 /** What a query outcome means for the question asked. */
 export function classifyOutcome(outcome: QueryOutcome, context: ClassifyContext): ProbeResult {
   const response = outcome.response;

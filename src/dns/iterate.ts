@@ -12,6 +12,7 @@ import {
   extractAddresses,
   findReferral,
   isAtOrBelow,
+  isEdnsRejected,
   toProbes,
 } from './classify.js';
 import type { Referral } from './classify.js';
@@ -368,6 +369,12 @@ interface Candidate {
   readonly address: ServerAddress;
 }
 
+/** One query to a candidate server, and what it means. */
+interface Answered {
+  readonly outcome: QueryOutcome;
+  readonly result: ProbeResult;
+}
+
 /**
  * Asks with EDNS, and once more without it when the server rejects EDNS with FORMERR or NOTIMP
  * (RFC 6891 §7), as resolvers do; the second query is not counted against the query limit.
@@ -378,8 +385,8 @@ async function queryCandidate(
   candidate: Candidate,
   question: { name: string; type: 'MX' | 'A' | 'AAAA' },
   sink: ProbeSink,
-): Promise<{ outcome: QueryOutcome; result: ProbeResult }> {
-  const ask = async (edns: boolean): Promise<{ outcome: QueryOutcome; result: ProbeResult }> => {
+): Promise<Answered> {
+  const ask = async (edns: boolean): Promise<Answered> => {
     const asked = await queryOnce(state, cut, candidate, question, edns);
 
     toProbes(asked.outcome, 'iterative', asked.result, candidate.name || undefined).forEach(sink);
@@ -388,7 +395,7 @@ async function queryCandidate(
   };
   const first = await ask(true);
 
-  return first.result === 'formerr' || first.result === 'notimp' ? ask(false) : first;
+  return isEdnsRejected(first.result) ? ask(false) : first;
 }
 
 async function queryOnce(
@@ -397,7 +404,7 @@ async function queryOnce(
   candidate: Candidate,
   question: { name: string; type: 'MX' | 'A' | 'AAAA' },
   edns: boolean,
-): Promise<{ outcome: QueryOutcome; result: ProbeResult }> {
+): Promise<Answered> {
   const { timeoutMs, attempts, signal } = state.options;
   const outcome = await query(candidate.address, question, {
     recursion: false,

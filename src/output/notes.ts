@@ -6,7 +6,8 @@ import type { Analysis, Group } from '../model.js';
 /** Damage found in the input (NUL blocks, over-long lines, invalid UTF-8, data after gzip). */
 export function warningsNote(warnings: number): string {
   if (warnings === 0) return '';
-  return `, ${warnings} input ${warnings === 1 ? 'warning' : 'warnings'} (--show-unparsed N shows them)`;
+  const noun = warnings === 1 ? 'warning' : 'warnings';
+  return `, ${warnings} input ${noun} (--show-unparsed N shows them)`;
 }
 
 /** Messages that expired with no recipient in the log (`expiredUnnamed`), after the count of

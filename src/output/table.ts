@@ -50,7 +50,8 @@ function formatHeader(analysis: Analysis, options: TableOptions): string[] {
   const lines = [
     `Period:    ${period} (${zoneLabel(options)})`,
     `Lines:     ${summary.linesRead} read, ${summary.linesNotUnderstood} not understood` +
-      `${notUnderstoodDetail(summary.notUnderstoodBy)}, ${summary.linesOtherPrograms} from other programs` +
+      `${notUnderstoodDetail(summary.notUnderstoodBy)}, ` +
+      `${summary.linesOtherPrograms} from other programs` +
       warningsNote(summary.inputWarnings),
     `Deliveries: ${formatStatuses(summary.statuses)}${unnamedExpiriesNote(summary.expiredUnnamed)}`,
     `Groups:    ${summary.groups} (domain × cause × ${summary.windowMs / 60_000} min window), ` +
@@ -162,7 +163,7 @@ function measureTable(rows: readonly Row[], withHead: boolean): string {
   return table.toString();
 }
 
-/** The widths of a drawn table's columns, padding included, from its top border `┌──┬─┐`. */
+/** The widths of a drawn table's columns, padding included, from its top border (`┌──┬─┐`). */
 function columnWidths(drawn: string): number[] {
   const top = drawn.slice(1, drawn.indexOf('\n') - 1);
   return top.split('┬').map((segment) => segment.length);

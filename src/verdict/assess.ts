@@ -94,7 +94,8 @@ export function assessDomains(
 
   for (const [domain, finding] of findings) {
     if (finding.kind !== 'recipient-dnssec' || finding.byLocalValidation !== true) continue;
-    const reason = `${finding.reason}; but ${witness} fails validation at our resolver too: ${OUR_VALIDATION}`;
+    const reason =
+      `${finding.reason}; but ${witness} fails validation at our resolver too: ` + OUR_VALIDATION;
     findings.set(domain, { kind: 'local-resolver', detail: 'dnssec', reason });
   }
 
@@ -249,7 +250,8 @@ function findUnaddressedServers(diagnosis: DomainDiagnosis): Finding | undefined
   const reason =
     stopped === undefined
       ? `no name server of ${zone} has an address: ${listSome(listed)}`
-      : `no address was found for the name servers of ${zone}: ${stopped.resolutionStopped}; ${listSome(listed)}`;
+      : `no address was found for the name servers of ${zone}: ` +
+        `${stopped.resolutionStopped}; ${listSome(listed)}`;
   return { kind: 'recipient-dns', detail: 'unreachable', reason };
 }
 
@@ -317,7 +319,10 @@ function describeMxHost(host: MxHost): string {
   switch (host.status) {
     case 'cname': {
       const loop = isAliasLoop(host) ? ' that loops back to itself, so it has no address' : '';
-      return `${host.name} is an alias for ${cnameTarget(host)}${loop} (an MX may not name a CNAME: RFC 2181 §10.3)`;
+      return (
+        `${host.name} is an alias for ${cnameTarget(host)}${loop} ` +
+        '(an MX may not name a CNAME: RFC 2181 §10.3)'
+      );
     }
     case 'ip-literal':
       return `${host.name} is an IP address written as a host name (RFC 5321 §5.1)`;
@@ -431,7 +436,9 @@ function failingLikeUs(diagnosis: DomainDiagnosis, local: string): Finding | und
   const target = aliasTarget(diagnosis);
   if (reference.servers.length === 0) {
     if (target === undefined) return undefined;
-    const reason = `${local}; ${diagnosis.domain} is an alias of ${target}, and no other view of it was made`;
+    const reason =
+      `${local}; ${diagnosis.domain} is an alias of ${target}, ` +
+      'and no other view of it was made';
     return { kind: 'inconclusive', detail: 'no-other-view', reason };
   }
 
