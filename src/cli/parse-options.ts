@@ -86,8 +86,8 @@ export function parseTimeOption(
       : now - Number(relative[1]) * (UNIT_MS[relative[2] as string] as number);
   if (time === undefined) {
     throw usage(
-      `Invalid ${flag} value: ${text}: use an ISO 8601 date or time (2026-12-03, 2026-12-03T09:30), ` +
-        'today, yesterday, or a time ago such as 2h or 3d',
+      `Invalid ${flag} value: ${text}: use an ISO 8601 date or time ` +
+        '(2026-12-03, 2026-12-03T09:30), today, yesterday, or a time ago such as 2h or 3d',
     );
   }
 

@@ -345,9 +345,16 @@ function formatData(record: Answer): string {
     case 'MX':
       return `${record.data.preference ?? 0} ${normalizeName(record.data.exchange)}`;
     case 'SOA':
-      return `${normalizeName(record.data.mname)} ${normalizeName(record.data.rname)} ${record.data.serial ?? 0}`;
+      return [
+        normalizeName(record.data.mname),
+        normalizeName(record.data.rname),
+        record.data.serial ?? 0,
+      ].join(' ');
     case 'RRSIG':
-      return `${record.data.typeCovered} ${record.data.algorithm} ${record.data.keyTag} ${record.data.signersName} expires ${record.data.expiration}`;
+      return (
+        `${record.data.typeCovered} ${record.data.algorithm} ${record.data.keyTag} ` +
+        `${record.data.signersName} expires ${record.data.expiration}`
+      );
     case 'DS':
       return `${record.data.keyTag} ${record.data.algorithm} ${record.data.digestType}`;
     case 'TXT':

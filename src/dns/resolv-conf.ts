@@ -169,7 +169,8 @@ export function parseServerAddress(text: string, defaultPort = 53): ServerAddres
   if (isIP(address) === 0 || (bracketed !== null && isIP(address) !== 6)) {
     throw new MxtriageError(
       'USAGE',
-      `Bad DNS server address: '${text}': expected an IP address with an optional port, ${ADDRESS_EXAMPLES}`,
+      `Bad DNS server address: '${text}': ` +
+        `expected an IP address with an optional port, ${ADDRESS_EXAMPLES}`,
     );
   }
 

@@ -172,7 +172,8 @@ function checkTimeZone(timeZone: string): void {
   try {
     new Intl.DateTimeFormat('en', { timeZone });
   } catch (error) {
-    const message = `Unknown time zone: ${timeZone} (use an IANA name such as Europe/Berlin or UTC)`;
+    const message =
+      `Unknown time zone: ${timeZone} ` + '(use an IANA name such as Europe/Berlin or UTC)';
     throw new MxtriageError('USAGE', message, { cause: error });
   }
 }

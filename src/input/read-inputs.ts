@@ -412,7 +412,8 @@ function* itemsOf(
 
   if (split.invalidUtf8 !== -1) {
     const message =
-      'Invalid UTF-8 replaced by U+FFFD (later lines of this input with invalid UTF-8 are not reported)';
+      'Invalid UTF-8 replaced by U+FFFD ' +
+      '(later lines of this input with invalid UTF-8 are not reported)';
     yield { kind: 'warning', input, line: firstLine + split.invalidUtf8, message };
   }
 

@@ -400,12 +400,16 @@ function parseState(path: string, text: string): ReadState {
   const record = isRecord(value) ? value : {};
 
   if (record['tool'] !== 'mxtriage') {
-    const message = `Not an mxtriage state file: ${path} (it has no "tool": "mxtriage"); give another --state path`;
+    const message =
+      `Not an mxtriage state file: ${path} ` +
+      '(it has no "tool": "mxtriage"); give another --state path';
     throw new MxtriageError('STATE', message);
   }
 
   if (record['version'] !== 1) {
-    const message = `Unsupported state file version ${String(record['version'])}: ${path} (this mxtriage reads version 1)`;
+    const version = String(record['version']);
+    const message =
+      `Unsupported state file version ${version}: ${path} ` + '(this mxtriage reads version 1)';
     throw new MxtriageError('STATE', message);
   }
 

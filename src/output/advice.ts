@@ -253,14 +253,18 @@ function adviseRecipientDns(incident: Incident, verdict: Verdict): string[] {
   const byDetail: Record<string, string> = {
     unreachable: 'None of its name servers answers.',
     partial: 'Some of its name servers fail; resolvers that hit them defer mail.',
-    lame: 'Its delegation names servers that do not serve the zone (REFUSED, not authoritative or a referral upward).',
+    lame:
+      'Its delegation names servers that do not serve the zone ' +
+      '(REFUSED, not authoritative or a referral upward).',
     servfail: 'Its name servers answer SERVFAIL or another error instead of the records.',
     'edns-or-tcp':
-      'Its name servers fail over EDNS or TCP (a firewall dropping TCP port 53 or large UDP answers).',
+      'Its name servers fail over EDNS or TCP ' +
+      '(a firewall dropping TCP port 53 or large UDP answers).',
   };
   const what = byDetail[verdict.detail ?? ''] ?? 'Its DNS fails.';
   return [
-    `A recipient-side DNS problem of ${domainList(incident)}: ${what}${failing} Nothing on our side needs fixing.`,
+    `A recipient-side DNS problem of ${domainList(incident)}: ${what}${failing} ` +
+      'Nothing on our side needs fixing.',
     ...contactAdvice(incident, verdict),
     QUEUE_LIFETIME,
   ];
@@ -462,7 +466,10 @@ export function tellStory(analysis: Analysis): string {
   const { summary, incidents, outcomes } = analysis;
   if (summary.periodStart === undefined || summary.periodEnd === undefined) {
     if (summary.eventsOutsidePeriod > 0) {
-      return `No delivery events fell in the period asked for (${summary.eventsOutsidePeriod} were outside it): nothing was deferred or bounced in it.`;
+      return (
+        'No delivery events fell in the period asked for ' +
+        `(${summary.eventsOutsidePeriod} were outside it): nothing was deferred or bounced in it.`
+      );
     }
 
     return 'The input held no delivery events: nothing was deferred or bounced.';
@@ -471,7 +478,8 @@ export function tellStory(analysis: Analysis): string {
   const failed = summary.statuses.deferred + summary.statuses.bounced + summary.statuses.expired;
   const period = `From ${formatRange(summary.periodStart, summary.periodEnd)}`;
   if (failed === 0) {
-    return `${period}, ${summary.statuses.sent} deliveries succeeded and none was deferred or bounced.`;
+    const sent = summary.statuses.sent;
+    return `${period}, ${sent} deliveries succeeded and none was deferred or bounced.`;
   }
 
   const sentences = [
@@ -482,7 +490,8 @@ export function tellStory(analysis: Analysis): string {
   if (worst !== undefined) {
     sentences.push(
       `The worst, ${describeIncident(worst)}, lasted from ` +
-        `${formatRange(worst.start, worst.end)} and affected ${counted(worst.messages, 'message')}; ` +
+        `${formatRange(worst.start, worst.end)} ` +
+        `and affected ${counted(worst.messages, 'message')}; ` +
         `verdict: ${describeVerdict(worst.verdict)}.`,
     );
   }
@@ -511,7 +520,8 @@ export function describeOutcomes(
   const later =
     delay === undefined
       ? ''
-      : ` (after ${formatDuration(delay.meanMs)} on average, ${formatDuration(delay.maxMs)} at most)`;
+      : ` (after ${formatDuration(delay.meanMs)} on average, ` +
+        `${formatDuration(delay.maxMs)} at most)`;
   return (
     `Of ${total} deferred recipient${plural(total)}, ${outcomes['delivered-later']} ` +
     `${outcomes['delivered-later'] === 1 ? 'was' : 'were'} delivered later${later}, ` +
@@ -582,5 +592,8 @@ function inconclusiveNextStep(detail: string | undefined): string {
     );
   }
 
-  return 'Run it again where DNS on port 53 is reachable, or add a reference resolver (--resolver ADDR).';
+  return (
+    'Run it again where DNS on port 53 is reachable, ' +
+    'or add a reference resolver (--resolver ADDR).'
+  );
 }

@@ -108,7 +108,8 @@ function domainLine(
   const count = `${failures} ${failures === 1 ? 'failed attempt' : 'failed attempts'}`;
   const causes = [...new Set(groups.map((group) => group.cause))].map((cause) => {
     const ofCause = groups.filter((group) => group.cause === cause);
-    return `    ${cause} (${sum(ofCause, failedAttempts)}): ${describeVerdict(ofCause[0] as Group)}`;
+    const verdict = describeVerdict(ofCause[0] as Group);
+    return `    ${cause} (${sum(ofCause, failedAttempts)}): ${verdict}`;
   });
   return [`  ${domainLabels(groups)(domain)}: ${count}${trend}`, ...causes].join('\n');
 }
@@ -137,7 +138,8 @@ function resolverHeadline(groups: readonly Group[]): string[] {
   return [
     now
       ? `Our own resolver is failing: ${domains} domains are affected (see below).`
-      : `Our own resolver probably failed earlier: ${domains} domains failed together and recovered.`,
+      : `Our own resolver probably failed earlier: ` +
+        `${domains} domains failed together and recovered.`,
     '',
   ];
 }

@@ -177,7 +177,8 @@ function findDnssecFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   const failure = describeValidationFailure('local resolver', local);
   const validator = diagnosis.reference.servers.find((check) => check.reply.authenticated);
   if (validator !== undefined) {
-    const reason = `${failure}; reference resolver ${validator.server} validates it: ${OUR_VALIDATION}`;
+    const reason =
+      `${failure}; reference resolver ${validator.server} validates it: ` + OUR_VALIDATION;
     return { kind: 'local-resolver', detail: 'dnssec', reason };
   }
 
@@ -364,7 +365,9 @@ function findStaleChroot(diagnosis: DomainDiagnosis): Finding | undefined {
   }
 
   const failing = describeResolvers('resolver', chroot.servers);
-  const reason = `${describeChrootCopy(chroot)}: its ${failing}, while our resolvers (${local.source}) answer`;
+  const reason =
+    `${describeChrootCopy(chroot)}: its ${failing}, ` +
+    `while our resolvers (${local.source}) answer`;
   return { kind: 'local-resolver', detail: 'stale-chroot', reason };
 }
 
@@ -501,7 +504,8 @@ function findPartialFailure(diagnosis: DomainDiagnosis): Finding | undefined {
 
   const broken = servers.filter((server) => !isDefinite(server.mx.result));
   const zone = diagnosis.delegation.zone ?? diagnosis.domain;
-  const reason = `${failing} of ${count(servers.length, ADDRESS)} of ${zone} fail: ${describeServers(broken)}`;
+  const reason =
+    `${failing} of ${count(servers.length, ADDRESS)} of ${zone} fail: ` + describeServers(broken);
   const note = noteLocalFailure(diagnosis, ', likely waiting on the failing servers');
   return { kind: 'recipient-dns', detail: 'partial', reason: reason + note };
 }
