@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { stripControl } from '../classify/text.js';
 import type { Analysis, Group, Incident, Probe, Verdict, VerdictKind } from '../model.js';
 import { domainLabels } from './notes.js';
+import { formatDuration, type TimeFormat } from './times.js';
 
 const VERDICT_LABELS: Readonly<Record<VerdictKind, string>> = {
   'local-resolver': 'our local resolver',
@@ -461,8 +462,22 @@ function domainList(incident: Incident): string {
   return cleanText(more > 0 ? `${shown} and ${more} more` : shown || 'the domain');
 }
 
+/** The evidence behind a verdict, one item a line: its reason, what it rests on, the most
+ *  telling queries; when nothing was re-checked, that the log alone is the evidence. */
+export function evidenceItems(verdict: Verdict): string[] {
+  const items: string[] = [];
+  if (verdict.reason) items.push(verdict.reason);
+  if (verdict.basis?.length) items.push(`Based on: ${verdict.basis.join(', ')}`);
+  const probes = evidenceProbes(verdict);
+  items.push(...probes.map(describeProbe));
+  const more = (verdict.probes?.length ?? 0) - probes.length;
+  if (more > 0) items.push(moreQueries(more));
+  if (items.length === 0) items.push('The log alone: no DNS re-check was made for this incident');
+  return items;
+}
+
 /** The report's opening paragraph: how much failed, the worst incident, what became of it. */
-export function tellStory(analysis: Analysis): string {
+export function tellStory(analysis: Analysis, times: TimeFormat): string {
   const { summary, incidents, outcomes } = analysis;
   if (summary.periodStart === undefined || summary.periodEnd === undefined) {
     if (summary.eventsOutsidePeriod > 0) {
@@ -476,7 +491,7 @@ export function tellStory(analysis: Analysis): string {
   }
 
   const failed = summary.statuses.deferred + summary.statuses.bounced + summary.statuses.expired;
-  const period = `From ${formatRange(summary.periodStart, summary.periodEnd)}`;
+  const period = `From ${times.range(summary.periodStart, summary.periodEnd)}`;
   if (failed === 0) {
     const sent = summary.statuses.sent;
     return `${period}, ${sent} deliveries succeeded and none was deferred or bounced.`;
@@ -490,7 +505,7 @@ export function tellStory(analysis: Analysis): string {
   if (worst !== undefined) {
     sentences.push(
       `The worst, ${describeIncident(worst)}, lasted from ` +
-        `${formatRange(worst.start, worst.end)} ` +
+        `${times.range(worst.start, worst.end)} ` +
         `and affected ${counted(worst.messages, 'message')}; ` +
         `verdict: ${describeVerdict(worst.verdict)}.`,
     );
@@ -500,7 +515,7 @@ export function tellStory(analysis: Analysis): string {
   const checkedAt = incidents.find((incident) => incident.verdict.checkedAt)?.verdict.checkedAt;
   if (checkedAt !== undefined) {
     sentences.push(
-      `Verdicts come from a DNS re-check made at ${formatTime(Date.parse(checkedAt))}: a ` +
+      `Verdicts come from a DNS re-check made at ${times.time(Date.parse(checkedAt))}: a ` +
         'check made now shows what works now, while the failures are from the log.',
     );
   }
@@ -528,44 +543,6 @@ export function describeOutcomes(
     `${outcomes.bounced} bounced, ${outcomes.expired} expired and ` +
     `${outcomes['still-queued']} ${outcomes['still-queued'] === 1 ? 'is' : 'are'} still queued.`
   );
-}
-
-/** "2026-12-03 18:32:52 UTC". */
-export function formatTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-/** "2026-12-03 18:32:52 to 18:37:20 UTC (4 min 28 s)"; the date once when it is one day; a
- *  single moment (one log line) as itself. */
-export function formatRange(start: number, end: number): string {
-  if (end === start) return formatTime(start);
-  const from = formatTime(start).slice(0, -4);
-  const to = formatTime(end).slice(0, -4);
-  const sameDay = from.slice(0, 10) === to.slice(0, 10);
-  return `${from} to ${sameDay ? to.slice(11) : to} UTC (${formatDuration(end - start)})`;
-}
-
-const UNITS: readonly (readonly [string, number])[] = [
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['min', 60_000],
-  ['s', 1000],
-];
-
-/** The two largest units present: "2 d 3 h", "2 d 5 min", "4 min 28 s", "46 s", "250 ms". */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-  let rest = Math.round(ms / 1000) * 1000;
-  const counts = UNITS.map(([unit, size]) => {
-    const count = Math.floor(rest / size);
-    rest -= count * size;
-    return { unit, count };
-  });
-  return counts
-    .filter(({ count }) => count > 0)
-    .slice(0, 2)
-    .map(({ unit, count }) => `${count} ${unit}`)
-    .join(' ');
 }
 
 function plural(count: number): string {

@@ -1,30 +1,32 @@
 import { CAUSES, type Analysis, type Cause, type Group, type Incident } from '../model.js';
 import {
-  domainLabel,
   domainLabels,
+  domainRows,
   outOfOrderNote,
   unnamedExpiriesNote,
   warningsNote,
+  type DomainRow,
 } from './notes.js';
 import {
   adviseIncident,
   cleanText,
   describeIncident,
   describeOutcomes,
-  describeProbe,
   describeVerdict,
-  evidenceProbes,
-  formatDuration,
-  formatRange,
-  formatTime,
-  moreQueries,
+  evidenceItems,
   replyExamples,
   tellStory,
 } from './advice.js';
+import { formatDuration, timeFormat, zoneLabel, type TimeFormat } from './times.js';
 
-/** Bars per chart at most; more windows are added up into wider bars. */
+export interface HtmlOptions {
+  /** IANA zone for the times shown; default the system's. */
+  readonly timeZone?: string;
+}
+
 /** Incidents given a section each, worst first: a page a browser can still open. */
 const MAX_INCIDENTS = 100;
+/** Bars per chart at most; more windows are added up into wider bars. */
 const MAX_BARS = 240;
 const MAX_DOMAIN_ROWS = 200;
 const CHART = { width: 760, height: 180, left: 44, right: 8, top: 10, bottom: 26 } as const;
@@ -53,12 +55,13 @@ const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'";
  * external asset. Every piece of log text is stripped of control characters and HTML-escaped,
  * in text and attributes alike.
  */
-export function formatHtml(analysis: Analysis): string {
+export function formatHtml(analysis: Analysis, options: HtmlOptions = {}): string {
+  const times = timeFormat(options.timeZone);
   const body = [
-    headerSection(analysis),
-    section('What happened', element('p', {}, text(tellStory(analysis)))),
-    periodChartSection(analysis),
-    incidentsSection(analysis),
+    headerSection(analysis, times, zoneLabel(options)),
+    section('What happened', element('p', {}, text(tellStory(analysis, times)))),
+    periodChartSection(analysis, times),
+    incidentsSection(analysis, times),
     domainsSection(analysis.groups),
     section('Message outcomes', outcomesTable(analysis)),
   ];
@@ -94,12 +97,12 @@ svg { max-width: 100%; height: auto; font: 11px system-ui, sans-serif; } .axis {
 @media print { body { margin: 0; } }
 `;
 
-function headerSection(analysis: Analysis): string {
+function headerSection(analysis: Analysis, times: TimeFormat, zone: string): string {
   const { summary } = analysis;
   const period =
     summary.periodStart === undefined || summary.periodEnd === undefined
       ? 'no delivery events'
-      : formatRange(summary.periodStart, summary.periodEnd);
+      : times.range(summary.periodStart, summary.periodEnd);
   const { deferred, bounced, expired, sent } = summary.statuses;
   const failures =
     `${deferred + bounced + expired} attempts (${deferred} deferred, ${bounced} bounced, ` +
@@ -120,7 +123,8 @@ function headerSection(analysis: Analysis): string {
     element('h1', {}, 'Mail delivery incident report'),
     definitions([
       ['Period', text(period)],
-      ['Generated', text(`${formatTime(analysis.generatedAt)} by mxtriage`)],
+      ['Times in', text(zone)],
+      ['Generated', text(`${times.time(analysis.generatedAt)} by mxtriage`)],
       ['Deferred or bounced', text(failures)],
       ['Input', text(input)],
       ...unread,
@@ -136,7 +140,7 @@ function section(title: string, ...content: string[]): string {
 }
 
 /** Deferrals over the whole period, one stacked bar per window, one colour per cause. */
-function periodChartSection(analysis: Analysis): string {
+function periodChartSection(analysis: Analysis, times: TimeFormat): string {
   const title = 'Deferrals over the period';
   const deferring = analysis.groups.filter((group) => group.statuses.deferred > 0);
   if (deferring.length === 0) return section(title, element('p', {}, 'No deferrals.'));
@@ -155,15 +159,22 @@ function periodChartSection(analysis: Analysis): string {
 
   return section(
     title,
-    barChart(series, causes, { className: 'period-chart', title: 'Deferrals per window by cause' }),
+    barChart(series, causes, {
+      className: 'period-chart',
+      title: 'Deferrals per window by cause',
+      times,
+    }),
     element('ul', { class: 'legend' }, ...legend),
   );
 }
 
-function incidentsSection(analysis: Analysis): string {
+function incidentsSection(analysis: Analysis, times: TimeFormat): string {
   if (analysis.incidents.length === 0) return section('Incidents', element('p', {}, 'None.'));
   const shown = analysis.incidents.slice(0, MAX_INCIDENTS);
-  const articles = shown.map((incident, index) => incidentArticle(incident, index + 1, analysis));
+  const { windowMs } = analysis.summary;
+  const articles = shown.map((incident, index) =>
+    incidentArticle(incident, index + 1, { windowMs, times }),
+  );
   const hidden = analysis.incidents.length - shown.length;
   const note =
     hidden === 0
@@ -178,10 +189,15 @@ function incidentsSection(analysis: Analysis): string {
   return section('Incidents', ...articles, ...note);
 }
 
-function incidentArticle(incident: Incident, number: number, analysis: Analysis): string {
-  const verdict = incident.verdict;
-  const checked = verdict.checkedAt ? `, checked ${formatTime(Date.parse(verdict.checkedAt))}` : '';
-  const busiest = `from ${formatTime(incident.peakWindowStart)}, ${incident.peakAttempts} attempts`;
+function incidentArticle(
+  incident: Incident,
+  number: number,
+  context: { windowMs: number; times: TimeFormat },
+): string {
+  const { verdict } = incident;
+  const { times } = context;
+  const checked = verdict.checkedAt ? `, checked ${times.time(Date.parse(verdict.checkedAt))}` : '';
+  const busiest = `from ${times.time(incident.peakWindowStart)}, ${incident.peakAttempts} attempts`;
   const groups = incident.groups;
   const advice = adviseIncident(incident).map((line) => element('li', {}, text(line)));
 
@@ -190,7 +206,7 @@ function incidentArticle(incident: Incident, number: number, analysis: Analysis)
     { class: 'incident', id: `incident-${number}` },
     element('h3', {}, text(`${number}. ${describeIncident(incident)}`)),
     definitions([
-      ['When', text(formatRange(incident.start, incident.end))],
+      ['When', text(times.range(incident.start, incident.end))],
       ['Busiest window', text(busiest)],
       ['Attempts', text(`${incident.attempts} (${incident.causes.join(', ')})`)],
       ['Messages affected', String(incident.messages)],
@@ -198,7 +214,7 @@ function incidentArticle(incident: Incident, number: number, analysis: Analysis)
       ['Verdict', element('span', { class: 'verdict' }, text(describeVerdict(verdict) + checked))],
       ['Domains', text(incident.domains.map(domainLabels(groups)).join(', '))],
     ]),
-    incidentChart(incident, groups, analysis.summary.windowMs),
+    incidentChart(incident, context),
     element('h4', {}, 'Evidence'),
     evidenceList(incident),
     ...replyList(replyExamples(groups)),
@@ -208,13 +224,19 @@ function incidentArticle(incident: Incident, number: number, analysis: Analysis)
 }
 
 /** Attempts per window over the incident, with a quiet window either side for context. */
-function incidentChart(incident: Incident, groups: readonly Group[], windowMs: number): string {
+function incidentChart(
+  incident: Incident,
+  context: { windowMs: number; times: TimeFormat },
+): string {
+  const { groups } = incident;
   if (groups.length === 0) return '';
-  const series = bucketSeries(groups, windowMs, (group) => ({ attempts: group.attempts }), 1);
+  const attempts = (group: Group) => ({ attempts: group.attempts });
+  const series = bucketSeries(groups, context.windowMs, attempts, 1);
   return barChart(series, ['attempts'], {
     className: 'incident-chart',
     title: 'Attempts per window',
     peak: incident.peakWindowStart,
+    times: context.times,
   });
 }
 
@@ -241,43 +263,13 @@ function replyList(examples: readonly string[]): string[] {
 }
 
 function evidenceList(incident: Incident): string {
-  const verdict = incident.verdict;
-  const items: string[] = [];
-  if (verdict.reason) items.push(verdict.reason);
-  if (verdict.basis?.length) items.push(`Based on: ${verdict.basis.join(', ')}`);
-  const probes = evidenceProbes(verdict);
-  items.push(...probes.map(describeProbe));
-  const more = (verdict.probes?.length ?? 0) - probes.length;
-  if (more > 0) items.push(moreQueries(more));
-  if (items.length === 0) items.push('The log alone: no DNS re-check was made for this incident');
-  return element(
-    'ul',
-    { class: 'evidence' },
-    ...items.map((item) => element('li', {}, text(item))),
-  );
-}
-
-interface DomainRow {
-  group: Group;
-  deferred: number;
-  bounced: number;
-  expired: number;
+  const items = evidenceItems(incident.verdict).map((item) => element('li', {}, text(item)));
+  return element('ul', { class: 'evidence' }, ...items);
 }
 
 function domainsSection(groups: readonly Group[]): string {
-  const rows = new Map<string, DomainRow>();
-  for (const group of groups) {
-    const row = rows.get(group.domain) ?? { group, deferred: 0, bounced: 0, expired: 0 };
-    row.deferred += group.statuses.deferred;
-    row.bounced += group.statuses.bounced;
-    row.expired += group.statuses.expired;
-    if (group.attempts > row.group.attempts) row.group = group;
-    rows.set(group.domain, row);
-  }
-
-  const failures = (row: DomainRow) => row.deferred + row.bounced + row.expired;
-  const sorted = [...rows.values()].sort((a, b) => failures(b) - failures(a));
-  const header = ['Domain', 'Deferred', 'Bounced', 'Expired', 'Verdict', 'Example reply'];
+  const sorted = domainRows(groups);
+  const header = ['Domain', 'Causes', 'Deferred', 'Bounced', 'Expired', 'Verdict', 'Example reply'];
   const hidden = sorted.length - MAX_DOMAIN_ROWS;
   return section(
     'Affected domains',
@@ -289,9 +281,10 @@ function domainsSection(groups: readonly Group[]): string {
 }
 
 function domainCells(row: DomainRow): string[] {
-  const { verdict, examples } = row.group;
+  const { verdict, examples } = row.worst;
   return [
-    cell(text(domainLabel(row.group))),
+    cell(text(row.name)),
+    cell(text([...row.causes].join(', '))),
     number(row.deferred),
     number(row.bounced),
     number(row.expired),
@@ -361,6 +354,7 @@ interface ChartOptions {
   readonly title: string;
   /** Start of the window to mark as the peak. */
   readonly peak?: number;
+  readonly times: TimeFormat;
 }
 
 /** An inline SVG bar chart: one `rect.bar` per non-empty value per bar, stacked in order. */
@@ -369,8 +363,9 @@ function barChart(series: Series, names: readonly string[], options: ChartOption
   const bottom = CHART.height - CHART.bottom;
   let max = 1;
   for (const bar of series.bars.values()) max = Math.max(max, sum(Object.values(bar)));
+  const { times } = options;
   const title =
-    `${options.title}, ${formatTime(series.start)} to ${formatTime(end)}, ` +
+    `${options.title}, ${times.time(series.start)} to ${times.time(end)}, ` +
     `bars of ${formatDuration(series.barMs)}`;
 
   return element(
@@ -388,13 +383,18 @@ function barChart(series: Series, names: readonly string[], options: ChartOption
     element('line', { class: 'axis', x1: CHART.left, y1: CHART.top, x2: CHART.left, y2: bottom }),
     label(CHART.left - 4, CHART.top + 8, String(max), 'end'),
     label(CHART.left - 4, bottom, '0', 'end'),
-    label(CHART.left, CHART.height - 8, formatTime(series.start), 'start'),
-    label(CHART.width - CHART.right, CHART.height - 8, formatTime(end), 'end'),
-    ...barRects(series, names, max, options.peak),
+    label(CHART.left, CHART.height - 8, times.time(series.start), 'start'),
+    label(CHART.width - CHART.right, CHART.height - 8, times.time(end), 'end'),
+    ...barRects(series, names, max, options),
   );
 }
 
-function barRects(series: Series, names: readonly string[], max: number, peak?: number): string[] {
+function barRects(
+  series: Series,
+  names: readonly string[],
+  max: number,
+  { peak, times }: ChartOptions,
+): string[] {
   const plotHeight = CHART.height - CHART.top - CHART.bottom;
   const barWidth = (CHART.width - CHART.left - CHART.right) / series.count;
   const rects: string[] = [];
@@ -419,7 +419,7 @@ function barRects(series: Series, names: readonly string[], max: number, peak?: 
       // A bar can hold several windows when there are many: the tooltip says which span.
       const span =
         series.barMs === series.windowMs ? '' : ` (${formatDuration(series.barMs)} from there)`;
-      const tooltip = `${formatTime(barStart)}${span}: ${value} ${name}`;
+      const tooltip = `${times.time(barStart)}${span}: ${value} ${name}`;
       rects.push(element('rect', rect, element('title', {}, text(tooltip))));
     }
   }

@@ -1,7 +1,7 @@
 import type { Analysis, DeliveryDelay, Group, Incident, OutcomeCounts } from '../model.js';
 import {
-  domainLabel,
   domainLabels,
+  domainRows,
   outOfOrderNote,
   unnamedExpiriesNote,
   warningsNote,
@@ -10,16 +10,17 @@ import {
   adviseIncident,
   cleanText,
   describeIncident,
-  describeProbe,
   describeVerdict,
-  evidenceProbes,
-  formatDuration,
-  formatRange,
-  formatTime,
-  moreQueries,
+  evidenceItems,
   replyExamples,
   tellStory,
 } from './advice.js';
+import { formatDuration, timeFormat, zoneLabel, type TimeFormat } from './times.js';
+
+export interface MarkdownOptions {
+  /** IANA zone for the times shown; default the system's. */
+  readonly timeZone?: string;
+}
 
 /** Rows of the affected-domains table; the rest are counted in one closing line. */
 const MAX_DOMAIN_ROWS = 50;
@@ -31,11 +32,12 @@ const MAX_NOT_UNDERSTOOD_ROWS = 10;
  * incident with its verdict, evidence and what to do next, the affected domains and what became
  * of the deferred mail. Log text is stripped of control characters and escaped for Markdown.
  */
-export function formatMarkdown(analysis: Analysis): string {
+export function formatMarkdown(analysis: Analysis, options: MarkdownOptions = {}): string {
+  const times = timeFormat(options.timeZone);
   const sections = [
-    header(analysis),
-    ['## What happened', '', escapeMarkdown(tellStory(analysis))],
-    incidentsSection(analysis),
+    header(analysis, times, zoneLabel(options)),
+    ['## What happened', '', escapeMarkdown(tellStory(analysis, times))],
+    incidentsSection(analysis, times),
     domainsSection(analysis.groups),
     outcomesSection(analysis.outcomes, analysis.deliveryDelay),
     inputSection(analysis),
@@ -44,19 +46,20 @@ export function formatMarkdown(analysis: Analysis): string {
   return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`;
 }
 
-function header(analysis: Analysis): string[] {
+function header(analysis: Analysis, times: TimeFormat, zone: string): string[] {
   const { summary } = analysis;
   const period =
     summary.periodStart === undefined || summary.periodEnd === undefined
       ? 'no delivery events'
-      : formatRange(summary.periodStart, summary.periodEnd);
+      : times.range(summary.periodStart, summary.periodEnd);
   const { deferred, bounced, expired } = summary.statuses;
 
   return [
     '# Mail delivery incident report',
     '',
     `- **Period:** ${period}`,
-    `- **Generated:** ${formatTime(analysis.generatedAt)} by mxtriage`,
+    `- **Times in:** ${escapeMarkdown(zone)}`,
+    `- **Generated:** ${times.time(analysis.generatedAt)} by mxtriage`,
     `- **Deferred or bounced:** ${deferred + bounced + expired} attempts (${deferred} deferred, ` +
       `${bounced} bounced, ${expired} expired${unnamedExpiriesNote(summary.expiredUnnamed)}) ` +
       `to ${summary.domains} recipient domains; ` +
@@ -64,13 +67,13 @@ function header(analysis: Analysis): string[] {
   ];
 }
 
-function incidentsSection(analysis: Analysis): string[] {
+function incidentsSection(analysis: Analysis, times: TimeFormat): string[] {
   const lines = ['## Incidents'];
   if (analysis.incidents.length === 0) return [...lines, '', 'No incident: nothing failed.'];
   const label = domainLabels(analysis.groups);
   analysis.incidents.slice(0, MAX_INCIDENTS).forEach((incident, index) => {
     const examples = replyExamples(incident.groups);
-    lines.push('', ...incidentLines(incident, index + 1, { label, examples }));
+    lines.push('', ...incidentLines(incident, index + 1, { label, examples, times }));
   });
 
   const more = analysis.incidents.length - MAX_INCIDENTS;
@@ -81,11 +84,16 @@ function incidentsSection(analysis: Analysis): string[] {
 function incidentLines(
   incident: Incident,
   number: number,
-  context: { label: (domain: string) => string; examples: readonly string[] },
+  context: {
+    label: (domain: string) => string;
+    examples: readonly string[];
+    times: TimeFormat;
+  },
 ): string[] {
-  const verdict = incident.verdict;
-  const checked = verdict.checkedAt ? `, checked ${formatTime(Date.parse(verdict.checkedAt))}` : '';
-  const peakWindow = `${formatTime(incident.peakWindowStart)}, ${incident.peakAttempts} attempts`;
+  const { verdict } = incident;
+  const { times } = context;
+  const checked = verdict.checkedAt ? `, checked ${times.time(Date.parse(verdict.checkedAt))}` : '';
+  const peakWindow = `${times.time(incident.peakWindowStart)}, ${incident.peakAttempts} attempts`;
   const domains = incident.domains
     .map((domain) => escapeMarkdown(context.label(domain)))
     .join(', ');
@@ -93,7 +101,7 @@ function incidentLines(
   return [
     `### ${number}. ${escapeMarkdown(describeIncident(incident))}`,
     '',
-    `- **When:** ${formatRange(incident.start, incident.end)}`,
+    `- **When:** ${times.range(incident.start, incident.end)}`,
     `- **Busiest window:** from ${peakWindow}`,
     `- **Attempts:** ${incident.attempts} (${incident.causes.join(', ')})`,
     `- **Messages affected:** ${incident.messages}`,
@@ -117,16 +125,8 @@ function replyLines(examples: readonly string[]): string[] {
 }
 
 function evidenceLines(incident: Incident): string[] {
-  const verdict = incident.verdict;
-  const probes = evidenceProbes(verdict);
-  const lines = ['**Evidence:**', ''];
-  if (verdict.reason) lines.push(`- ${escapeMarkdown(verdict.reason)}`);
-  if (verdict.basis?.length) lines.push(`- Based on: ${escapeMarkdown(verdict.basis.join(', '))}`);
-  for (const probe of probes) lines.push(`- ${escapeMarkdown(describeProbe(probe))}`);
-  const more = (verdict.probes?.length ?? 0) - probes.length;
-  if (more > 0) lines.push(`- ${moreQueries(more)}`);
-  if (lines.length === 2) lines.push('- The log alone: no DNS re-check was made for this incident');
-  return lines;
+  const items = evidenceItems(incident.verdict).map((item) => `- ${escapeMarkdown(item)}`);
+  return ['**Evidence:**', '', ...items];
 }
 
 function outcomeList(outcomes: OutcomeCounts, delay: DeliveryDelay | undefined): string {
@@ -141,16 +141,6 @@ function delayText(delay: DeliveryDelay): string {
   return `after ${formatDuration(delay.meanMs)} on average, ${formatDuration(delay.maxMs)} at most`;
 }
 
-/** One row per recipient domain: its failures over the whole period, worst first. */
-interface DomainRow {
-  readonly name: string;
-  readonly causes: Set<string>;
-  deferred: number;
-  bounced: number;
-  expired: number;
-  worst: Group;
-}
-
 function domainsSection(groups: readonly Group[]): string[] {
   const rows = domainRows(groups);
   const lines = [
@@ -160,10 +150,15 @@ function domainsSection(groups: readonly Group[]): string[] {
     '| --- | --- | ---: | ---: | ---: | --- |',
   ];
   for (const row of rows.slice(0, MAX_DOMAIN_ROWS)) {
-    lines.push(
-      `| ${row.name} | ${[...row.causes].join(', ')} | ${row.deferred} | ${row.bounced} | ` +
-        `${row.expired} | ${escapeMarkdown(describeVerdict(row.worst.verdict))} |`,
-    );
+    const cells = [
+      escapeMarkdown(row.name),
+      [...row.causes].join(', '),
+      row.deferred,
+      row.bounced,
+      row.expired,
+      escapeMarkdown(describeVerdict(row.worst.verdict)),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
   }
 
   if (rows.length === 0) lines.push('| (none) | | | | | |');
@@ -172,32 +167,6 @@ function domainsSection(groups: readonly Group[]): string[] {
   }
 
   return lines;
-}
-
-function domainRows(groups: readonly Group[]): DomainRow[] {
-  const rows = new Map<string, DomainRow>();
-  for (const group of groups) {
-    let row = rows.get(group.domain);
-    if (row === undefined) {
-      const name = escapeMarkdown(domainLabel(group));
-      row = { name, causes: new Set(), deferred: 0, bounced: 0, expired: 0, worst: group };
-      rows.set(group.domain, row);
-    }
-
-    row.causes.add(group.cause);
-    row.deferred += group.statuses.deferred;
-    row.bounced += group.statuses.bounced;
-    row.expired += group.statuses.expired;
-    if (group.attempts > row.worst.attempts) row.worst = group;
-  }
-
-  return [...rows.values()].sort(
-    (a, b) => failures(b) - failures(a) || a.name.localeCompare(b.name),
-  );
-}
-
-function failures(row: DomainRow): number {
-  return row.deferred + row.bounced + row.expired;
 }
 
 function outcomesSection(outcomes: OutcomeCounts, delay: DeliveryDelay | undefined): string[] {

@@ -1,7 +1,7 @@
 // Notes about the input that every human report adds to its counts, in the same words.
 
 import { displayName } from '../classify/text.js';
-import type { Analysis, Group } from '../model.js';
+import type { Analysis, Cause, Group } from '../model.js';
 
 /** Damage found in the input (NUL blocks, over-long lines, invalid UTF-8, data after gzip). */
 export function warningsNote(warnings: number): string {
@@ -20,10 +20,13 @@ export function unnamedExpiriesNote(count: number): string {
 
 /** Inputs that go back in time: what it does to the counts, and what to do instead. */
 export function outOfOrderNote(summary: Analysis['summary']): string {
+  const late =
+    summary.eventsOutOfOrder === 1
+      ? '1 delivery event came after its window had closed'
+      : `${summary.eventsOutOfOrder} delivery events came after their window had closed`;
   return (
-    `${summary.eventsOutOfOrder} delivery events came after their window had closed (the ` +
-    "inputs go back in time): messages seen on both sides count twice; read each host's " +
-    'logs in a run of their own'
+    `${late} (the inputs go back in time): messages seen on both sides count twice; ` +
+    "read each host's logs in a run of their own"
   );
 }
 
@@ -48,5 +51,42 @@ export function domainLabel(group: Group): string {
 function labelOf(domain: string, unicode: string | undefined): string {
   return displayName(
     unicode === undefined || unicode === domain ? domain : `${domain} (${unicode})`,
+  );
+}
+
+/** A recipient domain over the whole period, for the reports' affected-domains tables. */
+export interface DomainRow {
+  /** The domain as `domainLabel` names it, not yet escaped. */
+  readonly name: string;
+  /** Its causes, in the order they first came. */
+  readonly causes: Set<Cause>;
+  deferred: number;
+  bounced: number;
+  expired: number;
+  /** The domain's group with the most attempts: its verdict and reply stand for the domain. */
+  worst: Group;
+}
+
+/** One row per domain, the most failures first, then by name. */
+export function domainRows(groups: readonly Group[]): DomainRow[] {
+  const rows = new Map<string, DomainRow>();
+  for (const group of groups) {
+    let row = rows.get(group.domain);
+    if (row === undefined) {
+      const name = domainLabel(group);
+      row = { name, causes: new Set(), deferred: 0, bounced: 0, expired: 0, worst: group };
+      rows.set(group.domain, row);
+    }
+
+    row.causes.add(group.cause);
+    row.deferred += group.statuses.deferred;
+    row.bounced += group.statuses.bounced;
+    row.expired += group.statuses.expired;
+    if (group.attempts > row.worst.attempts) row.worst = group;
+  }
+
+  const failures = (row: DomainRow) => row.deferred + row.bounced + row.expired;
+  return [...rows.values()].sort(
+    (a, b) => failures(b) - failures(a) || a.name.localeCompare(b.name),
   );
 }

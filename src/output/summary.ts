@@ -3,7 +3,7 @@ import { format } from 'date-fns/format';
 import { stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts } from '../model.js';
 import { domainLabels, outOfOrderNote, unnamedExpiriesNote } from './notes.js';
-import { zoneLabel } from './table.js';
+import { zoneLabel } from './times.js';
 
 /** Totals of a previous run, kept in the state file, to compare against. */
 export interface PeriodTotals {

@@ -4,6 +4,7 @@ import { format } from 'date-fns/format';
 import { stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts, Verdict } from '../model.js';
 import { domainLabel, outOfOrderNote, unnamedExpiriesNote, warningsNote } from './notes.js';
+import { zoneLabel } from './times.js';
 
 export interface TableOptions {
   /** Rows to show; 0 shows all. */
@@ -25,7 +26,8 @@ export function formatTable(analysis: Analysis, options: TableOptions): string {
 
 /** The same text in pieces of at most `ROWS_PER_PART` rows, to be written out one by one: a
  *  table of every group of a large log would otherwise be held whole, several times over. */
-export function* tablePieces(analysis: Analysis, options: TableOptions): Generator<string> {
+export function* tablePieces(analysis: Analysis, given: TableOptions): Generator<string> {
+  const options = { ...given, offsets: spansClockChange(analysis.summary, given) };
   const header = formatHeader(analysis, options).join('\n');
   const shown = options.top === 0 ? analysis.groups : analysis.groups.slice(0, options.top);
 
@@ -41,7 +43,10 @@ export function* tablePieces(analysis: Analysis, options: TableOptions): Generat
   if (hidden > 0) yield `${hidden} more groups not shown (--top 0 shows all).\n`;
 }
 
-function formatHeader(analysis: Analysis, options: TableOptions): string[] {
+/** The table's options, and whether its times need their UTC offsets (see `showTime`). */
+type Shown = TableOptions & { readonly offsets: boolean };
+
+function formatHeader(analysis: Analysis, options: Shown): string[] {
   const summary = analysis.summary;
   const period =
     summary.periodStart === undefined || summary.periodEnd === undefined
@@ -67,7 +72,7 @@ function formatHeader(analysis: Analysis, options: TableOptions): string[] {
 }
 
 /** Why a period can be empty: the events fell outside `--since`/`--until`. */
-function outsideNote(summary: Analysis['summary'], options: TableOptions): string {
+function outsideNote(summary: Analysis['summary'], options: Shown): string {
   if (summary.since === undefined && summary.until === undefined) return '';
   const from = summary.since === undefined ? 'the start' : showTime(summary.since, options);
   const to = summary.until === undefined ? 'the end' : showTime(summary.until, options);
@@ -94,7 +99,7 @@ interface Period {
 /** The table's lines, a part at a time, each piece ending with a newline. */
 function* groupTable(
   groups: readonly Group[],
-  options: TableOptions & { readonly period: Period },
+  options: Shown & { readonly period: Period },
   rowsPerPart: number,
 ): Generator<string> {
   const reasonWidth = Math.max(30, (options.width ?? 160) - 100);
@@ -127,7 +132,7 @@ function inParts(rows: readonly Row[], size: number): Row[][] {
   return parts;
 }
 
-function groupRow(group: Group, options: TableOptions & { readonly period: Period }): Row {
+function groupRow(group: Group, options: Shown & { readonly period: Period }): Row {
   return [
     formatWindow(group, options, options.period),
     domainLabel(group),
@@ -196,7 +201,7 @@ function reasonOf(group: Group): string {
 
 /** The part of the group's window inside the period asked for: `--since 14:05` shows the
  *  14:00 window as `14:05–15:00`, which is all it holds. */
-function formatWindow(group: Group, options: TableOptions, period: Period): string {
+function formatWindow(group: Group, options: Shown, period: Period): string {
   const start = Math.max(group.windowStart, period.since ?? -Infinity);
   const windowEnd = Math.min(group.windowEnd, period.until ?? Infinity);
   // A window of a day or more ends on another date: `00:00–00:00` alone would read as nothing.
@@ -225,20 +230,25 @@ function notUnderstoodDetail(by: Readonly<Record<string, number>>): string {
     .join(', ')})`;
 }
 
-function showTime(time: number, options: TableOptions): string {
-  return format(zoned(time, options), 'yyyy-MM-dd HH:mm');
+/** Times are shown in one zone, named in the header. When the clocks change within the
+ *  period, each time gets its offset too: the hour they repeat would otherwise read twice. */
+function showTime(time: number, options: Shown): string {
+  return format(zoned(time, options), options.offsets ? 'yyyy-MM-dd HH:mmxxx' : 'yyyy-MM-dd HH:mm');
 }
 
-function showClock(time: number, options: TableOptions): string {
-  return format(zoned(time, options), 'HH:mm');
+function showClock(time: number, options: Shown): string {
+  return format(zoned(time, options), options.offsets ? 'HH:mmxxx' : 'HH:mm');
+}
+
+/** Whether the zone's offset at the end of the period differs from the one at its start. */
+function spansClockChange(summary: Analysis['summary'], options: TableOptions): boolean {
+  const start = summary.since ?? summary.periodStart;
+  const end = summary.until ?? summary.periodEnd;
+  if (start === undefined || end === undefined) return false;
+  const offset = (time: number) => format(zoned(time, options), 'xxx');
+  return offset(start) !== offset(end);
 }
 
 function zoned(time: number, options: TableOptions): Date {
   return options.timeZone === undefined ? new Date(time) : new TZDate(time, options.timeZone);
-}
-
-/** The zone times are shown in: the one asked for, or the system's (UTC when TZ names none
- *  that the system knows, as the C library then falls back to it). */
-export function zoneLabel(options: { readonly timeZone?: string }): string {
-  return options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
 }

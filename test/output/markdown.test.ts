@@ -4,6 +4,8 @@ import { escapeMarkdown, formatMarkdown } from '../../src/output/markdown.js';
 import { HOSTILE_TEXTS, labAnalysis } from './helpers.js';
 
 const GOLDEN = new URL('../golden/report.md', import.meta.url);
+/** The golden report is in UTC, whatever the machine's zone. */
+const UTC = { timeZone: 'UTC' };
 
 function sectionOf(report: string, title: string): string {
   const start = report.indexOf(`\n## ${title}\n`);
@@ -12,14 +14,14 @@ function sectionOf(report: string, title: string): string {
 }
 
 test('the lab report matches the golden file', (t) => {
-  const report = formatMarkdown(labAnalysis());
+  const report = formatMarkdown(labAnalysis(), UTC);
   if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(GOLDEN, report);
 
   t.is(report, readFileSync(GOLDEN, 'utf8'));
 });
 
 test('the report opens with the period and what happened in one paragraph', (t) => {
-  const report = formatMarkdown(labAnalysis());
+  const report = formatMarkdown(labAnalysis(), UTC);
   const happened = sectionOf(report, 'What happened').trim().split('\n\n');
 
   t.true(report.startsWith('# Mail delivery incident report\n'));
@@ -29,7 +31,7 @@ test('the report opens with the period and what happened in one paragraph', (t) 
 });
 
 test('incidents come worst first with verdict, evidence and what to do next', (t) => {
-  const report = formatMarkdown(labAnalysis());
+  const report = formatMarkdown(labAnalysis(), UTC);
   const headings = [...report.matchAll(/^### (\d+)\. (.*)$/gm)].map((match) => match[2]);
 
   t.deepEqual(headings.slice(0, 5), [
@@ -50,7 +52,7 @@ test('incidents come worst first with verdict, evidence and what to do next', (t
 });
 
 test('affected domains and message outcomes are tables with the counts', (t) => {
-  const report = formatMarkdown(labAnalysis());
+  const report = formatMarkdown(labAnalysis(), UTC);
   const domains = sectionOf(report, 'Affected domains');
   const outcomes = sectionOf(report, 'Message outcomes');
 
@@ -64,7 +66,7 @@ test('affected domains and message outcomes are tables with the counts', (t) => 
 });
 
 test('hostile reply texts are escaped so they render as text', (t) => {
-  const report = formatMarkdown(labAnalysis({ examples: HOSTILE_TEXTS }));
+  const report = formatMarkdown(labAnalysis({ examples: HOSTILE_TEXTS }), UTC);
 
   for (const hostile of HOSTILE_TEXTS) t.true(report.includes(`- ${escapeMarkdown(hostile)}\n`));
   t.true(report.includes('\\<script\\>window.\\_\\_pwned = 1\\</script\\>'));
@@ -83,9 +85,17 @@ test('markdown escaping covers what could start markup, a tag, a cell or an enti
 test('a report of an empty input says there was nothing', (t) => {
   const analysis = labAnalysis();
   const { periodStart: _start, periodEnd: _end, ...summary } = analysis.summary;
-  const report = formatMarkdown({ ...analysis, summary, groups: [], incidents: [] });
+  const report = formatMarkdown({ ...analysis, summary, groups: [], incidents: [] }, UTC);
 
   t.regex(report, /- \*\*Period:\*\* no delivery events/);
   t.regex(report, /No incident: nothing failed\./);
   t.regex(report, /\| \(none\) \|/);
+});
+
+test('the report shows its times in --timezone, each with its offset', (t) => {
+  const report = formatMarkdown(labAnalysis(), { timeZone: 'Europe/Berlin' });
+  t.true(report.includes('- **Times in:** Europe/Berlin'));
+  // The lab ran from 18:32:52 to 18:37:20 UTC: in Berlin an hour later, in winter time.
+  t.regex(report, /- \*\*Period:\*\* 2026-12-03 19:32:52 to 19:3\d:\d\d \+01:00 \(/);
+  t.false(report.includes(' UTC'), 'no time of the report is left in UTC');
 });

@@ -1,4 +1,7 @@
 import test from 'ava';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Analysis, Group } from '../../src/model.js';
 import { formatTable, tablePieces } from '../../src/output/table.js';
@@ -87,4 +90,33 @@ test('windows cut by --since and --until show only the part inside the period', 
 
   t.true(rows.length > 0);
   t.true(rows.every((row) => row.startsWith('│ 2026-12-03 18:34–18:40 │')));
+});
+
+test('when the clocks change within the period, every time shown carries its offset', async (t) => {
+  // Berlin, 2026-10-25: 02:00-03:00 comes twice, first in summer time (+02:00), then in winter
+  // time (+01:00). Two deferrals, one in each, logged with rsyslog's RFC 3339 stamps.
+  const deferral =
+    'mailhost postfix/smtp[446]: AFF09186110: to=<j.smith@northwind.test>, relay=none, ' +
+    'delay=0.03, delays=0.01/0.01/0/0, dsn=4.4.3, status=deferred (Host or domain name not ' +
+    'found. Name service error for name=northwind.test type=MX: Host not found, try again)';
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'mxtriage-table-')), 'mail.log');
+  writeFileSync(
+    file,
+    `2026-10-25T02:10:00.000000+02:00 ${deferral}\n2026-10-25T02:10:00.000000+01:00 ${deferral}\n`,
+  );
+  const envelope = { year: 2026, timeZone: 'Europe/Berlin' };
+  const { analysis } = await analyseLogs([file], { envelope, windowMs: 3_600_000 });
+  const table = formatTable(analysis, { top: 0, timeZone: 'Europe/Berlin' });
+
+  t.true(
+    table.startsWith('Period:    2026-10-25 02:10+02:00 – 2026-10-25 02:10+01:00 (Europe/Berlin)'),
+  );
+  t.regex(table, /│ 2026-10-25 02:00\+02:00–02:00\+01:00 │/);
+  t.regex(table, /│ 2026-10-25 02:00\+01:00–03:00\+01:00 │/);
+});
+
+test('times carry no offset when the period has none to tell apart', async (t) => {
+  const table = formatTable(await sampleAnalysis(), { top: 1, timeZone: 'Europe/Berlin' });
+  t.true(table.startsWith('Period:    2026-12-03 19:32 – 2026-12-03 19:3'));
+  t.regex(table, /│ 2026-12-03 19:\d\d–19:\d\d │/);
 });

@@ -1,0 +1,46 @@
+import test from 'ava';
+import { domainRows, outOfOrderNote } from '../../src/output/notes.js';
+import { labAnalysis } from './helpers.js';
+
+test('the out-of-order note counts one event in the singular', (t) => {
+  const summary = labAnalysis().summary;
+  t.true(
+    outOfOrderNote({ ...summary, eventsOutOfOrder: 1 }).startsWith(
+      '1 delivery event came after its window had closed (the inputs go back in time)',
+    ),
+  );
+  t.true(
+    outOfOrderNote({ ...summary, eventsOutOfOrder: 2 }).startsWith(
+      '2 delivery events came after their window had closed',
+    ),
+  );
+});
+
+test('affected domains add up every group of a domain, the most failures first', (t) => {
+  const rows = domainRows(labAnalysis().groups).map((row) => [
+    row.name,
+    [...row.causes].join(','),
+    row.deferred,
+    row.bounced,
+    row.expired,
+    row.worst.cause,
+  ]);
+
+  t.deepEqual(rows, [
+    // Each domain's groups added up: proseware.test failed in DNS while our resolver was down,
+    // then by policy; its verdict is that of its busiest group.
+    ['proseware.test', 'dns-tempfail,remote-tempfail', 30, 0, 0, 'remote-tempfail'],
+    ['margie.test', 'dns-tempfail,connection', 24, 0, 0, 'connection'],
+    ['northwind.test', 'dns-tempfail,expired', 18, 0, 3, 'dns-tempfail'],
+    ['contoso.test', 'dns-tempfail', 15, 0, 0, 'dns-tempfail'],
+    ['fourthcoffee.test', 'dns-tempfail', 9, 0, 0, 'dns-tempfail'],
+    ['woodgrove.test', 'dns-tempfail', 6, 0, 0, 'dns-tempfail'],
+    ['sender.test', 'dns-tempfail', 5, 0, 0, 'dns-tempfail'],
+    // Ties by name.
+    ['adventure-works.test', 'dns-notfound', 0, 3, 0, 'dns-notfound'],
+    ['litware.test', 'mx-unresolvable', 0, 3, 0, 'mx-unresolvable'],
+    ['lucerne.test', 'remote-reject', 0, 3, 0, 'remote-reject'],
+    ['tailspin.test', 'dns-nodata', 0, 3, 0, 'dns-nodata'],
+    ['wingtip.test', 'null-mx', 0, 3, 0, 'null-mx'],
+  ]);
+});
