@@ -12,13 +12,18 @@ import type { DnsLab, LabDomainRole } from '../helpers/dns-lab.js';
 const hasLab = checkDnsLab(test);
 const labTest = hasLab ? test : test.skip;
 const OPTIONS: DnsCheckOptions = { timeoutMs: 3000, attempts: 1, concurrency: 8 };
+/** The clock of the shared re-check, so each `checkedAt` is known. */
+const CHECKED_AT = Date.UTC(2024, 2, 7, 9, 30);
 let lab: DnsLab | undefined;
 let results: Map<string, DomainDiagnosis> | undefined;
 
 test.before(async () => {
   if (hasLab) {
     lab = await startDnsLab();
-    results = await diagnoseDomains(Object.values(lab.domains), roles(lab), OPTIONS);
+    results = await diagnoseDomains(Object.values(lab.domains), roles(lab), {
+      ...OPTIONS,
+      now: () => CHECKED_AT,
+    });
   }
 });
 
@@ -61,8 +66,12 @@ labTest('every lab domain is diagnosed completely', (t) => {
 labTest('a working domain answers from the resolvers, the walk and its server', (t) => {
   const diagnosis = diagnosisOf('working');
 
+  t.is(diagnosis.domain, 'woodgrove.test');
+  t.is(diagnosis.checkedAt, '2024-03-07T09:30:00.000Z');
   t.is(diagnosis.local.status, 'answers');
   t.is(diagnosis.reference.status, 'answers');
+  t.is(diagnosis.delegation.status, 'delegated');
+  t.is(diagnosis.delegation.zone, 'woodgrove.test');
   t.deepEqual(diagnosis.delegation.path, ['.', 'test', 'woodgrove.test']);
   t.deepEqual(
     diagnosis.delegation.nameServers.map((server) => [server.name, server.source, server.reached]),
@@ -71,8 +80,25 @@ labTest('a working domain answers from the resolvers, the walk and its server', 
   t.is(diagnosis.authoritative.consensus, 'answer');
   t.is(diagnosis.authoritative.servers[0]?.tcp?.result, 'answer');
   t.deepEqual(diagnosis.mx.records, [{ preference: 10, exchange: 'mx1.woodgrove.test' }]);
+  t.deepEqual(
+    diagnosis.mx.hosts.map((host) => [
+      host.name,
+      host.status,
+      host.local?.status,
+      host.iterative?.status,
+    ]),
+    [['mx1.woodgrove.test', 'resolves', 'resolves', 'resolves']],
+  );
   t.deepEqual(diagnosis.mx.hosts[0]?.iterative?.addresses, [`${net()}.103`]);
-  t.is(diagnosis.mx.hosts[0]?.status, 'resolves');
+  t.is(diagnosis.incomplete, undefined);
+  t.is(diagnosis.outsideBlocked, undefined);
+  t.deepEqual([...new Set(diagnosis.probes.map((probe) => probe.role))].sort(), [
+    'authoritative',
+    'iterative',
+    'local',
+    'reference',
+    'reference-cd',
+  ]);
 });
 
 labTest('a domain whose name servers are all down reaches none of them', (t) => {
@@ -176,7 +202,21 @@ labTest('a broken signature fails validation but answers with CD', (t) => {
   t.is(reference?.checkingDisabled?.result, 'answer');
   t.true(reference?.dnssecFailure);
   t.is(diagnosis.local.status, 'answers');
+  t.is(diagnosis.local.servers[0]?.checkingDisabled, undefined, 'an answer is not asked again');
   t.is(diagnosis.authoritative.consensus, 'answer');
+});
+
+labTest('a local SERVFAIL is asked again with CD, and failing again is no DNSSEC fault', (t) => {
+  const diagnosis = diagnosisOf('staleLocalStub');
+  const [local] = diagnosis.local.servers;
+
+  t.is(diagnosis.local.status, 'fails');
+  t.is(local?.reply.result, 'servfail');
+  t.is(local?.checkingDisabled?.result, 'servfail');
+  t.false(local?.dnssecFailure);
+  t.is(diagnosis.reference.status, 'answers');
+  t.is(diagnosis.authoritative.consensus, 'answer');
+  t.is(diagnosis.mx.source, 'authoritative');
 });
 
 labTest('two domains of one provider name the same failing name servers', (t) => {

@@ -1,5 +1,7 @@
-// Small in-process delegation trees for the walk's tests: fault servers on several loopback
-// addresses sharing one port, each answering from a few zones like an authoritative server.
+// Small in-process delegation trees, the scaffolding around a fault that a real server will not
+// produce: fault servers on several loopback addresses sharing one port, each answering from a
+// few zones like an authoritative server. Ordinary DNS behaviour is tested against the NSD and
+// unbound lab (test/helpers/dns-lab.ts), not against this.
 
 import type { Answer, DecodedPacket } from 'dns-packet';
 
@@ -41,7 +43,11 @@ export async function startTree(
   throw new Error(`No common free port for the fake tree on ${net}`);
 }
 
-/** Answers like an authoritative server of the given zones: referrals, AA answers, NXDOMAIN. */
+/**
+ * Answers like an authoritative server of the given zones: referrals, AA answers, NXDOMAIN.
+ * It knows no DNSSEC: referrals carry no DS, and a DS question at a cut is referred down where a
+ * real parent answers it itself. Test DNSSEC against the lab.
+ */
 export function serveZones(zones: readonly FakeZone[]): FaultHandler {
   return (query) => {
     const { name } = questionOf(query);
@@ -170,12 +176,11 @@ function findCut(zone: FakeZone, name: string): string | undefined {
 function referral(query: DecodedPacket, zone: FakeZone, cut: string): ReturnType<typeof replyTo> {
   const nsRecords = zone.records.filter((record) => record.type === 'NS' && record.name === cut);
   const targets = new Set(nsRecords.map((record) => (record.type === 'NS' ? record.data : '')));
-  const dsRecords = zone.records.filter((record) => record.type === 'DS' && record.name === cut);
   const glue = zone.records.filter(
     (record) => (record.type === 'A' || record.type === 'AAAA') && targets.has(record.name),
   );
 
-  return replyTo(query, { authorities: [...nsRecords, ...dsRecords], additionals: glue });
+  return replyTo(query, { authorities: nsRecords, additionals: glue });
 }
 
 function isAtOrBelow(name: string, zone: string): boolean {

@@ -377,8 +377,8 @@ test('incidents come worst first: most messages, then most attempts', (t) => {
   );
 });
 
-test('the Postfix two-day fixture makes one incident per domain and family with its outcomes', (t) => {
-  const items = readFixture('postfix-two-days.log');
+test('the Postfix two-day fixture makes one incident per domain and family with its outcomes', async (t) => {
+  const items = await readFixture('postfix-two-days.log');
   const grouper = createGrouper(HOUR);
   const tally = createOutcomeTally(HOUR);
   const tracker = createOutcomeTracker((finished) => tally.add(finished));

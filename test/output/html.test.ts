@@ -1,10 +1,10 @@
 import test from 'ava';
-import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { buildIncidents, createOutcomeTally } from '../../src/group/incidents.js';
 import type { Analysis, Verdict } from '../../src/model.js';
 import { formatHtml } from '../../src/output/html.js';
 import { makeGroup } from '../group/helpers.js';
+import { requireProgram } from '../helpers/programs.js';
 import { HOSTILE_TEXTS, labAnalysis } from './helpers.js';
 
 const HOUR = 3_600_000;
@@ -21,15 +21,8 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && process.env['CI']) {
-  test('headless Chromium is installed for the HTML report tests', (t) => {
-    t.fail(`${CHROMIUM} is missing: .ci/run installs the chromium package`);
-  });
-}
-
+const hasChromium = requireProgram(test, CHROMIUM, 'chromium');
 const browserTest = hasChromium ? test.serial : test.skip;
-if (!hasChromium) console.warn(`Skipping the Chromium tests of the HTML report: no ${CHROMIUM}`);
 
 let browser: Browser | undefined;
 

@@ -1,12 +1,13 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Analysis } from '../../src/model.js';
 import { escapeLabelValue, formatPrometheus } from '../../src/output/prometheus.js';
+import { requireProgram } from '../helpers/programs.js';
 import { labAnalysis } from './helpers.js';
 
 const GOLDEN = new URL('../golden/report.prom', import.meta.url);
@@ -163,9 +164,8 @@ test('an empty run still gives every family and the run time', (t) => {
 });
 
 // node_exporter is an extra check of the format, not a part mxtriage runs with: where the
-// package (prometheus-node-exporter) is not installed, the test is skipped with a warning.
-const hasExporter = existsSync(NODE_EXPORTER);
-if (!hasExporter) console.warn(`Skipping the node_exporter test: no ${NODE_EXPORTER}`);
+// package is not installed the test is skipped with a warning, except under CI, where it fails.
+const hasExporter = requireProgram(test, NODE_EXPORTER, 'prometheus-node-exporter');
 
 (hasExporter ? test : test.skip)(
   'node_exporter reads the file without a scrape error',

@@ -95,10 +95,13 @@ test(
 );
 
 test(
-  'validation failing at a reference resolver points at the recipient zone',
+  'validation failing at a reference resolver and at our validating one points at the recipient zone',
   assesses,
   {
     ...healthyDiagnosis('signed.test'),
+    local: resolverView('/etc/resolv.conf', [
+      resolverCheck('127.0.0.1:53', 'servfail', { cd: 'answer' }),
+    ]),
     reference: resolverView('reference', [
       resolverCheck('127.0.8.8:53', 'servfail', { cd: 'answer' }),
     ]),
@@ -249,7 +252,7 @@ test(
 );
 
 test(
-  'a timing-out local resolver with one of two recipient servers down may be waiting on it',
+  'our resolver timing out beside one of two recipient servers down is put down to the outage',
   assesses,
   {
     ...withNameServers(healthyDiagnosis('partial.test'), [
@@ -258,7 +261,15 @@ test(
     ]),
     local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'timeout')]),
   },
-  { kind: 'recipient-dns', detail: 'partial', says: ['likely waiting on the failing servers'] },
+  {
+    kind: 'recipient-dns',
+    detail: 'partial',
+    says: [
+      '1 of 2 authoritative server addresses of partial.test fail: ns2.partial.test 127.0.9.2',
+      'our resolver fails too (local resolver 127.0.0.1:53: no reply), ' +
+        'likely waiting on the failing servers',
+    ],
+  },
 );
 
 const failingServers = test.macro((t, results: readonly ProbeResult[], detail: string) => {
@@ -866,23 +877,6 @@ test(
 );
 
 test(
-  'our resolver timing out beside a partial outage is put down to the outage',
-  assesses,
-  {
-    ...withNameServers(healthyDiagnosis('half.test'), [
-      { name: 'ns1.half.test', address: '127.0.9.1', result: 'answer' },
-      { name: 'ns2.half.test', address: '127.0.9.2', result: 'timeout' },
-    ]),
-    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'timeout')]),
-  },
-  {
-    kind: 'recipient-dns',
-    detail: 'partial',
-    says: ['our resolver fails too (local resolver 127.0.0.1:53: no reply), likely waiting'],
-  },
-);
-
-test(
   "the domain's own word on its mail outranks our resolver failing now",
   assesses,
   {
@@ -898,4 +892,87 @@ test(
     },
   },
   { kind: 'no-mail-host', says: ['no MX record and no address record; our resolver fails too'] },
+);
+
+test('a reference resolver rejecting the signatures while ours answers is noted, not the verdict', (t) => {
+  const finding = assessDomain({
+    ...healthyDiagnosis('relecloud.test'),
+    reference: resolverView('reference', [
+      resolverCheck('127.0.8.8:53', 'servfail', { cd: 'answer' }),
+    ]),
+  });
+
+  t.is(finding.kind, 'answers');
+  t.is(
+    describeAnswers(finding, { now: true }),
+    'the authoritative servers answer now (the only authoritative server address answers MX; ' +
+      'local resolver 127.0.0.1:53: answers; MX hosts resolve); but reference resolver ' +
+      '127.0.8.8:53 gives SERVFAIL and answers with checking disabled (CD): validating ' +
+      'resolvers reject the DNSSEC signatures of relecloud.test',
+  );
+});
+
+test('a reference resolver that answers NXDOMAIN where the servers give MX is named, never "every probe answers"', (t) => {
+  const finding = assessDomain({
+    ...healthyDiagnosis('woodgrove.test'),
+    reference: resolverView('reference', [resolverCheck('127.0.8.8:53', 'nxdomain')]),
+  });
+  const said = describeAnswers(finding);
+
+  t.is(finding.kind, 'answers');
+  t.false(said.includes('every probe answers'), said);
+  t.true(
+    said.endsWith(
+      'but reference resolver 127.0.8.8:53 gives NXDOMAIN where they give MX records ' +
+        '(a stale cache, a filter or a split view)',
+    ),
+    said,
+  );
+});
+
+test('a reference resolver that gives another MX set than the servers is named with both sets', (t) => {
+  const finding = assessDomain({
+    ...healthyDiagnosis('fourthcoffee.test'),
+    reference: resolverView('reference', [
+      resolverCheck('127.0.8.8:53', 'answer', { domain: 'elsewhere.test' }),
+    ]),
+  });
+
+  t.is(
+    finding.dissent,
+    'reference resolver 127.0.8.8:53 gives MX 10 mx.elsewhere.test where they give ' +
+      'MX 10 mx.fourthcoffee.test (a stale cache, a filter or a split view)',
+  );
+});
+
+test('a reference resolver that agrees with the servers leaves every probe answering', (t) => {
+  const finding = assessDomain({
+    ...healthyDiagnosis('fourthcoffee.test'),
+    reference: resolverView('reference', [
+      resolverCheck('127.0.8.8:53', 'answer', { domain: 'fourthcoffee.test' }),
+    ]),
+  });
+
+  t.is(finding.dissent, undefined);
+  t.true(describeAnswers(finding).startsWith('every probe answers ('));
+});
+
+test(
+  'two failing server addresses are both, and our resolver refusing beside them is noted',
+  assesses,
+  {
+    ...withNameServers(healthyDiagnosis('northwind.test'), [
+      { name: 'ns1.northwind.test', address: '127.0.9.21', result: 'timeout' },
+      { name: 'ns2.northwind.test', address: '127.0.9.22', result: 'timeout' },
+    ]),
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'unreachable')]),
+  },
+  {
+    kind: 'recipient-dns',
+    detail: 'unreachable',
+    says: [
+      'both authoritative server addresses of northwind.test fail',
+      '; our resolver fails too (local resolver 127.0.0.1:53: connection refused or unreachable)',
+    ],
+  },
 );

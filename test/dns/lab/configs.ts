@@ -21,6 +21,8 @@ export interface UnboundSettings {
   readonly rootHintsFile: string;
   /** The root's DS record; when given, the validator runs with it as the trust anchor. */
   readonly trustAnchor?: string;
+  /** Zones this resolver asks the given server about instead of walking from the root. */
+  readonly stubZones?: readonly { readonly zone: string; readonly address: string }[];
 }
 
 /** nsd.conf for one authoritative instance on port 53 of its own address. */
@@ -78,6 +80,7 @@ export function formatUnboundConfig(settings: UnboundSettings): string {
     ...formatValidation(trustAnchor),
     'remote-control:',
     '  control-enable: no',
+    ...(settings.stubZones ?? []).flatMap(formatStubZone),
   ];
 
   return `${lines.join('\n')}\n`;
@@ -107,6 +110,10 @@ function formatValidation(trustAnchor: string | undefined): string[] {
     `  trust-anchor: ${quote(trustAnchor.replace(/\s+/g, ' '))}`,
     '  val-log-level: 2',
   ];
+}
+
+function formatStubZone(stub: { zone: string; address: string }): string[] {
+  return ['stub-zone:', `  name: ${quote(stub.zone)}`, `  stub-addr: ${stub.address}`];
 }
 
 function quote(text: string): string {

@@ -21,7 +21,7 @@ export interface LabSignedZone {
 export const RESOLVER_OCTETS = { resolver: 53, validatingResolver: 54, deadResolver: 55 } as const;
 
 /** Name server addresses the zones delegate to where nothing listens. */
-export const SILENT_OCTETS: readonly number[] = [21, 22, 23, 31, 32];
+export const SILENT_OCTETS: readonly number[] = [21, 22, 23, 24, 31, 32];
 
 /** The part each domain plays, by role. The lab-1 sample names are kept where they fit. */
 export const LAB_DOMAINS = {
@@ -44,9 +44,15 @@ export const LAB_DOMAINS = {
   dnssecBroken: 'blueyonder.test',
   providerOutageA: 'adatum.test',
   providerOutageB: 'treyresearch.test',
+  partlyLame: 'alpineskihouse.test',
+  nameServerWithoutGlue: 'lamnahealthcare.test',
+  staleLocalStub: 'southridgevideo.test',
 } as const;
 
 export type LabDomainRole = keyof typeof LAB_DOMAINS;
+
+/** The lame server's last octet; it serves no zone and answers every question REFUSED. */
+const LAME_OCTET = 5;
 
 const PROVIDER_ZONES = [
   'provider',
@@ -65,6 +71,9 @@ const PROVIDER_ZONES = [
   'humongous',
   'relecloud',
   'blueyonder',
+  'alpineskihouse',
+  'lamnahealthcare',
+  'southridgevideo',
 ];
 
 export const NAME_SERVERS: readonly LabNameServer[] = [
@@ -75,8 +84,14 @@ export const NAME_SERVERS: readonly LabNameServer[] = [
     octet: 3,
     zones: PROVIDER_ZONES.map((label) => ({ name: `${label}.test`, file: label })),
   },
-  { role: 'lame', octet: 5, zones: [] },
+  { role: 'lame', octet: LAME_OCTET, zones: [] },
 ];
+
+/**
+ * A stub zone only the plain resolver has, left over from a move: it sends the domain's
+ * questions to the lame server, so ours says SERVFAIL while the domain's own servers answer.
+ */
+export const STALE_STUB = { zone: LAB_DOMAINS.staleLocalStub, octet: LAME_OCTET } as const;
 
 /** Children first: each parent gets its children's DS records before it is signed. */
 export const SIGNED_ZONES: readonly LabSignedZone[] = [
