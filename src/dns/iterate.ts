@@ -314,7 +314,7 @@ async function askCut(
   const candidates = candidatesOf(state, cut);
 
   if (candidates.length === 0) {
-    return { kind: 'failed', result: 'timeout', reason: noCandidateReason(cut) };
+    return { kind: 'failed', result: noCandidateResult(cut), reason: noCandidateReason(cut) };
   }
 
   for (const candidate of candidates.slice(0, MAX_TRIES_PER_ZONE)) {
@@ -557,6 +557,17 @@ function stopReason(state: RunState, limits: Limits): string {
 
 function noAnswerReason(cut: ZoneCut, failures: readonly string[]): string {
   return `no server of ${zoneLabel(cut)} answered: ${failures.join(', ')}`;
+}
+
+/**
+ * Why a zone has no server to ask, as a result: addresses all found silent earlier time out
+ * again; names that did not resolve time out only when their look-ups did. Name servers that
+ * can only be found through each other (a circular delegation without glue) are a failure of
+ * the zone's data, like a SERVFAIL, not servers that are down.
+ */
+function noCandidateResult(cut: ZoneCut): ProbeResult {
+  if (cut.servers.some((server) => server.addresses.length > 0)) return 'timeout';
+  return cut.servers.some((server) => server.resolution === 'timeout') ? 'timeout' : 'servfail';
 }
 
 function noCandidateReason(cut: ZoneCut): string {
