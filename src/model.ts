@@ -272,14 +272,6 @@ export interface GroupEvidence {
   readonly lookupNames: readonly string[];
 }
 
-/** Per-domain, per-window delivery counts kept for the breadth test and recovery. */
-export interface DomainWindow {
-  readonly domain: string;
-  readonly windowStart: number;
-  readonly sent: number;
-  readonly dnsTempfail: number;
-}
-
 export interface Summary {
   /** First and last event time seen, epoch ms; undefined for empty input. */
   readonly periodStart?: number;

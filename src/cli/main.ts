@@ -1,10 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { stripControl } from '../classify/text.js';
 import { MxtriageError } from '../errors.js';
+import { DEFAULT_LOG, DEFAULTS } from './defaults.js';
+import { EXIT } from './exit-codes.js';
 import { installPipeGuard, writeError } from './streams.js';
-
-/** Exit codes, as documented in the README. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, failOn: 3 } as const;
 
 /** Runs the command line and returns the exit code; never throws. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -24,6 +24,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 type Action = (first: string[], options: Record<string, unknown>) => Promise<number>;
 
+const FILES_HELP = `logs to read (default ${DEFAULT_LOG}; - reads stdin)`;
+
 /**
  * Each command's module is loaded when it runs: the DNS code and the output libraries cost some
  * 20 MB of memory, which a run that does not use them need not pay.
@@ -41,18 +43,21 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .version(packageVersion())
     .enablePositionalOptions()
-    // Commander repeats bad option values in its messages: they may hold escape sequences.
-    .configureOutput({ writeErr: (message) => process.stderr.write(withoutControls(message)) })
-    .showHelpAfterError('(mxtriage --help shows every option)');
+    // Commander's own error messages are not written: `commanderUsage` says them in our words.
+    // Its other output to stderr may repeat values given, which may hold escape sequences.
+    .configureOutput({
+      writeErr: (message) => process.stderr.write(withoutControls(message)),
+      outputError: () => undefined,
+    });
 
   addReadOptions(addDnsOptions(addReportOptions(program)))
-    .argument('[files...]', 'logs to read (default /var/log/mail.log; - reads stdin)')
+    .argument('[files...]', FILES_HELP)
     .action(run(async (...args) => (await import('./run-main.js')).runMain(...args)));
 
   const events = addReadOptions(program.command('events'))
     .description('print every parsed delivery event as NDJSON, for other tools')
     .option('--offline', 'accepted for scripts that always pass it; events never query DNS')
-    .argument('[files...]', 'logs to read (default /var/log/mail.log; - reads stdin)')
+    .argument('[files...]', FILES_HELP)
     .action(run(async (...args) => (await import('./run-events.js')).runEvents(...args)));
 
   const check = addDnsOptions(program.command('check'))
@@ -64,12 +69,17 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   const summary = addReadOptions(addDnsOptions(addReportOptions(program.command('summary'))))
     .description('a short daily summary for a cron mail (yesterday by default)')
-    .argument('[files...]', 'logs to read (default /var/log/mail.log)')
+    .argument('[files...]', `logs to read (default ${DEFAULT_LOG})`)
     .option('--state <file>', 'remember how far each log was read; read only new lines next time')
     .option('--quiet', 'print nothing when there is nothing worth a mail')
     .action(run(async (...args) => (await import('./run-summary.js')).runSummary(...args)));
 
-  for (const command of [program, events, check, summary]) command.exitOverride();
+  for (const command of [program, events, check, summary]) {
+    command.exitOverride((error) => {
+      throw error.exitCode === 0 ? error : commanderUsage(error, command);
+    });
+  }
+
   return program;
 }
 
@@ -112,22 +122,29 @@ function mergeOptionValue(before: unknown, after: unknown, command: Command, key
 
 function addReadOptions(command: Command): Command {
   return command
-    .option('--since <time>', 'ignore events before: ISO date or time, today, yesterday, 2h (ago)')
+    .option(
+      '--since <time>',
+      'ignore events before: ISO date or time, today, yesterday, now, 2h (ago)',
+    )
     .option('--until <time>', 'ignore events from this time on (same forms as --since)')
     .option('--year <year>', 'year of year-less syslog timestamps (default: from the file time)')
     .option('--timezone <zone>', "IANA zone of the logs' local times (default: the system's)")
-    .option('--show-unparsed <n>', 'print up to N lines that were not understood to stderr', '0');
+    .option(
+      '--show-unparsed <n>',
+      'print up to N lines that were not understood to stderr',
+      DEFAULTS.showUnparsed,
+    );
 }
 
 /** Output formats of the main job and `summary`. */
-export const REPORT_FORMATS = ['table', 'ndjson', 'json', 'markdown', 'html', 'prometheus'];
+const REPORT_FORMATS = ['table', 'ndjson', 'json', 'markdown', 'html', 'prometheus'];
 
 function addReportOptions(command: Command): Command {
   return command
     .addOption(formatOption(REPORT_FORMATS))
     .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
-    .option('--window <length>', 'group window: 5m, 15m, 1h, 1d', '1h')
-    .option('--top <n>', 'rows in the table, worst first (0 for all)', '20')
+    .option('--window <length>', 'group window: 5m, 15m, 1h, 1d', DEFAULTS.window)
+    .option('--top <n>', 'rows in the table, worst first (0 for all)', DEFAULTS.top)
     .option(
       '--fail-on <kinds>',
       'exit 3 when a group gets one of these verdict kinds (comma list)',
@@ -151,12 +168,27 @@ function addDnsOptions(command: Command): Command {
       '--timeout <ms>',
       "time limit per DNS query (e.g. 2000, 2s; default resolv.conf's, or 2s)",
     )
-    .option('--concurrency <n>', 'domains checked at once', '16')
-    .option('--budget <duration>', 'time for the whole DNS re-check (e.g. 60s, 5m)', '120s');
+    .option('--concurrency <n>', 'domains checked at once', DEFAULTS.concurrency)
+    .option(
+      '--budget <duration>',
+      'time for the whole DNS re-check (e.g. 60s, 5m)',
+      DEFAULTS.budget,
+    );
 }
 
-function formatOption(choices: string[], defaultValue = 'table'): Option {
-  return new Option('--format <format>', 'output format').choices(choices).default(defaultValue);
+/** `--format`: commander lists the choices in the help; a value outside them is refused here,
+ *  in the words of every other message. */
+function formatOption(choices: readonly string[]): Option {
+  return new Option('--format <format>', 'output format')
+    .choices(choices)
+    .argParser((value: string) => {
+      if (choices.includes(value)) return value;
+      throw new MxtriageError(
+        'USAGE',
+        `Invalid --format value: ${value}: allowed are ${choices.join(', ')}`,
+      );
+    })
+    .default(DEFAULTS.format);
 }
 
 function withoutControls(message: string): string {
@@ -167,14 +199,67 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function reportError(error: unknown): number {
-  if (error instanceof CommanderError) {
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') {
-      return EXIT.ok;
-    }
+/**
+ * A usage error commander found (an unknown option, a missing value or argument) in the words
+ * of every other message: capitalised, no final period, the option named. Commander hands over
+ * only its own text, so the option is read back from that; text of any other shape is tidied.
+ */
+function commanderUsage(error: CommanderError, command: Command): MxtriageError {
+  const text = error.message;
+  const unknownOption = /unknown option '(.*)'/.exec(text)?.[1];
+  const missingValue = /option '(.*)' argument missing/.exec(text)?.[1];
+  const missingArgument = /missing required argument '(.*)'/.exec(text)?.[1];
+  let message = tidy(text);
 
-    return EXIT.usage;
+  if (error.code === 'commander.unknownOption' && unknownOption !== undefined) {
+    const suggestion = /\(Did you mean (.+)\?\)/.exec(text)?.[1];
+    const hint =
+      suggestion === undefined
+        ? `${helpOf(command)} shows every option`
+        : `did you mean ${suggestion}?`;
+    message = `Unknown option ${unknownOption}: ${hint}`;
+  } else if (error.code === 'commander.optionMissingArgument' && missingValue !== undefined) {
+    message = missingValueMessage(command, missingValue);
+  } else if (error.code === 'commander.missingArgument' && missingArgument !== undefined) {
+    message = `Missing argument: ${missingArgument}: use ${commandPath(command)} ${command.usage()}`;
   }
+
+  return new MxtriageError('USAGE', message, { cause: error });
+}
+
+/** `--format` with nothing after it: the allowed values where there is a list of them. */
+function missingValueMessage(command: Command, flags: string): string {
+  const option = command.options.find((candidate) => candidate.flags === flags);
+  const name = option?.long ?? option?.short ?? flags;
+  const choices = option?.argChoices;
+  const hint =
+    choices === undefined
+      ? `${helpOf(command)} says what it takes`
+      : `allowed are ${choices.join(', ')}`;
+  return `Missing value for ${name}: ${hint}`;
+}
+
+/** `error: too many arguments.` becomes `Too many arguments`. */
+function tidy(text: string): string {
+  const message = text
+    .replace(/^error: /, '')
+    .replace(/\.$/, '')
+    .split('\n')
+    .join(': ');
+  return `${message.charAt(0).toUpperCase()}${message.slice(1)}`;
+}
+
+function commandPath(command: Command): string {
+  return command.parent === null ? command.name() : `${command.parent.name()} ${command.name()}`;
+}
+
+function helpOf(command: Command): string {
+  return `${commandPath(command)} --help`;
+}
+
+function reportError(error: unknown): number {
+  // Help and version; every other commander error became an MxtriageError (`commanderUsage`).
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
 
   if (error instanceof MxtriageError) {
     writeError(`mxtriage: ${error.message}`);
@@ -187,6 +272,8 @@ function reportError(error: unknown): number {
   return EXIT.failure;
 }
 
+/** The version in package.json, two folders up from this file in src/ and in dist/ alike. */
 function packageVersion(): string {
-  return process.env['npm_package_version'] ?? '0.1.0';
+  const manifest = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
 }

@@ -5,12 +5,14 @@ import { diagnoseDomains } from '../dns/diagnose.js';
 import { isValidDomainName } from '../dns/domain-name.js';
 import { MxtriageError } from '../errors.js';
 import type { Verdict } from '../model.js';
-import { verdictRecord } from '../output/records.js';
+import { SCHEMA_VERSION, verdictRecord } from '../output/records.js';
 import { checkVerdicts } from '../verdict/check.js';
+import { DEFAULTS } from './defaults.js';
+import { exitCodeFor } from './exit-codes.js';
 import { toNdjson } from './run-main.js';
 import { dnsSettings, failOnKinds, text, warnInput } from './settings.js';
 import type { RawOptions } from './settings.js';
-import { writeStdout } from './streams.js';
+import { terminalWidth, writeStdout } from './streams.js';
 
 /** `mxtriage check DOMAIN...`: the DNS diagnosis for named domains, without a log. */
 export async function runCheck(domains: string[], options: RawOptions): Promise<number> {
@@ -22,8 +24,8 @@ export async function runCheck(domains: string[], options: RawOptions): Promise<
   const verdicts = checkVerdicts(names, diagnoses, Date.now());
   const rows = names.map((domain) => ({ domain, verdict: verdicts.get(domain) as Verdict }));
 
-  await writeStdout(await renderCheck(rows, text(options, 'format') ?? 'table'));
-  return rows.some((row) => failOn.has(row.verdict.kind)) ? 3 : 0;
+  await writeStdout(await renderCheck(rows, text(options, 'format') ?? DEFAULTS.format));
+  return exitCodeFor({ kinds: rows.map((row) => row.verdict.kind), failOn });
 }
 
 /**
@@ -65,13 +67,15 @@ async function renderCheck(
     verdict: verdictRecord(row.verdict),
   }));
   if (format === 'ndjson') return toNdjson(records);
-  if (format === 'json')
-    return `${escapeRawControls(JSON.stringify({ schemaVersion: 1, checks: records }, null, 2))}\n`;
+  if (format === 'json') {
+    const document = { schemaVersion: SCHEMA_VERSION, checks: records };
+    return `${escapeRawControls(JSON.stringify(document, null, 2))}\n`;
+  }
 
   const table = new Table({
     head: ['domain', 'verdict', 'reason'],
     style: { head: [], border: [] },
-    colWidths: [null, null, Math.max(40, (process.stdout.columns ?? 140) - 50)],
+    colWidths: [null, null, Math.max(40, terminalWidth() - 50)],
     wordWrap: true,
   });
   for (const { domain, verdict } of rows) {

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { eventRecord } from '../output/records.js';
+import { exitCodeFor } from './exit-codes.js';
 import { createHeapGuard } from './heap-guard.js';
 import { readEvents } from '../pipeline/read-events.js';
 import { readSettings, resolveFiles, warnInput } from './settings.js';
@@ -38,5 +39,5 @@ export async function runEvents(files: string[], options: RawOptions): Promise<n
   serialiser.end();
   await once(batcher, 'end');
   reportDiagnostics(counts);
-  return counts.inputErrors.length > 0 ? 1 : 0;
+  return exitCodeFor({ inputErrors: counts.inputErrors.length });
 }

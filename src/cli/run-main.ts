@@ -3,8 +3,10 @@ import { PassThrough } from 'node:stream';
 import { escapeRawControls } from '../classify/text.js';
 import type { Analysis } from '../model.js';
 import { groupRecord, incidentRecord, summaryRecord, SCHEMA_VERSION } from '../output/records.js';
-import { analyseLogs, type AnalyseResult } from '../pipeline/analyse.js';
+import { analyseLogs, type AnalyseOptions, type AnalyseResult } from '../pipeline/analyse.js';
 import type { ReadCounts } from '../pipeline/read-events.js';
+import { DEFAULTS } from './defaults.js';
+import { exitCodeFor } from './exit-codes.js';
 import { createHeapGuard, type HeapGuard } from './heap-guard.js';
 import { createProgress } from './progress.js';
 import {
@@ -17,23 +19,45 @@ import {
   warnInput,
 } from './settings.js';
 import type { RawOptions } from './settings.js';
-import { batched, createBatcher, emit, writeError, writeStdout } from './streams.js';
+import { batched, createBatcher, emit, terminalWidth, writeError, writeStdout } from './streams.js';
 import { parseCount } from './parse-options.js';
 
 /** `mxtriage [options] [FILE...]`: read, group, re-check, report. */
 export async function runMain(files: string[], options: RawOptions): Promise<number> {
   const paths = resolveFiles(files, warnInput);
-  refuseOverwritingInputs(paths, [{ flag: '-o', path: text(options, 'output') }]);
+  const output = text(options, 'output');
+  refuseOverwritingInputs(paths, [{ flag: '-o', path: output }]);
   const settings = readSettings(options, Date.now());
   const failOn = failOnKinds(options);
-  const top = parseCount(text(options, 'top') ?? '20', '--top');
+  const top = parseCount(text(options, 'top') ?? DEFAULTS.top, '--top');
   const dns = await dnsSettings(options);
-  const progress = await createProgress(paths);
   const guardHeap = createHeapGuard();
 
-  const result = await analyseLogs(paths, {
+  const { analysis, counts } = await analyseWithProgress(paths, {
     ...settings,
     ...(dns === undefined ? {} : { dns }),
+    guardHeap,
+  });
+
+  await writeReport(analysis, text(options, 'format') ?? DEFAULTS.format, {
+    output,
+    render: { top, ...(settings.timeZone === undefined ? {} : { timeZone: settings.timeZone }) },
+    guardHeap,
+  });
+  reportDiagnostics(counts);
+  const kinds = analysis.groups.map((group) => group.verdict.kind);
+  return exitCodeFor({ inputErrors: counts.inputErrors.length, kinds, failOn });
+}
+
+/** The logs analysed, with a progress bar on a terminal and the heap watched throughout. */
+async function analyseWithProgress(
+  paths: readonly string[],
+  options: AnalyseOptions & { readonly guardHeap: HeapGuard },
+): Promise<AnalyseResult> {
+  const { guardHeap, ...analyseOptions } = options;
+  const progress = await createProgress(paths);
+  const result = await analyseLogs(paths, {
+    ...analyseOptions,
     onBatch(batch) {
       guardHeap.check();
       progress?.update(batch);
@@ -46,28 +70,7 @@ export async function runMain(files: string[], options: RawOptions): Promise<num
     },
   });
   progress?.stop();
-
-  const format = text(options, 'format') ?? 'table';
-  const output = text(options, 'output');
-  const renderOptions = {
-    top,
-    ...(settings.timeZone === undefined ? {} : { timeZone: settings.timeZone }),
-  };
-  const toStdout = output === undefined || output === '-';
-  if (format === 'ndjson' && toStdout) {
-    await streamNdjson(ndjsonRecords(result.analysis), guardHeap);
-  } else if (format === 'json' && toStdout) {
-    await streamPieces(batched(jsonPieces(result.analysis)), guardHeap);
-  } else if (format === 'json') {
-    await emit(jsonPieces(result.analysis), output);
-  } else if (format === 'table' && toStdout) {
-    await streamTable(result.analysis, renderOptions, guardHeap);
-  } else {
-    await emit(await render(result.analysis, format, renderOptions), output);
-  }
-
-  reportDiagnostics(result.counts);
-  return exitCode(result, failOn);
+  return result;
 }
 
 export interface RenderOptions {
@@ -75,7 +78,62 @@ export interface RenderOptions {
   readonly timeZone?: string;
 }
 
-/** The analysis in one of the report formats. */
+/** Where a report goes and how it is drawn. */
+interface ReportTarget {
+  /** `-o FILE`; stdout when undefined or `-`. */
+  readonly output: string | undefined;
+  readonly render: RenderOptions;
+  readonly guardHeap: HeapGuard;
+}
+
+type ReportWriter = (analysis: Analysis, target: ReportTarget) => Promise<void>;
+
+/**
+ * The formats written a piece at a time as they are made, by where they go, so that a report
+ * of hundreds of thousands of groups is never held as one string. Any other format, or place,
+ * is made whole by {@link render} and then written: a new format is added there, and here too
+ * when it can be written in pieces.
+ */
+const STREAMED_FORMATS: ReadonlyMap<
+  string,
+  { readonly toStdout?: ReportWriter; readonly toFile?: ReportWriter }
+> = new Map([
+  [
+    'ndjson',
+    {
+      toStdout: (analysis, { guardHeap }) => streamNdjson(ndjsonRecords(analysis), guardHeap),
+    },
+  ],
+  [
+    'json',
+    {
+      toStdout: (analysis, { guardHeap }) => streamPieces(batched(jsonPieces(analysis)), guardHeap),
+      toFile: (analysis, { output }) => emit(jsonPieces(analysis), output),
+    },
+  ],
+  [
+    'table',
+    {
+      toStdout: (analysis, { render, guardHeap }) => streamTable(analysis, render, guardHeap),
+    },
+  ],
+]);
+
+/** Writes the report to stdout or `-o FILE`: in pieces where {@link STREAMED_FORMATS} can. */
+async function writeReport(
+  analysis: Analysis,
+  format: string,
+  target: ReportTarget,
+): Promise<void> {
+  const toStdout = target.output === undefined || target.output === '-';
+  const writers = STREAMED_FORMATS.get(format);
+  const streamed = toStdout ? writers?.toStdout : writers?.toFile;
+  if (streamed !== undefined) return streamed(analysis, target);
+
+  await emit(await render(analysis, format, target.render), target.output);
+}
+
+/** The analysis in one of the report formats, as one text. */
 export async function render(
   analysis: Analysis,
   format: string,
@@ -95,7 +153,7 @@ export async function render(
       return (await import('../output/prometheus.js')).formatPrometheus(analysis);
     default: {
       const { formatTable } = await import('../output/table.js');
-      return formatTable(analysis, { ...options, width: process.stdout.columns ?? 160 });
+      return formatTable(analysis, { ...options, width: terminalWidth() });
     }
   }
 }
@@ -136,9 +194,12 @@ async function streamTable(
   guardHeap: HeapGuard,
 ): Promise<void> {
   const { tablePieces } = await import('../output/table.js');
-  const width = process.stdout.columns ?? 160;
-  const afterPart = guardHeap.check;
-  await streamPieces(tablePieces(analysis, { ...options, width, afterPart }), guardHeap);
+  const pieces = tablePieces(analysis, {
+    ...options,
+    width: terminalWidth(),
+    afterPart: guardHeap.check,
+  });
+  await streamPieces(pieces, guardHeap);
 }
 
 /** Writes pieces of a report to stdout as they are made, looking at the heap after each. */
@@ -215,10 +276,4 @@ export function reportDiagnostics(counts: ReadCounts): void {
   if (counts.unparsed.length > 0 && hidden > 0) {
     writeError(`mxtriage: ${hidden} more not shown (a larger --show-unparsed shows more)`);
   }
-}
-
-function exitCode(result: AnalyseResult, failOn: ReadonlySet<string>): number {
-  if (result.counts.inputErrors.length > 0) return 1;
-  if (result.analysis.groups.some((group) => failOn.has(group.verdict.kind))) return 3;
-  return 0;
 }

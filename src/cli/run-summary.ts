@@ -12,12 +12,14 @@ import {
 import { formatSummary, isWorthAMail, periodTotals, type PeriodTotals } from '../output/summary.js';
 import { MxtriageError } from '../errors.js';
 import type { CarriedRecipient } from '../group/outcomes.js';
-import { CAUSES } from '../model.js';
-import { analyseLogs } from '../pipeline/analyse.js';
-import type { ReadOptions } from '../pipeline/read-events.js';
+import type { LineBatch } from '../input/read-inputs.js';
+import { CAUSES, type Analysis } from '../model.js';
+import { analyseLogs, type AnalyseOptions } from '../pipeline/analyse.js';
+import { DEFAULTS } from './defaults.js';
+import { exitCodeFor } from './exit-codes.js';
 import { createHeapGuard } from './heap-guard.js';
 import { DAY_MS, parseCount, startOfLocalDay } from './parse-options.js';
-import { reportDiagnostics, render } from './run-main.js';
+import { render, reportDiagnostics, type RenderOptions } from './run-main.js';
 import {
   dnsSettings,
   failOnKinds,
@@ -53,15 +55,61 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
   const now = Date.now();
   const statePath = text(options, 'state');
   const paths = resolveFiles(files, warnInput);
-  refuseOverwritingInputs(paths, [
-    { flag: '-o', path: text(options, 'output') },
-    { flag: '--state', path: statePath },
-  ]);
-  refuseSameFile(
-    { flag: '-o', path: text(options, 'output') },
-    { flag: '--state', path: statePath },
-  );
-  if (statePath !== undefined && paths.includes('-')) {
+  const settings = checkSummaryOptions(paths, options, now);
+  const failOn = failOnKinds(options);
+  const top = parseCount(text(options, 'top') ?? DEFAULTS.top, '--top');
+  const dns = await dnsSettings(options);
+  const resume = statePath === undefined ? undefined : await loadResume(statePath, paths);
+  const ends = new Map<string, ReadPosition>();
+  const guardHeap = createHeapGuard();
+
+  const { analysis, counts, stillOpen } = await analyseLogs(resume?.plan.paths ?? paths, {
+    ...settings,
+    ...defaultPeriod(settings, resume !== undefined, now),
+    ...(resume === undefined ? {} : resumeOptions(resume)),
+    ...(dns === undefined ? {} : { dns }),
+    onBatch(batch) {
+      guardHeap.check();
+      noteReadEnd(ends, resume?.plan, batch);
+    },
+  });
+
+  if (options['quiet'] !== true || isWorthAMail(analysis)) {
+    const view = {
+      top,
+      ...(resume?.previous === undefined ? {} : { previous: resume.previous }),
+      ...(settings.timeZone === undefined ? {} : { timeZone: settings.timeZone }),
+    };
+    const format = text(options, 'format') ?? DEFAULTS.format;
+    await emit(await renderSummary(analysis, format, view), text(options, 'output'));
+  }
+
+  reportDiagnostics(counts);
+  if (resume !== undefined) {
+    await saveSummaryState(resume, ends, {
+      summary: periodTotals(analysis),
+      open: stillOpen ?? [],
+    });
+  }
+
+  const kinds = analysis.groups.map((group) => group.verdict.kind);
+  return exitCodeFor({ inputErrors: counts.inputErrors.length, kinds, failOn });
+}
+
+/**
+ * The reading settings, after the usage errors only `summary` has: an output that would
+ * replace a log or the state file, and a `--state` that could not resume where it says.
+ */
+function checkSummaryOptions(
+  paths: readonly string[],
+  options: RawOptions,
+  now: number,
+): ReturnType<typeof readSettings> {
+  const output = { flag: '-o', path: text(options, 'output') };
+  const state = { flag: '--state', path: text(options, 'state') };
+  refuseOverwritingInputs(paths, [output, state]);
+  refuseSameFile(output, state);
+  if (state.path !== undefined && paths.includes('-')) {
     throw new MxtriageError(
       'USAGE',
       'Invalid --state with -: a state file follows log files, and stdin has no place to ' +
@@ -70,7 +118,7 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
   }
 
   const settings = readSettings(options, now);
-  if (statePath !== undefined && settings.until !== undefined) {
+  if (state.path !== undefined && settings.until !== undefined) {
     throw new MxtriageError(
       'USAGE',
       'Invalid --until with --state: the state would record the lines after it as read, and ' +
@@ -78,67 +126,70 @@ export async function runSummary(files: string[], options: RawOptions): Promise<
     );
   }
 
-  const failOn = failOnKinds(options);
-  const top = parseCount(text(options, 'top') ?? '20', '--top');
-  const dns = await dnsSettings(options);
-  if (statePath !== undefined) await checkStateWritable(statePath);
-  const state =
-    statePath === undefined ? undefined : ((await loadState(statePath)) as SummaryState);
-  const plan = statePath === undefined ? undefined : await planResume(paths, state);
-  const ends = new Map<string, ReadPosition>();
-  const guardHeap = createHeapGuard();
-
-  const result = await analyseLogs(plan?.paths ?? paths, {
-    ...settings,
-    ...defaultPeriod(settings, statePath !== undefined, now),
-    ...(plan === undefined ? {} : resumeOptions(plan)),
-    ...(statePath === undefined
-      ? {}
-      : { carried: carriedOf(state, statePath), keepOpen: MAX_CARRIED }),
-    ...(dns === undefined ? {} : { dns }),
-    onBatch(batch) {
-      guardHeap.check();
-      if (batch.endOffset === undefined) return;
-      const lastLine = batch.firstLine - 1 + batch.lines.length;
-      ends.set(batch.input.name, readPosition(plan, batch.input.name, batch.endOffset, lastLine));
-    },
-  });
-
-  const analysis = result.analysis;
-  const format = text(options, 'format') ?? 'table';
-  const quiet = options['quiet'] === true && !isWorthAMail(analysis);
-  if (!quiet) {
-    const rendered =
-      format === 'table'
-        ? formatSummary(analysis, {
-            top,
-            ...(state?.summary === undefined ? {} : { previous: state.summary }),
-            ...(settings.timeZone === undefined ? {} : { timeZone: settings.timeZone }),
-          })
-        : await render(analysis, format, { top });
-    await emit(rendered, text(options, 'output'));
-  }
-
-  reportDiagnostics(result.counts);
-  if (statePath !== undefined && plan !== undefined) {
-    const kept = { summary: periodTotals(analysis), open: result.stillOpen ?? [] };
-    await saveSummaryState(statePath, plan, ends, kept);
-  }
-
-  if (result.counts.inputErrors.length > 0) return 1;
-  return analysis.groups.some((group) => failOn.has(group.verdict.kind)) ? 3 : 0;
+  return settings;
 }
 
-type ResumeOptions = Pick<ReadOptions, 'startOffsets' | 'startLines' | 'holdUnfinishedLine'>;
+/** Where the last run left off, from the `--state` file. */
+interface Resume {
+  readonly path: string;
+  readonly plan: ResumePlan;
+  /** The totals of the last summary, to compare with. */
+  readonly previous?: PeriodTotals;
+  readonly carried: readonly CarriedRecipient[];
+}
+
+/** Fails before reading when the state could not be saved after it. */
+async function loadResume(path: string, paths: readonly string[]): Promise<Resume> {
+  await checkStateWritable(path);
+  const state = (await loadState(path)) as SummaryState | undefined;
+  const plan = await planResume([...paths], state);
+
+  return {
+    path,
+    plan,
+    ...(state?.summary === undefined ? {} : { previous: state.summary }),
+    carried: carriedOf(state, path),
+  };
+}
+
+type ResumeOptions = Pick<
+  AnalyseOptions,
+  'startOffsets' | 'startLines' | 'holdUnfinishedLine' | 'carried' | 'keepOpen'
+>;
 
 /** Reading resumed where the last run ended, line numbers included; a live log's unfinished
- *  last line left for the next run. */
-function resumeOptions(plan: ResumePlan): ResumeOptions {
+ *  last line left for the next run; the recipients it left open followed on. */
+function resumeOptions({ plan, carried }: Resume): ResumeOptions {
   return {
     startOffsets: plan.startOffsets,
     startLines: plan.startLines,
     holdUnfinishedLine: true,
+    carried,
+    keepOpen: MAX_CARRIED,
   };
+}
+
+/** Where reading of the batch's input stands after it, for the state saved at the end. */
+function noteReadEnd(
+  ends: Map<string, ReadPosition>,
+  plan: ResumePlan | undefined,
+  batch: LineBatch,
+): void {
+  if (batch.endOffset === undefined) return;
+  const lastLine = batch.firstLine - 1 + batch.lines.length;
+  const name = batch.input.name;
+  ends.set(name, readPosition(plan, name, { offset: batch.endOffset, lastLine }));
+}
+
+/** The cron mail's own text for `table`; any other format as the main job writes it. */
+async function renderSummary(
+  analysis: Analysis,
+  format: string,
+  view: RenderOptions & { readonly previous?: PeriodTotals },
+): Promise<string> {
+  if (format === 'table') return formatSummary(analysis, view);
+  const { previous: _previous, ...options } = view;
+  return render(analysis, format, options);
 }
 
 /** Yesterday, unless `--since`/`--until` or `--state` say otherwise. */
@@ -154,8 +205,7 @@ function defaultPeriod(
 
 /** Saved only after the report was written: a run that fails is read again next time. */
 async function saveSummaryState(
-  path: string,
-  plan: ResumePlan,
+  { path, plan }: Resume,
   ends: ReadonlyMap<string, ReadPosition>,
   kept: Pick<SummaryState, 'summary' | 'open'>,
 ): Promise<void> {

@@ -2,14 +2,16 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   localRoles,
+  parseResolverOption,
   parseServerAddress,
   readResolvConf,
   readRootHints,
 } from '../dns/resolv-conf.js';
 import type { LocalRolesOptions, ResolvConf } from '../dns/resolv-conf.js';
-import { BUILTIN_ROOTS, PUBLIC_RESOLVERS } from '../dns/resolv-conf.js';
+import { BUILTIN_ROOTS } from '../dns/resolv-conf.js';
 import type { DnsCheckOptions, DnsRoles, ServerAddress } from '../dns/types.js';
 import { MxtriageError } from '../errors.js';
+import { DEFAULT_LOG, DEFAULTS } from './defaults.js';
 import { writeError } from './streams.js';
 import { VERDICT_KINDS, type VerdictKind } from '../model.js';
 import type { AnalyseOptions } from '../pipeline/analyse.js';
@@ -23,7 +25,6 @@ import {
   parseYear,
 } from './parse-options.js';
 
-export const DEFAULT_LOG = '/var/log/mail.log';
 const DEFAULT_TIMEOUT_MS = 2000;
 
 /** Options as commander hands them over: strings, booleans and string lists. */
@@ -151,14 +152,17 @@ export function readSettings(
   }
 
   return {
-    windowMs: parseWindow(text(options, 'window') ?? '1h'),
+    windowMs: parseWindow(text(options, 'window') ?? DEFAULTS.window),
     envelope: {
       ...(year === undefined ? {} : { year: parseYear(year) }),
       ...(zone === undefined ? {} : { timeZone: zone }),
     },
     ...(sinceTime === undefined ? {} : { since: sinceTime }),
     ...(untilTime === undefined ? {} : { until: untilTime }),
-    unparsedSamples: parseCount(text(options, 'showUnparsed') ?? '0', '--show-unparsed'),
+    unparsedSamples: parseCount(
+      text(options, 'showUnparsed') ?? DEFAULTS.showUnparsed,
+      '--show-unparsed',
+    ),
     stdin: process.stdin,
     ...(zone === undefined ? {} : { timeZone: zone }),
   };
@@ -182,23 +186,17 @@ export async function dnsSettings(
   return {
     roles: {
       ...localPart,
-      reference: referenceResolvers(list(options, 'resolver')),
+      reference: parseResolverOption(list(options, 'resolver')),
       roots: await roots(options),
     },
     check: checkOptions(options, system),
   };
 }
 
-function referenceResolvers(values: readonly string[]): ServerAddress[] {
-  return values.flatMap((value) =>
-    value === 'public' ? [...PUBLIC_RESOLVERS] : [parseServerAddress(value)],
-  );
-}
-
 async function roots(options: RawOptions): Promise<ServerAddress[]> {
-  const given = list(options, 'root').map((value) => parseServerAddress(value));
+  const given = list(options, 'root').map((value) => parseServerAddress(value, '--root'));
   const hints = text(options, 'rootHints');
-  const fromHints = hints === undefined ? [] : await readRootHints(hints);
+  const fromHints = hints === undefined ? [] : await readRootHints(hints, { flag: '--root-hints' });
   const all = [...given, ...fromHints];
   return all.length === 0 ? [...BUILTIN_ROOTS] : all;
 }
@@ -216,14 +214,17 @@ function localRolesOptions(options: RawOptions): LocalRolesOptions {
 /** `--timeout`, else resolv.conf's `options timeout:`, else 2 s; attempts from resolv.conf. */
 function checkOptions(options: RawOptions, system: ResolvConf | undefined): DnsCheckOptions {
   const given = text(options, 'timeout');
-  const budget = text(options, 'budget') ?? '120s';
+  const budget = text(options, 'budget') ?? DEFAULTS.budget;
   return {
     timeoutMs:
       given === undefined
         ? (system?.timeoutMs ?? DEFAULT_TIMEOUT_MS)
         : parseDuration(given, '--timeout'),
     ...(system?.attempts === undefined ? {} : { attempts: system.attempts }),
-    concurrency: parsePositiveCount(text(options, 'concurrency') ?? '16', '--concurrency'),
+    concurrency: parsePositiveCount(
+      text(options, 'concurrency') ?? DEFAULTS.concurrency,
+      '--concurrency',
+    ),
     // `--budget 0` (or `0s`, `0ms`) is allowed: no time for the re-check, so nothing is asked
     // and every domain is reported not checked.
     budgetMs: parseDuration(budget, '--budget', { allowZero: true }),
@@ -239,7 +240,7 @@ async function checkDnsOptionsOffline(options: RawOptions): Promise<void> {
   checkOptions(options, undefined);
   await localRoles(localRolesOptions(options));
   await roots(options);
-  referenceResolvers(list(options, 'resolver'));
+  parseResolverOption(list(options, 'resolver'));
 }
 
 /** `--fail-on KIND,...`: verdict kinds that make the run exit 3. */

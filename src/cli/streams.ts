@@ -73,6 +73,14 @@ export async function writeStdout(text: string): Promise<void> {
   await writeChunk(process.stdout, text);
 }
 
+/** Columns a table on stdout is drawn for when stdout is not a terminal (a pipe, a file). */
+const FALLBACK_COLUMNS = 160;
+
+/** The width of the terminal on stdout, or {@link FALLBACK_COLUMNS} when it is none. */
+export function terminalWidth(): number {
+  return process.stdout.columns ?? FALLBACK_COLUMNS;
+}
+
 export async function writeChunk(stream: Writable, text: string): Promise<void> {
   if (!stream.write(text)) await once(stream, 'drain');
 }

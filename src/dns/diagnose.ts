@@ -3,8 +3,8 @@
 // address, and the MX hosts. Bounded concurrency, per-query timeouts, one overall budget.
 
 import { setMaxListeners } from 'node:events';
-import { domainToASCII } from 'node:url';
 
+import { normaliseDomain } from '../classify/domain.js';
 import { MxtriageError } from '../errors.js';
 import type { Probe } from '../model.js';
 import { probeAuthoritative } from './authoritative.js';
@@ -15,7 +15,7 @@ import { createIterativeResolver } from './iterate.js';
 import type { IterativeResolver, ZoneCut, ZoneSearch } from './iterate.js';
 import { buildMxView } from './mx.js';
 import type { AddressLookups } from './mx.js';
-import { normalizeName, query } from './query.js';
+import { query } from './query.js';
 import type { QueryOutcome } from './query.js';
 import {
   checkResolvers,
@@ -83,7 +83,7 @@ export async function diagnoseDomains(
 
   const budget = startBudget(options.budgetMs);
   const run = createRun(roles, options, budget.signal);
-  const names = [...new Set(domains.map(normalizeDomain))];
+  const names = [...new Set(domains.map((domain) => normaliseDomain(domain).domain))];
   const results = new Map<string, DomainDiagnosis>();
 
   for (const name of names.filter((name) => !isValidDomainName(name))) {
@@ -106,20 +106,13 @@ export async function diagnoseDomain(
   options: DnsCheckOptions,
 ): Promise<DomainDiagnosis> {
   const results = await diagnoseDomains([domain], roles, options);
-  const diagnosis = results.get(normalizeDomain(domain));
+  const diagnosis = results.get(normaliseDomain(domain).domain);
 
   if (diagnosis === undefined) {
     throw new MxtriageError('DNS', `No diagnosis was made for the domain: ${domain}`);
   }
 
   return diagnosis;
-}
-
-/** Lower case, no trailing dot, IDN as A-label (the form DESIGN.md uses for domains). */
-export function normalizeDomain(domain: string): string {
-  const name = normalizeName(domain.trim());
-
-  return /^[\x21-\x7e]*$/.test(name) ? name : domainToASCII(name) || name;
 }
 
 /** A wait longer than a timer can hold would end after 1 ms: refused rather than cut short. */

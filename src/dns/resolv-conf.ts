@@ -73,7 +73,8 @@ export const BUILTIN_ROOTS: readonly ServerAddress[] = [
   '2001:dc3::35',
 ].map((address) => ({ address, port: 53 }));
 
-const ADDRESS_EXAMPLES = 'such as 192.0.2.53, 192.0.2.53:5353, 2001:db8::53 or [2001:db8::53]:5353';
+const ADDRESS_HINT =
+  'an IP address with an optional port, such as 192.0.2.53 or [2001:db8::53]:5353';
 const HINT_LINE = /^(\S+)\s+(?:\d+\s+)?(?:IN\s+)?(A|AAAA)\s+(\S+)\s*$/i;
 
 /** glibc's RES_MAXRETRANS (seconds) and RES_MAXRETRY: larger values in resolv.conf are cut. */
@@ -141,7 +142,7 @@ export async function localRoles(
   const systemPath = options.resolvConfPath ?? SYSTEM_RESOLV_CONF;
   const system = await readResolvConf(systemPath).catch(() => undefined);
   const local = isOverridden
-    ? (options.localResolvers ?? []).map((text) => parseServerAddress(text))
+    ? (options.localResolvers ?? []).map((text) => parseServerAddress(text, '--local-resolver'))
     : effectiveServers(system);
 
   const queueDirectory =
@@ -158,39 +159,32 @@ export async function localRoles(
   };
 }
 
-/** Parses `192.0.2.1`, `192.0.2.1:5353`, `2001:db8::1`, `[2001:db8::1]:5353`, `fe80::1%eth0`. */
-export function parseServerAddress(text: string, defaultPort = 53): ServerAddress {
-  const trimmed = text.trim();
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(trimmed);
-  const split = bracketed ?? splitPort(trimmed);
-  const address = split[1] ?? '';
-  const port = split[2] === undefined ? defaultPort : Number(split[2]);
-
-  if (isIP(address) === 0 || (bracketed !== null && isIP(address) !== 6)) {
-    throw new MxtriageError(
-      'USAGE',
-      `Bad DNS server address: '${text}': ` +
-        `expected an IP address with an optional port, ${ADDRESS_EXAMPLES}`,
-    );
-  }
-
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new MxtriageError('USAGE', `Bad DNS server port: '${text}': allowed are 1 to 65535`);
-  }
-
-  return { address, port };
+/**
+ * Parses `192.0.2.1`, `192.0.2.1:5353`, `2001:db8::1`, `[2001:db8::1]:5353`, `fe80::1%eth0`;
+ * `flag` is the option the text was given to, which a bad value's message names.
+ */
+export function parseServerAddress(text: string, flag: string): ServerAddress {
+  return readServerAddress(text, flag, `use ${ADDRESS_HINT}`);
 }
 
-/** Expands `--resolver` values: addresses, or `public` for {@link PUBLIC_RESOLVERS}. */
+/** Expands `--resolver` values: addresses, or `public` in any case for {@link PUBLIC_RESOLVERS}. */
 export function parseResolverOption(values: readonly string[]): ServerAddress[] {
   return values.flatMap((value) =>
-    value.trim().toLowerCase() === 'public' ? [...PUBLIC_RESOLVERS] : [parseServerAddress(value)],
+    value.trim().toLowerCase() === 'public'
+      ? [...PUBLIC_RESOLVERS]
+      : [readServerAddress(value, '--resolver', `use public or ${ADDRESS_HINT}`)],
   );
 }
 
-/** Reads the A and AAAA lines of a root hints file (named.root); `port` applies to all. */
-export async function readRootHints(file: string, port = 53): Promise<ServerAddress[]> {
-  const text = await readText(file, 'Root hints file');
+/**
+ * Reads the A and AAAA lines of a root hints file (named.root), given to the option `flag`;
+ * `port` (default 53) applies to all.
+ */
+export async function readRootHints(
+  file: string,
+  { flag, port = 53 }: { readonly flag: string; readonly port?: number },
+): Promise<ServerAddress[]> {
+  const text = await readOptionFile(file, flag);
   const servers: ServerAddress[] = [];
 
   for (const line of text.split('\n')) {
@@ -202,7 +196,10 @@ export async function readRootHints(file: string, port = 53): Promise<ServerAddr
   }
 
   if (servers.length === 0) {
-    throw new MxtriageError('USAGE', `Root hints file has no A or AAAA records: ${file}`);
+    throw new MxtriageError(
+      'USAGE',
+      `Invalid ${flag} value: ${file}: it has no A or AAAA records: use a file in named.root format`,
+    );
   }
 
   return servers;
@@ -223,6 +220,38 @@ async function readText(file: string, what: string): Promise<string> {
     const problem = code === 'ENOENT' ? 'not found' : `cannot be read (${code})`;
 
     throw new MxtriageError('USAGE', `${what} ${problem}: ${file}`, { cause: error });
+  }
+}
+
+function readServerAddress(text: string, flag: string, hint: string): ServerAddress {
+  const trimmed = text.trim();
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(trimmed);
+  const split = bracketed ?? splitPort(trimmed);
+  const address = split[1] ?? '';
+  const port = split[2] === undefined ? 53 : Number(split[2]);
+
+  if (isIP(address) === 0 || (bracketed !== null && isIP(address) !== 6)) {
+    throw new MxtriageError('USAGE', `Invalid ${flag} value: ${text}: ${hint}`);
+  }
+
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new MxtriageError('USAGE', `Invalid ${flag} value: ${text}: use a port from 1 to 65535`);
+  }
+
+  return { address, port };
+}
+
+/** A file named by a command-line option: a missing or unreadable one is a usage error. */
+async function readOptionFile(file: string, flag: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const problem = code === 'ENOENT' ? 'no such file' : `it cannot be read (${code})`;
+
+    throw new MxtriageError('USAGE', `Invalid ${flag} value: ${file}: ${problem}`, {
+      cause: error,
+    });
   }
 }
 

@@ -77,8 +77,7 @@ export interface ReadPosition {
 export function readPosition(
   plan: ResumePlan | undefined,
   name: string,
-  offset: number,
-  lastLine: number,
+  { offset, lastLine }: { readonly offset: number; readonly lastLine: number },
 ): ReadPosition {
   const start = plan?.startOffsets.get(name) ?? 0;
   return start > 0 && plan?.startLines.has(name) !== true

@@ -423,7 +423,7 @@ async function read(plan: Awaited<ReturnType<typeof planResume>>): Promise<{
       lines.push(...item.lines);
       const offset = item.endOffset!;
       const lastLine = item.firstLine - 1 + item.lines.length;
-      ends.set(item.input.name, readPosition(plan, item.input.name, offset, lastLine));
+      ends.set(item.input.name, readPosition(plan, item.input.name, { offset, lastLine }));
       misnumbered.push(...(await misnumberedIn(item)));
     } else {
       throw item.kind === 'problem' ? item.error : new Error(item.message);
