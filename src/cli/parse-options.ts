@@ -1,9 +1,8 @@
 import { TZDate } from '@date-fns/tz';
-import { isValid } from 'date-fns/isValid';
-import { parseISO } from 'date-fns/parseISO';
 import { startOfDay } from 'date-fns/startOfDay';
-import { subDays } from 'date-fns/subDays';
 import { MAX_WAIT_MS } from '../dns/types.js';
+import { createLocalClock } from '../envelope/local-time.js';
+import { daysInMonth, isZoneOffset } from '../envelope/timestamps.js';
 import { MxtriageError } from '../errors.js';
 import { EARLIEST_TIME, LATEST_TIME } from '../model.js';
 
@@ -15,6 +14,11 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 };
 
 export const DAY_MS = 86_400_000;
+
+/** ISO 8601 extended date, then optionally a time (`T` or a space, then `hh`, `hh:mm`,
+ *  `hh:mm:ss`, a fraction) and a zone (`Z`, `±hh`, `±hh:mm`, `±hhmm`). */
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
 const WINDOW_HINT = 'use whole minutes that divide a day, such as 5m, 15m, 1h, 1d';
 
@@ -68,7 +72,10 @@ function readDuration(text: string): number | undefined {
 /**
  * `--since`/`--until`: an ISO 8601 date or time (`2026-12-03`, `2026-12-03T09:00`, with or
  * without a zone), `today`, `yesterday`, `now`, or a relative time ago (`2h`, `30m`, `3d`).
- * Times without a zone are in `timeZone` (the system's when undefined).
+ * Times without a zone are wall-clock times in `timeZone` (the system's when undefined), read
+ * as log stamps without a zone are: the first pass of a repeated hour, a skipped time as
+ * mktime(3) reads it. Yesterday is the local day before today, 23 or 25 hours long on the days
+ * the offset changes, as `summary`'s default period.
  */
 export function parseTimeOption(
   text: string,
@@ -77,7 +84,7 @@ export function parseTimeOption(
   const value = text.trim().toLowerCase();
   if (value === 'now') return now;
   if (value === 'today') return startOfLocalDay(now, timeZone);
-  if (value === 'yesterday') return subDays(startOfLocalDay(now, timeZone), 1).getTime();
+  if (value === 'yesterday') return startOfLocalDay(now, timeZone, -1);
 
   const relative = /^(\d+)\s*(s|m|h|d)$/.exec(value);
   const time =
@@ -98,35 +105,64 @@ export function parseTimeOption(
   return time;
 }
 
-/** Midnight of the day containing `now`, in the zone. */
-export function startOfLocalDay(now: number, timeZone?: string): number {
+/** Midnight of the day containing `now` in the zone, or of the day `days` before or after it
+ *  (a local day: 23 or 25 hours long when the offset changes). */
+export function startOfLocalDay(now: number, timeZone?: string, days = 0): number {
   const zoned = timeZone === undefined ? new Date(now) : new TZDate(now, timeZone);
-  return startOfDay(zoned).getTime();
+  const today = startOfDay(zoned).getTime();
+  // Half a day past the wanted day's nominal start is inside it, whatever the days' lengths.
+  return days === 0 ? today : startOfLocalDay(today + days * DAY_MS + DAY_MS / 2, timeZone);
 }
 
+/** The fields are read here and converted in the zone: nothing goes through the system's. */
 function parseIsoInZone(text: string, timeZone?: string): number | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
-  const offset = /[+-](\d{2}):?(\d{2})$/.exec(text);
-  if (offset !== null && !(Number(offset[1]) <= 23 && Number(offset[2]) <= 59)) return undefined;
-  const hasZone = offset !== null || /[zZ]$/.test(text);
-  if (hasZone || timeZone === undefined) {
-    const parsed = parseISO(text);
-    return isValid(parsed) ? parsed.getTime() : undefined;
-  }
+  const fields = readIsoFields(text);
+  if (fields === undefined) return undefined;
+  const { year, month, day, seconds, ms, zone } = fields;
+  // Date.UTC reads the year 0026 as 1926: such a time is refused as out of range instead.
+  if (year < 1000) return -Infinity;
+  if (zone === undefined) return createLocalClock(timeZone).toTime(year, month, day, seconds) + ms;
+  const offset = zoneOffsetMs(zone);
+  return offset === undefined
+    ? undefined
+    : Date.UTC(year, month, day) + seconds * 1000 + ms - offset;
+}
 
-  const parsed = parseISO(text);
-  if (!isValid(parsed)) return undefined;
-  const zoned = new TZDate(
-    parsed.getFullYear(),
-    parsed.getMonth(),
-    parsed.getDate(),
-    parsed.getHours(),
-    parsed.getMinutes(),
-    parsed.getSeconds(),
-    parsed.getMilliseconds(),
-    timeZone,
-  );
-  return zoned.getTime();
+interface IsoFields {
+  readonly year: number;
+  /** 0-based. */
+  readonly month: number;
+  readonly day: number;
+  readonly seconds: number;
+  readonly ms: number;
+  readonly zone: string | undefined;
+}
+
+/** The fields of a date or time that exists; `24:00` is the end of the day. */
+function readIsoFields(text: string): IsoFields | undefined {
+  const match = ISO_TIME.exec(text);
+  if (match === null) return undefined;
+  const field = (index: number) => Number(match[index] ?? 0);
+  const year = field(1);
+  const month = field(2);
+  const day = field(3);
+  const ms = Math.round(Number(`0.${match[7] ?? '0'}`) * 1000);
+  const isDate = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(month, year);
+  const isTime = field(4) <= 23 && field(5) <= 59 && field(6) <= 59;
+  const isEndOfDay = field(4) === 24 && field(5) === 0 && field(6) === 0 && ms === 0;
+  if (!isDate || !(isTime || isEndOfDay)) return undefined;
+  const seconds = field(4) * 3600 + field(5) * 60 + field(6);
+  return { year, month: month - 1, day, seconds, ms, zone: match[8] };
+}
+
+/** `Z`, `±hh`, `±hh:mm` or `±hhmm` in ms, or undefined for an offset no zone has. */
+function zoneOffsetMs(zone: string): number | undefined {
+  if (zone.toUpperCase() === 'Z') return 0;
+  const hours = Number(zone.slice(1, 3));
+  const minutes = zone.length > 3 ? Number(zone.slice(-2)) : 0;
+  if (!isZoneOffset(hours, minutes)) return undefined;
+  const value = (hours * 60 + minutes) * 60_000;
+  return zone.startsWith('-') ? -value : value;
 }
 
 /** A whole number above 0: `--concurrency`. */

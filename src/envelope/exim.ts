@@ -32,6 +32,7 @@ const PIECE = /^\[(\d{1,4})([/\\])(\d{1,4})\] /;
 /** Bounds on what split records may hold while their pieces arrive. */
 const MAX_PENDING_RECORDS = 64;
 const MAX_RECORD_LENGTH = 64 * 1024;
+const DAY_MS = 86_400_000;
 
 export function createEximReader(stamps: StampReader): EximReader {
   const pending = new Map<string, PendingRecord>();
@@ -114,7 +115,7 @@ export function createEximReader(stamps: StampReader): EximReader {
   /** Removes Exim's `YYYY-MM-DD hh:mm:ss[.mmm][ +hhmm] ` and `[pid] ` from the message. */
   function stripEximPrefix(envelope: Envelope, message: string, isYearless: boolean): Envelope {
     const hasStamp = stamps.exim(message, 0) && message.charCodeAt(stamps.end) === 32;
-    const time = hasStamp && isYearless ? stamps.time : envelope.time;
+    const time = hasStamp && isYearless ? innerTime(envelope.time) : envelope.time;
     const start = hasStamp ? stamps.end + 1 : 0;
     const hasPid = stamps.bracketPid(message, start);
     const text = message.slice(hasPid ? stamps.end : start);
@@ -123,5 +124,19 @@ export function createEximReader(stamps: StampReader): EximReader {
     return pid === undefined
       ? { time, host, program, message: text, source }
       : { time, host, program, pid, message: text, source };
+  }
+
+  /**
+   * Exim's own stamp, just read, which has the year the syslog stamp lacks. Without a zone, a
+   * time in the period that repeats when the offset goes back reads as its first pass, while
+   * the syslog stamp, read in line order, told the two passes apart: the pass nearer the
+   * syslog stamp is taken (when the two are within a day, so that the syslog stamp's year,
+   * which may be wrong, does not decide).
+   */
+  function innerTime(outer: number): number {
+    const first = stamps.time;
+    const second = first + stamps.repeat;
+    const isNearer = Math.abs(outer - second) < Math.abs(outer - first);
+    return isNearer && Math.abs(outer - first) < DAY_MS ? second : first;
   }
 }

@@ -10,11 +10,12 @@ import { createLocalClock, createYearlessClock } from './local-time.js';
 import { createStampReader, digitAt, type StampReader } from './timestamps.js';
 
 export interface EnvelopeOptions {
-  /** Year of the first year-less line (`--year`); inferred from `referenceTime` otherwise. */
+  /** Year of the first year-less line (`--year`), kept across inputs; inferred for each input
+   *  from its `referenceTime` otherwise. */
   readonly year?: number;
   /** IANA time zone of times without an offset; the system's by default. */
   readonly timeZone?: string;
-  /** The input's modification time, or now for stdin, ms. */
+  /** The first input's modification time, or now for stdin, ms (later ones: `startInput`). */
   readonly referenceTime?: number;
 }
 
@@ -29,6 +30,8 @@ export interface EnvelopeParser {
   /** A year-less stamp (`packStamp`) of a line that was counted without being parsed: the
    *  year-less clock still sees it, so roll-over and repeated hours are judged as before. */
   passStamp(packed: number): void;
+  /** The next input begins, with its modification time (or now for stdin), after `flush`. */
+  startInput(referenceTime: number): void;
 }
 
 /** Told of a held piece that turned out to be no log line, with where it started. */
@@ -44,7 +47,9 @@ interface ParserState {
 const SPACE = 32;
 const COLON = 58;
 
-/** One parser per input: year inference, roll-over and split records are per input. */
+/** One parser per run, its inputs read one after the other: with `--year` the year-less clock
+ *  goes on from one input to the next (a rotated set comes oldest first); without, each input's
+ *  year is inferred from its own time. Split records and container lines end with the input. */
 export function createEnvelopeParser(options: EnvelopeOptions = {}): EnvelopeParser {
   const clock = createLocalClock(options.timeZone);
   const yearless = createYearlessClock(clock, options);
@@ -58,6 +63,7 @@ export function createEnvelopeParser(options: EnvelopeOptions = {}): EnvelopePar
       const { month, day, seconds } = unpackStamp(packed);
       yearless.toTime(month, day, seconds);
     },
+    startInput: (referenceTime) => yearless.startInput(referenceTime),
   };
 }
 
@@ -129,7 +135,7 @@ function parseDated(
   const { stamps } = state;
 
   if (line.charCodeAt(pos + 10) === SPACE && pos === 0) {
-    return state.exim.mainlog(line, source);
+    return parseSpaceDated(state, line, source);
   }
 
   if (!stamps.iso(line, pos) || line.charCodeAt(stamps.end) !== SPACE) {
@@ -145,6 +151,43 @@ function parseDated(
   }
 
   return parseStampedBody(state, line, after, time, source);
+}
+
+/**
+ * `YYYY-MM-DD hh:mm:ss`: Exim's mainlog, or a syslog line whose RFC 3339 stamp has a space for
+ * the `T` (RFC 3339 §5.6 allows it; rsyslog and syslog-ng templates write it), told apart by
+ * what follows the stamp: `host tag[pid]: ` is no Exim message, whose second word never ends
+ * in `]:` after digits.
+ */
+function parseSpaceDated(
+  state: ParserState,
+  line: string,
+  source: Source,
+): Envelope | 'pending' | undefined {
+  const envelope = state.exim.mainlog(line, source);
+
+  if (envelope === undefined || !isSyslogHeader(envelope.message)) {
+    return envelope;
+  }
+
+  const body = line.length - envelope.message.length;
+  return readExim(state, parseSyslogBody(line, body, envelope.time, source), false);
+}
+
+/** `host tag[pid]: ` at the start of `text`. */
+function isSyslogHeader(text: string): boolean {
+  const hostEnd = text.indexOf(' ');
+  const tagEnd = hostEnd <= 0 ? -1 : text.indexOf(' ', hostEnd + 1);
+
+  if (tagEnd === -1 || text.charCodeAt(tagEnd - 1) !== COLON) {
+    return false;
+  }
+
+  const close = tagEnd - 2;
+  const open = text.lastIndexOf('[', close);
+  return (
+    text.charCodeAt(close) === 93 && open > hostEnd + 1 && readTagPid(text, open + 1, close) >= 0
+  );
 }
 
 /** A CRI line: partial pieces are kept until the full one of their stream ends the line. */

@@ -12,6 +12,9 @@ export interface StampReader {
   readonly end: number;
   /** Process id read by `bracketPid`. */
   readonly pid: number;
+  /** For a date and time without a zone that happens twice (the offset went back), how much
+   *  later (ms) its second pass is; `time` is the first. 0 otherwise. */
+  readonly repeat: number;
   /** BSD syslog `Mmm dd hh:mm:ss`, on the year-less clock. */
   classic(line: string, pos: number): boolean;
   /** The same shape, without a time: a container prefix's inner stamp is only skipped. */
@@ -28,6 +31,7 @@ interface Results {
   time: number;
   end: number;
   pid: number;
+  repeat: number;
 }
 
 const COLON = 58;
@@ -43,6 +47,7 @@ export function createStampReader(local: LocalClock, yearless: YearlessClock): S
     time: 0,
     end: 0,
     pid: -1,
+    repeat: 0,
     classic: (line, pos) => readClassicStamp(reader, line, pos, yearless),
     classicShape: (line, pos) => readClassicStamp(reader, line, pos, undefined),
     iso: (line, pos) => readDateTime(reader, line, pos, LETTER_T, local),
@@ -113,13 +118,16 @@ function readDateTime(
   const zoneLength = zoneLengthAt(line, zone);
   const ms = millis(line, pos + 19);
   at.end = zoneLength === 0 ? fraction : zone + zoneLength;
-  at.time =
-    zoneLength === 0
-      ? localTime(clock, year, month, day, seconds) + ms
-      : dayStartUtc(year, month, day) +
-        seconds * 1000 +
-        ms -
-        zoneMinutes(line, zone, zoneLength) * 60_000;
+
+  if (zoneLength === 0) {
+    at.time = clock.toTime(year, month - 1, day, seconds) + ms;
+    at.repeat = clock.lastRepeat;
+  } else {
+    const offset = zoneMinutes(line, zone, zoneLength) * 60_000;
+    at.time = dayStartUtc(year, month, day) + seconds * 1000 + ms - offset;
+    at.repeat = 0;
+  }
+
   return true;
 }
 
@@ -269,11 +277,6 @@ function zoneMinutes(line: string, pos: number, length: number): number {
   const minutes = twoDigits(line, length === 6 ? pos + 4 : pos + 3);
   const value = hours * 60 + minutes;
   return line.charCodeAt(pos) === MINUS ? -value : value;
-}
-
-function localTime(clock: LocalClock, year: number, month: number, day: number, seconds: number) {
-  const hour = (seconds / 3600) | 0;
-  return clock.hourStart(year, month - 1, day, hour) + (seconds - hour * 3600) * 1000;
 }
 
 let cachedDay = -1;

@@ -1,7 +1,11 @@
 import { createClassifier, type Classifier } from '../classify/classify.js';
 import { normaliseDomain } from '../classify/domain.js';
 import { displayName, stripControl } from '../classify/text.js';
-import { createEnvelopeParser, type EnvelopeOptions } from '../envelope/parse-envelope.js';
+import {
+  createEnvelopeParser,
+  type EnvelopeOptions,
+  type EnvelopeParser,
+} from '../envelope/parse-envelope.js';
 import { readInputs, type InputInfo, type LineBatch } from '../input/read-inputs.js';
 import type {
   DeliveryEvent,
@@ -78,13 +82,14 @@ export async function readEvents(
     counts: emptyCounts(),
     sampleLimit: options.unparsedSamples ?? 0,
     last: { program: '', parser: undefined },
+    envelopes: createEnvelopeParser(options.envelope),
   };
   let current: { input: InputInfo; reader: LineReader } | undefined;
 
   for await (const item of readInputs(paths, inputOptions(options))) {
     if (current?.input !== item.input) {
       current?.reader.finish();
-      current = { input: item.input, reader: createLineReader(item.input, run, options) };
+      current = { input: item.input, reader: createLineReader(item.input, run) };
     }
 
     // An input is listed as read once it gave lines; one that could not be opened is not.
@@ -115,6 +120,8 @@ interface Run {
   readonly counts: ReadCounts;
   readonly sampleLimit: number;
   readonly last: { program: string; parser: MtaParser | undefined };
+  /** One for all inputs, so that the year-less clock can go on from one to the next. */
+  readonly envelopes: EnvelopeParser;
 }
 
 /** Reads the lines of one input; `finish` hands over what is still buffered at its end. */
@@ -125,11 +132,9 @@ interface LineReader {
   finish(): void;
 }
 
-function createLineReader(input: InputInfo, run: Run, options: ReadOptions): LineReader {
-  const envelopes = createEnvelopeParser({
-    ...options.envelope,
-    referenceTime: input.mtime ?? Date.now(),
-  });
+function createLineReader(input: InputInfo, run: Run): LineReader {
+  const { envelopes } = run;
+  envelopes.startInput(input.mtime ?? Date.now());
 
   function parse(text: string, source: Source): void {
     run.counts.linesRead += 1;

@@ -51,6 +51,83 @@ test('today and yesterday start at midnight in the given zone', (t) => {
   );
 });
 
+/** Runs `read` with the process in a system time zone (Node rereads `TZ` when it is set). */
+function inSystemZone<T>(timeZone: string, read: () => T): T {
+  const saved = process.env.TZ;
+  process.env.TZ = timeZone;
+
+  try {
+    return read();
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+}
+
+test('yesterday is the local day before today, 25 or 23 hours long, whatever the system zone', (t) => {
+  const yesterday = (now: string) =>
+    parseTimeOption('yesterday', {
+      flag: '--since',
+      now: Date.parse(now),
+      timeZone: 'Europe/Berlin',
+    });
+
+  for (const system of ['UTC', 'America/New_York', 'Europe/Berlin']) {
+    inSystemZone(system, () => {
+      // The Monday after summer time ended, and the one after it began.
+      t.is(yesterday('2026-10-26T10:00:00Z'), Date.parse('2026-10-24T22:00:00Z'), system);
+      t.is(yesterday('2026-03-30T10:00:00Z'), Date.parse('2026-03-28T23:00:00Z'), system);
+      t.is(yesterday('2026-10-25T10:00:00Z'), Date.parse('2026-10-23T22:00:00Z'), system);
+    });
+  }
+});
+
+test('a short offset ±hh is honoured', (t) => {
+  const read = (text: string) =>
+    parseTimeOption(text, { flag: '--since', now: NOW, timeZone: 'Europe/Berlin' });
+
+  t.is(read('2026-03-29T02:30-05'), Date.parse('2026-03-29T07:30:00Z'));
+  t.is(read('2026-03-29T02:30+01'), Date.parse('2026-03-29T01:30:00Z'));
+  t.is(read('2026-03-29T02:30-0530'), Date.parse('2026-03-29T08:00:00Z'));
+  t.is(read('2026-03-29T02:30:15.250z'), Date.parse('2026-03-29T02:30:15.250Z'));
+});
+
+test('a time without a zone is wall-clock time in the given zone, whatever the system zone', (t) => {
+  for (const system of ['UTC', 'Europe/Berlin', 'Asia/Kolkata']) {
+    inSystemZone(system, () => {
+      const read = (text: string, timeZone: string) =>
+        parseTimeOption(text, { flag: '--since', now: NOW, timeZone });
+
+      // 02:30 on 29 March does not exist in Berlin, but does in New York.
+      t.is(read('2026-03-29T02:30', 'America/New_York'), Date.parse('2026-03-29T06:30:00Z'));
+      t.is(read('2026-03-29 02:30:00', 'America/New_York'), Date.parse('2026-03-29T06:30:00Z'));
+      t.is(read('2026-03-29', 'America/New_York'), Date.parse('2026-03-29T04:00:00Z'));
+      // In Berlin it is read as mktime reads it: 03:30 CEST.
+      t.is(read('2026-03-29T02:30', 'Europe/Berlin'), Date.parse('2026-03-29T01:30:00Z'));
+      // The repeated hour: the first pass, as for log stamps without a zone.
+      t.is(read('2026-10-25T02:30', 'Europe/Berlin'), Date.parse('2026-10-25T00:30:00Z'));
+      t.is(read('2026-12-03T24:00', 'UTC'), Date.parse('2026-12-04T00:00:00Z'));
+    });
+  }
+});
+
+test('ISO forms that name no time, or that are not the extended form, are refused', (t) => {
+  for (const value of [
+    '2026-12-03T25:00',
+    '2026-12-03T24:30',
+    '2026-02-29',
+    '2026-W49',
+    '2026-337',
+    '2026-12-03T18:34+1',
+    '2026-12-03Z',
+  ]) {
+    const error = t.throws(() => parseTimeOption(value, { flag: '--since', now: NOW }), {
+      message: /^Invalid --since value: /,
+    });
+    t.is((error as { code?: string }).code, 'USAGE', value);
+  }
+});
+
 test('ISO dates and times without a zone are read in the given zone', (t) => {
   t.is(
     parseTimeOption('2026-12-01', { flag: '--since', now: NOW, timeZone: 'UTC' }),

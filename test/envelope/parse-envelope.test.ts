@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+
 import test from 'ava';
 
 import { MxtriageError } from '../../src/errors.js';
@@ -203,6 +205,43 @@ test(
     program: 'postfix/qmgr',
     pid: 1,
     message: '4F2A31C0D9E: removed',
+  },
+);
+test(
+  'RFC 3339 with a space for the T, as rsyslog and syslog-ng templates write it,',
+  parses,
+  '2026-10-23 22:00:00.000000+02:00 mailhost postfix/smtp[446]: A00000000: to=<u0@a.test>, relay=none, delay=0.03, delays=0.01/0.01/0/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=a.test type=MX: Host not found, try again)',
+  {
+    time: '2026-10-23T20:00:00Z',
+    host: 'mailhost',
+    program: 'postfix/smtp',
+    pid: 446,
+    message:
+      'A00000000: to=<u0@a.test>, relay=none, delay=0.03, delays=0.01/0.01/0/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=a.test type=MX: Host not found, try again)',
+  },
+);
+test(
+  'RFC 3339 with a space and no zone, in the given time zone,',
+  parses,
+  '2026-07-28 14:38:01 mx exim[4243]: 2026-07-28 14:38:01 1tAbCd-0001Xy-Qz Completed',
+  {
+    time: '2026-07-28T12:38:01Z',
+    host: 'mx',
+    program: 'exim',
+    pid: 4243,
+    message: '1tAbCd-0001Xy-Qz Completed',
+  },
+  { ...UTC_DECEMBER, timeZone: 'Europe/Berlin' },
+);
+test(
+  'an Exim mainlog line whose second word ends in a bracket and colon is still Exim, and',
+  parses,
+  '2026-07-28 14:38:01 H=mx.example [192.0.2.1]: SMTP error from remote mail server',
+  {
+    time: '2026-07-28T14:38:01Z',
+    host: '',
+    program: 'exim',
+    message: 'H=mx.example [192.0.2.1]: SMTP error from remote mail server',
   },
 );
 test('T2 with Z', parses, '2024-03-13T11:04:09Z mail exim4[2]: Start queue run: pid=427', {
@@ -560,15 +599,17 @@ test('formats mix freely within one input', (t) => {
   );
 });
 
-test('year-less lines take the year of the reference time', (t) => {
-  const parser = createEnvelopeParser(UTC_DECEMBER);
-
+test('the first year-less line of an input takes the year of the reference time', (t) => {
   t.is(
-    timeOf(parser.parse('Jan  2 08:00:00 mail postfix/smtp[1]: x', SOURCE)),
+    timeOf(
+      createEnvelopeParser(UTC_DECEMBER).parse('Jan  2 08:00:00 mail postfix/smtp[1]: x', SOURCE),
+    ),
     '2026-01-02T08:00:00.000Z',
   );
   t.is(
-    timeOf(parser.parse('Dec  4 10:00:00 mail postfix/smtp[1]: x', SOURCE)),
+    timeOf(
+      createEnvelopeParser(UTC_DECEMBER).parse('Dec  4 10:00:00 mail postfix/smtp[1]: x', SOURCE),
+    ),
     '2026-12-04T10:00:00.000Z',
   );
 });
@@ -659,10 +700,50 @@ test('local times are read in the given time zone, daylight saving time included
 });
 
 test('without a time zone the system zone is used', (t) => {
-  const parser = createEnvelopeParser({ referenceTime: Date.parse('2026-12-03T20:00:00Z') });
-  const envelope = parser.parse('Jul 28 14:38:01 mail postfix/smtp[1]: x', SOURCE);
+  // In a child whose zone is not UTC: on a UTC host the test could not tell the zones apart.
+  const parser = new URL('../../src/envelope/parse-envelope.js', import.meta.url).href;
+  const script = [
+    `import { createEnvelopeParser } from ${JSON.stringify(parser)};`,
+    "const parser = createEnvelopeParser({ referenceTime: Date.parse('2026-12-03T20:00:00Z') });",
+    "const line = 'Jul 28 14:38:01 mail postfix/smtp[1]: x';",
+    "const envelope = parser.parse(line, { file: 'mail.log', line: 1 });",
+    'process.stdout.write(new Date(envelope.time).toISOString());',
+  ].join('\n');
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '--eval', script],
+    { encoding: 'utf8', env: { ...process.env, TZ: 'America/New_York' } },
+  );
 
-  t.is(typeof envelope === 'object' && envelope.time, new Date(2026, 6, 28, 14, 38, 1).getTime());
+  t.is(child.stdout, '2026-07-28T18:38:01.000Z', child.stderr);
+});
+
+test('Exim through syslog in the repeated hour keeps the pass the syslog stamps tell', (t) => {
+  const parser = createEnvelopeParser({ ...UTC_DECEMBER, timeZone: 'Europe/Berlin' });
+  const stamps = ['02:10', '02:50', '02:10', '02:50', '03:10'];
+  const times = stamps.map((stamp, index) => {
+    const line =
+      `Oct 25 ${stamp}:00 mailhost exim[100]: 2026-10-25 ${stamp}:00 1xZBbw-00007K-4${index} ` +
+      '== a@one.test R=dnslookup defer (-1): host lookup did not complete';
+    return timeOf(parser.parse(line, SOURCE));
+  });
+
+  t.deepEqual(times, [
+    '2026-10-25T00:10:00.000Z',
+    '2026-10-25T00:50:00.000Z',
+    '2026-10-25T01:10:00.000Z',
+    '2026-10-25T01:50:00.000Z',
+    '2026-10-25T02:10:00.000Z',
+  ]);
+});
+
+test("Exim through syslog takes Exim's year when the syslog stamp's inferred year is wrong", (t) => {
+  const parser = createEnvelopeParser({ ...UTC_DECEMBER, timeZone: 'Europe/Berlin' });
+  const line =
+    'Oct 25 02:10:00 mailhost exim[100]: 2024-10-27 02:10:00 1xZBbw-00007K-40 ' +
+    '== a@one.test R=dnslookup defer (-1): host lookup did not complete';
+
+  t.is(timeOf(parser.parse(line, SOURCE)), '2024-10-27T00:10:00.000Z');
 });
 
 test('an unknown time zone is a usage error', (t) => {
