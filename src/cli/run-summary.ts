@@ -9,6 +9,7 @@ import {
   type ReadState,
   type ResumePlan,
 } from '../input/state.js';
+import { lockState } from '../input/state-lock.js';
 import { formatSummary, isWorthAMail, periodTotals, type PeriodTotals } from '../output/summary.js';
 import { MxtriageError } from '../errors.js';
 import type { CarriedRecipient } from '../group/outcomes.js';
@@ -49,9 +50,23 @@ const MAX_CARRIED = 20_000;
 
 /**
  * `mxtriage summary`: a short report for a cron mail. Without `--state` it covers yesterday;
- * with `--state` it covers every line written since the last run, whatever the dates.
+ * with `--state` it covers every line written since the last run, whatever the dates, and
+ * holds `STATE.lock` for the whole run, so that overlapping runs never report a line twice.
  */
 export async function runSummary(files: string[], options: RawOptions): Promise<number> {
+  const statePath = text(options, 'state');
+  if (statePath === undefined) return summarise(files, options);
+
+  await checkStateWritable(statePath);
+  const lock = await lockState(statePath);
+  try {
+    return await summarise(files, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function summarise(files: string[], options: RawOptions): Promise<number> {
   const now = Date.now();
   const statePath = text(options, 'state');
   const paths = resolveFiles(files, warnInput);

@@ -24,6 +24,27 @@ const MAX_SHARED_VALUES = 50_000;
 /** What a group's lists start as: one shared empty list, replaced on the first addition. */
 const NO_NAMES: readonly string[] = [];
 const NO_MTAS: readonly Mta[] = [];
+/** Stretches of DNS failures kept per domain: a domain that failed and got through again more
+ *  often than this in one run claims no recovery for its oldest failures. */
+const MAX_RECOVERIES = 8;
+/** Our own look-up of the recipient domain failed: these end a stretch of DNS failures. */
+const OUR_DNS_CAUSES: ReadonlySet<Cause> = new Set<Cause>([
+  'dns-tempfail',
+  'dns-notfound',
+  'dns-nodata',
+  'null-mx',
+  'mx-unresolvable',
+]);
+/** Failures that come after our look-up of the recipient domain worked: the mail server found
+ *  the host and connected, or a remote server (a relay) answered. */
+const PAST_DNS_CAUSES: ReadonlySet<Cause> = new Set<Cause>([
+  'connection',
+  'tls',
+  'remote-tempfail',
+  'remote-reject',
+  'remote-dns',
+  'sender-dns',
+]);
 
 /**
  * A count of distinct values: a set while the window is recent, then a number. A value that
@@ -71,6 +92,28 @@ interface WindowBreadth {
   readonly sentDomains: DistinctCount;
 }
 
+/** One stretch of DNS failures of a domain, and the attempt that got past DNS again. */
+export interface DnsRecovery {
+  /** The last DNS failure of the stretch. */
+  readonly lastFailure: number;
+  /** The first attempt after it whose look-up worked: delivered, or failed further on. */
+  readonly pastDnsAt: number;
+  /** `sent`, or the cause of that later failure (`connection`, `remote-tempfail`, ...). */
+  readonly pastDnsBy: Cause | 'sent';
+  /** The first delivery after the stretch (before the next DNS failure), if there was one. */
+  readonly deliveredAt: number | undefined;
+}
+
+/** What the log shows of a domain's DNS failures ending; a few numbers per domain. */
+export interface DomainDeliveries {
+  /** The latest stretches that ended, oldest first (at most `MAX_RECOVERIES`). */
+  readonly recoveries: readonly DnsRecovery[];
+  /** The last failure of the latest stretch no longer kept; -Infinity when none was dropped. */
+  readonly forgottenUpTo: number;
+  /** The last DNS failure of the stretch still going on when the log ends. */
+  readonly pendingFailure: number | undefined;
+}
+
 export interface Grouper {
   add(event: DeliveryEvent): void;
   /**
@@ -83,8 +126,9 @@ export interface Grouper {
   evidence(): GroupEvidence[];
   /** Distinct domains failing with `dns-tempfail` and distinct domains delivered, per window. */
   breadth(): Map<number, { readonly dnsTempfailDomains: number; readonly sentDomains: number }>;
-  /** Time of the last delivery per recipient domain. */
-  lastSentByDomain(): ReadonlyMap<string, number>;
+  /** Per recipient domain whose look-ups failed: how each stretch of failures ended. (The name
+   *  is older than what it holds: the pipeline asks for it by that name.) */
+  lastSentByDomain(): ReadonlyMap<string, DomainDeliveries>;
   /** Events that came after their window's distinct counts were sealed: the input went back
    *  in time, and a message or recipient seen on both sides of the seal counts twice. */
   readonly lateEvents: number;
@@ -100,7 +144,7 @@ export function createGrouper(windowMs: number): Grouper {
   const open = new Map<string, OpenGroup>();
   const windows = new Map<number, WindowBreadth>();
   let lastWindow: { start: number; breadth: WindowBreadth } | undefined;
-  const lastSent = new Map<string, number>();
+  const deliveries = new Map<string, MutableDeliveries>();
   const shared = createSharedValues(MAX_SHARED_VALUES);
   const sealDelay = Math.max(2 * windowMs, SEAL_DELAY_MS);
   let nextSeal = -Infinity;
@@ -127,6 +171,8 @@ export function createGrouper(windowMs: number): Grouper {
       return;
     }
 
+    recordFailure(deliveries, event);
+
     if (event.cause === 'dns-tempfail' && !event.isRepeat) {
       addDistinct(breadthOf(windowStart).dnsTempfailDomains, event.domain);
     }
@@ -139,8 +185,8 @@ export function createGrouper(windowMs: number): Grouper {
 
   function recordSent(event: DeliveryEvent, windowStart: number): void {
     addDistinct(breadthOf(windowStart).sentDomains, event.domain);
-    const previous = lastSent.get(event.domain);
-    if (previous === undefined || event.time > previous) lastSent.set(event.domain, event.time);
+    const domain = deliveries.get(event.domain);
+    if (domain !== undefined) recordPastDns(domain, event.time, 'sent');
   }
 
   function breadthOf(windowStart: number): WindowBreadth {
@@ -233,11 +279,58 @@ export function createGrouper(windowMs: number): Grouper {
     takeGroups,
     evidence,
     breadth,
-    lastSentByDomain: () => lastSent,
+    lastSentByDomain: () => deliveries,
     get lateEvents() {
       return lateEvents;
     },
   };
+}
+
+interface MutableDeliveries {
+  recoveries: DnsRecovery[];
+  forgottenUpTo: number;
+  pendingFailure: number | undefined;
+}
+
+/** A failure either extends the domain's stretch of DNS failures or shows its DNS worked. */
+function recordFailure(deliveries: Map<string, MutableDeliveries>, event: DeliveryEvent): void {
+  if (OUR_DNS_CAUSES.has(event.cause)) {
+    let domain = deliveries.get(event.domain);
+    if (domain === undefined) {
+      domain = { recoveries: [], forgottenUpTo: -Infinity, pendingFailure: undefined };
+      deliveries.set(detach(event.domain), domain);
+    }
+
+    domain.pendingFailure = Math.max(domain.pendingFailure ?? event.time, event.time);
+    return;
+  }
+
+  const domain = PAST_DNS_CAUSES.has(event.cause) ? deliveries.get(event.domain) : undefined;
+  if (domain !== undefined) recordPastDns(domain, event.time, event.cause);
+}
+
+/** An attempt whose look-up worked: it ends the stretch going on, or is its first delivery. */
+function recordPastDns(domain: MutableDeliveries, time: number, by: Cause | 'sent'): void {
+  const pending = domain.pendingFailure;
+  if (pending !== undefined && time > pending) {
+    const deliveredAt = by === 'sent' ? time : undefined;
+    domain.recoveries.push({ lastFailure: pending, pastDnsAt: time, pastDnsBy: by, deliveredAt });
+    domain.pendingFailure = undefined;
+    const dropped =
+      domain.recoveries.length > MAX_RECOVERIES ? domain.recoveries.shift() : undefined;
+    if (dropped !== undefined) domain.forgottenUpTo = dropped.lastFailure;
+    return;
+  }
+
+  const last = domain.recoveries[domain.recoveries.length - 1];
+  if (
+    by === 'sent' &&
+    pending === undefined &&
+    last !== undefined &&
+    last.deliveredAt === undefined
+  ) {
+    domain.recoveries[domain.recoveries.length - 1] = { ...last, deliveredAt: time };
+  }
 }
 
 /** The key that names a group in verdict maps: domain, cause and window start. */

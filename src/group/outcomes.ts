@@ -63,8 +63,10 @@ type OpenIndex = Map<string, Map<string, Map<string, OpenRecipient>>>;
 
 /**
  * Follows every deferred recipient (host + queue id + recipient) to what finally happened to it,
- * and reports each outcome once through `onOutcome`. Finished recipients are forgotten at once,
- * so memory grows with the recipients still open, never with the log; a cap bounds even that.
+ * and reports each outcome once through `onOutcome`; a recipient bounced at its first attempt is
+ * reported bounced at once, so that an incident of bounces counts them. Finished recipients are
+ * forgotten at once, so memory grows with the recipients still open, never with the log; a cap
+ * bounds even that.
  */
 export function createOutcomeTracker(
   onOutcome: (outcome: MessageOutcome) => void,
@@ -79,26 +81,41 @@ export function createOutcomeTracker(
     () => opened.values(),
     () => opened.size,
   );
-  const recentFinals = createRecentFinals();
+  const recentFinals = createRecentFinals((final) => {
+    if (final.outcome === 'bounced') onOutcome(final);
+  });
   let latest = 0;
   let evicted = 0;
 
   function addEvent(event: DeliveryEvent): void {
     if (event.time > latest) latest = event.time;
-    if (event.mta === 'sendmail' && event.status !== 'deferred') recentFinals.add(event);
     // Most events are first-time deliveries of messages never deferred: nothing to look up.
-    if (opened.size === 0 && event.status !== 'deferred') return;
-    const entry = index.get(event.host)?.get(event.queueId)?.get(recipientKey(event.recipient));
+    if (opened.size === 0 && event.status !== 'deferred') {
+      finishedAtOnce(event);
+      return;
+    }
 
+    const entry = index.get(event.host)?.get(event.queueId)?.get(recipientKey(event.recipient));
     if (event.status === 'deferred') {
       if (entry === undefined) open(event);
       else entry.attempts += 1;
       return;
     }
 
-    if (entry === undefined) return;
+    if (entry === undefined) {
+      finishedAtOnce(event);
+      return;
+    }
+
     entry.attempts += 1;
     close(entry, finalOutcome(event), event.time);
+  }
+
+  /** A final line no deferral was open for. Sendmail's may belong to a deferred recipient whose
+   *  hand-off is logged after it: it waits for one before it counts as bounced at once. */
+  function finishedAtOnce(event: DeliveryEvent): void {
+    if (event.mta === 'sendmail') recentFinals.add(event);
+    else if (finalOutcome(event) === 'bounced') onOutcome(atOnce(event));
   }
 
   function carryOver(recipients: readonly CarriedRecipient[]): void {
@@ -217,6 +234,7 @@ export function createOutcomeTracker(
   }
 
   function finish(logEnd: number): void {
+    recentFinals.flush();
     for (const entry of [...opened]) close(entry, 'still-queued', logEnd);
   }
 
@@ -235,8 +253,25 @@ export function createOutcomeTracker(
   };
 }
 
+/** The outcome of a recipient whose first attempt was final. */
+function atOnce(event: DeliveryEvent): MessageOutcome {
+  return {
+    host: detach(event.host),
+    queueId: detach(event.queueId),
+    recipient: detach(event.recipient),
+    domain: event.domain,
+    firstDeferred: event.time,
+    cause: event.cause,
+    outcome: finalOutcome(event),
+    at: event.time,
+    attempts: 1,
+  };
+}
+
 interface RecentFinals {
   add(event: DeliveryEvent): void;
+  /** Lets go of every final line still waiting for a hand-off. */
+  flush(): void;
   /** The outcome of a final line for this recipient under this queue id, logged at most
    *  `RECENT_FINAL_MS` before `at`; taken only once. */
   take(
@@ -253,17 +288,31 @@ interface RecentFinals {
  * can be logged by the daemon first, in the same second. The last few final lines are kept
  * so that such a hand-off still finds the fate of its recipient.
  */
-function createRecentFinals(): RecentFinals {
-  const finals = new Map<string, { outcome: OutcomeKind; at: number }>();
+function createRecentFinals(onUnclaimed: (final: MessageOutcome) => void): RecentFinals {
+  const finals = new Map<string, MessageOutcome>();
   const keyOf = (host: string, queueId: string, recipient: string) =>
     `${host}\u0000${queueId}\u0000${recipientKey(recipient)}`;
+
+  /** Lines older than a hand-off may come after (or beyond the cap) were final at once. */
+  function letGo(now: number): void {
+    for (const [key, final] of finals) {
+      if (finals.size <= MAX_RECENT_FINALS && now - final.at <= RECENT_FINAL_MS) break;
+      finals.delete(key);
+      onUnclaimed(final);
+    }
+  }
 
   return {
     add(event) {
       const key = keyOf(event.host, event.queueId, event.recipient);
-      finals.delete(key);
-      finals.set(key, { outcome: finalOutcome(event), at: event.time });
-      if (finals.size > MAX_RECENT_FINALS) finals.delete(finals.keys().next().value as string);
+      const earlier = finals.get(key);
+      if (earlier !== undefined) {
+        finals.delete(key);
+        onUnclaimed(earlier);
+      }
+
+      finals.set(detach(key), atOnce(event));
+      letGo(event.time);
     },
     take(host, queueId, recipient, at) {
       const key = keyOf(host, queueId, recipient);
@@ -271,6 +320,10 @@ function createRecentFinals(): RecentFinals {
       if (final === undefined || at - final.at > RECENT_FINAL_MS) return undefined;
       finals.delete(key);
       return final;
+    },
+    flush() {
+      for (const final of finals.values()) onUnclaimed(final);
+      finals.clear();
     },
   };
 }

@@ -1,7 +1,12 @@
 // Puts each rotated log set in time order, oldest first, as logrotate names them.
 
-/** A rotated copy: `base.N` or `base-DATE`, either one possibly compressed. */
-const ROTATION = /^(.+?)(?:\.(\d{1,4})|-(\d{8,14}))(?:\.(?:gz|bz2|xz|zst|lz4|Z))?$/;
+/** A rotated copy: `base.N` or `base-DATE`, either one possibly compressed. DATE is logrotate's
+ *  `dateext` in its default `-%Y%m%d`, with the hour or as `%s`, or in the common `dateformat
+ *  -%Y-%m-%d` (also with `-%H`, and minutes and seconds). */
+const DATE = String.raw`\d{8,14}|\d{4}-\d{2}-\d{2}(?:-\d{2}){0,3}`;
+const ROTATION = new RegExp(
+  String.raw`^(.+?)(?:\.(\d{1,4})|-(${DATE}))(?:\.(?:gz|bz2|xz|zst|lz4|Z))?$`,
+);
 
 interface RotatedName {
   readonly path: string;
@@ -60,8 +65,9 @@ function parseRotatedName(path: string): RotatedName {
     return { path, base, rank: 1, age: -Number(number) };
   }
 
-  // logrotate's `dateext` copies (`-%Y%m%d`, `-%Y%m%d%H`, `-%s`): a later date is newer.
-  return { path, base, rank: 0, age: Number(date) };
+  // logrotate's `dateext` copies (`-%Y%m%d`, `-%Y%m%d%H`, `-%s`, `-%Y-%m-%d`): a later date
+  // is newer.
+  return { path, base, rank: 0, age: Number(date?.replaceAll('-', '')) };
 }
 
 function compareAge(a: RotatedName, b: RotatedName): number {

@@ -7,6 +7,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { MxtriageError } from '../errors.js';
 import { gunzip } from './gunzip.js';
 import { isRotatedCopy, orderInputs } from './order-inputs.js';
+import { PlannedStarts } from './planned-starts.js';
 import { createLineSplitter, type LineMarker, type SplitChunk } from './split-lines.js';
 import { isGzip, looksBinary } from './sniff.js';
 
@@ -57,7 +58,8 @@ export interface ReadOptions {
   /** What `-` reads; process.stdin by default. */
   readonly stdin?: NodeJS.ReadableStream;
   /** Where to begin, by input name: a byte offset in a plain file, or in the decompressed
-   *  content of a gzip file. Used to resume from a state file. */
+   *  content of a gzip file. Used to resume from a state file. When it is `PlannedStarts`, each
+   *  input is read from the file opened when its offset was chosen, not opened again. */
   readonly startOffsets?: ReadonlyMap<string, number>;
   /** How many lines come before each start offset, so that line numbers are the file's own;
    *  unknown, numbering starts at 1 where reading starts. */
@@ -105,10 +107,12 @@ interface ContentSource {
 
 async function* readInput(name: string, options: ReadOptions): AsyncGenerator<InputItem> {
   const start = options.startOffsets?.get(name) ?? 0;
+  const planned =
+    options.startOffsets instanceof PlannedStarts ? options.startOffsets.takeFile(name) : undefined;
   const source =
     name === '-'
       ? await openStream(options.stdin ?? process.stdin, { name }, 0)
-      : await openFile(name, start);
+      : await openFile(name, start, planned);
 
   if (source instanceof MxtriageError) {
     yield { kind: 'problem', input: { name }, error: source };
@@ -130,11 +134,15 @@ async function* readInput(name: string, options: ReadOptions): AsyncGenerator<In
   }
 }
 
-async function openFile(name: string, start: number): Promise<ContentSource | MxtriageError> {
+async function openFile(
+  name: string,
+  start: number,
+  planned: FileHandle | undefined,
+): Promise<ContentSource | MxtriageError> {
   let handle: FileHandle;
 
   try {
-    handle = await open(name, 'r');
+    handle = planned ?? (await open(name, 'r'));
   } catch (error) {
     return describeOpenError(name, error);
   }
@@ -338,14 +346,12 @@ async function* readContent(
     return;
   }
 
-  const last = options.holdsLastLine ? undefined : splitter.finish();
-  if (last !== undefined) {
+  // A held last line is no fault of the log: the next run reads it whole, so nothing is said.
+  if (!options.holdsLastLine) {
+    const last = splitter.finish();
     yield* itemsOf(source, last, nextLine, maxLineLength);
     nextLine += last.lines.length;
     endOffset = last.endOffset;
-  } else if (splitter.finish().lines.length > 0) {
-    const message = 'Last line has no newline yet (still being written?): left for the next run';
-    yield { kind: 'warning', input: source.input, line: nextLine, message };
   }
 
   if (nextLine === options.firstLine) {

@@ -2,13 +2,15 @@
 // renamed, compressed and truncated files, without reading a line twice or skipping one.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsConstants, createReadStream } from 'node:fs';
-import { access, open, readFile, rename, unlink } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { constants, createGunzip, gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 
 import { MxtriageError } from '../errors.js';
+import { gunzip } from './gunzip.js';
 import { orderInputs } from './order-inputs.js';
+import { PlannedStarts } from './planned-starts.js';
 import { isGzip } from './sniff.js';
 
 export interface FileCheckpoint {
@@ -41,6 +43,8 @@ export interface FileIdentity {
   readonly isGzip: boolean;
   /** The first bytes of the content (decompressed), up to the fingerprint length. */
   readonly head: Buffer;
+  /** More of the content's start, to tell a copy of another input from a file of its own. */
+  readonly sample: Buffer;
   /** The checkpoint this file continues, if any. */
   readonly checkpoint?: FileCheckpoint;
 }
@@ -48,17 +52,19 @@ export interface FileIdentity {
 export interface ResumePlan {
   /** Inputs to read, oldest first. */
   readonly paths: string[];
-  /** Where to start in each input that was read before (see `readInputs`). */
-  readonly startOffsets: Map<string, number>;
+  /** Where to start in each input, in the file opened at planning (see `readInputs`). */
+  readonly startOffsets: PlannedStarts;
   /** Lines before each start offset, where the checkpoint knows them. */
   readonly startLines: Map<string, number>;
-  /** Inputs with nothing new since the last run. */
+  /** Inputs with nothing new since the last run, and copies of other inputs. */
   readonly skipped: string[];
   /** Every file that could be opened, for `checkpointRun`. */
   readonly files: Map<string, FileIdentity>;
 }
 
 const FINGERPRINT_BYTES = 256;
+const SAMPLE_BYTES = 4096;
+const COUNT_CHUNK_BYTES = 256 * 1024;
 /** Compressed bytes read to recover the first content bytes of a gzip file. */
 const GZIP_HEAD_BYTES = 16 * 1024;
 
@@ -70,9 +76,9 @@ export interface ReadPosition {
 }
 
 /**
- * Where reading of `name` stands after its line `lastLine`, at `offset`. The line count is the
- * file's own only when reading began at its start or where the plan knew the count; otherwise
- * none is saved, rather than a wrong one that later runs would carry on.
+ * Where reading of `name` stands at byte `offset`, just after its line `lastLine`. The line
+ * count is the file's own only when reading began at its start or where the plan knew the
+ * count; otherwise none is saved, rather than a wrong one that later runs would carry on.
  */
 export function readPosition(
   plan: ResumePlan | undefined,
@@ -135,8 +141,9 @@ export async function saveState(path: string, state: ReadState): Promise<void> {
 /**
  * Decides what to read so no line is read twice or skipped: a file that continues a
  * checkpoint (same content start, wherever it was renamed or compressed to) resumes at its
- * offset; a file with nothing new is skipped; any other file, including one truncated in
- * place (copytruncate), is read from its start.
+ * offset; a file with nothing new, or a copy of another input (logrotate between its copy and
+ * its truncate, or still compressing), is skipped; any other file, including one truncated in
+ * place (copytruncate), is read from its start. Each file to read stays open for the reader.
  */
 export async function planResume(
   paths: readonly string[],
@@ -144,69 +151,180 @@ export async function planResume(
 ): Promise<ResumePlan> {
   const plan: ResumePlan = {
     paths: [],
-    startOffsets: new Map(),
+    startOffsets: new PlannedStarts(),
     startLines: new Map(),
     skipped: [],
     files: new Map(),
   };
-  const unused = new Set(state?.files ?? []);
+  const ordered = orderInputs(paths);
+  const opened = await openInputs(ordered);
+  const matches = matchCheckpoints(opened, state?.files ?? []);
 
-  for (const path of orderInputs(paths)) {
-    const identity = path === '-' ? undefined : await identify(path);
+  for (const path of ordered) {
+    const file = opened.get(path);
 
-    if (identity === undefined) {
+    if (file === undefined) {
       // stdin, or a file the reader will report as missing or unreadable.
       plan.paths.push(path);
-      continue;
+    } else if (matches.copies.has(path)) {
+      plan.skipped.push(path);
+      await file.handle.close();
+    } else {
+      const checkpoint = matches.checkpoints.get(path);
+      const { identity } = file;
+      plan.files.set(path, checkpoint === undefined ? identity : { ...identity, checkpoint });
+      await planFile(plan, path, file, checkpoint);
+      await countLinesBefore(plan, path, file);
     }
-
-    const checkpoint = findCheckpoint(identity, unused);
-    plan.files.set(path, checkpoint === undefined ? identity : { ...identity, checkpoint });
-    planFile(plan, path, identity, checkpoint);
-    await countLinesBefore(plan, path, identity);
   }
 
   return plan;
 }
 
+/** A file the plan looked at, still open. */
+interface OpenedFile {
+  readonly identity: FileIdentity;
+  readonly handle: FileHandle;
+}
+
+async function openInputs(paths: readonly string[]): Promise<Map<string, OpenedFile>> {
+  const opened = new Map<string, OpenedFile>();
+
+  for (const path of paths) {
+    const file = path === '-' ? undefined : await openIdentified(path);
+    if (file !== undefined) opened.set(path, file);
+  }
+
+  return opened;
+}
+
+interface CheckpointMatches {
+  /** The checkpoint each file continues. */
+  readonly checkpoints: Map<string, FileCheckpoint>;
+  /** Files that start as another input does whose checkpoint they share: copies of it. */
+  readonly copies: Set<string>;
+}
+
+/**
+ * Gives each checkpoint to one file, over all the files at once: first to the file that still
+ * has its inode and content start, then to a file of another inode with the same content start
+ * (moved, copied or compressed; a plain file before a gzip one, which is made from it). A file
+ * left that starts like a file that took the checkpoint is a copy being made of it.
+ */
+function matchCheckpoints(
+  files: ReadonlyMap<string, OpenedFile>,
+  checkpoints: readonly FileCheckpoint[],
+): CheckpointMatches {
+  const matches: CheckpointMatches = { checkpoints: new Map(), copies: new Set() };
+  const unused = new Set(checkpoints);
+  const take = (path: string, checkpoint: FileCheckpoint) => {
+    unused.delete(checkpoint);
+    matches.checkpoints.set(path, checkpoint);
+  };
+
+  for (const [path, { identity }] of files) {
+    const own = findCheckpoint(identity, unused, ({ inode }) => inode === identity.inode);
+    if (own !== undefined) take(path, own);
+  }
+
+  const others = [...files].filter(([path]) => !matches.checkpoints.has(path));
+  others.sort(([, a], [, b]) => Number(a.identity.isGzip) - Number(b.identity.isGzip));
+
+  for (const [path, { identity }] of others) {
+    const moved = findCheckpoint(identity, unused, () => true);
+    if (moved !== undefined) take(path, moved);
+    else if (isCopyOfTaken(identity, files, matches.checkpoints)) matches.copies.add(path);
+  }
+
+  return matches;
+}
+
+/** The first checkpoint whose fingerprint matches the file's content start and that `fits`. */
+function findCheckpoint(
+  identity: FileIdentity,
+  checkpoints: ReadonlySet<FileCheckpoint>,
+  fits: (checkpoint: FileCheckpoint) => boolean,
+): FileCheckpoint | undefined {
+  for (const checkpoint of checkpoints) {
+    if (fits(checkpoint) && matchesFingerprint(identity.head, checkpoint.fingerprint)) {
+      return checkpoint;
+    }
+  }
+
+  return undefined;
+}
+
+/** Whether a file starts as another input does that took a checkpoint with its fingerprint:
+ *  the same content as far as both samples go. */
+function isCopyOfTaken(
+  identity: FileIdentity,
+  files: ReadonlyMap<string, OpenedFile>,
+  taken: ReadonlyMap<string, FileCheckpoint>,
+): boolean {
+  for (const [path, checkpoint] of taken) {
+    const original = files.get(path)?.identity;
+    if (original === undefined || !matchesFingerprint(identity.head, checkpoint.fingerprint)) {
+      continue;
+    }
+
+    const length = Math.min(identity.sample.length, original.sample.length);
+    if (identity.sample.subarray(0, length).equals(original.sample.subarray(0, length))) {
+      return true;
+    }
+  }
+
+  return false;
+}
+
 /** A checkpoint saved before line counts were kept: the lines before its offset are counted
  *  once, so that line numbers stay the file's own. Unknown when the file cannot be read. */
-async function countLinesBefore(plan: ResumePlan, path: string, identity: FileIdentity) {
+async function countLinesBefore(plan: ResumePlan, path: string, file: OpenedFile) {
   const offset = plan.startOffsets.get(path) ?? 0;
   if (offset === 0 || plan.startLines.has(path)) return;
 
-  const lines = await countLines(path, offset, identity.isGzip).catch(() => undefined);
+  const lines = await countLines(file, offset).catch(() => undefined);
   if (lines !== undefined) plan.startLines.set(path, lines);
 }
 
 /** Newlines in the first `length` bytes of the content (decompressed for gzip). */
-async function countLines(path: string, length: number, gzip: boolean): Promise<number> {
-  const raw = createReadStream(path, gzip ? {} : { end: length - 1 });
-  const content: AsyncIterable<Buffer> = gzip ? raw.pipe(createGunzip()) : raw;
+async function countLines({ handle, identity }: OpenedFile, length: number): Promise<number> {
+  const raw = chunksOf(handle);
+  const content = identity.isGzip ? gunzip(raw) : raw;
   let lines = 0;
   let left = length;
-  try {
-    for await (const chunk of content) {
-      const part = chunk.length > left ? chunk.subarray(0, left) : chunk;
-      for (let at = part.indexOf(10); at !== -1; at = part.indexOf(10, at + 1)) lines += 1;
-      left -= part.length;
-      if (left === 0) break;
-    }
-  } finally {
-    raw.destroy();
+
+  for await (const chunk of content) {
+    const part = chunk.length > left ? chunk.subarray(0, left) : chunk;
+    for (let at = part.indexOf(10); at !== -1; at = part.indexOf(10, at + 1)) lines += 1;
+    left -= part.length;
+    if (left === 0) break;
   }
 
   return lines;
 }
 
+/** The file's bytes by positional reads, which leave the file open for the reader (a stream
+ *  closes its file when it is destroyed). */
+async function* chunksOf(handle: FileHandle): AsyncGenerator<Buffer> {
+  for (let position = 0; ;) {
+    const buffer = Buffer.alloc(COUNT_CHUNK_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
 /**
  * The state after a run: each file of the plan with the position reading ended at (the last
- * batch's `endOffset` and line), or where it started when nothing was read.
+ * batch's `endOffset` and line), or where it started when nothing was read. The planned files
+ * no reader took are closed.
  */
 export async function checkpointRun(
   plan: ResumePlan,
   ends: ReadonlyMap<string, ReadPosition>,
 ): Promise<ReadState> {
+  await plan.startOffsets.closeUntaken();
   const files: FileCheckpoint[] = [];
 
   for (const [path, identity] of plan.files) {
@@ -232,53 +350,34 @@ function startOf(plan: ResumePlan, path: string): ReadPosition | undefined {
   return lines === undefined ? { offset } : { offset, lines };
 }
 
-function planFile(
+async function planFile(
   plan: ResumePlan,
   path: string,
-  identity: FileIdentity,
+  { identity, handle }: OpenedFile,
   checkpoint: FileCheckpoint | undefined,
-): void {
-  if (checkpoint === undefined || (!identity.isGzip && identity.size < checkpoint.offset)) {
+): Promise<void> {
+  const isPlain = !identity.isGzip;
+  const isSameFile = checkpoint?.inode === identity.inode;
+  const isShorter = checkpoint !== undefined && isPlain && identity.size < checkpoint.offset;
+
+  if (checkpoint === undefined || (isShorter && isSameFile)) {
     plan.paths.push(path);
-    plan.startOffsets.set(path, 0);
+    plan.startOffsets.plan(path, 0, handle);
     return;
   }
 
-  const isUnchangedGzip =
-    identity.isGzip && identity.inode === checkpoint.inode && identity.size === checkpoint.size;
+  const isUnchangedGzip = !isPlain && isSameFile && identity.size === checkpoint.size;
 
-  if (isUnchangedGzip || (!identity.isGzip && identity.size === checkpoint.offset)) {
+  // A plain copy shorter than the offset was copied before the rest was read from its original.
+  if (isUnchangedGzip || isShorter || (isPlain && identity.size === checkpoint.offset)) {
     plan.skipped.push(path);
+    await handle.close();
     return;
   }
 
   plan.paths.push(path);
-  plan.startOffsets.set(path, checkpoint.offset);
+  plan.startOffsets.plan(path, checkpoint.offset, handle);
   if (checkpoint.lines !== undefined) plan.startLines.set(path, checkpoint.lines);
-}
-
-/** A checkpoint whose fingerprint matches the file's content start; same inode preferred. */
-function findCheckpoint(
-  identity: FileIdentity,
-  unused: Set<FileCheckpoint>,
-): FileCheckpoint | undefined {
-  let found: FileCheckpoint | undefined;
-
-  for (const checkpoint of unused) {
-    if (!matchesFingerprint(identity.head, checkpoint.fingerprint)) {
-      continue;
-    }
-
-    if (found === undefined || checkpoint.inode === identity.inode) {
-      found = checkpoint;
-    }
-  }
-
-  if (found !== undefined) {
-    unused.delete(found);
-  }
-
-  return found;
 }
 
 function matchesFingerprint(head: Buffer, fingerprint: string): boolean {
@@ -297,6 +396,11 @@ function skippedCheckpoint(path: string, identity: FileIdentity): FileCheckpoint
 
   if (previous === undefined) {
     return undefined;
+  }
+
+  // A plain copy shorter than the offset it took (see `planFile`) ends where its content does.
+  if (!identity.isGzip && identity.size < previous.offset) {
+    return checkpointOf(path, identity, { offset: identity.size });
   }
 
   return checkpointOf(path, identity, previous);
@@ -337,6 +441,13 @@ async function currentCheckpoint(
 
 /** Inode, size and the first content bytes of a file; `undefined` when it cannot be read. */
 async function identify(path: string): Promise<FileIdentity | undefined> {
+  const file = await openIdentified(path);
+  await file?.handle.close();
+  return file?.identity;
+}
+
+/** A regular file, opened, and what it is; `undefined` when it cannot be read. */
+async function openIdentified(path: string): Promise<OpenedFile | undefined> {
   let handle;
 
   try {
@@ -345,24 +456,30 @@ async function identify(path: string): Promise<FileIdentity | undefined> {
     return undefined;
   }
 
-  try {
-    const stats = await handle.stat();
+  const identity = await identifyOpened(handle).catch(() => undefined);
+  if (identity === undefined) await handle.close();
+  return identity === undefined ? undefined : { identity, handle };
+}
 
-    if (!stats.isFile()) {
-      return undefined;
-    }
+async function identifyOpened(handle: FileHandle): Promise<FileIdentity | undefined> {
+  const stats = await handle.stat();
 
-    const raw = Buffer.alloc(GZIP_HEAD_BYTES);
-    const { bytesRead } = await handle.read(raw, 0, raw.length, 0);
-    const start = raw.subarray(0, bytesRead);
-    const gzip = isGzip(start);
-    const content = gzip ? gunzipStart(start) : start;
-    return { inode: stats.ino, size: stats.size, isGzip: gzip, head: fingerprintBytes(content) };
-  } catch {
+  if (!stats.isFile()) {
     return undefined;
-  } finally {
-    await handle.close();
   }
+
+  const raw = Buffer.alloc(GZIP_HEAD_BYTES);
+  const { bytesRead } = await handle.read(raw, 0, raw.length, 0);
+  const start = raw.subarray(0, bytesRead);
+  const gzip = isGzip(start);
+  const content = gzip ? gunzipStart(start) : start;
+  return {
+    inode: stats.ino,
+    size: stats.size,
+    isGzip: gzip,
+    head: fingerprintBytes(content),
+    sample: Buffer.from(content.subarray(0, SAMPLE_BYTES)),
+  };
 }
 
 /** The decompressed start of a gzip file; a sync flush accepts input that stops midway. */

@@ -55,13 +55,26 @@ export function describeVerdict(verdict: Verdict): string {
   return verdict.detail === undefined ? label : `${label} (${cleanText(verdict.detail)})`;
 }
 
-/** "fourthcoffee.test and 5 more domains: DNS failures". */
+/** "fourthcoffee.test and 5 more domains: DNS failures"; an incident of domains that failed
+ *  because of our resolver is named after it: "our local resolver, 5 domains: DNS failures". */
 export function describeIncident(incident: Incident): string {
+  const count = incident.domains.length;
+  if (count > 1 && isOurResolver(incident.verdict)) {
+    return `our local resolver, ${count} domains: ${FAMILY_LABELS[incident.causeFamily]}`;
+  }
+
   const label = domainLabels(incident.groups);
   const first = incident.domains[0] === undefined ? 'no domain' : label(incident.domains[0]);
   const more = incident.domains.length - 1;
   const names = more === 0 ? first : `${first} and ${more} more domain${more === 1 ? '' : 's'}`;
   return `${cleanText(names)}: ${FAMILY_LABELS[incident.causeFamily]}`;
+}
+
+function isOurResolver(verdict: Verdict): boolean {
+  return (
+    verdict.kind === 'local-resolver' ||
+    (verdict.kind === 'recovered' && verdict.detail?.startsWith('local-resolver') === true)
+  );
 }
 
 /** The probes worth showing: the walk's referrals left out, failures first, a few at most. */
@@ -130,9 +143,9 @@ const ADVICE: Readonly<Record<VerdictKind, Advisor>> = {
   'recipient-dns': adviseRecipientDns,
   'provider-outage': (incident, verdict) => [
     `The domains share name servers that fail: ${withResults(failingServers(verdict))}. ` +
-      'Contact the DNS provider that runs them; nothing on our side needs fixing.',
+      `Contact the DNS provider that runs them; ${ourSide(verdict)}`,
     ...contactAdvice(incident, verdict),
-    QUEUE_LIFETIME,
+    ...queueAdvice(incident),
   ],
   'recipient-dnssec': (incident, verdict) => [
     `Validating resolvers reject the DNSSEC signatures of ${domainList(incident)}, while the ` +
@@ -196,6 +209,35 @@ const QUEUE_LIFETIME =
   'maximal_queue_lifetime, Exim retry rules, Sendmail Timeout.queuereturn: 5 days by default) ' +
   'it bounces, so warn the senders of important mail.';
 
+const BOUNCED_AT_ONCE =
+  'This mail bounced at its first attempt and is not retried: once the fault is fixed, the ' +
+  'senders must send it again.';
+
+/** Results of our resolver that show it down or refusing us, not waiting on failing servers. */
+const LOCAL_DOWN_RESULTS = new Set(['unreachable', 'refused', 'bad-response']);
+
+/** Retries and the queue lifetime, for mail that is queued; mail that only bounced is not. */
+function queueAdvice(incident: Incident): string[] {
+  const isQueued = incident.groups.some((group) => group.statuses.deferred > 0);
+  if (isQueued || incident.groups.length === 0) return [QUEUE_LIFETIME];
+
+  return [BOUNCED_AT_ONCE];
+}
+
+/** "nothing on our side needs fixing", unless our resolver fails now too. */
+function ourSide(verdict: Verdict): string {
+  const down = [...failingServers(verdict, 'local')].filter(([, result]) =>
+    LOCAL_DOWN_RESULTS.has(result),
+  );
+  if (down.length === 0) return 'nothing on our side needs fixing.';
+
+  const servers = cleanText(down.map(([server]) => server).join(', '));
+  return (
+    `our local resolver ${servers} fails now as well (see its own incident): fix it too, ` +
+    'though it did not cause this.'
+  );
+}
+
 const FLUSH_QUEUE =
   'Once it answers, deferred mail goes out at the next retry; to send it at once, flush the ' +
   'queue (postqueue -f, exim -qff or sendmail -q).';
@@ -204,10 +246,15 @@ function adviseLocalResolver(incident: Incident, verdict: Verdict): string[] {
   const failing = failingServers(verdict, 'local');
   const servers = cleanText([...failing.keys()].join(', ')) || 'in /etc/resolv.conf';
   const dig = digCommand([...failing.keys()][0], incident.domains[0] ?? 'example.com');
+  const isSilent = [...failing.values()].some((result) => result === 'timeout');
   const byDetail: Record<string, string> = {
-    down:
-      `The local resolver ${servers} did not answer. Check that it is running and listening ` +
-      `(systemctl status unbound or named; ${dig}).`,
+    down: isSilent
+      ? `The local resolver ${servers} did not answer: it is down, or running but unable to ` +
+        'reach its upstream (its forwarders or the name servers on the internet). Check that ' +
+        `it is running and listening (systemctl status unbound or named; ${dig}); if it is, ` +
+        'read its log and check that it reaches its forwarders or port 53 outside.'
+      : `The local resolver ${servers} refused the connection: nothing listens there. Check ` +
+        `that it is running and listening (systemctl status unbound or named; ${dig}).`,
     servfail:
       `The local resolver ${servers} answered SERVFAIL while the domain's own servers ` +
       'answer. Read its log for the cause and flush its cache for these domains ' +
@@ -263,11 +310,12 @@ function adviseRecipientDns(incident: Incident, verdict: Verdict): string[] {
       '(a firewall dropping TCP port 53 or large UDP answers).',
   };
   const what = byDetail[verdict.detail ?? ''] ?? 'Its DNS fails.';
+  const side = ourSide(verdict);
   return [
     `A recipient-side DNS problem of ${domainList(incident)}: ${what}${failing} ` +
-      'Nothing on our side needs fixing.',
+      `${side.charAt(0).toUpperCase()}${side.slice(1)}`,
     ...contactAdvice(incident, verdict),
-    QUEUE_LIFETIME,
+    ...queueAdvice(incident),
   ];
 }
 
@@ -303,7 +351,7 @@ function adviseUnresolvableMx(incident: Incident, verdict: Verdict): string[] {
     byDetail[verdict.detail ?? ''] ??
     `The MX records of ${domains} name hosts that do not resolve` +
       `${unresolvedMxHosts(verdict)}. The domain's operator must fix the MX records.`;
-  const queue = verdict.detail === 'lookup-failed' ? [QUEUE_LIFETIME] : [];
+  const queue = verdict.detail === 'lookup-failed' ? queueAdvice(incident) : [];
   return [first, ...contactAdvice(incident, verdict), ...queue];
 }
 
@@ -351,8 +399,9 @@ function adviseRecovered(incident: Incident, verdict: Verdict): string[] {
     : lean === ''
       ? 'The log alone does not say whose DNS it was.'
       : `The log suggests ${VERDICT_LABELS[lean as VerdictKind] ?? cleanText(lean)}.`;
+  const verb = incident.domains.length > 1 ? 'resolve' : 'resolves';
   return [
-    `${domainList(incident)} resolves now; the failure has stopped. ${hint}`,
+    `${domainList(incident)} ${verb} now; the failure has stopped. ${hint}`,
     'Deferred mail is retried by itself; watch for a recurrence.',
   ];
 }
@@ -386,6 +435,22 @@ function contactAdvice(incident: Incident, verdict: Verdict): string[] {
     return [cleanText(`Whom to contact: ${mailbox} (the SOA contact of ${domain})${operators}.`)];
   }
 
+  if (isSoaUnreachable(verdict)) {
+    const parent = parentServer(verdict);
+    const delegation =
+      parent === undefined
+        ? `dig +trace ${domain} NS shows the delegation its parent zone holds`
+        : `dig @${parent.address} ${domain} NS asks ${parent.label}, a server of its parent ` +
+          'zone, for the delegation';
+    return [
+      cleanText(
+        `Whom to contact: the owner or DNS operator of ${domain}${operators}. Its SOA record, ` +
+          "which names a contact, cannot be fetched while its servers fail: the registrar's " +
+          `WHOIS record (whois ${domain}) names the owner, and ${delegation}.`,
+      ),
+    ];
+  }
+
   return [
     cleanText(
       `Whom to contact: the DNS operator of ${domain}${operators}. dig +short SOA ${domain} ` +
@@ -393,6 +458,31 @@ function contactAdvice(incident: Incident, verdict: Verdict): string[] {
         "registrar's WHOIS record.",
     ),
   ];
+}
+
+/** Every SOA question to the domain's servers failed: `dig SOA` cannot name a contact. */
+function isSoaUnreachable(verdict: Verdict): boolean {
+  const asked = (verdict.probes ?? []).filter(
+    (probe) => probe.role === 'authoritative' && probe.question.type === 'SOA',
+  );
+  const isWhollyFailing = ['unreachable', 'lame', 'servfail'].includes(verdict.detail ?? '');
+
+  return asked.length > 0 ? !asked.some(isDefinite) : isWhollyFailing;
+}
+
+/** The server of the parent zone whose referral named the domain's servers: the last step of
+ *  the walk from the root. */
+function parentServer(verdict: Verdict): { address: string; label: string } | undefined {
+  const referrals = (verdict.probes ?? []).filter(
+    (probe) => probe.role === 'iterative' && probe.result === 'referral',
+  );
+  const last = referrals[referrals.length - 1];
+  if (last === undefined) return undefined;
+
+  const match = /^\[(.*)\]:(\d+)$/.exec(last.server) ?? /^(.*):(\d+)$/.exec(last.server);
+  const [address, port] = match === null ? [last.server, '53'] : [match[1] ?? '', match[2]];
+  const label = last.serverName ?? address;
+  return { address: port === '53' ? address : `${address} -p ${port}`, label };
 }
 
 /** The RNAME of an SOA answer among the probes, as a mail address (RFC 1035 §8). */
@@ -523,22 +613,22 @@ export function tellStory(analysis: Analysis, times: TimeFormat): string {
   return sentences.join(' ');
 }
 
-/** "Of 20 deferred recipients, 8 were delivered later (after 45 s on average, 1 min 2 s at
- *  most), 3 bounced, 6 expired and 3 are still queued." */
+/** "Of 20 recipients deferred or bounced, 8 were delivered later (after 45 s on average,
+ *  1 min 2 s at most), 3 bounced, 6 expired and 3 are still queued." */
 export function describeOutcomes(
   outcomes: Analysis['outcomes'],
   delay?: Analysis['deliveryDelay'],
 ): string {
   const total =
     outcomes['delivered-later'] + outcomes.bounced + outcomes.expired + outcomes['still-queued'];
-  if (total === 0) return 'No deferred recipient was followed to an outcome.';
+  if (total === 0) return 'No deferred or bounced recipient was followed to an outcome.';
   const later =
     delay === undefined
       ? ''
       : ` (after ${formatDuration(delay.meanMs)} on average, ` +
         `${formatDuration(delay.maxMs)} at most)`;
   return (
-    `Of ${total} deferred recipient${plural(total)}, ${outcomes['delivered-later']} ` +
+    `Of ${total} recipient${plural(total)} deferred or bounced, ${outcomes['delivered-later']} ` +
     `${outcomes['delivered-later'] === 1 ? 'was' : 'were'} delivered later${later}, ` +
     `${outcomes.bounced} bounced, ${outcomes.expired} expired and ` +
     `${outcomes['still-queued']} ${outcomes['still-queued'] === 1 ? 'is' : 'are'} still queued.`

@@ -174,7 +174,7 @@ function outcomesSection(outcomes: OutcomeCounts, delay: DeliveryDelay | undefin
   return [
     '## Message outcomes',
     '',
-    'What finally happened to each deferred recipient:',
+    'What finally happened to each deferred or bounced recipient:',
     '',
     '| Outcome | Recipients |',
     '| --- | ---: |',

@@ -102,7 +102,7 @@ function verdictFamily(groups: readonly Group[]): Family {
 function outcomeFamily(analysis: Analysis): Family {
   return {
     name: 'mxtriage_message_outcomes',
-    help: 'Deferred recipients by what finally happened to them.',
+    help: 'Deferred or bounced recipients by what finally happened to them.',
     samples: Object.entries(analysis.outcomes).map(([outcome, value]) => ({
       labels: { outcome },
       value,

@@ -47,9 +47,9 @@ export function formatSummary(analysis: Analysis, options: SummaryOptions): stri
       `bounced ${change(summary.statuses.bounced, previous?.statuses.bounced)}, ` +
       `expired ${change(summary.statuses.expired, previous?.statuses.expired)}` +
       `${unnamedExpiriesNote(summary.expiredUnnamed)}.`,
-    `Deferred messages later delivered: ${analysis.outcomes['delivered-later']}, ` +
-      `bounced: ${analysis.outcomes.bounced}, expired: ${analysis.outcomes.expired}, ` +
-      `still queued: ${analysis.outcomes['still-queued']}.`,
+    `Deferred or bounced recipients: delivered later ${analysis.outcomes['delivered-later']}, ` +
+      `bounced ${analysis.outcomes.bounced}, expired ${analysis.outcomes.expired}, ` +
+      `still queued ${analysis.outcomes['still-queued']}.`,
   ];
 
   if (summary.linesNotUnderstood > 0) {

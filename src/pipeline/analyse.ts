@@ -1,12 +1,25 @@
+import { createClassifier } from '../classify/classify.js';
 import type { DnsCheckOptions, DnsRoles, DomainDiagnosis } from '../dns/types.js';
 import { createGrouper, emptyStatusCounts, type Grouper } from '../group/group.js';
-import { buildIncidents, createOutcomeTally } from '../group/incidents.js';
-import { createOutcomeTracker, type CarriedRecipient } from '../group/outcomes.js';
+import { buildIncidents, createOutcomeTally, type OutcomeTally } from '../group/incidents.js';
+import {
+  createOutcomeTracker,
+  type CarriedRecipient,
+  type OutcomeTracker,
+} from '../group/outcomes.js';
 import type { LineBatch } from '../input/read-inputs.js';
-import type { Analysis, DeliveryEvent, Summary, Verdict } from '../model.js';
+import type {
+  Analysis,
+  DeliveryEvent,
+  MessageExpiredRecord,
+  MessageOutcome,
+  MessageRecord,
+  Summary,
+  Verdict,
+} from '../model.js';
 import { NOT_CHECKED } from '../model.js';
 import { decideVerdicts, domainsToCheck, OFFLINE_VERDICT } from '../verdict/decide.js';
-import { readEvents, type ReadCounts, type ReadOptions } from './read-events.js';
+import { readEvents, toEvent, type ReadCounts, type ReadOptions } from './read-events.js';
 
 export interface AnalyseOptions extends ReadOptions {
   readonly windowMs: number;
@@ -32,6 +45,10 @@ export interface AnalyseResult {
   readonly stillOpen?: readonly CarriedRecipient[];
 }
 
+/** Classifies the expiries `expiredEvents` makes; an expiry's cause is always `expired`, so
+ *  the classifier's memory of earlier causes is never used. */
+const EXPIRY_CLASSIFIER = createClassifier();
+
 /**
  * The main job: read the logs, group deferrals and bounces, follow deferred messages to their
  * outcome, re-check the DNS of the failing domains and give each group its verdict.
@@ -43,8 +60,11 @@ export async function analyseLogs(
   const grouper = createGrouper(options.windowMs);
   const tally = createOutcomeTally(options.windowMs);
   const period = createPeriod(options);
-  const outcomes = createOutcomeTracker((outcome) => tally.add(outcome));
-  outcomes.carryOver(options.carried ?? []);
+  const outcomes = followOutcomes(tally, (record, expired) => {
+    if (expired.length === 0) period.noteUnnamedExpiry(record.time);
+    for (const event of expired) if (period.includes(event)) grouper.add(event);
+  });
+  outcomes.tracker.carryOver(options.carried ?? []);
 
   const counts = await readEvents(
     paths,
@@ -52,21 +72,17 @@ export async function analyseLogs(
       event(event) {
         if (!period.includes(event)) return;
         grouper.add(event);
-        outcomes.addEvent(event);
+        outcomes.tracker.addEvent(event);
       },
-      record(record) {
-        const closed = outcomes.addRecord(record);
-        if (record.kind === 'message-expired' && closed === 0)
-          period.noteUnnamedExpiry(record.time);
-      },
+      record: (record) => outcomes.addRecord(record),
       ...(options.onBatch === undefined ? {} : { batch: options.onBatch }),
     },
     options,
   );
 
   const stillOpen =
-    options.keepOpen === undefined ? undefined : outcomes.stillOpen(options.keepOpen);
-  outcomes.finish(period.end ?? Date.now());
+    options.keepOpen === undefined ? undefined : outcomes.tracker.stillOpen(options.keepOpen);
+  outcomes.tracker.finish(period.end ?? Date.now());
   const { verdictOf, diagnoses } = await judgeGroups(grouper, options);
   options.onStage?.();
   const groups = grouper.takeGroups(verdictOf);
@@ -93,6 +109,80 @@ export async function analyseLogs(
     ...(diagnoses === undefined ? {} : { diagnoses }),
     ...(stillOpen === undefined ? {} : { stillOpen }),
   };
+}
+
+interface OutcomeFollower {
+  readonly tracker: OutcomeTracker;
+  addRecord(record: MessageRecord): void;
+}
+
+/**
+ * The outcome tracker, fed the records too. A Postfix expiry names no recipient; the parser
+ * makes an expired event for each one it saw deferred, and leaves the others to a
+ * message-expired record. The tracker may know them, deferred in an earlier run (`summary
+ * --state`) or beyond what the parser remembers of a message: each one the record closes
+ * expired as surely, and `onExpiry` gets an expired event for it, the same as the parser's.
+ */
+function followOutcomes(
+  tally: OutcomeTally,
+  onExpiry: (record: MessageExpiredRecord, expired: readonly DeliveryEvent[]) => void,
+): OutcomeFollower {
+  let closedByExpiry: MessageOutcome[] | undefined;
+  const tracker = createOutcomeTracker((outcome) => {
+    tally.add(outcome);
+    closedByExpiry?.push(outcome);
+  });
+
+  function addRecord(record: MessageRecord): void {
+    if (record.kind !== 'message-expired') {
+      tracker.addRecord(record);
+      return;
+    }
+
+    closedByExpiry = [];
+    tracker.addRecord(record);
+    const closed = closedByExpiry.filter((outcome) => isExpiredBy(outcome, record));
+    closedByExpiry = undefined;
+    onExpiry(record, expiredEvents(record, closed));
+  }
+
+  return { tracker, addRecord };
+}
+
+/** Whether the outcome is a recipient of the message that `record` expired (the tracker may
+ *  report other outcomes that fall due meanwhile). */
+function isExpiredBy(outcome: MessageOutcome, record: MessageExpiredRecord): boolean {
+  return (
+    outcome.outcome === 'expired' &&
+    outcome.queueId === record.queueId &&
+    outcome.host === record.host
+  );
+}
+
+/** An expired event for each recipient of the message `record` expired. */
+function expiredEvents(
+  record: MessageExpiredRecord,
+  closed: readonly MessageOutcome[],
+): DeliveryEvent[] {
+  return closed.map((outcome) =>
+    toEvent(
+      {
+        kind: 'delivery',
+        time: record.time,
+        host: record.host,
+        mta: record.mta,
+        // Only Postfix's queue manager logs an expiry without recipients.
+        daemon: 'qmgr',
+        queueId: record.queueId,
+        recipient: outcome.recipient,
+        ...(record.sender === undefined ? {} : { sender: record.sender }),
+        status: 'expired',
+        text: record.text,
+        source: record.source,
+      },
+      EXPIRY_CLASSIFIER,
+    ),
+  );
 }
 
 function deliveryDelayOf(tally: ReturnType<typeof createOutcomeTally>): Partial<Analysis> {

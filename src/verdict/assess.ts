@@ -35,9 +35,14 @@ export interface Finding {
   readonly reason: string;
   /** For `answers`: the views that could not be made, and why (port 53 blocked, ...). */
   readonly unmade?: string;
+  /** For `answers`: the resolvers that contradict the authoritative servers, and how. */
+  readonly dissent?: string;
   /** For `recipient-dnssec`: only our own resolver's validation said so (see
    *  `assessDomains`). */
   readonly byLocalValidation?: true;
+  /** For `recipient-dnssec` while our resolvers answer (they do not validate, or trust the
+   *  zone): what the other checks find. The signatures cannot be what defers our own mail. */
+  readonly ours?: Finding;
 }
 
 type Check = (diagnosis: DomainDiagnosis) => Finding | undefined;
@@ -58,10 +63,11 @@ const WAITING_RESULTS = new Set<string>(['timeout', 'tcp-timeout', 'servfail']);
  *  evidence: the timeout may only be too short (see {@link findTcpSilence}). */
 const TCP_FAILURES = new Set<string>(['unreachable', 'truncated', 'bad-response']);
 
-const CHECKS: readonly Check[] = [
+/** The checks that decide what defers our own mail while our resolvers answer a zone that
+ *  validating resolvers reject: all but the DNSSEC one. */
+const CHECKS_OF_OUR_MAIL: readonly Check[] = [
   findIncomplete,
   findMissing,
-  findDnssecFailure,
   findRecipientFailure,
   findUnaddressedServers,
   findDisagreement,
@@ -73,6 +79,12 @@ const CHECKS: readonly Check[] = [
   findPartialFailure,
   findTransportTrouble,
   findTcpSilence,
+];
+
+const CHECKS: readonly Check[] = [
+  ...CHECKS_OF_OUR_MAIL.slice(0, 2),
+  findDnssecFailure,
+  ...CHECKS_OF_OUR_MAIL.slice(2),
 ];
 
 /**
@@ -104,7 +116,14 @@ export function assessDomains(
 
 /** The one finding that best describes the domain's DNS now. */
 export function assessDomain(diagnosis: DomainDiagnosis): Finding {
-  for (const check of CHECKS) {
+  const finding = runChecks(diagnosis, CHECKS);
+  if (finding.kind !== 'recipient-dnssec' || !isAnsweringLocally(diagnosis)) return finding;
+
+  return { ...finding, ours: runChecks(diagnosis, CHECKS_OF_OUR_MAIL) };
+}
+
+function runChecks(diagnosis: DomainDiagnosis, checks: readonly Check[]): Finding {
+  for (const check of checks) {
     const finding = check(diagnosis);
     if (finding !== undefined) return withChrootNote(diagnosis, finding);
   }
@@ -118,10 +137,15 @@ export function assessDomain(diagnosis: DomainDiagnosis): Finding {
  */
 export function describeAnswers(finding: Finding, { now = false }: { now?: boolean } = {}): string {
   const when = now ? ' now' : '';
+  const unmade = finding.unmade === undefined ? '' : `; ${finding.unmade}`;
+  if (finding.dissent !== undefined) {
+    const answering = `the authoritative servers answer${when} (${finding.reason})`;
+    return `${answering}; but ${finding.dissent}${unmade}`;
+  }
 
   return finding.unmade === undefined
     ? `every probe answers${when} (${finding.reason})`
-    : `the resolvers answer${when} (${finding.reason}); ${finding.unmade}`;
+    : `the resolvers answer${when} (${finding.reason})${unmade}`;
 }
 
 /** With a budget of 0 nothing was asked: not checked, rather than a check that failed. */
@@ -192,6 +216,12 @@ function findDnssecFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   return { kind: 'local-resolver', detail: 'dnssec', reason };
 }
 
+function isAnsweringLocally(diagnosis: DomainDiagnosis): boolean {
+  const { servers } = diagnosis.local;
+
+  return servers.length > 0 && servers.every((check) => isDefinite(check.reply.result));
+}
+
 function describeValidationFailure(label: string, checks: readonly ResolverCheck[]): string {
   return `${describeResolvers(label, checks)}, answers with checking disabled (CD)`;
 }
@@ -204,8 +234,8 @@ function findRecipientFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   const all =
     servers.length === 1
       ? `the only authoritative server address of ${zone} fails`
-      : `all ${servers.length} authoritative server addresses of ${zone} fail`;
-  const reason = `${all}: ${describeServers(servers)}`;
+      : `${allOf(servers.length, ADDRESS)} of ${zone} fail`;
+  const reason = `${all}: ${describeServers(servers)}${noteLocalDown(diagnosis)}`;
   if (servers.every((server) => server.mx.result === 'tcp-timeout')) {
     const why = `${reason}: a TCP timeout alone does not show that TCP is broken`;
     return { kind: 'inconclusive', detail: 'tcp-timeout', reason: why };
@@ -563,6 +593,17 @@ function describeTcpResult(result: ProbeResult): string {
   return result === 'unreachable' ? 'connection refused or reset' : describeResult(result);
 }
 
+/** Our resolver down (refused, unreachable) beside servers that fail, which it cannot be
+ *  waiting on then: a timeout or SERVFAIL from it is what their failure gives anyway. */
+function noteLocalDown(diagnosis: DomainDiagnosis): string {
+  const down = failingChecks(diagnosis.local).filter(
+    (check) => !WAITING_RESULTS.has(check.reply.result),
+  );
+  if (down.length === 0) return '';
+
+  return `; our resolver fails too (${describeResolvers('local resolver', down)})`;
+}
+
 /** Our resolver failing alongside a recipient fault, said without blaming it. */
 function noteLocalFailure(diagnosis: DomainDiagnosis, why = ''): string {
   const failing = failingChecks(diagnosis.local);
@@ -571,21 +612,98 @@ function noteLocalFailure(diagnosis: DomainDiagnosis, why = ''): string {
   return `; our resolver fails too (${describeResolvers('local resolver', failing)})${why}`;
 }
 
-/** Which views answered; which could not be made, each reason said once. */
+/** Which views answered; which could not be made, each reason said once; which resolvers
+ *  contradict the authoritative servers. */
 function describeHealthy(diagnosis: DomainDiagnosis): Finding {
   const { authoritative, local, reference } = diagnosis;
+  const dissenting = findDissent(diagnosis);
+  const agreeing = (checks: readonly ResolverCheck[]) =>
+    checks.filter((check) => !dissenting.has(check));
   const parts: string[] = [];
 
   if (authoritative.answering > 0) parts.push(describeAnswering(authoritative.answering));
-  if (local.servers.length > 0) parts.push(describeResolvers('local resolver', local.servers));
-  if (reference.status === 'answers') {
-    parts.push(describeResolvers('reference resolver', reference.servers));
+  const ours = agreeing(local.servers);
+  if (ours.length > 0) parts.push(describeResolvers('local resolver', ours));
+  const references = agreeing(reference.servers);
+  if (references.length > 0 && (reference.status === 'answers' || dissenting.size > 0)) {
+    parts.push(describeResolvers('reference resolver', references));
   }
 
   if (diagnosis.mx.hosts.length > 0) parts.push('MX hosts resolve');
 
   const unmade = describeUnmadeViews(diagnosis);
-  return { kind: 'answers', reason: parts.join('; '), ...(unmade === undefined ? {} : { unmade }) };
+  const dissent = dissenting.size === 0 ? undefined : listSome([...dissenting.values()], '; ');
+  return {
+    kind: 'answers',
+    reason: parts.join('; '),
+    ...(unmade === undefined ? {} : { unmade }),
+    ...(dissent === undefined ? {} : { dissent }),
+  };
+}
+
+/**
+ * The resolvers that contradict authoritative servers that agree: a validation failure (a
+ * validating resolver rejects the zone's signatures, though ours answers), no answer, another
+ * result (NXDOMAIN where the servers give MX) or another MX set. A resolver with a stale
+ * cache, a filter or a split view answers so; our mail goes where the servers say.
+ */
+function findDissent(diagnosis: DomainDiagnosis): Map<ResolverCheck, string> {
+  const { authoritative, local, reference } = diagnosis;
+  const dissent = new Map<ResolverCheck, string>();
+  if (authoritative.answering === 0 || !authoritative.agree) return dissent;
+
+  const labelled = [
+    ...local.servers.map((check) => ({ label: 'local resolver', check })),
+    ...reference.servers.map((check) => ({ label: 'reference resolver', check })),
+  ];
+  for (const { label, check } of labelled) {
+    const how = describeContradiction(diagnosis, check);
+    if (how !== undefined) dissent.set(check, `${label} ${check.server} ${how}`);
+  }
+
+  return dissent;
+}
+
+function describeContradiction(
+  diagnosis: DomainDiagnosis,
+  check: ResolverCheck,
+): string | undefined {
+  const { domain, authoritative, mx } = diagnosis;
+  const result = check.reply.result;
+  const theirs = authoritative.consensus;
+  const why = '(a stale cache, a filter or a split view)';
+
+  if (check.dnssecFailure) {
+    return (
+      'gives SERVFAIL and answers with checking disabled (CD): validating resolvers reject ' +
+      `the DNSSEC signatures of ${domain}`
+    );
+  }
+
+  if (!isDefinite(result)) return `gives ${describeResult(result)} where they answer`;
+  if (theirs !== undefined && result !== theirs) {
+    return `gives ${describeResult(result)} where they give ${describeConsensus(theirs)} ${why}`;
+  }
+
+  const expected = mx.source === 'authoritative' ? mxSet(mx.records) : '';
+  const given = mxSet(check.mx);
+  if (result === 'answer' && expected !== '' && given !== expected) {
+    return `gives ${given || 'no MX record'} where they give ${expected} ${why}`;
+  }
+
+  return undefined;
+}
+
+function describeConsensus(result: 'answer' | 'nxdomain' | 'nodata'): string {
+  return result === 'answer' ? 'MX records' : describeResult(result);
+}
+
+/** `MX 10 a.example.test, MX 20 b.example.test`, in a stable order. */
+function mxSet(records: readonly { preference: number; exchange: string }[]): string {
+  return records
+    .map((record) => `MX ${record.preference} ${record.exchange.toLowerCase().replace(/\.$/, '')}`)
+    .sort()
+    .join(', ');
 }
 
 function describeUnmadeViews(diagnosis: DomainDiagnosis): string | undefined {
@@ -614,5 +732,12 @@ function describeUnmadeViews(diagnosis: DomainDiagnosis): string | undefined {
 function describeAnswering(answering: number): string {
   return answering === 1
     ? 'the only authoritative server address answers MX'
-    : `all ${answering} authoritative server addresses answer MX`;
+    : `${allOf(answering, ADDRESS)} answer MX`;
+}
+
+/** `both authoritative server addresses`, `all 3 authoritative server addresses`. */
+function allOf(amount: number, noun: string): string {
+  const counted = count(amount, noun);
+
+  return amount === 2 ? counted.replace(/^2/, 'both') : `all ${counted}`;
 }

@@ -22,13 +22,25 @@ export function checkVerdicts(
   for (const domain of domains) {
     const diagnosis = diagnoses?.get(domain);
     const verdict = verdicts.get(domain) ?? { kind: 'not-checked' };
-    result.set(
-      domain,
-      diagnosis !== undefined && verdict.kind === 'recovered' ? healthy(diagnosis) : verdict,
-    );
+    result.set(domain, diagnosis === undefined ? verdict : asChecked(diagnosis, verdict));
   }
 
   return result;
+}
+
+/**
+ * Without a log there is no mail of ours to explain: a zone that validating resolvers reject
+ * is broken for everyone who validates, even when our own resolver answers it.
+ */
+function asChecked(diagnosis: DomainDiagnosis, verdict: Verdict): Verdict {
+  const finding = assessDomain(diagnosis);
+  if (finding.kind === 'recipient-dnssec' && finding.ours !== undefined) {
+    const reason = `${finding.reason}; our local resolver answers it: it does not validate`;
+    const { detail: _lean, ...checked } = verdict;
+    return { ...checked, kind: 'recipient-dnssec', reason, basis: ['probes'] };
+  }
+
+  return verdict.kind === 'recovered' ? healthy(diagnosis) : verdict;
 }
 
 function asGroup(domain: string, now: number): GroupEvidence {

@@ -12,7 +12,12 @@ import { formatTime } from './describe.js';
 import {
   describeBreadth,
   findLaterDelivery,
+  findRecovery,
   readBreadth,
+  WIDE_MIN_DOMAINS,
+  type Breadth,
+  type DnsRecovery,
+  type DomainDeliveries,
   type WindowCounts,
 } from './log-evidence.js';
 import { findSharedOutages, type SharedOutage } from './shared-ns.js';
@@ -23,8 +28,9 @@ export interface LogContext {
   /** Per window start: how many distinct domains failed with dns-tempfail, and how many
    *  distinct domains got a `sent`. */
   readonly windows: ReadonlyMap<number, WindowCounts>;
-  /** Last `sent` time per recipient domain in the whole log. */
-  readonly lastSentByDomain: ReadonlyMap<string, number>;
+  /** Per recipient domain whose look-ups failed: how each stretch of failures ended (when its
+   *  look-ups worked again, when its mail was delivered). The grouper names it so. */
+  readonly lastSentByDomain: ReadonlyMap<string, DomainDeliveries>;
 }
 
 /** Everything a group's decision may consult, worked out once per run. */
@@ -33,6 +39,15 @@ interface Context {
   readonly diagnoses: ReadonlyMap<string, DomainDiagnosis>;
   readonly findings: ReadonlyMap<string, Finding>;
   readonly outages: ReadonlyMap<string, SharedOutage>;
+  /** Per window start: its dns-tempfail groups and how each one's failures ended. */
+  readonly tempfails: ReadonlyMap<number, readonly Tempfail[]>;
+}
+
+/** A dns-tempfail group and the attempt after its last failure whose look-up worked. */
+interface Tempfail {
+  readonly domain: string;
+  readonly lastSeen: number;
+  readonly recovery: DnsRecovery | undefined;
 }
 
 /** A lean and the evidence behind it, for a group that answers now. */
@@ -104,16 +119,38 @@ export function decideVerdicts(
     return verdicts;
   }
 
-  const context = buildContext(log, diagnoses);
+  const context = buildContext(groups, log, diagnoses);
   for (const group of groups) verdicts.set(group.key, decideGroup(group, context));
 
   return verdicts;
 }
 
-function buildContext(log: LogContext, diagnoses: ReadonlyMap<string, DomainDiagnosis>): Context {
+function buildContext(
+  groups: readonly GroupEvidence[],
+  log: LogContext,
+  diagnoses: ReadonlyMap<string, DomainDiagnosis>,
+): Context {
   const findings = assessDomains(diagnoses);
+  const outages = findSharedOutages(diagnoses, findings);
 
-  return { log, diagnoses, findings, outages: findSharedOutages(diagnoses, findings) };
+  return { log, diagnoses, findings, outages, tempfails: indexTempfails(groups, log) };
+}
+
+function indexTempfails(
+  groups: readonly GroupEvidence[],
+  log: LogContext,
+): Map<number, Tempfail[]> {
+  const byWindow = new Map<number, Tempfail[]>();
+  for (const group of groups) {
+    if (group.cause !== 'dns-tempfail') continue;
+    const recovery = findRecovery(log.lastSentByDomain, group.domain, group.lastSeen);
+    const tempfail = { domain: group.domain, lastSeen: group.lastSeen, recovery };
+    const window = byWindow.get(group.windowStart);
+    if (window === undefined) byWindow.set(group.windowStart, [tempfail]);
+    else window.push(tempfail);
+  }
+
+  return byWindow;
 }
 
 function decideGroup(group: GroupEvidence, context: Context): Verdict {
@@ -133,7 +170,8 @@ function decideGroup(group: GroupEvidence, context: Context): Verdict {
 
   if (group.cause === 'remote-dns') return decideRemoteDns(group, diagnosis, finding, context);
 
-  return decideRecipient(group, diagnosis, finding, context);
+  // Our resolvers answer a zone validating resolvers reject: that cannot defer our mail.
+  return decideRecipient(group, diagnosis, finding.ours ?? finding, context);
 }
 
 function decideRecipient(
@@ -144,10 +182,48 @@ function decideRecipient(
 ): Verdict {
   if (finding.kind === 'answers') return decideRecovered(group, diagnosis, finding, context);
 
-  const outage = context.outages.get(group.domain);
-  if (outage !== undefined) return providerOutage(diagnosis, outage, finding);
+  const proven = CAUSE_LEANS[group.cause];
+  if (proven !== undefined && finding.kind === 'recipient-dns') {
+    return provenByLog(group, proven, diagnosis, finding);
+  }
 
-  return fromFinding(diagnosis, finding, supportingBreadth(group, finding, context));
+  const outage = context.outages.get(group.domain);
+  if (outage !== undefined) {
+    return withThenLean(providerOutage(diagnosis, outage, finding), group, context);
+  }
+
+  const verdict = fromFinding(diagnosis, finding, supportingBreadth(group, finding, context));
+  return finding.kind === 'recipient-dns' ? withThenLean(verdict, group, context) : verdict;
+}
+
+/**
+ * The log proved a permanent cause (the domain's DNS answered NXDOMAIN, no mail host, a null
+ * MX or MX hosts without address, and the mail bounced) and its name servers fail now: the
+ * check made now cannot overrule what they said then, so the verdict stays the log's.
+ */
+function provenByLog(
+  group: GroupEvidence,
+  kind: string,
+  diagnosis: DomainDiagnosis,
+  finding: Finding,
+): Verdict {
+  const reason =
+    `the log says ${group.cause}, an answer of the domain's DNS at the time; ` +
+    `it cannot be re-checked now: ${finding.reason}`;
+
+  return {
+    kind: kind as Verdict['kind'],
+    ...evidenceOf(diagnosis, reason, ['log-cause', 'probes']),
+  };
+}
+
+/** A failure now whose failures in the log pointed at our resolver says so beside its own. */
+function withThenLean(verdict: Verdict, group: GroupEvidence, context: Context): Verdict {
+  const lean = leanOf(group, context);
+  if (lean.kind !== 'local-resolver' || verdict.reason === undefined) return verdict;
+
+  const reason = `${verdict.reason}; when the mail failed, ${lean.note}`;
+  return { ...verdict, reason, basis: [...(verdict.basis ?? []), 'breadth'] };
 }
 
 /** Every probe answers now: the failure is over, and the log may tell what it was. */
@@ -165,6 +241,9 @@ function decideRecovered(
   if (later !== undefined) {
     basis.push('later-delivery');
     notes.push(`mail to ${group.domain} was delivered at ${formatTime(later)}`);
+  } else {
+    const recovery = findRecovery(context.log.lastSentByDomain, group.domain, group.lastSeen);
+    if (recovery !== undefined) notes.push(describePastDns(group.domain, recovery));
   }
 
   return {
@@ -182,13 +261,7 @@ function leanOf(group: GroupEvidence, context: Context): Lean {
   if (group.cause !== 'dns-tempfail') return { note: 'the log does not tell whose DNS failed' };
 
   const breadth = readBreadth(context.log.windows.get(group.windowStart));
-  if (breadth.shape === 'wide') {
-    return {
-      kind: 'local-resolver',
-      basis: 'breadth',
-      note: `the log suggests our resolver: ${describeBreadth(breadth)}`,
-    };
-  }
+  if (breadth.shape === 'wide') return wideLean(group, breadth, context);
 
   if (breadth.shape === 'narrow') {
     return {
@@ -199,6 +272,54 @@ function leanOf(group: GroupEvidence, context: Context): Lean {
   }
 
   return { note: 'the log does not tell whose DNS failed' };
+}
+
+/**
+ * Many domains failed in the window: our resolver is the likely cause only for a domain whose
+ * failures are explained by it. Its look-ups worked again later, as those of enough other
+ * failing domains did, and it stopped failing before the last of them got through: they
+ * failed together and recovered together. A domain that went on failing after the others got
+ * through failed on its own; one that never got through is not told by the window.
+ */
+function wideLean(group: GroupEvidence, breadth: Breadth, context: Context): Lean {
+  const own = findRecovery(context.log.lastSentByDomain, group.domain, group.lastSeen);
+  const others = (context.tempfails.get(group.windowStart) ?? []).filter(
+    (tempfail) => tempfail.domain !== group.domain && tempfail.recovery !== undefined,
+  );
+  const othersBack = Math.max(...others.map((other) => other.recovery?.pastDnsAt ?? -Infinity));
+  const recovered = new Set(others.map((other) => other.domain)).size + 1;
+  const wide = describeBreadth(breadth);
+
+  if (others.length > 0 && group.lastSeen > othersBack) {
+    const note =
+      `the log suggests the recipient's DNS: ${wide}, but ${group.domain} went on failing ` +
+      `until ${formatTime(group.lastSeen)}, after the others' look-ups worked again ` +
+      `(by ${formatTime(othersBack)})`;
+    return { kind: 'recipient-dns', basis: 'breadth', note };
+  }
+
+  if (own !== undefined && recovered >= WIDE_MIN_DOMAINS) {
+    const together = `${recovered} of them got past DNS again by ${formatTime(othersBack)}`;
+    return {
+      kind: 'local-resolver',
+      basis: 'breadth',
+      note: `the log suggests our resolver: ${wide}, and ${together}`,
+    };
+  }
+
+  const why =
+    own === undefined
+      ? `no later attempt to ${group.domain} got past DNS`
+      : `only ${recovered} of them got past DNS again later`;
+  return { note: `the log does not tell whose DNS failed: ${wide}, but ${why}` };
+}
+
+/** A recovery that was no delivery: the next attempt got past DNS and failed further on. */
+function describePastDns(domain: string, recovery: DnsRecovery): string {
+  return (
+    `the next attempt to ${domain}, at ${formatTime(recovery.pastDnsAt)}, ` +
+    `got past DNS (${recovery.pastDnsBy})`
+  );
 }
 
 /** The breadth sentence when the window agrees with what the probes found. */

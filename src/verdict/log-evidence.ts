@@ -1,6 +1,11 @@
 // What the log itself says about a group, apart from any probe: the breadth test (did many
 // unrelated domains fail with dns-tempfail in the same window while few were delivered?) and
-// whether the domain took mail after the group's last failure.
+// whether the domain's look-ups worked again after the group's last failure, and when its mail
+// was delivered.
+
+import type { DnsRecovery, DomainDeliveries } from '../group/group.js';
+
+export type { DnsRecovery, DomainDeliveries } from '../group/group.js';
 
 /** Per window start: distinct domains failing with dns-tempfail, distinct domains delivered. */
 export interface WindowCounts {
@@ -43,15 +48,34 @@ export function describeBreadth(breadth: Breadth): string {
   return `in that window ${failed} with dns-tempfail and ${delivered}`;
 }
 
-/** The time of a delivery to the domain after the group's last failure, if there was one. */
+/**
+ * How the stretch of DNS failures that holds `lastFailure` ended: the first attempt after it
+ * whose look-up worked. Undefined when none did (the domain still failed when the log ended)
+ * or when the stretch is older than the ones the log pass kept.
+ */
+export function findRecovery(
+  deliveries: ReadonlyMap<string, DomainDeliveries>,
+  domain: string,
+  lastFailure: number,
+): DnsRecovery | undefined {
+  const known = deliveries.get(domain);
+  if (known === undefined || lastFailure <= known.forgottenUpTo) return undefined;
+
+  return known.recoveries.find((recovery) => recovery.lastFailure >= lastFailure);
+}
+
+/** The first delivery to the domain after the group's last failure, if there was one. */
 export function findLaterDelivery(
-  lastSentByDomain: ReadonlyMap<string, number>,
+  deliveries: ReadonlyMap<string, DomainDeliveries>,
   domain: string,
   lastFailure: number,
 ): number | undefined {
-  const lastSent = lastSentByDomain.get(domain);
+  const known = deliveries.get(domain);
+  if (known === undefined || lastFailure <= known.forgottenUpTo) return undefined;
 
-  return lastSent !== undefined && lastSent > lastFailure ? lastSent : undefined;
+  // A delivery ends a stretch, so the first one after it is that stretch's or a later one's.
+  const later = known.recoveries.filter((recovery) => recovery.lastFailure >= lastFailure);
+  return later.find((recovery) => recovery.deliveredAt !== undefined)?.deliveredAt;
 }
 
 function shapeOf(failing: number, delivered: number): Breadth['shape'] {

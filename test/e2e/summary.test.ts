@@ -187,7 +187,7 @@ test('a message deferred in one run and delivered in the next counts as delivere
   const log = join(dir, 'mail.log');
   const state = join(dir, 'state.json');
   const args = ['summary', '--offline', '--year', '2026', '--state', state, log];
-  const outcomes = (stdout: string) => /Deferred messages later delivered: .*/.exec(stdout)?.[0];
+  const outcomes = (stdout: string) => /Deferred or bounced recipients: .*/.exec(stdout)?.[0];
   writeFileSync(log, text(LINES.slice(0, 250)));
   const first = await runCli(args);
   const carried = (JSON.parse(readFileSync(state, 'utf8')) as { open: unknown[] }).open;
@@ -203,15 +203,20 @@ test('a message deferred in one run and delivered in the next counts as delivere
     'samples/postfix-mail.log',
   ]);
 
+  // The 10 recipients that bounced at once did so in the first run's lines; the 12 still
+  // queued at its end are delivered or expire in the second run, as in one run over the whole.
   t.is(
     outcomes(first.stdout),
-    'Deferred messages later delivered: 0, bounced: 0, expired: 0, still queued: 12.',
+    'Deferred or bounced recipients: delivered later 0, bounced 10, expired 0, still queued 12.',
   );
   t.is(carried.length, 12);
-  t.is(outcomes(second.stdout), outcomes(whole.stdout));
   t.is(
     outcomes(second.stdout),
-    'Deferred messages later delivered: 11, bounced: 0, expired: 8, still queued: 0.',
+    'Deferred or bounced recipients: delivered later 11, bounced 0, expired 8, still queued 0.',
+  );
+  t.is(
+    outcomes(whole.stdout),
+    'Deferred or bounced recipients: delivered later 11, bounced 10, expired 8, still queued 0.',
   );
 });
 
@@ -368,4 +373,65 @@ test('a last line still being written is left for the next run, then read whole'
   t.is(second['linesRead'], 1);
   t.is(second['linesNotUnderstood'], 0);
   t.deepEqual(second['statuses'], { sent: 0, deferred: 1, bounced: 0, expired: 0 });
+});
+
+test('--quiet mails an expiry of mail deferred in an earlier run, as one run would count it', async (t) => {
+  const dir = temporaryDir('mxtriage-expiry-');
+  const log = join(dir, 'mail.log');
+  const args = ['summary', '--offline', '--year', '2026', '--state', join(dir, 'state.json'), log];
+  // Lines 396-400 of the sample: qmgr expires AFF09186110, deferred to j.smith@northwind.test
+  // at lines 6, 161 and 188, and the bounce to its sender is queued.
+  const expiry = LINES.slice(395, 400);
+  writeFileSync(log, text(LINES.slice(0, 395)));
+  await runCli(args);
+  appendFileSync(log, text(expiry));
+
+  const quiet = await runCli([...args.slice(0, 1), '--quiet', ...args.slice(1)]);
+  t.is(quiet.code, 0, quiet.stderr);
+  t.regex(quiet.stdout, /, expired 1 \(\+1\)\.\n/);
+  t.regex(quiet.stdout, /\n {2}northwind\.test: 1 failed attempt .*\n {4}expired \(1\): /);
+});
+
+test('--quiet says nothing about a last line left for the next run', async (t) => {
+  const dir = temporaryDir('mxtriage-held-quiet-');
+  const log = join(dir, 'mail.log');
+  // Lines 1-5 of the sample are a message's pickup, cleanup and qmgr lines: nothing to mail.
+  const deferral = LINES.findIndex((line) => line.includes('status=deferred'));
+  writeFileSync(log, `${text(LINES.slice(0, deferral))}${LINES[deferral]!.slice(0, 120)}`);
+  const args = ['summary', '--offline', '--quiet', '--state', join(dir, 'state.json'), log];
+
+  const held = await runCli(args);
+  t.is(held.code, 0, held.stderr);
+  t.is(held.stdout, '');
+  t.is(held.stderr, '');
+});
+
+test('a summary run refuses to overlap another one on the same state file', async (t) => {
+  const dir = temporaryDir('mxtriage-lock-');
+  const state = join(dir, 'state.json');
+  const lock = `${state}.lock`;
+  writeFileSync(join(dir, 'mail.log'), text(PARTS[0] ?? []));
+  // A running process other than the run: this test's own.
+  writeFileSync(lock, `${process.pid}\n`);
+
+  const refused = await runCli(['summary', '--offline', '--state', state, join(dir, 'mail.log')]);
+  t.is(refused.code, 1);
+  t.is(refused.stdout, '');
+  t.regex(
+    refused.stderr,
+    new RegExp(
+      `State file ${state} is in use by another run: ${lock} is held by process ${process.pid}`,
+    ),
+  );
+  t.deepEqual(readdirSync(dir).sort(), ['mail.log', 'state.json.lock']);
+
+  // The lock of a run that was killed: no process has that id (Linux's pid_max is 2^22).
+  writeFileSync(lock, '999999999\n');
+  const first = await summaryRun(dir, ['mail.log']);
+  t.is(first['linesRead'], PARTS[0]?.length);
+  t.deepEqual(
+    readdirSync(dir).sort(),
+    ['mail.log', 'state.json'],
+    'the lock is gone after the run',
+  );
 });

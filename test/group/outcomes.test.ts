@@ -84,19 +84,26 @@ test('Postfix recipients still deferred when the log ends are counted still queu
   t.like(final.get('office@margie.test'), { outcome: 'still-queued', cause: 'connection' });
 });
 
-test('only deferred recipients get an outcome, one each, per recipient of a message', async (t) => {
+test('only deferred or bounced recipients get an outcome, one each, per recipient of a message', async (t) => {
   const items = await readFixture('postfix-two-days.log');
   const { outcomes, tracker } = follow(items);
   tracker.finish(fixtureEnd(items));
 
   t.deepEqual(outcomes.map((outcome) => outcome.recipient).sort(), [
     'accounts@contoso.test',
+    // Bounced at its first attempt (null MX): an outcome too, with nothing deferred before it.
+    'hello@wingtip.test',
     'helpdesk@contoso.test',
     'info@adventure-works.test',
     'j.smith@northwind.test',
     'office@margie.test',
     'purchasing@fourthcoffee.test',
   ]);
+  t.like(byRecipient(outcomes).get('hello@wingtip.test'), {
+    outcome: 'bounced',
+    firstDeferred: at('2026-12-02T08:01:09Z'),
+    at: at('2026-12-02T08:01:09Z'),
+  });
   t.like(byRecipient(outcomes).get('purchasing@fourthcoffee.test'), {
     queueId: '6C402186068',
     outcome: 'delivered-later',
@@ -388,6 +395,9 @@ function modelOutcomes(steps: readonly Step[], maxOpen: number): string[] {
       if (open.size > maxOpen) close([...open.keys()][0]!, 'still-queued', index);
     } else if (step.status !== 'deferred' && open.has(key)) {
       close(key, step.status === 'sent' ? 'delivered-later' : step.status, index);
+    } else if (step.status === 'bounced') {
+      // Bounced at its first attempt: an outcome of its own, at once.
+      result.push(`${key} bounced ${index} ${index}`);
     }
   });
   for (const key of [...open.keys()]) close(key, 'still-queued', 3600);
@@ -395,7 +405,7 @@ function modelOutcomes(steps: readonly Step[], maxOpen: number): string[] {
   return result;
 }
 
-test('every deferred recipient gets exactly one outcome, as a plain model of the queue says', (t) => {
+test('every deferred or bounced recipient gets exactly one outcome, as a plain model of the queue says', (t) => {
   fc.assert(
     fc.property(
       fc.array(stepArbitrary, { maxLength: 80 }),

@@ -1,6 +1,6 @@
 import test from 'ava';
 
-import { orderInputs } from '../../src/input/order-inputs.js';
+import { isRotatedCopy, orderInputs } from '../../src/input/order-inputs.js';
 
 const orders = test.macro((t, given: readonly string[], expected: readonly string[]) => {
   t.deepEqual(orderInputs(given), expected);
@@ -53,4 +53,17 @@ test('the given list is not changed', (t) => {
   orderInputs(given);
 
   t.deepEqual(given, ['mail.log', 'mail.log.1']);
+});
+
+test(
+  'rotations named by the dateformat -%Y-%m-%d are read oldest first, the live file last',
+  orders,
+  ['mail.log', 'mail.log-2026-12-03', 'mail.log-2026-12-02.gz', 'mail.log-2026-11-30.gz'],
+  ['mail.log-2026-11-30.gz', 'mail.log-2026-12-02.gz', 'mail.log-2026-12-03', 'mail.log'],
+);
+
+test('a copy named by the dateformat -%Y-%m-%d is a rotated copy, not a live log', (t) => {
+  t.true(isRotatedCopy('/var/log/mail.log-2026-12-02'));
+  t.true(isRotatedCopy('/var/log/mail.log-2026-12-02-13.gz'));
+  t.false(isRotatedCopy('/var/log/2026-12-02/mail.log'));
 });

@@ -481,9 +481,10 @@ test('holdUnfinishedLine leaves the live log its last unfinished line, but not r
 
   t.deepEqual(linesOf(items), ['oldest', 'no newline', 'older', 'last of its day', 'whole']);
   t.is(batchesOf(items).at(-1)?.endOffset, Buffer.byteLength('whole\n'));
-  t.like(
-    items.find((item) => item.kind === 'warning'),
-    { input: { name: live }, line: 2 },
+  t.deepEqual(
+    items.filter((item) => item.kind === 'warning'),
+    [],
+    'a line left for the next run is not a damaged line',
   );
   t.deepEqual(linesOf(await collect([live])), ['whole', 'half a li']);
 });

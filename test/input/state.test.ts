@@ -10,6 +10,7 @@ import {
   unlink,
   writeFile,
 } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -170,6 +171,7 @@ test('a rename, gzip and new file rotation is followed', async (t) => {
   await log.rotate({ compress: true, delaycompress: false });
   await log.append(1);
   const plan = await planResume(await log.files(), await loadState(log.statePath));
+  await plan.startOffsets.closeUntaken();
   t.deepEqual(plan.skipped, [join(t.context.dir, 'mail.log.2.gz')]);
   t.deepEqual(await log.run(), ['L7']);
   t.deepEqual(await log.run(), []);
@@ -310,6 +312,94 @@ test('any run of appends, rotations and reads gives every line once, in order, w
   });
 
   await t.notThrowsAsync(fc.assert(property, { numRuns: 60 }));
+});
+
+const SAMPLE_LINES = readFileSync(
+  new URL('../../samples/postfix-mail.log', import.meta.url),
+  'utf8',
+)
+  .trimEnd()
+  .split('\n');
+/** Three runs' worth of real Postfix lines, each part starting with its own line. */
+const PART = [SAMPLE_LINES.slice(0, 100), SAMPLE_LINES.slice(100, 150), SAMPLE_LINES.slice(150)];
+
+function linesText(lines: readonly string[] | undefined): string {
+  return `${(lines ?? []).join('\n')}\n`;
+}
+
+/** One `summary --state` run over `names` in `dir`: the lines it read. */
+async function resumeRun(dir: string, names: readonly string[]): Promise<string[]> {
+  const statePath = join(dir, 'state.json');
+  const plan = await planResume(
+    names.map((name) => join(dir, name)),
+    await loadState(statePath),
+  );
+  const { lines, ends } = await read(plan);
+  await saveState(statePath, await checkpointRun(plan, ends));
+  return lines;
+}
+
+test('a run between the copy and the truncate of copytruncate reads each line once', async (t) => {
+  const { dir } = t.context;
+  await writeFile(join(dir, 'mail.log'), linesText(PART[0]));
+  t.deepEqual(await resumeRun(dir, ['mail.log']), PART[0]);
+
+  await appendFile(join(dir, 'mail.log'), linesText(PART[1]));
+  await writeFile(join(dir, 'mail.log.1'), await readFile(join(dir, 'mail.log')));
+  t.deepEqual(await resumeRun(dir, ['mail.log.1', 'mail.log']), PART[1]);
+
+  await truncate(join(dir, 'mail.log'), 0);
+  await appendFile(join(dir, 'mail.log'), linesText(PART[2]));
+  t.deepEqual(await resumeRun(dir, ['mail.log.1', 'mail.log']), PART[2]);
+  t.deepEqual(await resumeRun(dir, ['mail.log.1', 'mail.log']), []);
+});
+
+test('a run while logrotate still compresses the rotated log reads each line once', async (t) => {
+  const { dir } = t.context;
+  const rotated = join(dir, 'mail.log.1');
+  await writeFile(join(dir, 'mail.log'), linesText(PART[0]));
+  t.deepEqual(await resumeRun(dir, ['mail.log']), PART[0]);
+
+  await appendFile(join(dir, 'mail.log'), linesText(PART[1]));
+  await rename(join(dir, 'mail.log'), rotated);
+  await writeFile(join(dir, 'mail.log'), '');
+  const compressed = gzipSync(await readFile(rotated));
+  // gzip is half done: logrotate removes the plain copy only when it has finished.
+  await writeFile(`${rotated}.gz`, compressed.subarray(0, compressed.length / 2));
+  t.deepEqual(await resumeRun(dir, ['mail.log.1', 'mail.log.1.gz', 'mail.log']), PART[1]);
+
+  await writeFile(`${rotated}.gz`, compressed);
+  await unlink(rotated);
+  await appendFile(join(dir, 'mail.log'), linesText(PART[2]));
+  t.deepEqual(await resumeRun(dir, ['mail.log.1.gz', 'mail.log']), PART[2]);
+});
+
+test('a file that only shares its first line with a read file is read from its start', async (t) => {
+  const { dir } = t.context;
+  const first = SAMPLE_LINES[0] ?? '';
+  await writeFile(join(dir, 'mail.log'), linesText([first, ...(PART[1] ?? [])]));
+  t.deepEqual(await resumeRun(dir, ['mail.log']), [first, ...(PART[1] ?? [])]);
+
+  await writeFile(join(dir, 'other.log'), linesText([first, ...(PART[2] ?? [])]));
+  t.deepEqual(await resumeRun(dir, ['mail.log', 'other.log']), [first, ...(PART[2] ?? [])]);
+});
+
+test('a log rotated between planning and reading is read where the plan left it', async (t) => {
+  const { dir } = t.context;
+  await writeFile(join(dir, 'mail.log'), linesText(PART[0]));
+  t.deepEqual(await resumeRun(dir, ['mail.log']), PART[0]);
+  await appendFile(join(dir, 'mail.log'), linesText(PART[1]));
+  const statePath = join(dir, 'state.json');
+  const plan = await planResume([join(dir, 'mail.log')], await loadState(statePath));
+
+  // logrotate's rename and create, while the run is still busy with earlier inputs.
+  await rename(join(dir, 'mail.log'), join(dir, 'mail.log.1'));
+  await writeFile(join(dir, 'mail.log'), linesText(PART[2]));
+  const { lines, ends } = await read(plan);
+  await saveState(statePath, await checkpointRun(plan, ends));
+
+  t.deepEqual(lines, PART[1]);
+  t.deepEqual(await resumeRun(dir, ['mail.log.1', 'mail.log']), PART[2]);
 });
 
 /** A log directory that logrotate acts on: `mail.log`, `mail.log.N`, `mail.log.N.gz`. */

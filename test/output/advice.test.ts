@@ -12,7 +12,7 @@ import {
 } from '../../src/output/advice.js';
 import { timeFormat } from '../../src/output/times.js';
 import { makeGroup } from '../group/helpers.js';
-import { CONTOSO_LAME, LOCAL_DOWN, NORTHWIND_DOWN, labAnalysis } from './helpers.js';
+import { CONTOSO_LAME, LOCAL_DOWN, LOCAL_LEAN, NORTHWIND_DOWN, labAnalysis } from './helpers.js';
 
 const UTC_TIMES = timeFormat('UTC');
 
@@ -136,10 +136,87 @@ test('recipient outage advice lists the failing name servers and the SOA contact
   );
 });
 
-test('without an SOA answer the advice says how to find the contact', (t) => {
-  const advice = adviseIncident(incidentWith(NORTHWIND_DOWN));
+test('without an SOA answer from servers that answer the advice says how to find the contact', (t) => {
+  const verdict: Verdict = { ...NORTHWIND_DOWN, detail: 'partial', probes: [] };
+  const advice = adviseIncident(incidentWith(verdict));
 
   t.regex(advice[1]!, /dig \+short SOA northwind\.test/);
+});
+
+test('servers whose SOA cannot be fetched send the reader to WHOIS and the parent zone, not dig SOA', (t) => {
+  const referral = probe('iterative', '127.0.2.1:53', 'referral', { serverName: 'ns1.nic.test' });
+  const unreachable = adviseIncident(incidentWith(NORTHWIND_DOWN));
+  const lame = adviseIncident(
+    incidentWith(
+      { ...CONTOSO_LAME, probes: [referral, ...(CONTOSO_LAME.probes ?? [])] },
+      { domains: ['contoso.test'] },
+    ),
+  );
+
+  t.false(unreachable[1]!.includes('SOA northwind.test'));
+  t.regex(unreachable[1]!, /registrar's WHOIS record \(whois northwind\.test\) names the owner/);
+  t.regex(unreachable[1]!, /dig \+trace northwind\.test NS shows the delegation/);
+  t.regex(
+    lame[1]!,
+    /dig @127\.0\.2\.1 contoso\.test NS asks ns1\.nic\.test, a server of its parent zone/,
+  );
+});
+
+test('recipient-side advice does not say nothing on our side needs fixing while our resolver is down', (t) => {
+  const verdict: Verdict = {
+    ...NORTHWIND_DOWN,
+    probes: [probe('local', '127.0.0.1:53', 'unreachable'), ...(NORTHWIND_DOWN.probes ?? [])],
+  };
+  const [ours] = adviseIncident(incidentWith(verdict));
+  const [theirs] = adviseIncident(incidentWith(NORTHWIND_DOWN));
+
+  t.false(ours!.includes('Nothing on our side'));
+  t.regex(ours!, /Our local resolver 127\.0\.0\.1:53 fails now as well \(see its own incident\)/);
+  t.regex(theirs!, /Nothing on our side needs fixing\.$/);
+});
+
+test('a local resolver that refuses the connection is down; one that is silent may be cut off', (t) => {
+  const down = (result: string): Verdict => ({
+    kind: 'local-resolver',
+    detail: 'down',
+    probes: [probe('local', '127.0.0.53:53', result)],
+  });
+  const [refused] = adviseIncident(incidentWith(down('unreachable')));
+  const [silent] = adviseIncident(incidentWith(down('timeout')));
+
+  t.regex(refused!, /^The local resolver 127\.0\.0\.53:53 refused the connection/);
+  t.regex(
+    silent!,
+    /^The local resolver 127\.0\.0\.53:53 did not answer: it is down, or running but unable to reach its upstream/,
+  );
+  t.regex(silent!, /read its log/);
+});
+
+test('mail that only bounced gets no advice about staying queued', (t) => {
+  const bounced = makeGroup('wingtip.test', 'null-mx', '2026-12-03T18:00:00Z', {
+    verdict: NORTHWIND_DOWN,
+    statuses: { sent: 0, deferred: 0, bounced: 2, expired: 0 },
+  });
+  const deferred = makeGroup('northwind.test', 'dns-tempfail', '2026-12-03T18:00:00Z', {
+    verdict: NORTHWIND_DOWN,
+    statuses: { sent: 0, deferred: 13, bounced: 0, expired: 0 },
+  });
+  const onlyBounced = adviseIncident(incidentWith(NORTHWIND_DOWN, { groups: [bounced] }));
+  const queued = adviseIncident(incidentWith(NORTHWIND_DOWN, { groups: [deferred] }));
+
+  t.false(onlyBounced.some((line) => line.startsWith('Mail stays queued')));
+  t.regex(onlyBounced.at(-1)!, /bounced at its first attempt and is not retried/);
+  t.regex(queued.at(-1)!, /^Mail stays queued and is retried/);
+});
+
+test('several recovered domains resolve now, one resolves', (t) => {
+  const many = adviseIncident(
+    incidentWith(LOCAL_LEAN, { domains: ['sender.test', 'fourthcoffee.test'] }),
+  );
+  const one = adviseIncident(incidentWith(LOCAL_LEAN));
+
+  t.regex(many[0]!, /^sender\.test, fourthcoffee\.test resolve now;/);
+  t.regex(one[0]!, /^northwind\.test resolves now;/);
 });
 
 test('unchecked connection and remote failures get advice for their family', (t) => {
@@ -160,8 +237,21 @@ test('unchecked connection and remote failures get advice for their family', (t)
 test('an incident is named by its busiest domain and how many more there are', (t) => {
   t.is(describeIncident(incidentWith(LOCAL_DOWN)), 'northwind.test: DNS failures');
   t.is(
-    describeIncident(incidentWith(LOCAL_DOWN, { domains: ['a.test', 'b.test', 'c.test'] })),
+    describeIncident(incidentWith(NORTHWIND_DOWN, { domains: ['a.test', 'b.test', 'c.test'] })),
     'a.test and 2 more domains: DNS failures',
+  );
+});
+
+test('an incident of domains that failed because of our resolver is named after it', (t) => {
+  const domains = ['sender.test', 'fourthcoffee.test', 'margie.test'];
+
+  t.is(
+    describeIncident(incidentWith(LOCAL_DOWN, { domains })),
+    'our local resolver, 3 domains: DNS failures',
+  );
+  t.is(
+    describeIncident(incidentWith(LOCAL_LEAN, { domains })),
+    'our local resolver, 3 domains: DNS failures',
   );
 });
 
@@ -169,9 +259,12 @@ test('the story tells the period, the worst incident and the outcomes', (t) => {
   const story = tellStory(labAnalysis(), UTC_TIMES);
 
   t.regex(story, /^From 2026-12-03 18:32:52 to 18:37:20 UTC \(4 min 28 s\), 125 delivery/);
-  t.regex(story, /The worst, fourthcoffee\.test and 4 more domains: DNS failures/);
+  t.regex(story, /The worst, our local resolver, 5 domains: DNS failures/);
   t.regex(story, /verdict: our local resolver \(down\)\./);
-  t.regex(story, /Of 13 deferred recipients, 4 were delivered later \(after 42 s on average/);
+  t.regex(
+    story,
+    /Of 13 recipients deferred or bounced, 4 were delivered later \(after 42 s on average/,
+  );
   t.regex(story, /re-check made at 2026-12-03 18:40:00 UTC/);
 });
 
@@ -183,7 +276,10 @@ test('the story of an empty input says so', (t) => {
     tellStory({ ...analysis, summary }, UTC_TIMES),
     'The input held no delivery events: nothing was deferred or bounced.',
   );
-  t.is(describeOutcomes(emptyOutcomeCounts()), 'No deferred recipient was followed to an outcome.');
+  t.is(
+    describeOutcomes(emptyOutcomeCounts()),
+    'No deferred or bounced recipient was followed to an outcome.',
+  );
 });
 
 /** The probes of an MX that names `exchange`, and the A answers of the MX host. */

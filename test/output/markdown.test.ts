@@ -35,7 +35,7 @@ test('incidents come worst first with verdict, evidence and what to do next', (t
   const headings = [...report.matchAll(/^### (\d+)\. (.*)$/gm)].map((match) => match[2]);
 
   t.deepEqual(headings.slice(0, 5), [
-    'fourthcoffee.test and 4 more domains: DNS failures',
+    'our local resolver, 5 domains: DNS failures',
     'northwind.test: DNS failures',
     'contoso.test: DNS failures',
     'proseware.test: remote server deferrals and rejections',

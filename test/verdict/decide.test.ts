@@ -1,6 +1,7 @@
 import test from 'ava';
 
 import type { DomainDiagnosis } from '../../src/dns/types.js';
+import type { DomainDeliveries } from '../../src/group/group.js';
 import type { Cause } from '../../src/model.js';
 import {
   decideVerdicts,
@@ -21,15 +22,53 @@ const WINDOW = Date.UTC(2026, 11, 3, 18);
 const HOUR = 3_600_000;
 const AT_18_34_16 = Date.UTC(2026, 11, 3, 18, 34, 16);
 const AT_18_34_35 = Date.UTC(2026, 11, 3, 18, 34, 35);
+const AT_18_35_50 = Date.UTC(2026, 11, 3, 18, 35, 50);
+const AT_18_36_10 = Date.UTC(2026, 11, 3, 18, 36, 10);
 
-/** The lab-1 window: six domains failed with dns-tempfail, three got mail delivered. */
+/** A stretch of DNS failures that ended with an attempt that got past DNS. */
+function recoveredAt(
+  lastFailure: number,
+  pastDnsAt: number,
+  pastDnsBy: Cause | 'sent' = 'sent',
+): DomainDeliveries {
+  const deliveredAt = pastDnsBy === 'sent' ? pastDnsAt : undefined;
+  const recoveries = [{ lastFailure, pastDnsAt, pastDnsBy, deliveredAt }];
+
+  return { recoveries, forgottenUpTo: -Infinity, pendingFailure: undefined };
+}
+
+function stillFailing(lastFailure: number): DomainDeliveries {
+  return { recoveries: [], forgottenUpTo: -Infinity, pendingFailure: lastFailure };
+}
+
+/**
+ * The lab-1 postfix log: our resolver failed from 18:33:46 to 18:34:16 and five domains got
+ * past DNS at 18:34:35 (margie.test and proseware.test only to fail further on); northwind
+ * (until 18:36:10) and contoso (until 18:35:50) failed before, during and after, and expired.
+ */
 const LAB_1_LOG: LogContext = {
-  windows: new Map([[WINDOW, { dnsTempfailDomains: 6, sentDomains: 3 }]]),
+  windows: new Map([[WINDOW, { dnsTempfailDomains: 7, sentDomains: 3 }]]),
   lastSentByDomain: new Map([
-    ['fourthcoffee.test', AT_18_34_35],
-    ['woodgrove.test', AT_18_34_35],
+    ['fourthcoffee.test', recoveredAt(AT_18_34_16, AT_18_34_35)],
+    ['woodgrove.test', recoveredAt(AT_18_34_16, AT_18_34_35)],
+    ['sender.test', recoveredAt(AT_18_34_16, AT_18_34_35)],
+    ['margie.test', recoveredAt(AT_18_34_16, AT_18_34_35, 'connection')],
+    ['proseware.test', recoveredAt(AT_18_34_16, AT_18_34_35, 'remote-tempfail')],
+    ['northwind.test', stillFailing(AT_18_36_10)],
+    ['contoso.test', stillFailing(AT_18_35_50)],
   ]),
 };
+
+/** The lab-1 window's dns-tempfail groups, each with its last failure. */
+const LAB_1_TEMPFAILS: readonly [string, number][] = [
+  ['fourthcoffee.test', AT_18_34_16],
+  ['woodgrove.test', AT_18_34_16],
+  ['sender.test', AT_18_34_16],
+  ['margie.test', AT_18_34_16],
+  ['proseware.test', AT_18_34_16],
+  ['northwind.test', AT_18_36_10],
+  ['contoso.test', AT_18_35_50],
+];
 
 /** A busy hour: one domain failed while forty got mail. */
 const NARROW_LOG: LogContext = {
@@ -196,17 +235,91 @@ test('a DNS group whose domain has no diagnosis is not checked', (t) => {
   t.is(verdict.reason, 'northwind.test was not re-checked');
 });
 
-test('a domain that failed in a wide window and answers now recovered, leaning to our resolver', (t) => {
-  const evidence = group('fourthcoffee.test', 'dns-tempfail');
-  const verdict = decideOne(evidence, LAB_1_LOG, diagnoses(healthyDiagnosis('fourthcoffee.test')));
+/** Every lab-1 dns-tempfail group decided together, all of its domains answering now. */
+function decideLab1(): Map<string, ReturnType<typeof decideOne>> {
+  const groups = LAB_1_TEMPFAILS.map(([domain, lastSeen]) =>
+    group(domain, 'dns-tempfail', { lastSeen }),
+  );
+  const known = diagnoses(...LAB_1_TEMPFAILS.map(([domain]) => healthyDiagnosis(domain)));
+  const verdicts = decideVerdicts(groups, LAB_1_LOG, known);
 
-  t.is(verdict.kind, 'recovered');
-  t.is(verdict.detail, 'local-resolver');
-  t.deepEqual(verdict.basis, ['probes', 'breadth', 'later-delivery']);
-  t.is(verdict.checkedAt, CHECKED_AT);
-  t.is(verdict.probes?.length, 1);
-  t.true(verdict.reason?.includes('6 domains failed with dns-tempfail and 3 were delivered'));
-  t.true(verdict.reason?.includes('delivered at 2026-12-03T18:34:35Z'));
+  return new Map(groups.map((evidence) => [evidence.domain, verdicts.get(evidence.key)!]));
+}
+
+test('a domain that failed in a wide window and answers now recovered, leaning to our resolver', (t) => {
+  const verdict = decideLab1().get('fourthcoffee.test');
+
+  t.is(verdict?.kind, 'recovered');
+  t.is(verdict?.detail, 'local-resolver');
+  t.deepEqual(verdict?.basis, ['probes', 'breadth', 'later-delivery']);
+  t.is(verdict?.checkedAt, CHECKED_AT);
+  t.is(verdict?.probes?.length, 1);
+  t.true(verdict?.reason?.includes('7 domains failed with dns-tempfail and 3 were delivered'));
+  t.true(verdict?.reason?.includes('5 of them got past DNS again by 2026-12-03T18:34:35Z'));
+  t.true(verdict?.reason?.includes('delivered at 2026-12-03T18:34:35Z'));
+});
+
+test('a domain whose next attempt got past DNS and failed further on still leans to our resolver', (t) => {
+  const verdict = decideLab1().get('margie.test');
+
+  t.deepEqual([verdict?.kind, verdict?.detail], ['recovered', 'local-resolver']);
+  t.deepEqual(verdict?.basis, ['probes', 'breadth']);
+  t.true(
+    verdict?.reason?.includes(
+      'the next attempt to margie.test, at 2026-12-03T18:34:35Z, got past DNS (connection)',
+    ),
+  );
+});
+
+test('a domain that failed before, during and after the shared outage and never got through does not lean to our resolver', (t) => {
+  const verdicts = decideLab1();
+  const northwind = verdicts.get('northwind.test');
+  const contoso = verdicts.get('contoso.test');
+
+  t.deepEqual([northwind?.kind, northwind?.detail], ['recovered', 'recipient-dns']);
+  t.deepEqual(northwind?.basis, ['probes', 'breadth']);
+  t.true(
+    northwind?.reason?.includes(
+      'northwind.test went on failing until 2026-12-03T18:36:10Z, ' +
+        "after the others' look-ups worked again (by 2026-12-03T18:34:35Z)",
+    ),
+  );
+  t.false(northwind?.reason?.includes('delivered at'));
+  t.deepEqual([contoso?.kind, contoso?.detail], ['recovered', 'recipient-dns']);
+});
+
+test('a domain that never got through, in a wide window whose failures it did not outlast, claims no lean', (t) => {
+  const evidence = group('northwind.test', 'dns-tempfail', { lastSeen: AT_18_34_16 });
+  const log: LogContext = {
+    ...LAB_1_LOG,
+    lastSentByDomain: new Map([
+      ...LAB_1_LOG.lastSentByDomain,
+      ['northwind.test', stillFailing(AT_18_34_16)],
+    ]),
+  };
+  const others = LAB_1_TEMPFAILS.slice(0, 5).map(([domain, lastSeen]) =>
+    group(domain, 'dns-tempfail', { lastSeen }),
+  );
+  const known = diagnoses(healthyDiagnosis('northwind.test'));
+  const verdict = decideVerdicts([evidence, ...others], log, known).get(evidence.key);
+
+  t.is(verdict?.kind, 'recovered');
+  t.is(verdict?.detail, undefined);
+  t.true(verdict?.reason?.includes('but no later attempt to northwind.test got past DNS'));
+});
+
+test('a wide window where too few of the failing domains got through again claims no lean', (t) => {
+  const groups = LAB_1_TEMPFAILS.slice(0, 2).map(([domain, lastSeen]) =>
+    group(domain, 'dns-tempfail', { lastSeen }),
+  );
+  const known = diagnoses(
+    healthyDiagnosis('fourthcoffee.test'),
+    healthyDiagnosis('woodgrove.test'),
+  );
+  const verdict = decideVerdicts(groups, LAB_1_LOG, known).get(groups[0]?.key ?? '');
+
+  t.is(verdict?.detail, undefined);
+  t.true(verdict?.reason?.includes('but only 2 of them got past DNS again later'));
 });
 
 test('a domain that failed alone in a busy window and answers now leans to the recipient', (t) => {
@@ -237,7 +350,7 @@ test('a recovered domain with no telling window claims no lean', (t) => {
 test('a delivery before the last failure is not a later delivery', (t) => {
   const log: LogContext = {
     windows: new Map(),
-    lastSentByDomain: new Map([['quiet.test', AT_18_34_16 - 1]]),
+    lastSentByDomain: new Map([['quiet.test', recoveredAt(AT_18_34_16 - 2, AT_18_34_16 - 1)]]),
   };
   const verdict = decideOne(
     group('quiet.test', 'dns-tempfail'),
@@ -460,4 +573,38 @@ test('a domain the budget ran out before is inconclusive without a check time', 
   );
 
   t.deepEqual(verdict, { kind: 'inconclusive', detail: 'budget', reason });
+});
+
+test('a provider silent now relabels only the tempfail groups; bounces the log proved keep their cause', (t) => {
+  const provider: [string, string][] = [['ns1.provider.test', '127.0.9.3']];
+  const silent = ['fourthcoffee.test', 'woodgrove.test', 'wingtip.test', 'litware.test'];
+  const groups = [
+    ...LAB_1_TEMPFAILS.map(([domain, lastSeen]) => group(domain, 'dns-tempfail', { lastSeen })),
+    group('wingtip.test', 'null-mx', { lastSeen: Date.UTC(2026, 11, 3, 18, 33, 2) }),
+    group('litware.test', 'mx-unresolvable', { lastSeen: Date.UTC(2026, 11, 3, 18, 33, 3) }),
+  ];
+  const known = diagnoses(
+    ...LAB_1_TEMPFAILS.map(([domain]) => healthyDiagnosis(domain)).filter(
+      (diagnosis) => !silent.includes(diagnosis.domain),
+    ),
+    ...silent.map((domain) => unreachable(domain, provider)),
+  );
+  const verdicts = decideVerdicts(groups, LAB_1_LOG, known);
+  const [fourthcoffee, wingtip, litware] = [groups[0], groups[7], groups[8]].map((evidence) =>
+    verdicts.get(evidence?.key ?? ''),
+  );
+
+  t.deepEqual([fourthcoffee?.kind, fourthcoffee?.detail], ['provider-outage', 'unreachable']);
+  t.deepEqual(fourthcoffee?.basis, ['probes', 'shared-ns', 'breadth']);
+  t.regex(fourthcoffee?.reason ?? '', /; when the mail failed, the log suggests our resolver: /);
+  t.deepEqual([wingtip?.kind, wingtip?.detail], ['null-mx', undefined]);
+  t.deepEqual(wingtip?.basis, ['log-cause', 'probes']);
+  t.true(
+    wingtip?.reason?.startsWith(
+      "the log says null-mx, an answer of the domain's DNS at the time; it cannot be " +
+        're-checked now: the only authoritative server address of wingtip.test fails',
+    ),
+    wingtip?.reason,
+  );
+  t.is(litware?.kind, 'mx-unresolvable');
 });

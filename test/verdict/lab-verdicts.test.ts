@@ -18,6 +18,8 @@ interface LabRun {
   readonly lab: DnsLab;
   readonly plain: ReadonlyMap<string, DomainDiagnosis>;
   readonly validating: ReadonlyMap<string, DomainDiagnosis>;
+  /** The plain resolver as ours, the validating one as the reference. */
+  readonly validatingReference: ReadonlyMap<string, DomainDiagnosis>;
   readonly stopped: ReadonlyMap<string, DomainDiagnosis>;
   /** Groups of each lab-1 sample, analysed with the plain resolver as the local one. */
   readonly samples: ReadonlyMap<string, readonly Group[]>;
@@ -36,7 +38,23 @@ const NO_LOG: LogContext = { windows: new Map(), lastSentByDomain: new Map() };
 /** The lab-1 window: 7 domains failed with dns-tempfail, 3 got mail; fourthcoffee did later. */
 const LAB_1_LOG: LogContext = {
   windows: new Map([[WINDOW, { dnsTempfailDomains: 7, sentDomains: 3 }]]),
-  lastSentByDomain: new Map([['fourthcoffee.test', Date.UTC(2026, 11, 3, 18, 34, 35)]]),
+  lastSentByDomain: new Map([
+    [
+      'fourthcoffee.test',
+      {
+        recoveries: [
+          {
+            lastFailure: LAST_FAILURE,
+            pastDnsAt: Date.UTC(2026, 11, 3, 18, 34, 35),
+            pastDnsBy: 'sent',
+            deliveredAt: Date.UTC(2026, 11, 3, 18, 34, 35),
+          },
+        ],
+        forgottenUpTo: -Infinity,
+        pendingFailure: undefined,
+      },
+    ],
+  ]),
 };
 
 const hasLab = checkDnsLab(test);
@@ -123,6 +141,25 @@ labTest(
     t.regex(broken.reason ?? '', /SERVFAIL, answers with checking disabled \(CD\)/);
     t.regex(broken.reason ?? '', /blueyonder\.test is signed \(DS in zone test\)/);
     t.is(signed.kind, 'recovered');
+  },
+);
+
+labTest(
+  'when our resolver does not validate and answers, a validating reference rejecting the domain is a note',
+  (t) => {
+    const { lab, validatingReference } = started();
+    const domain = lab.domains.dnssecBroken;
+    const verdict = verdictFor(domain, 'dns-tempfail', validatingReference, NO_LOG);
+
+    t.is(verdict.kind, 'recovered', verdict.reason);
+    t.false(verdict.reason?.includes('every probe answers'));
+    t.regex(
+      verdict.reason ?? '',
+      new RegExp(
+        `but reference resolver ${server(lab.validatingResolver)} gives SERVFAIL and answers ` +
+          `with checking disabled \\(CD\\): validating resolvers reject the DNSSEC signatures of ${domain}`,
+      ),
+    );
   },
 );
 
@@ -236,6 +273,11 @@ async function checkLab(lab: DnsLab): Promise<Omit<LabRun, 'lab'>> {
     domains.dnssecBroken,
     domains.signed,
   ]);
+  const validatingReference = await diagnoseDomains(
+    [domains.dnssecBroken],
+    { ...roles(lab, lab.resolver), reference: [lab.validatingResolver] },
+    CHECK,
+  );
   const analysed = await Promise.all(SAMPLES.map((sample) => analyseSample(lab, sample)));
   const samples = new Map(SAMPLES.map((sample, index) => [sample, analysed[index] ?? []]));
 
@@ -249,7 +291,7 @@ async function checkLab(lab: DnsLab): Promise<Omit<LabRun, 'lab'>> {
     domains.noMailHost,
   ]);
 
-  return { plain, validating, stopped, samples };
+  return { plain, validating, validatingReference, stopped, samples };
 }
 
 function diagnose(lab: DnsLab, local: ServerAddress, domains: readonly string[]) {

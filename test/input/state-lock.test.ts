@@ -1,0 +1,70 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import anyTest, { type TestFn } from 'ava';
+
+import { MxtriageError } from '../../src/errors.js';
+import { lockState } from '../../src/input/state-lock.js';
+
+const test = anyTest as TestFn<{ dir: string; state: string }>;
+
+test.beforeEach(async (t) => {
+  t.context.dir = await mkdtemp(join(tmpdir(), 'mxtriage-lock-'));
+  t.context.state = join(t.context.dir, 'state.json');
+});
+
+test.afterEach.always(async (t) => {
+  await rm(t.context.dir, { recursive: true, force: true });
+});
+
+test('the lock is a file beside the state holding our pid, removed on release', async (t) => {
+  const lock = await lockState(t.context.state);
+
+  t.is(lock.path, `${t.context.state}.lock`);
+  t.is(await readFile(lock.path, 'utf8'), `${process.pid}\n`);
+  await lock.release();
+  t.deepEqual(await readdir(t.context.dir), []);
+});
+
+test('a lock held by a running process is refused, naming the lock and the process', async (t) => {
+  const { state } = t.context;
+  // The parent of this test worker is running, and is not this process.
+  await writeFile(`${state}.lock`, `${process.ppid}\n`);
+
+  const error = await t.throwsAsync(lockState(state), { instanceOf: MxtriageError });
+  t.is(error?.code, 'STATE');
+  t.is(
+    error?.message,
+    `State file ${state} is in use by another run: ${state}.lock is held by process ` +
+      `${process.ppid}; if no mxtriage run is going on, remove the lock file`,
+  );
+  t.is(await readFile(`${state}.lock`, 'utf8'), `${process.ppid}\n`, 'the lock is left alone');
+});
+
+const takesOver = test.macro({
+  async exec(t, content: string) {
+    const { state } = t.context;
+    await writeFile(`${state}.lock`, content);
+
+    const lock = await lockState(state);
+    t.is(await readFile(lock.path, 'utf8'), `${process.pid}\n`);
+    await lock.release();
+    t.deepEqual(await readdir(t.context.dir), []);
+  },
+  title: (given = '') => `a lock left by ${given} is taken over`,
+});
+
+// Linux's pid_max is at most 2^22: no process has this id.
+test('a process that is gone', takesOver, '999999999\n');
+// In a container every run may get the same pid.
+test('an earlier run with our own pid', takesOver, `${process.pid}\n`);
+test('a run stopped before it wrote its pid', takesOver, '');
+
+test('a lock that was taken over by another run is not removed by our release', async (t) => {
+  const lock = await lockState(t.context.state);
+  await writeFile(lock.path, `${process.ppid}\n`);
+
+  await lock.release();
+  t.is(await readFile(lock.path, 'utf8'), `${process.ppid}\n`);
+});
