@@ -146,9 +146,9 @@ export async function render(
     case 'json':
       return [...jsonPieces(analysis)].join('');
     case 'markdown':
-      return (await import('../output/markdown.js')).formatMarkdown(analysis);
+      return (await import('../output/markdown.js')).formatMarkdown(analysis, options);
     case 'html':
-      return (await import('../output/html.js')).formatHtml(analysis);
+      return (await import('../output/html.js')).formatHtml(analysis, options);
     case 'prometheus':
       return (await import('../output/prometheus.js')).formatPrometheus(analysis);
     default: {

@@ -243,3 +243,17 @@ test('a --postfix-queue-dir without a resolv.conf copy is a usage error, online 
     );
   }
 });
+
+test('the Markdown and HTML reports show times in --timezone', async (t) => {
+  const args = ['--offline', '--year', '2026', '--timezone', 'Europe/Berlin'];
+  const markdown = await runCli([...args, '--format', 'markdown', 'samples/postfix-mail.log']);
+  const html = await runCli([...args, '--format', 'html', 'samples/postfix-mail.log']);
+
+  t.is(markdown.code, 0, markdown.stderr);
+  // The sample's year-less stamps are read as Berlin's wall clock too, and shown as they were
+  // written, with the offset: in UTC the report would say 17:32:52 to 17:36:10.
+  t.regex(markdown.stdout, /^- \*\*Period:\*\* 2026-12-03 18:32:52 to 18:36:10 \+01:00 \(/m);
+  t.regex(markdown.stdout, /^- \*\*Times in:\*\* Europe\/Berlin$/m);
+  t.is(html.code, 0, html.stderr);
+  t.regex(html.stdout, /<dd>2026-12-03 18:32:52 to 18:36:10 \+01:00 \(/);
+});
