@@ -1,4 +1,5 @@
-// The values each pipeline stage hands to the next. Vocabulary follows DESIGN.md.
+// The values each pipeline stage hands to the next: lines become delivery events, events
+// become groups, groups get verdicts and join into incidents.
 
 export type Mta = 'postfix' | 'exim' | 'sendmail';
 

@@ -1,5 +1,5 @@
 // The cause of a delivery record, read from its text per mail server; the status and DSN only
-// break ties when the text says nothing more (DESIGN.md, "cause").
+// break ties when the text says nothing more (see `Cause` in model.ts).
 //
 // Decisions:
 // - `TLSA lookup error for mx.example.org:25` (Postfix) and Exim's `DANE error: tlsa lookup

@@ -1,6 +1,6 @@
 // Recipient domains normalised so one domain is one group: lower case, no trailing dot, IDN as
 // A-label. Postfix logs the Unicode address (`jörg@bücher.example`) but converts the domain to
-// ASCII before its DNS look-up, so its error names `xn--bcher-kva.example` (FORMATS.md §P.2).
+// ASCII before its DNS look-up, so its error names `xn--bcher-kva.example` (SMTPUTF8 mail).
 
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { detach } from './text.js';

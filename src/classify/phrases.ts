@@ -1,6 +1,6 @@
 // The texts each mail server writes for each cause, and the DSN codes used as a tie-breaker.
-// Sources: FORMATS.md §P.3–P.5 (Postfix dns_strerror.c, smtp_addr.c), §E.2–E.3 (Exim
-// dnslookup.c, smtp.c, route.c), §S.2 (Sendmail err.c, deliver.c); RFC 3463 and RFC 7505.
+// Sources: the messages of Postfix (dns_strerror.c, smtp_addr.c), Exim (dnslookup.c, smtp.c,
+// route.c) and Sendmail (err.c, deliver.c) as they write them; RFC 3463 and RFC 7505.
 
 import type { Cause } from '../model.js';
 
@@ -87,7 +87,7 @@ export const SENDER_DNS_REPLY = anyOf([
 ]);
 
 /** A remote server or relay reporting that its own DNS look-up for the recipient failed
- *  (`451 4.7.0 MX lookup failed temporarily` is OpenSMTPD's wording, FORMATS.md §X). */
+ *  (`451 4.7.0 MX lookup failed temporarily` is OpenSMTPD's wording). */
 export const REMOTE_DNS_REPLY = anyOf([
   'MX lookup failed',
   'DNS (?:lookup |query )?(?:temporary )?(?:failure|failed|error|timeout|problem)',

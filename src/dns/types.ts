@@ -1,5 +1,6 @@
 // The DNS re-check's inputs (roles, options) and its output, the per-domain diagnosis that the
-// verdict stage reads. Vocabulary follows DESIGN.md §DNS probing.
+// verdict stage reads: each probe is one question to one server in one role (our local
+// resolver, a reference resolver, an authoritative server, our own walk from the root).
 
 import type { Probe } from '../model.js';
 

@@ -1,5 +1,6 @@
 // Splits each log line into its envelope (time, host, program, pid) and the message, for every
-// envelope FORMATS.md §0 lists, mixed freely within one input.
+// envelope the README lists (classic syslog, RFC 3339, RFC 5424, journald JSON, Exim's own
+// mainlog, container prefixes), mixed freely within one input.
 
 import { EARLIEST_TIME, LATEST_TIME, type Envelope, type Source } from '../model.js';
 import { createCriJoiner, criContentStart, type CriJoiner } from './cri.js';

@@ -1,5 +1,5 @@
 // Code tables for the Exim parser: the flags of a message line and lines that carry context
-// only. Flags and message shapes: the Exim specification, chapter "Log files" (FORMATS.md §E).
+// only. Flags and message shapes: the Exim specification, chapter "Log files".
 
 /** What a two-character flag after the message id means. */
 export type EximFlag = 'arrival' | 'sent' | 'deferred' | 'failed' | 'suppressed';

@@ -1,6 +1,6 @@
 // The Postfix parser: one delivery record per recipient from every delivery agent, the sender
 // from qmgr, expiry (one record per recipient still deferred) and removal. Line shapes:
-// FORMATS.md §P; the field order of a delivery record comes from Postfix's log_adhoc.c, but
+// as Postfix writes them; the field order of a delivery record comes from its log_adhoc.c, but
 // fields are read as key=value pairs, since newer versions insert fields (`tls=` in 3.11) and
 // older ones lack some (`dsn=` before 2.3).
 

@@ -1,6 +1,6 @@
 // The verdict stage: each group's verdict from the DNS re-check of its domain, weighed with the
 // log's own evidence (the breadth test, later deliveries, name servers shared by failing
-// domains). DESIGN.md §Verdicts lists the kinds. A verdict claims no more than the evidence
+// domains); `VerdictKind` in model.ts lists the kinds. A verdict claims no more than the evidence
 // shows: what answers now but failed then is `recovered`, with the log's lean as its detail.
 
 import { escapeRawControls } from '../classify/text.js';

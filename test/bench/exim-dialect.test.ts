@@ -9,7 +9,7 @@ const ID = '[0-9A-Za-z]{6}-[0-9A-Za-z]{6}-[0-9A-Za-z]{2}';
 const HOST = 'H=\\S+ \\[[^\\]]+\\]';
 const ROUTE = 'R=\\w+ T=\\w+';
 
-/** Exim mainlog shapes (FORMATS.md T7, E.1-E.3), one pattern per kind of line. */
+/** Exim mainlog shapes (the Exim specification, "Log files"), one pattern per kind of line. */
 const SHAPES: readonly RegExp[] = [
   `${ID} <= \\S+ (?:R=${ID} )?(?:H=\\S+ (?:\\(\\S+\\) )?\\[[^\\]]+\\]|U=\\S+) P=\\w+ .*S=\\d+(?: id=\\S+)?`,
   `${ID} [=-]> \\S+ (?:<\\S+> )?${ROUTE}(?: ${HOST}(?: X=\\S+ CV=yes)? C="250 [^"]+")?`,

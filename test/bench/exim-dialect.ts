@@ -1,5 +1,5 @@
-// Exim mainlog lines for the traffic model (FORMATS.md T7, E.1-E.3), as
-// /work/main/samples/exim-mainlog shows them: `<=` arrival, `=>`/`->` deliveries, `==` deferrals,
+// Exim mainlog lines for the traffic model (the Exim specification, chapter "Log files"), as
+// samples/exim-mainlog shows them: `<=` arrival, `=>`/`->` deliveries, `==` deferrals,
 // `**` failures, `Completed`, and queue runs that log `retry time not reached` for waiting mail.
 
 import { type MailHost, OUR_DOMAIN, RELAY_HOST } from './domains.js';
@@ -67,7 +67,7 @@ const POLICY: MtaPolicy = {
   },
 };
 
-/** The text of a `==` or `**` line after the address, per failure (FORMATS.md E.2, E.3). */
+/** The text of a `==` or `**` line after the address, per failure (Exim's deliver.c and smtp.c). */
 const FAILURE_TEXTS: Readonly<Record<Failure, (route: Route) => string>> = {
   'dns-tempfail': () => 'R=dnslookup defer (-1): host lookup did not complete',
   'mx-tempfail': () => 'R=dnslookup defer (-1): host lookup did not complete',
@@ -134,7 +134,8 @@ export class EximDialect implements Dialect {
     private readonly random: Random,
   ) {}
 
-  /** Pre-4.97 id: base-62 seconds, process id and fraction of a second (FORMATS.md E.1). */
+  /** Pre-4.97 id: base-62 seconds, process id and fraction of a second (the Exim
+   *  specification, "Message identification"). */
   newQueueId(time: number): string {
     const fraction = Math.floor((time % 1000) * 2 + this.random.below(2));
 
@@ -202,7 +203,7 @@ export class EximDialect implements Dialect {
     this.sink.record(line, 'deferred', kind, true);
   }
 
-  /** Past the retry rule's cut-off: each waiting address fails (FORMATS.md E.2). */
+  /** Past the retry rule's cut-off: each waiting address fails (Exim's retry rules). */
   expiry(message: Message, time: number): void {
     for (const recipient of message.recipients) {
       if (!recipient.isFinal) {

@@ -4,17 +4,17 @@ import test from 'ava';
 
 import { collectLog } from './collect.js';
 
-/** The classic syslog envelope (FORMATS.md T1) with a Postfix program tag. */
+/** The classic syslog envelope (RFC 3164) with a Postfix program tag. */
 const ENVELOPE = /^[A-Z][a-z]{2} [ 1-3]\d \d\d:\d\d:\d\d \S+ postfix(?:\/[a-z]+)+\[\d+\]: /;
 
-/** A delivery record: FORMATS.md P.2 field order, nested parentheses allowed in the text. */
+/** A delivery record in log_adhoc.c's field order, nested parentheses allowed in the text. */
 const RECORD = new RegExp(
   '^[0-9A-F]{10,11}: to=<[^>]+>, (?:orig_to=<[^>]+>, )?relay=(?:none|\\S+\\[[^\\]]+\\](?::25)?), ' +
     '(?:conn_use=\\d+, )?delay=\\d+(?:\\.\\d+)?, delays=(?:\\d+(?:\\.\\d+)?/){3}\\d+(?:\\.\\d+)?, ' +
     'dsn=[245]\\.\\d\\.\\d+, status=(?:sent|deferred|bounced) \\(.+\\)$',
 );
 
-/** Every other line the generator writes, each a shape Postfix writes (FORMATS.md P.1-P.5). */
+/** Every other line the generator writes, each a shape Postfix writes (see samples/). */
 const OTHER_LINES: readonly RegExp[] = [
   /^[0-9A-F]{10,11}: client=\S+\[[^\]]+\](?:, sasl_method=PLAIN, sasl_username=\S+)?$/,
   /^[0-9A-F]{10,11}: message-id=<[^>]+>$/,

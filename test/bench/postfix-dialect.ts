@@ -1,6 +1,6 @@
-// Postfix lines for the traffic model, in the classic syslog envelope (FORMATS.md T1) as
-// /work/main/samples/postfix-mail.log shows them: the pickup or smtpd hand-over, cleanup, qmgr,
-// one delivery record per recipient and attempt (FORMATS.md P.2-P.5), `removed`.
+// Postfix lines for the traffic model, in the classic syslog envelope (RFC 3164) as
+// samples/postfix-mail.log shows them: the pickup or smtpd hand-over, cleanup, qmgr,
+// one delivery record per recipient and attempt (Postfix's log_adhoc.c), `removed`.
 
 import { LMTP_RELAY, type MailHost, OUR_DOMAIN, OUR_HOST } from './domains.js';
 import { Clock, type LineSink } from './line-sink.js';
@@ -62,7 +62,8 @@ const POLICY: MtaPolicy = {
   },
 };
 
-/** Reply wording per failure, after FORMATS.md P.3 (local DNS) and P.4 (remote replies). */
+/** Reply wording per failure, as Postfix words its own DNS look-ups (dns_strerror.c) and
+ *  remote replies. */
 const REPLIES: Readonly<Record<Failure, (context: ReplyContext) => Reply>> = {
   'dns-tempfail': (c) => nameServiceError('4.4.3', `${c.ascii} type=MX: Host not found, try again`),
   'mx-tempfail': (c) =>
@@ -317,7 +318,7 @@ export class PostfixDialect implements Dialect {
     );
   }
 
-  /** The retry service defers without a new attempt (FORMATS.md P.5); it runs `error`. */
+  /** The retry service defers without a new attempt (Postfix's retry(8)); it runs `error`. */
   private suspendedRecord(
     message: Message,
     recipient: Recipient,
@@ -339,7 +340,7 @@ export class PostfixDialect implements Dialect {
     );
   }
 
-  /** Lines the SMTP client writes before the record, without a recipient (FORMATS.md Z.13). */
+  /** Lines the SMTP client writes before the record, without a recipient (see samples/). */
   private contextLines(
     message: Message,
     failure: Failure,
@@ -467,7 +468,7 @@ export class PostfixDialect implements Dialect {
     this.write(time, 'smtpd', pid, `disconnect from ${client} ehlo=1 commands=1`);
   }
 
-  /** What our smtpd logs when the resolver fails its reverse look-ups (FORMATS.md P.5). */
+  /** What our smtpd logs when the resolver fails its reverse look-ups. */
   private hostnameWarning(time: number): void {
     const pid = this.pids.smtpd.pick();
     const last = this.random.between(2, 254);

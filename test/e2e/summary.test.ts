@@ -99,8 +99,8 @@ test('a resumed run numbers a line not understood by its place in the file', asy
   const args = ['summary', '--offline', '--show-unparsed', '5', '--state', state, log];
   writeFileSync(log, text(PARTS[0] ?? []));
   await runCli(args);
-  // A delivery record with a status word no Postfix writes (FORMATS.md §P: sent, deferred,
-  // bounced, expired): the parser must not guess, so the line is not understood.
+  // A delivery record with a status word no Postfix writes (it writes sent, deferred, bounced
+  // and expired): the parser must not guess, so the line is not understood.
   const odd = (PARTS[0]?.find((line) => line.includes(' to=<')) ?? '').replace(
     /status=\w+/,
     'status=weird',
