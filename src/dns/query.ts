@@ -62,7 +62,7 @@ export interface QueryOutcome {
 }
 
 /** The EDNS0 buffer size agreed at DNS Flag Day 2020: no IP fragmentation. */
-export const EDNS_BUFFER_SIZE = 1232;
+const EDNS_BUFFER_SIZE = 1232;
 
 type Exchange = Omit<QueryOutcome, 'server' | 'question' | 'ms' | 'truncatedUdp' | 'transport'>;
 

@@ -140,7 +140,7 @@ function isDiscard(message: string, start: number): boolean {
 }
 
 /** `exim`, `exim4` and versioned names such as `exim-4.97`. */
-export function isEximProgram(program: string): boolean {
+function isEximProgram(program: string): boolean {
   return program.startsWith('exim');
 }
 

@@ -203,7 +203,7 @@ function recipientCount(message: string, start: number): number {
 }
 
 /** `sendmail`, `sm-mta`, `sm-msp-queue` and other `sm-` names (`sm-acceptingconnections`). */
-export function isSendmailProgram(program: string): boolean {
+function isSendmailProgram(program: string): boolean {
   return program === 'sendmail' || program.startsWith('sm-');
 }
 

@@ -84,7 +84,7 @@ function outsideNote(summary: Analysis['summary'], options: Shown): string {
  * every row above it for spans), so `--top 0` on a large log took minutes. A longer table is
  * drawn in parts of this many rows with the widths the whole table would have, then joined.
  */
-export const ROWS_PER_PART = 500;
+const ROWS_PER_PART = 500;
 
 const DAY_MS = 86_400_000;
 

@@ -27,9 +27,9 @@ export interface Breadth {
 /** At least this many distinct domains must fail for a window to count as wide... */
 export const WIDE_MIN_DOMAINS = 3;
 /** ...and at least this share of the domains seen in it (failing or delivered). */
-export const WIDE_MIN_SHARE = 0.5;
+const WIDE_MIN_SHARE = 0.5;
 /** A narrow window has at most this many failing domains and more delivered ones. */
-export const NARROW_MAX_DOMAINS = 2;
+const NARROW_MAX_DOMAINS = 2;
 
 /** The breadth of a group's window; `none` when the window is unknown. */
 export function readBreadth(counts: WindowCounts | undefined): Breadth {

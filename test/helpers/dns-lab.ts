@@ -79,7 +79,7 @@ process.on('exit', () => {
 });
 
 /** Whether the lab can run here: its programs are installed and port 53 can be bound. */
-export function dnsLabAvailable(): { ok: boolean; reason?: string } {
+function dnsLabAvailable(): { ok: boolean; reason?: string } {
   const missing = (Object.keys(LAB_PROGRAMS) as LabProgram[]).filter(
     (name) => findProgram(name) === undefined,
   );
