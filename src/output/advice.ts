@@ -49,10 +49,17 @@ export function cleanText(text: string): string {
   return stripControl(text.replace(LINE_BREAKS, ' '));
 }
 
-/** "our local resolver (down)". */
+/** "our local resolver (down)"; a recovery with the log's lean says where the log points:
+ *  "recovered: everything resolves now; the log points at our local resolver". */
 export function describeVerdict(verdict: Verdict): string {
   const label = VERDICT_LABELS[verdict.kind];
-  return verdict.detail === undefined ? label : `${label} (${cleanText(verdict.detail)})`;
+  if (verdict.detail === undefined) return label;
+  const lean = VERDICT_LABELS[verdict.detail as VerdictKind] as string | undefined;
+  if (verdict.kind === 'recovered' && lean !== undefined) {
+    return `${label}; the log points at ${lean}`;
+  }
+
+  return `${label} (${cleanText(verdict.detail)})`;
 }
 
 /** "fourthcoffee.test and 5 more domains: DNS failures"; an incident of domains that failed
@@ -601,6 +608,8 @@ export function tellStory(analysis: Analysis, times: TimeFormat): string {
     );
   }
 
+  const failing = stillFailing(incidents);
+  if (failing !== undefined) sentences.push(failing);
   sentences.push(describeOutcomes(outcomes, analysis.deliveryDelay));
   const checkedAt = incidents.find((incident) => incident.verdict.checkedAt)?.verdict.checkedAt;
   if (checkedAt !== undefined) {
@@ -611,6 +620,47 @@ export function tellStory(analysis: Analysis, times: TimeFormat): string {
   }
 
   return sentences.join(' ');
+}
+
+/** Kinds whose fault the re-check found still there: mail to them fails now too. */
+const STILL_FAILING: ReadonlySet<VerdictKind> = new Set([
+  'local-resolver',
+  'recipient-dns',
+  'provider-outage',
+  'recipient-dnssec',
+  'domain-missing',
+  'null-mx',
+  'no-mail-host',
+  'mx-unresolvable',
+  'relay-resolver',
+  'sender-dns',
+]);
+const MAX_STILL_FAILING = 5;
+
+/**
+ * "Also still failing at the re-check: northwind.test: the recipient domain's DNS servers
+ * (unreachable); ...": what a reader must act on, which the worst incident alone may hide.
+ * The worst incident, told just before with its verdict, is not named again.
+ */
+function stillFailing(incidents: readonly Incident[]): string | undefined {
+  const [worst, ...rest] = incidents;
+  const failing = rest.filter((incident) => STILL_FAILING.has(incident.verdict.kind));
+  if (failing.length === 0) return undefined;
+  const named = failing.slice(0, MAX_STILL_FAILING).map(failingNow);
+  const more = failing.length - named.length;
+  const also =
+    worst !== undefined && STILL_FAILING.has(worst.verdict.kind) ? 'Also still' : 'Still';
+  return `${also} failing at the re-check: ${named.join('; ')}${more > 0 ? `; ${more} more` : ''}.`;
+}
+
+/** "our local resolver (down), for 5 domains", "contoso.test and 2 more: the domain's ...". */
+function failingNow(incident: Incident): string {
+  const count = incident.domains.length;
+  const verdict = describeVerdict(incident.verdict);
+  if (count > 1 && isOurResolver(incident.verdict)) return `${verdict}, for ${count} domains`;
+  const label = domainLabels(incident.groups);
+  const first = incident.domains[0] === undefined ? 'no domain' : label(incident.domains[0]);
+  return `${cleanText(count > 1 ? `${first} and ${count - 1} more` : first)}: ${verdict}`;
 }
 
 /** "Of 20 recipients deferred or bounced, 8 were delivered later (after 45 s on average,

@@ -7,6 +7,7 @@ import {
   describeIncident,
   describeOutcomes,
   describeProbe,
+  describeVerdict,
   evidenceProbes,
   tellStory,
 } from '../../src/output/advice.js';
@@ -266,6 +267,32 @@ test('the story tells the period, the worst incident and the outcomes', (t) => {
     /Of 13 recipients deferred or bounced, 4 were delivered later \(after 42 s on average/,
   );
   t.regex(story, /re-check made at 2026-12-03 18:40:00 UTC/);
+});
+
+test('the story names what still fails at the re-check besides the worst incident', (t) => {
+  const story = tellStory(labAnalysis(), UTC_TIMES);
+
+  // The worst incident, our resolver, is failing too: the others come after "also".
+  t.regex(
+    story,
+    /Also still failing at the re-check: northwind\.test: the recipient domain's DNS servers \(unreachable\); contoso\.test: the recipient domain's DNS servers \(lame\); adventure-works\.test: the domain does not exist; /,
+  );
+  // Six incidents fail now besides the worst: five are named, the sixth counted.
+  t.regex(story, /; 1 more\. Of 13 recipients/);
+  // Recovered and unchecked incidents are not among them.
+  t.false(/Still failing[^.]*(?:proseware|lucerne|margie)/i.test(story));
+});
+
+test('a recovery says where the log points, without nested parentheses', (t) => {
+  t.is(
+    describeVerdict({ kind: 'recovered', detail: 'local-resolver' }),
+    'recovered: everything resolves now; the log points at our local resolver',
+  );
+  t.is(describeVerdict({ kind: 'recovered' }), 'recovered: everything resolves now');
+  t.is(
+    describeVerdict({ kind: 'recipient-dns', detail: 'lame' }),
+    "the recipient domain's DNS servers (lame)",
+  );
 });
 
 test('the story of an empty input says so', (t) => {
