@@ -310,7 +310,7 @@ function adviseRecipientDns(incident: Incident, verdict: Verdict): string[] {
     partial: 'Some of its name servers fail; resolvers that hit them defer mail.',
     lame:
       'Its delegation names servers that do not serve the zone ' +
-      '(REFUSED, not authoritative or a referral upward).',
+      '(REFUSED, not authoritative or a referral upward) or whose names cannot be resolved.',
     servfail: 'Its name servers answer SERVFAIL or another error instead of the records.',
     'edns-or-tcp':
       'Its name servers fail over EDNS or TCP ' +

@@ -4,7 +4,13 @@
 // exist is not also called lame, and what the domain's own servers say about its mail (null
 // MX, no mail host) outranks our resolver failing now or a slow secondary.
 
-import type { AuthoritativeServer, DomainDiagnosis, MxHost, ResolverCheck } from '../dns/types.js';
+import type {
+  AuthoritativeServer,
+  DomainDiagnosis,
+  MxHost,
+  NameServer,
+  ResolverCheck,
+} from '../dns/types.js';
 import { SILENT_RESULTS, type ProbeResult } from '../dns/types.js';
 import {
   count,
@@ -283,7 +289,22 @@ function findUnaddressedServers(diagnosis: DomainDiagnosis): Finding | undefined
       ? `no name server of ${zone} has an address: ${listSome(listed)}`
       : `no address was found for the name servers of ${zone}: ` +
         `${stopped.resolutionStopped}; ${listSome(listed)}`;
-  return { kind: 'recipient-dns', detail: 'unreachable', reason };
+  return { kind: 'recipient-dns', detail: unaddressedDetail(names), reason };
+}
+
+/**
+ * Name servers whose addresses could not be found because their look-ups went unanswered
+ * leave the zone unreachable; names that do not exist, have no address or cannot be resolved
+ * at all (a circular delegation without glue) make the delegation itself broken: `lame`.
+ */
+function unaddressedDetail(names: readonly NameServer[]): string {
+  const broken = names.some(
+    (server) =>
+      server.resolutionStopped === undefined &&
+      server.resolution !== undefined &&
+      !SILENT_RESULTS.has(server.resolution),
+  );
+  return broken ? 'lame' : 'unreachable';
 }
 
 function findDisagreement(diagnosis: DomainDiagnosis): Finding | undefined {

@@ -371,7 +371,7 @@ test(
 );
 
 test(
-  'name servers without any address leave the domain unreachable',
+  'name servers whose names do not exist make the delegation broken: lame',
   assesses,
   {
     ...healthyDiagnosis('orphan.test'),
@@ -390,7 +390,30 @@ test(
     },
     authoritative: authoritativeView([]),
   },
-  { kind: 'recipient-dns', detail: 'unreachable', says: ['ns.gone.test: NXDOMAIN'] },
+  { kind: 'recipient-dns', detail: 'lame', says: ['ns.gone.test: NXDOMAIN'] },
+);
+
+test(
+  'name servers whose address look-ups go unanswered leave the domain unreachable',
+  assesses,
+  {
+    ...healthyDiagnosis('orphan.test'),
+    delegation: {
+      ...healthyDiagnosis('orphan.test').delegation,
+      nameServers: [
+        {
+          name: 'ns.silent.test',
+          addresses: [],
+          source: 'unresolved',
+          inBailiwick: false,
+          resolution: 'timeout',
+          reached: false,
+        },
+      ],
+    },
+    authoritative: authoritativeView([]),
+  },
+  { kind: 'recipient-dns', detail: 'unreachable', says: ['ns.silent.test: no reply'] },
 );
 
 test(
