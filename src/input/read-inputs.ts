@@ -9,7 +9,7 @@ import { gunzip } from './gunzip.js';
 import { isRotatedCopy, orderInputs } from './order-inputs.js';
 import { PlannedStarts } from './planned-starts.js';
 import { createLineSplitter, type LineMarker, type SplitChunk } from './split-lines.js';
-import { isGzip, looksBinary } from './sniff.js';
+import { gzipMtime, isGzip, looksBinary } from './sniff.js';
 
 export { orderInputs };
 
@@ -177,15 +177,23 @@ async function openHandle(
   return openRegularFile(handle, input, stats, start);
 }
 
+/** A gzip header up to its MTIME field. */
+const GZIP_HEAD_BYTES = 8;
+
 async function openRegularFile(
   handle: FileHandle,
   input: InputInfo,
   stats: Stats,
   start: number,
 ): Promise<ContentSource> {
-  const head = Buffer.alloc(2);
-  const { bytesRead } = await handle.read(head, 0, 2, 0);
+  const head = Buffer.alloc(GZIP_HEAD_BYTES);
+  const { bytesRead } = await handle.read(head, 0, GZIP_HEAD_BYTES, 0);
   const isGzipped = isGzip(head.subarray(0, bytesRead));
+  // A copy made without keeping times (cp, rsync without -t, a restore) has a new mtime; the
+  // gzip header keeps the old one, which year-less stamps are placed by.
+  const recorded = gzipMtime(head.subarray(0, bytesRead));
+  const withTime =
+    recorded !== undefined && recorded < stats.mtimeMs ? { ...input, mtime: recorded } : input;
   // Gzip has no random access: it is read from its start and the content skipped.
   const rawStart = isGzipped ? 0 : Math.min(start, stats.size);
   const stream = handle.createReadStream({
@@ -197,7 +205,7 @@ async function openRegularFile(
   const raw = countBytes(stream, counter);
 
   return {
-    input,
+    input: withTime,
     isGzip: isGzipped,
     startOffset: isGzipped ? start : rawStart,
     ...contentOf(raw, isGzipped, start),

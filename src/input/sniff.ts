@@ -36,6 +36,18 @@ export function isGzip(head: Uint8Array): boolean {
 }
 
 /**
+ * The modification time a gzip header records (RFC 1952 §2.3.1: MTIME, seconds since 1970,
+ * little-endian, 0 for none), in ms: when the data came from a file, that file's time; else
+ * when compression began. Either is close to the log's last line.
+ */
+export function gzipMtime(head: Uint8Array): number | undefined {
+  if (!isGzip(head) || head.length < 8) return undefined;
+  const seconds =
+    (head[4] ?? 0) + (head[5] ?? 0) * 2 ** 8 + (head[6] ?? 0) * 2 ** 16 + (head[7] ?? 0) * 2 ** 24;
+  return seconds === 0 ? undefined : seconds * 1000;
+}
+
+/**
  * Whether the first block of an input is binary rather than a text log: a well-known binary
  * format by its magic number, or more than 30% control characters and invalid UTF-8 together.
  * Tabs, CR, form feeds and ESC (colour codes) count as text; Latin-1 text has far fewer invalid

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -425,6 +425,24 @@ test('inputs carry the file modification time', async (t) => {
 
   t.is(typeof batch?.input.mtime, 'number');
   t.true(Math.abs(batch!.input.mtime! - Date.now()) < 60_000);
+});
+
+test('a gzip copy is placed by the time its header recorded, not by when it was copied', async (t) => {
+  const rotated = gzipSync(`${POSTFIX_LINE}\n`);
+  // MTIME, bytes 4 to 7 (RFC 1952): the hour logrotate compressed it; not covered by the CRC.
+  const recorded = Date.parse('2026-12-04T06:25:00Z');
+  rotated.writeUInt32LE(recorded / 1000, 4);
+  const copy = join(t.context.dir, 'mail.log.2.gz');
+  await writeFile(copy, rotated);
+  // Copied without keeping its time, in the following March.
+  const copied = new Date('2027-03-10T12:00:00Z');
+  await utimes(copy, copied, copied);
+  const plain = await write(t.context.dir, 'mail.log', `${POSTFIX_LINE}\n`);
+  await utimes(plain, copied, copied);
+
+  const [gz, text] = [copy, plain].map(async (path) => batchesOf(await collect([path]))[0]);
+  t.is((await gz)?.input.mtime, recorded);
+  t.is((await text)?.input.mtime, copied.getTime());
 });
 
 async function collect(
