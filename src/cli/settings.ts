@@ -129,6 +129,24 @@ export function refuseSameFile(
   }
 }
 
+/** TZ values that name UTC itself, which the runtime rightly reads as UTC. */
+const UTC_NAMES = /^:?(?:Etc\/)?(?:UTC|UCT|GMT|Zulu|Universal)0?$/i;
+
+/**
+ * A TZ that the C library reads but Node.js does not (a POSIX rule such as
+ * `CET-1CEST,M3.5.0,M10.5.0/3`, or a name its time zone data lacks) leaves every time in UTC,
+ * while syslog on the same host writes local time: say so, before hours come out wrong.
+ */
+export function unknownSystemZone(tz: string | undefined): string | undefined {
+  if (tz === undefined || tz.trim() === '' || UTC_NAMES.test(tz.trim())) return undefined;
+  const resolved = Intl.DateTimeFormat().resolvedOptions().timeZone as string | undefined;
+  if (resolved !== undefined && resolved !== 'UTC' && resolved !== 'Etc/UTC') return undefined;
+  return (
+    `TZ=${tz} is no time zone Node.js knows, so local times are read and shown as UTC: ` +
+    'give --timezone with an IANA name such as Europe/Berlin'
+  );
+}
+
 /** Reading and grouping settings shared by the main job, `events` and `summary`. */
 export function readSettings(
   options: RawOptions,
@@ -136,6 +154,8 @@ export function readSettings(
 ): Omit<AnalyseOptions, 'dns'> & { readonly timeZone?: string } {
   const timeZone = text(options, 'timezone');
   const zone = timeZone === undefined ? undefined : parseTimeZone(timeZone);
+  const unknownZone = zone === undefined ? unknownSystemZone(process.env['TZ']) : undefined;
+  if (unknownZone !== undefined) warnInput(unknownZone);
   const since = text(options, 'since');
   const until = text(options, 'until');
   const year = text(options, 'year');
