@@ -28,6 +28,24 @@ export function stripControl(text: string): string {
   return HAS_CONTROL.test(text) ? text.replace(CONTROL, '') : text;
 }
 
+/** The same control characters, one at a time, for `visibleControls`. */
+const CONTROL_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` with each control character written as an escape (`\x00`, `\x1b`, `\u202e`), for
+ * showing a damaged line as it is: a stripped NUL or bidi override would leave a line that looks
+ * sound, or a name that reads as another one. A backslash stays as it is.
+ */
+export function visibleControls(text: string): string {
+  if (!HAS_CONTROL.test(text)) return text;
+  return text.replace(CONTROL_CHAR, (char) => {
+    const code = char.charCodeAt(0);
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /**
  * A name (domain, host) for people: as it is, or, when it holds control characters, quoted as a
  * JSON string, so that they show as escapes (`"north\u001b[31mwind.test"`) instead of vanishing

@@ -94,7 +94,7 @@ export function parseTimeOption(
   if (time === undefined) {
     throw usage(
       `Invalid ${flag} value: ${text}: use an ISO 8601 date or time ` +
-        '(2026-12-03, 2026-12-03T09:30), today, yesterday, or a time ago such as 2h or 3d',
+        '(2026-12-03, 2026-12-03T09:30), today, yesterday, now, or a time ago such as 2h or 3d',
     );
   }
 

@@ -5,7 +5,15 @@
 import { isIP } from 'node:net';
 
 import { stripControl } from '../classify/text.js';
-import type { Analysis, Group, Incident, Probe, Verdict, VerdictKind } from '../model.js';
+import type {
+  Analysis,
+  DeliveryDelay,
+  Group,
+  Incident,
+  Probe,
+  Verdict,
+  VerdictKind,
+} from '../model.js';
 import { domainLabels } from './notes.js';
 import { formatDuration, type TimeFormat } from './times.js';
 
@@ -663,6 +671,31 @@ function failingNow(incident: Incident): string {
   return `${cleanText(count > 1 ? `${first} and ${count - 1} more` : first)}: ${verdict}`;
 }
 
+/** "after 45 s on average, 1 min 2 s at most". */
+export function describeDelay(delay: DeliveryDelay): string {
+  return `after ${formatDuration(delay.meanMs)} on average, ${formatDuration(delay.maxMs)} at most`;
+}
+
+/**
+ * "4 delivered later (after 42 s on average, 49 s at most), 0 bounced, 0 expired, 0 still
+ * queued". A recipient's outcome is counted once, with the incident of its first failure: an
+ * incident whose recipients all first failed in another says so instead of four zeros.
+ */
+export function incidentOutcomes(incident: Incident): string {
+  const { outcomes, deliveryDelay } = incident;
+  const total =
+    outcomes['delivered-later'] + outcomes.bounced + outcomes.expired + outcomes['still-queued'];
+  if (total === 0 && incident.messages > 0) {
+    return 'counted with the incident where these recipients first failed';
+  }
+
+  const later = deliveryDelay === undefined ? '' : ` (${describeDelay(deliveryDelay)})`;
+  return (
+    `${outcomes['delivered-later']} delivered later${later}, ${outcomes.bounced} bounced, ` +
+    `${outcomes.expired} expired, ${outcomes['still-queued']} still queued`
+  );
+}
+
 /** "Of 20 recipients deferred or bounced, 8 were delivered later (after 45 s on average,
  *  1 min 2 s at most), 3 bounced, 6 expired and 3 are still queued." */
 export function describeOutcomes(
@@ -672,11 +705,7 @@ export function describeOutcomes(
   const total =
     outcomes['delivered-later'] + outcomes.bounced + outcomes.expired + outcomes['still-queued'];
   if (total === 0) return 'No deferred or bounced recipient was followed to an outcome.';
-  const later =
-    delay === undefined
-      ? ''
-      : ` (after ${formatDuration(delay.meanMs)} on average, ` +
-        `${formatDuration(delay.maxMs)} at most)`;
+  const later = delay === undefined ? '' : ` (${describeDelay(delay)})`;
   return (
     `Of ${total} recipient${plural(total)} deferred or bounced, ${outcomes['delivered-later']} ` +
     `${outcomes['delivered-later'] === 1 ? 'was' : 'were'} delivered later${later}, ` +

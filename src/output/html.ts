@@ -1,5 +1,6 @@
 import { CAUSES, type Analysis, type Cause, type Group, type Incident } from '../model.js';
 import {
+  askedForNote,
   domainLabels,
   domainRows,
   outOfOrderNote,
@@ -14,6 +15,7 @@ import {
   describeOutcomes,
   describeVerdict,
   evidenceItems,
+  incidentOutcomes,
   replyExamples,
   tellStory,
 } from './advice.js';
@@ -112,6 +114,8 @@ function headerSection(analysis: Analysis, times: TimeFormat, zone: string): str
     `${summary.inputs.join(', ') || '(none)'}: ${summary.linesRead} lines read, ` +
     `${summary.linesNotUnderstood} not understood${warningsNote(summary.inputWarnings)}`;
 
+  const askedFor = askedForNote(summary, times.time);
+  const asked = askedFor === undefined ? [] : [['Asked for', text(askedFor)] as const];
   const unread = summary.inputErrors.map((error): [string, string] => [
     'Could not read',
     text(`${error.input}: ${error.message}`),
@@ -123,6 +127,7 @@ function headerSection(analysis: Analysis, times: TimeFormat, zone: string): str
     element('h1', {}, 'Mail delivery incident report'),
     definitions([
       ['Period', text(period)],
+      ...asked,
       ['Times in', text(zone)],
       ['Generated', text(`${times.time(analysis.generatedAt)} by mxtriage`)],
       ['Deferred or bounced', text(failures)],
@@ -210,7 +215,7 @@ function incidentArticle(
       ['Busiest window', text(busiest)],
       ['Attempts', text(`${incident.attempts} (${incident.causes.join(', ')})`)],
       ['Messages affected', String(incident.messages)],
-      ['Outcomes', text(outcomeSentence(incident))],
+      ['Outcomes', text(incidentOutcomes(incident))],
       ['Verdict', element('span', { class: 'verdict' }, text(describeVerdict(verdict) + checked))],
       ['Domains', text(incident.domains.map(domainLabels(groups)).join(', '))],
     ]),
@@ -238,19 +243,6 @@ function incidentChart(
     peak: incident.peakWindowStart,
     times: context.times,
   });
-}
-
-function outcomeSentence(incident: Incident): string {
-  const { outcomes, deliveryDelay } = incident;
-  const delay =
-    deliveryDelay === undefined
-      ? ''
-      : ` (after ${formatDuration(deliveryDelay.meanMs)} on average, ` +
-        `${formatDuration(deliveryDelay.maxMs)} at most)`;
-  return (
-    `${outcomes['delivered-later']} delivered later${delay}, ${outcomes.bounced} bounced, ` +
-    `${outcomes.expired} expired, ${outcomes['still-queued']} still queued`
-  );
 }
 
 function replyList(examples: readonly string[]): string[] {
@@ -419,7 +411,8 @@ function barRects(
       // A bar can hold several windows when there are many: the tooltip says which span.
       const span =
         series.barMs === series.windowMs ? '' : ` (${formatDuration(series.barMs)} from there)`;
-      const tooltip = `${times.time(barStart)}${span}: ${value} ${name}`;
+      const what = name === 'attempts' && value === 1 ? 'attempt' : name;
+      const tooltip = `${times.time(barStart)}${span}: ${value} ${what}`;
       rects.push(element('rect', rect, element('title', {}, text(tooltip))));
     }
   }

@@ -1,5 +1,6 @@
 import type { Analysis, DeliveryDelay, Group, Incident, OutcomeCounts } from '../model.js';
 import {
+  askedForNote,
   domainLabels,
   domainRows,
   outOfOrderNote,
@@ -9,13 +10,15 @@ import {
 import {
   adviseIncident,
   cleanText,
+  describeDelay,
   describeIncident,
   describeVerdict,
   evidenceItems,
+  incidentOutcomes,
   replyExamples,
   tellStory,
 } from './advice.js';
-import { formatDuration, timeFormat, zoneLabel, type TimeFormat } from './times.js';
+import { timeFormat, zoneLabel, type TimeFormat } from './times.js';
 
 export interface MarkdownOptions {
   /** IANA zone for the times shown; default the system's. */
@@ -58,6 +61,7 @@ function header(analysis: Analysis, times: TimeFormat, zone: string): string[] {
     '# Mail delivery incident report',
     '',
     `- **Period:** ${period}`,
+    ...optional('- **Asked for:** ', askedForNote(summary, times.time)),
     `- **Times in:** ${escapeMarkdown(zone)}`,
     `- **Generated:** ${times.time(analysis.generatedAt)} by mxtriage`,
     `- **Deferred or bounced:** ${deferred + bounced + expired} attempts (${deferred} deferred, ` +
@@ -65,6 +69,11 @@ function header(analysis: Analysis, times: TimeFormat, zone: string): string[] {
       `to ${summary.domains} recipient domains; ` +
       `${summary.statuses.sent} delivered`,
   ];
+}
+
+/** A header line when there is something to say, none otherwise. */
+function optional(label: string, text: string | undefined): string[] {
+  return text === undefined ? [] : [`${label}${text}`];
 }
 
 function incidentsSection(analysis: Analysis, times: TimeFormat): string[] {
@@ -105,7 +114,7 @@ function incidentLines(
     `- **Busiest window:** from ${peakWindow}`,
     `- **Attempts:** ${incident.attempts} (${incident.causes.join(', ')})`,
     `- **Messages affected:** ${incident.messages}`,
-    `- **Outcomes:** ${outcomeList(incident.outcomes, incident.deliveryDelay)}`,
+    `- **Outcomes:** ${incidentOutcomes(incident)}`,
     `- **Verdict:** ${escapeMarkdown(describeVerdict(verdict))}${checked}`,
     `- **Domains:** ${domains}`,
     '',
@@ -127,18 +136,6 @@ function replyLines(examples: readonly string[]): string[] {
 function evidenceLines(incident: Incident): string[] {
   const items = evidenceItems(incident.verdict).map((item) => `- ${escapeMarkdown(item)}`);
   return ['**Evidence:**', '', ...items];
-}
-
-function outcomeList(outcomes: OutcomeCounts, delay: DeliveryDelay | undefined): string {
-  const later = delay === undefined ? '' : ` (${delayText(delay)})`;
-  return (
-    `${outcomes['delivered-later']} delivered later${later}, ${outcomes.bounced} bounced, ` +
-    `${outcomes.expired} expired, ${outcomes['still-queued']} still queued`
-  );
-}
-
-function delayText(delay: DeliveryDelay): string {
-  return `after ${formatDuration(delay.meanMs)} on average, ${formatDuration(delay.maxMs)} at most`;
 }
 
 function domainsSection(groups: readonly Group[]): string[] {
@@ -170,7 +167,7 @@ function domainsSection(groups: readonly Group[]): string[] {
 }
 
 function outcomesSection(outcomes: OutcomeCounts, delay: DeliveryDelay | undefined): string[] {
-  const later = delay === undefined ? '' : `, ${delayText(delay)}`;
+  const later = delay === undefined ? '' : `, ${describeDelay(delay)}`;
   return [
     '## Message outcomes',
     '',

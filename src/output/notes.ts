@@ -18,6 +18,19 @@ export function unnamedExpiriesNote(count: number): string {
   return ` (and ${messages} queued before the log began)`;
 }
 
+/** `--since`/`--until`, when given: the period asked for, and how many events fell outside
+ *  it ("2026-12-03 18:34 to the end; 89 events outside it"). */
+export function askedForNote(
+  summary: Analysis['summary'],
+  showTime: (time: number) => string,
+): string | undefined {
+  if (summary.since === undefined && summary.until === undefined) return undefined;
+  const from = summary.since === undefined ? 'the start' : showTime(summary.since);
+  const to = summary.until === undefined ? 'the end' : showTime(summary.until);
+  const outside = summary.eventsOutsidePeriod;
+  return `${from} to ${to}; ${outside} ${outside === 1 ? 'event' : 'events'} outside it`;
+}
+
 /** Inputs that go back in time: what it does to the counts, and what to do instead. */
 export function outOfOrderNote(summary: Analysis['summary']): string {
   const late =

@@ -53,7 +53,8 @@ export function formatSummary(analysis: Analysis, options: SummaryOptions): stri
   ];
 
   if (summary.linesNotUnderstood > 0) {
-    lines.push(`${summary.linesNotUnderstood} log lines were not understood (--show-unparsed N).`);
+    const counted = summary.linesNotUnderstood === 1 ? 'log line was' : 'log lines were';
+    lines.push(`${summary.linesNotUnderstood} ${counted} not understood (--show-unparsed N).`);
   }
 
   const warnings = summary.inputWarnings;
@@ -106,11 +107,14 @@ function domainLine(
         ? ' (new)'
         : ` (previously ${before})`;
   const count = `${failures} ${failures === 1 ? 'failed attempt' : 'failed attempts'}`;
-  const causes = [...new Set(groups.map((group) => group.cause))].map((cause) => {
-    const ofCause = groups.filter((group) => group.cause === cause);
-    const verdict = describeVerdict(ofCause[0] as Group);
-    return `    ${cause} (${sum(ofCause, failedAttempts)}): ${verdict}`;
-  });
+  const causes = [...new Set(groups.map((group) => group.cause))]
+    .map((cause) => {
+      const ofCause = groups.filter((group) => group.cause === cause);
+      return { cause, failures: sum(ofCause, failedAttempts), worst: ofCause[0] as Group };
+    })
+    // The cause that failed most first, as the domains are.
+    .sort((a, b) => b.failures - a.failures)
+    .map(({ cause, failures, worst }) => `    ${cause} (${failures}): ${describeVerdict(worst)}`);
   return [`  ${domainLabels(groups)(domain)}: ${count}${trend}`, ...causes].join('\n');
 }
 

@@ -3,8 +3,14 @@ import Table from 'cli-table3';
 import { format } from 'date-fns/format';
 import { stripControl } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts, Verdict } from '../model.js';
-import { domainLabel, outOfOrderNote, unnamedExpiriesNote, warningsNote } from './notes.js';
-import { zoneLabel } from './times.js';
+import {
+  askedForNote,
+  domainLabel,
+  outOfOrderNote,
+  unnamedExpiriesNote,
+  warningsNote,
+} from './notes.js';
+import { formatDuration, zoneLabel } from './times.js';
 
 export interface TableOptions {
   /** Rows to show; 0 shows all. */
@@ -50,16 +56,17 @@ function formatHeader(analysis: Analysis, options: Shown): string[] {
   const summary = analysis.summary;
   const period =
     summary.periodStart === undefined || summary.periodEnd === undefined
-      ? `no delivery records${outsideNote(summary, options)}`
+      ? 'no delivery records'
       : `${showTime(summary.periodStart, options)} – ${showTime(summary.periodEnd, options)}`;
   const lines = [
     `Period:    ${period} (${zoneLabel(options)})`,
+    ...filterLine(summary, options),
     `Lines:     ${summary.linesRead} read, ${summary.linesNotUnderstood} not understood` +
       `${notUnderstoodDetail(summary.notUnderstoodBy)}, ` +
       `${summary.linesOtherPrograms} from other programs` +
       warningsNote(summary.inputWarnings),
     `Deliveries: ${formatStatuses(summary.statuses)}${unnamedExpiriesNote(summary.expiredUnnamed)}`,
-    `Groups:    ${summary.groups} (domain × cause × ${summary.windowMs / 60_000} min window), ` +
+    `Groups:    ${summary.groups} (domain × cause × ${formatDuration(summary.windowMs)} window), ` +
       `${summary.domains} domains with deferrals or bounces`,
   ];
 
@@ -71,12 +78,10 @@ function formatHeader(analysis: Analysis, options: Shown): string[] {
   return lines;
 }
 
-/** Why a period can be empty: the events fell outside `--since`/`--until`. */
-function outsideNote(summary: Analysis['summary'], options: Shown): string {
-  if (summary.since === undefined && summary.until === undefined) return '';
-  const from = summary.since === undefined ? 'the start' : showTime(summary.since, options);
-  const to = summary.until === undefined ? 'the end' : showTime(summary.until, options);
-  return ` from ${from} to ${to}; ${summary.eventsOutsidePeriod} events were outside it`;
+/** `--since`/`--until`, when given: the period asked for, and what fell outside it. */
+function filterLine(summary: Analysis['summary'], options: Shown): string[] {
+  const asked = askedForNote(summary, (time) => showTime(time, options));
+  return asked === undefined ? [] : [`Asked for: ${asked}`];
 }
 
 /**

@@ -1,6 +1,11 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { displayName, escapeRawControls, stripControl } from '../../src/classify/text.js';
+import {
+  displayName,
+  escapeRawControls,
+  stripControl,
+  visibleControls,
+} from '../../src/classify/text.js';
 
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
 
@@ -104,4 +109,14 @@ test('JSON text gets the controls JSON.stringify leaves raw as escapes, the same
     '["exa\\u202emple.com","north\\u009b31mwind.test","a\\u001b\\u007f\\u2066b","bücher.example"]',
   );
   t.deepEqual(JSON.parse(json), names);
+});
+
+test('a damaged line is shown with its control characters as escapes, not stripped', (t) => {
+  // A NUL inside a status word, and a right-to-left override inside a domain: stripped, the
+  // line would look sound and the domain would read as example.com.
+  t.is(
+    visibleControls('status=def\x00erred to=<bob@exa\u202emple.com> \x1b[31mred\x1b[0m\ttab'),
+    'status=def\\x00erred to=<bob@exa\\u202emple.com> \\x1b[31mred\\x1b[0m\ttab',
+  );
+  t.is(visibleControls('plain text'), 'plain text');
 });

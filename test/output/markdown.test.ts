@@ -99,3 +99,15 @@ test('the report shows its times in --timezone, each with its offset', (t) => {
   t.regex(report, /- \*\*Period:\*\* 2026-12-03 19:32:52 to 19:3\d:\d\d \+01:00 \(/);
   t.false(report.includes(' UTC'), 'no time of the report is left in UTC');
 });
+
+test('a report of a period asked for says so, and what fell outside it', (t) => {
+  const analysis = labAnalysis();
+  const summary = { ...analysis.summary, since: Date.parse('2026-12-03T18:34:00Z') };
+  const report = formatMarkdown(
+    { ...analysis, summary: { ...summary, eventsOutsidePeriod: 1 } },
+    UTC,
+  );
+
+  t.regex(report, /^- \*\*Asked for:\*\* 2026-12-03 18:34:00 UTC to the end; 1 event outside it$/m);
+  t.false(formatMarkdown(analysis, UTC).includes('Asked for'));
+});

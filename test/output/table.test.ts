@@ -120,3 +120,17 @@ test('times carry no offset when the period has none to tell apart', async (t) =
   t.true(table.startsWith('Period:    2026-12-03 19:32 – 2026-12-03 19:3'));
   t.regex(table, /│ 2026-12-03 19:\d\d–19:\d\d │/);
 });
+
+test('the header names the window in words and the period asked for, with what fell outside', async (t) => {
+  const { analysis } = await analyseLogs(SAMPLES.slice(0, 1), {
+    envelope: { year: 2026, timeZone: 'UTC' },
+    windowMs: 3_600_000,
+    since: Date.parse('2026-12-03T18:34:00Z'),
+    until: Date.parse('2026-12-03T18:35:00Z'),
+  });
+  const header = formatTable(analysis, { top: 1, timeZone: 'UTC' }).split('\n').slice(0, 5);
+
+  // 131 delivery events in the sample, 42 of them stamped 18:34.
+  t.is(header[1], 'Asked for: 2026-12-03 18:34 to 2026-12-03 18:35; 89 events outside it');
+  t.regex(header[4] ?? '', /^Groups: +\d+ \(domain × cause × 1 h window\)/);
+});
