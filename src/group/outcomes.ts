@@ -135,15 +135,7 @@ export function createOutcomeTracker(
 
   function open(event: DeliveryEvent): void {
     // Kept until the outcome is known: copies that do not hold the log line's chunk alive.
-    const entry: OpenRecipient = {
-      host: detach(event.host),
-      queueId: detach(event.queueId),
-      recipient: detach(event.recipient),
-      domain: event.domain,
-      firstDeferred: event.time,
-      cause: event.cause,
-      attempts: 1,
-    };
+    const entry: OpenRecipient = { ...firstFailure(event), attempts: 1 };
     recipientsFor(entry.host, entry.queueId).set(recipientKey(entry.recipient), entry);
     opened.add(entry);
     order.added(entry);
@@ -255,6 +247,11 @@ export function createOutcomeTracker(
 
 /** The outcome of a recipient whose first attempt was final. */
 function atOnce(event: DeliveryEvent): MessageOutcome {
+  return { ...firstFailure(event), outcome: finalOutcome(event), at: event.time, attempts: 1 };
+}
+
+/** Who failed first, where and why, in copies that do not keep the log line's chunk alive. */
+function firstFailure(event: DeliveryEvent): Omit<OpenRecipient, 'attempts'> {
   return {
     host: detach(event.host),
     queueId: detach(event.queueId),
@@ -262,9 +259,6 @@ function atOnce(event: DeliveryEvent): MessageOutcome {
     domain: event.domain,
     firstDeferred: event.time,
     cause: event.cause,
-    outcome: finalOutcome(event),
-    at: event.time,
-    attempts: 1,
   };
 }
 
