@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { eventRecord } from '../output/records.js';
 import { exitCodeFor } from './exit-codes.js';
 import { createHeapGuard } from './heap-guard.js';
@@ -6,15 +7,18 @@ import { readEvents } from '../pipeline/read-events.js';
 import { readSettings, resolveFiles, warnInput } from './settings.js';
 import type { RawOptions } from './settings.js';
 import { loadNdjson, reportDiagnostics } from './run-main.js';
-import { createBatcher } from './streams.js';
+import { createBatcher, createStdoutSink, isStdoutReaderGone } from './streams.js';
 
-/** `mxtriage events`: every parsed delivery event as NDJSON, streamed with back-pressure. */
+/**
+ * `mxtriage events`: every parsed delivery event as NDJSON, streamed with back-pressure. When
+ * the reader goes away (`| head`), the logs are still read to their end: an input that cannot
+ * be read is only found there, and it decides the exit code.
+ */
 export async function runEvents(files: string[], options: RawOptions): Promise<number> {
   const paths = resolveFiles(files, warnInput);
   const settings = readSettings(options, Date.now());
   const serialiser = (await loadNdjson()).stringify();
-  const batcher = serialiser.pipe(createBatcher());
-  batcher.pipe(process.stdout);
+  const sink = serialiser.pipe(createBatcher()).pipe(createStdoutSink());
   let blocked = false;
   const guardHeap = createHeapGuard();
 
@@ -22,6 +26,7 @@ export async function runEvents(files: string[], options: RawOptions): Promise<n
     paths,
     {
       event(event) {
+        if (isStdoutReaderGone()) return;
         if (settings.since !== undefined && event.time < settings.since) return;
         if (settings.until !== undefined && event.time >= settings.until) return;
         if (!serialiser.write(eventRecord(event))) blocked = true;
@@ -37,7 +42,7 @@ export async function runEvents(files: string[], options: RawOptions): Promise<n
   );
 
   serialiser.end();
-  await once(batcher, 'end');
+  await finished(sink);
   reportDiagnostics(counts);
   return exitCodeFor({ inputErrors: counts.inputErrors.length });
 }

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { escapeRawControls } from '../classify/text.js';
+import { finished } from 'node:stream/promises';
+import { escapeRawControls, visibleControls } from '../classify/text.js';
 import type { Analysis } from '../model.js';
 import { groupRecord, incidentRecord, summaryRecord, SCHEMA_VERSION } from '../output/records.js';
 import { analyseLogs, type AnalyseOptions, type AnalyseResult } from '../pipeline/analyse.js';
@@ -19,13 +20,23 @@ import {
   warnInput,
 } from './settings.js';
 import type { RawOptions } from './settings.js';
-import { batched, createBatcher, emit, terminalWidth, writeError, writeStdout } from './streams.js';
+import {
+  batched,
+  checkOutputPath,
+  createBatcher,
+  createStdoutSink,
+  emit,
+  isStdoutReaderGone,
+  terminalWidth,
+  writeError,
+  writeStdout,
+} from './streams.js';
 import { parseCount } from './parse-options.js';
 
 /** `mxtriage [options] [FILE...]`: read, group, re-check, report. */
 export async function runMain(files: string[], options: RawOptions): Promise<number> {
   const paths = resolveFiles(files, warnInput);
-  const output = text(options, 'output');
+  const output = checkOutputPath(text(options, 'output'));
   refuseOverwritingInputs(paths, [{ flag: '-o', path: output }]);
   const settings = readSettings(options, Date.now());
   const failOn = failOnKinds(options);
@@ -168,23 +179,26 @@ function* ndjsonRecords(analysis: Analysis): Generator<Record<string, unknown>> 
 /** Records between two looks at the heap while writing: each one leaves garbage behind. */
 const RECORDS_PER_HEAP_CHECK = 1000;
 
-/** Writes records to stdout one by one through the ndjson library, waiting when it is full. */
+/**
+ * Writes records to stdout one by one through the ndjson library, waiting when it is full;
+ * once the reader went away (`| head`), the records left are not made.
+ */
 async function streamNdjson(
   records: Iterable<Record<string, unknown>>,
   guardHeap: HeapGuard,
 ): Promise<void> {
   const serialiser = (await loadNdjson()).stringify();
-  const batcher = serialiser.pipe(createBatcher());
-  batcher.pipe(process.stdout, { end: false });
+  const sink = serialiser.pipe(createBatcher()).pipe(createStdoutSink());
   let written = 0;
   for (const record of records) {
+    if (isStdoutReaderGone()) break;
     if (!serialiser.write(record)) await once(serialiser, 'drain');
     written += 1;
     if (written % RECORDS_PER_HEAP_CHECK === 0) guardHeap.check();
   }
 
   serialiser.end();
-  await once(batcher, 'end');
+  await finished(sink);
 }
 
 /** Writes the table to stdout a part at a time (`tablePieces`), waiting when it is full. */
@@ -202,9 +216,11 @@ async function streamTable(
   await streamPieces(pieces, guardHeap);
 }
 
-/** Writes pieces of a report to stdout as they are made, looking at the heap after each. */
+/** Writes pieces of a report to stdout as they are made, looking at the heap after each; once
+ *  the reader went away, the pieces left are not made. */
 async function streamPieces(pieces: Iterable<string>, guardHeap: HeapGuard): Promise<void> {
   for (const piece of pieces) {
+    if (isStdoutReaderGone()) return;
     await writeStdout(piece);
     guardHeap.check();
   }
@@ -269,7 +285,8 @@ export function reportDiagnostics(counts: ReadCounts): void {
   for (const error of counts.inputErrors) writeError(`mxtriage: ${error.message}`);
   for (const sample of counts.unparsed) {
     const what = sample.where === 'input' ? 'input warning' : `not understood (${sample.where})`;
-    writeError(`${what} ${sample.source.file}:${sample.source.line}: ${sample.text}`);
+    const where = `${visibleControls(sample.source.file)}:${sample.source.line}`;
+    writeError(`${what} ${where}: ${visibleControls(sample.text)}`);
   }
 
   const hidden = counts.linesNotUnderstood + counts.inputWarnings - counts.unparsed.length;

@@ -32,7 +32,7 @@ import {
   warnInput,
 } from './settings.js';
 import type { RawOptions } from './settings.js';
-import { emit } from './streams.js';
+import { checkOutputPath, emit } from './streams.js';
 
 /**
  * The state file holds the read checkpoints, the totals of the last summary, and the deferred
@@ -120,7 +120,7 @@ function checkSummaryOptions(
   options: RawOptions,
   now: number,
 ): ReturnType<typeof readSettings> {
-  const output = { flag: '-o', path: text(options, 'output') };
+  const output = { flag: '-o', path: checkOutputPath(text(options, 'output')) };
   const state = { flag: '--state', path: text(options, 'state') };
   refuseOverwritingInputs(paths, [output, state]);
   refuseSameFile(output, state);

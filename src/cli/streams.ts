@@ -1,27 +1,47 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import type { Stats } from 'node:fs';
-import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { Transform, type Writable } from 'node:stream';
+import { open, readlink, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Transform, Writable } from 'node:stream';
 import { escapeRawControls, stripControl } from '../classify/text.js';
 import { MxtriageError } from '../errors.js';
+import { describeWriteFailure } from '../write-errors.js';
 
 let guarded = false;
 
+/** Set once the reader of stdout went away (EPIPE): output written after that is dropped. */
+let readerGone = false;
+
 /**
- * When the reader of our output goes away (`mxtriage ... | head`), stop quietly with exit 0:
- * the reader got what it wanted. Any other failure to write stdout (a full disk: ENOSPC) ends
- * the run with one line and exit 1, before a state file could record lines as reported.
+ * When the reader of our output goes away (`mxtriage ... | head`), the rest of the output is
+ * dropped and the run goes on to its end as if it had been read: the exit code is the one the
+ * whole output would have had (1 for an input that could not be read, 3 for a `--fail-on`
+ * match, else 0), and `summary --state` saves its state, or a `| head` in a cron job would
+ * have every run read the same lines again. Any other failure to write stdout (a full disk)
+ * ends the run with one line and exit 1, before a state file could record lines as reported.
  */
 export function installPipeGuard(): void {
   if (guarded) return;
   guarded = true;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    writeError(`mxtriage: Cannot write the output to stdout: ${error.code ?? error.message}`);
+    if (error.code === 'EPIPE') {
+      readerGone = true;
+      return;
+    }
+
+    writeError(`mxtriage: Cannot write the output to stdout: ${describeWriteFailure(error)}`);
     process.exit(1);
   });
+}
+
+/**
+ * Whether the reader of stdout went away: output still to be made need not be made. A failed
+ * write marks the stream at once, but tells its listeners only on the next tick, which a loop
+ * of writes that never wait (awaiting promises already settled) would not reach.
+ */
+export function isStdoutReaderGone(): boolean {
+  const error = process.stdout.errored as NodeJS.ErrnoException | null;
+  return readerGone || error?.code === 'EPIPE';
 }
 
 /** Output is handed to stdout in pieces of about this size. */
@@ -68,9 +88,41 @@ export function writeError(message: string): void {
   process.stderr.write(`${stripControl(message)}\n`);
 }
 
-/** Writes text to stdout, waiting for the stream to drain. */
-export async function writeStdout(text: string): Promise<void> {
-  await writeChunk(process.stdout, text);
+/** Writes text to stdout, waiting for the stream to drain; nothing once its reader is gone. */
+export async function writeStdout(text: string | Uint8Array): Promise<void> {
+  if (isStdoutReaderGone()) return;
+  if (!process.stdout.write(text)) await drained(process.stdout);
+}
+
+/**
+ * A stream to pipe output into stdout with: it waits while stdout is full, and drops what
+ * comes once the reader went away, so that the run still reaches its end and its exit code.
+ */
+export function createStdoutSink(): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      writeStdout(chunk).then(() => done(), done);
+    },
+  });
+}
+
+/**
+ * Resolves when the stream takes writes again or is gone. A stream destroyed by an error
+ * emits no `drain` later, so waiting for that alone could wait forever.
+ */
+function drained(stream: Writable): Promise<void> {
+  if (stream.destroyed) return Promise.resolve();
+
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error): void => {
+      stream.off('drain', onDrain).off('close', onDrain).off('error', settle);
+      // The reader going away is no failure; any other error ends the run (`installPipeGuard`).
+      if (error === undefined || isStdoutReaderGone()) resolve();
+      else reject(error);
+    };
+    const onDrain = (): void => settle();
+    stream.on('drain', onDrain).on('close', onDrain).on('error', settle);
+  });
 }
 
 /** Columns a table on stdout is drawn for when stdout is not a terminal (a pipe, a file). */
@@ -81,27 +133,25 @@ export function terminalWidth(): number {
   return process.stdout.columns ?? FALLBACK_COLUMNS;
 }
 
-export async function writeChunk(stream: Writable, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, 'drain');
-}
-
 /**
- * Writes the whole output to FILE atomically: a temporary file in the same folder, flushed,
+ * Writes the whole output to FILE atomically: a temporary file in the same directory, flushed,
  * then renamed over FILE, so a reader (node_exporter, a browser) never sees half a report. An
- * existing FILE keeps its mode and owner, and a symbolic link is followed, not replaced.
+ * existing FILE keeps its mode and owner. A symbolic link is followed, not replaced: the file
+ * it points at is written, in that file's directory, also when it does not exist yet.
  */
 export async function writeFileAtomically(
   path: string,
   text: string | Iterable<string>,
 ): Promise<void> {
-  const target = await realpath(path).catch(() => path);
-  const existing = await stat(target).catch(() => undefined);
+  const existing = await statUnlessMissing(path);
   if (existing !== undefined && !existing.isFile() && !existing.isDirectory()) {
     // A device, FIFO or terminal (`-o /dev/stdout`, `-o /dev/null`) is written to in place:
     // renaming a file over it would replace /dev/null with a regular file.
     return writeInPlace(path, text);
   }
 
+  const target =
+    existing === undefined ? await missingLinkTarget(path) : await realpath(path).catch(() => path);
   const temporary = join(
     dirname(target),
     `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`,
@@ -119,14 +169,37 @@ export async function writeFileAtomically(
     await rename(temporary, target);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
-    throw new MxtriageError(
-      'OUTPUT',
-      `Cannot write ${path}: ${describeWriteError(error, target)}`,
-      {
-        cause: error,
-      },
-    );
+    throw outputError(path, error, dirname(target));
   }
+}
+
+/** What FILE is now (through links), or `undefined` when it does not exist yet. */
+async function statUnlessMissing(path: string): Promise<Stats | undefined> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw outputError(path, error, dirname(path));
+  }
+}
+
+/** Links followed in a chain before giving up, as the kernel does (Linux: 40). */
+const MAX_LINKS = 40;
+
+/**
+ * Where a FILE that does not exist is to be made: FILE itself, or, when it is a symbolic link
+ * to a file not made yet (an exporter's path linked ahead of the first run), the file at the
+ * end of its links, so that the link is kept.
+ */
+async function missingLinkTarget(path: string): Promise<string> {
+  let current = path;
+  for (let hop = 0; hop < MAX_LINKS; hop += 1) {
+    const link = await readlink(current).catch(() => undefined);
+    if (link === undefined) return current;
+    current = resolve(dirname(current), link);
+  }
+
+  return current;
 }
 
 async function writeInPlace(path: string, text: string | Iterable<string>): Promise<void> {
@@ -138,9 +211,14 @@ async function writeInPlace(path: string, text: string | Iterable<string>): Prom
       await handle.close();
     }
   } catch (error) {
-    const message = `Cannot write ${path}: ${describeWriteError(error, path)}`;
-    throw new MxtriageError('OUTPUT', message, { cause: error });
+    throw outputError(path, error);
   }
+}
+
+/** `Cannot write FILE: ...`, in words; `directory` where a file was being made in it. */
+function outputError(path: string, error: unknown, directory?: string): MxtriageError {
+  const reason = describeWriteFailure(error, directory);
+  return new MxtriageError('OUTPUT', `Cannot write ${path}: ${reason}`, { cause: error });
 }
 
 /** The text, or its pieces joined into writes of about 64 KiB: a report of every group of a
@@ -173,14 +251,6 @@ async function keepOwnerAndMode(handle: FileHandle, existing: Stats): Promise<vo
   await handle.chown(existing.uid, existing.gid).catch(() => undefined);
 }
 
-function describeWriteError(error: unknown, target: string): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return `the folder ${dirname(target)} does not exist`;
-  if (code === 'EACCES' || code === 'EPERM') return `no permission to write in ${dirname(target)}`;
-  if (code === 'EISDIR') return 'it is a directory';
-  return code ?? (error as Error).message;
-}
-
 /** Output to `-o FILE` (atomically) or to stdout; pieces are written one after another. */
 export async function emit(
   text: string | Iterable<string>,
@@ -193,4 +263,18 @@ export async function emit(
   } else {
     for (const batch of batched(text)) await writeStdout(batch);
   }
+}
+
+/**
+ * `-o FILE` as given, or a usage error when it names no file: `-o ''` (a shell variable left
+ * empty), or a path that ends in a directory (`out/`, `.`, `..`).
+ */
+export function checkOutputPath(path: string | undefined): string | undefined {
+  if (path === undefined || path === '-') return path;
+  if (path === '' || path.endsWith('/') || ['.', '..'].includes(basename(path))) {
+    const shown = path === '' ? '""' : path;
+    throw new MxtriageError('USAGE', `Invalid -o value: ${shown}: give a file name`);
+  }
+
+  return path;
 }

@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
 
 import { MxtriageError } from '../errors.js';
+import { describeWriteFailure } from '../write-errors.js';
 import { gunzip } from './gunzip.js';
 import { orderInputs } from './order-inputs.js';
 import { PlannedStarts } from './planned-starts.js';
@@ -596,15 +597,7 @@ async function syncDirectory(path: string): Promise<void> {
 
 /** Names the state file and its directory, not the temporary file the error came from. */
 function writeError(path: string, error: unknown): MxtriageError {
-  const directory = dirname(path);
-  const reasons: Record<string, string> = {
-    ENOENT: `the directory ${directory} does not exist`,
-    ENOTDIR: `${directory} is not a directory`,
-    EACCES: `no permission to write in ${directory}`,
-    EPERM: `no permission to write in ${directory}`,
-    EROFS: `${directory} is on a read-only file system`,
-  };
-  const reason = reasons[errorCode(error) ?? ''] ?? messageOf(error);
+  const reason = describeWriteFailure(error, dirname(path));
   return new MxtriageError('STATE', `Cannot write state file ${path}: ${reason}`, { cause: error });
 }
 

@@ -476,7 +476,7 @@ test('a failed write to stdout is one line and exit 1, not a stack trace', async
 
   const text = Buffer.concat(stderr).toString('utf8');
   t.is(code, 1);
-  t.regex(text, /^mxtriage: Cannot write the output to stdout: ENOSPC\n$/);
+  t.regex(text, /^mxtriage: Cannot write the output to stdout: the disk is full\n$/);
 });
 
 test('summary --state with stdin is a usage error: stdin has no place to resume from', async (t) => {
@@ -575,4 +575,95 @@ test('summary -o naming the --state file is a usage error, so neither is lost', 
   t.is(result.code, 2);
   t.regex(result.stderr, /Invalid -o .*both\.json: it is the file --state names/);
   t.false(existsSync(state));
+});
+
+/**
+ * Runs `mxtriage ARGS` as `runCli` does, with a reader of stdout that goes away: at once,
+ * before anything is written (`| true`), or after the first piece (`| head -1`).
+ */
+async function runWithReaderGone(
+  args: readonly string[],
+  when: 'at once' | 'after the first piece',
+): Promise<{ code: number | null; stderr: string; received: number }> {
+  const runner = join(ROOT, 'test/helpers/run-cli.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', runner, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, TZ: 'UTC' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let received = 0;
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  if (when === 'at once') child.stdout.destroy();
+  else {
+    child.stdout.once('data', (chunk: Buffer) => {
+      received = chunk.length;
+      child.stdout.destroy();
+    });
+  }
+
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stderr, received };
+}
+
+test('a reader that closes the pipe early keeps the exit code --fail-on gives', async (t) => {
+  const args = ['--offline', '--fail-on', 'not-checked', 'samples/postfix-mail.log'];
+  for (const format of ['table', 'ndjson', 'markdown']) {
+    const result = await runWithReaderGone([...args, '--format', format], 'at once');
+    t.is(result.code, 3, `${format}: ${result.stderr}`);
+    t.is(result.stderr, '');
+  }
+
+  const check = await runWithReaderGone(
+    ['check', '--offline', '--fail-on', 'not-checked', 'a.test'],
+    'at once',
+  );
+  t.is(check.code, 3, check.stderr);
+});
+
+test('a reader that closes the pipe early does not hide an input that could not be read', async (t) => {
+  const missing = join(DIR, 'gone-early.log');
+  const main = await runWithReaderGone(
+    ['--offline', missing, 'samples/postfix-mail.log'],
+    'at once',
+  );
+  t.is(main.code, 1);
+  t.is(main.stderr, `mxtriage: No such file: ${missing}\n`);
+
+  // More events than a pipe holds, so that writing goes on after the reader left.
+  const big = file('gone-early-big.log', Buffer.concat(Array.from({ length: 60 }, () => POSTFIX)));
+  const events = await runWithReaderGone(['events', big, missing], 'after the first piece');
+  t.true(events.received > 0);
+  t.is(events.code, 1);
+  t.is(events.stderr, `mxtriage: No such file: ${missing}\n`);
+});
+
+test('a reader that closes the pipe early, with nothing else wrong, gives exit 0', async (t) => {
+  const big = file('gone-early-ok.log', Buffer.concat(Array.from({ length: 60 }, () => POSTFIX)));
+  for (const args of [
+    ['--offline', big],
+    ['events', big],
+    ['--offline', '--format', 'ndjson', big],
+  ]) {
+    const result = await runWithReaderGone(args, 'after the first piece');
+    t.is(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    t.is(result.stderr, '');
+  }
+});
+
+test('-o names the path and says in words why it cannot be written', async (t) => {
+  const notADirectory = file('plain.txt', 'x\n');
+  const cases = [
+    ['/dev/full', 'the disk is full'],
+    [join(notADirectory, 'report.md'), `a part of the path is not a directory: ${notADirectory}`],
+    [DIR, 'it is a directory'],
+    [join(DIR, 'none', 'report.md'), `the directory ${join(DIR, 'none')} does not exist`],
+  ];
+  if (existsSync('/proc/self')) cases.push(['/proc/report.md', 'files cannot be created in /proc']);
+
+  for (const [output = '', reason] of cases) {
+    const result = await runCli(['--offline', '-o', output, 'samples/postfix-mail.log']);
+    t.is(result.code, 1);
+    t.is(result.stderr, `mxtriage: Cannot write ${output}: ${reason}\n`);
+  }
 });

@@ -257,3 +257,16 @@ test('the Markdown and HTML reports show times in --timezone', async (t) => {
   t.is(html.code, 0, html.stderr);
   t.regex(html.stdout, /<dd>2026-12-03 18:32:52 to 18:36:10 \+01:00 \(/);
 });
+
+test('-o with an empty value or a directory name is a usage error that asks for a file name', async (t) => {
+  for (const [command, value, shown] of [
+    [[], '', '""'],
+    [['summary'], '', '""'],
+    [[], 'reports/', 'reports/'],
+  ] as const) {
+    const result = await runCli([...command, '--offline', '-o', value, 'samples/postfix-mail.log']);
+    t.is(result.code, 2);
+    t.is(result.stderr, `mxtriage: Invalid -o value: ${shown}: give a file name\n`);
+    t.is(result.stdout, '');
+  }
+});
