@@ -1,6 +1,6 @@
 import { createClassifier, type Classifier } from '../classify/classify.js';
 import { normaliseDomain } from '../classify/domain.js';
-import { displayName, stripControl } from '../classify/text.js';
+import { displayName, visibleControls } from '../classify/text.js';
 import {
   createEnvelopeParser,
   type EnvelopeOptions,
@@ -318,7 +318,8 @@ function keepSample(run: Run, source: Source, where: string, text: string): void
 
   let index = samples.length;
   while (index > 0 && isBefore(run, source, samples[index - 1]?.source)) index -= 1;
-  samples.splice(index, 0, { source, where, text: stripControl(text.slice(0, 500)) });
+  // Shown as it is, its control characters as escapes: stripped, a damaged line looks sound.
+  samples.splice(index, 0, { source, where, text: visibleControls(text.slice(0, 500)) });
   if (samples.length > limit) samples.pop();
 }
 

@@ -173,6 +173,25 @@ test('--show-unparsed lists its samples in line order and says how many more the
   t.regex(result.stderr, /3 more not shown/);
 });
 
+test('--show-unparsed shows the control characters of a damaged line as escapes', async (t) => {
+  const delivery =
+    POSTFIX.toString('utf8')
+      .split('\n')
+      .find((line) => line.includes(' to=<')) ?? '';
+  // A NUL inside the status word, and a right-to-left override inside the recipient's domain.
+  const damaged = delivery
+    .replace('status=deferred', 'status=def\u0000erred')
+    .replace('@northwind.test', '@north\u202ewind.test');
+  const log = file('damaged.log', `${damaged}\n`);
+
+  const result = await runCli(['--offline', '--show-unparsed', '1', log]);
+  const shown = result.stderr.split('\n').find((line) => line.startsWith('not understood'));
+  t.truthy(shown, result.stderr);
+  t.true(shown!.includes('status=def\\x00erred'), shown);
+  t.true(shown!.includes('@north\\u202ewind.test'), shown);
+  t.false(/[\u0000\u202e]/.test(result.stderr));
+});
+
 test('an unreadable file is reported by name', async (t) => {
   if (process.getuid?.() === 0) {
     t.pass('running as root: every file is readable, so this case cannot happen here');
