@@ -39,7 +39,17 @@ export function resolveFiles(
   files: readonly string[],
   warn: (message: string) => void = () => undefined,
 ): string[] {
-  if (files.length > 0) return withoutRepeats(files, warn);
+  if (files.length > 0) {
+    for (const file of files) {
+      const command = lookalikeCommand(file);
+      if (command !== undefined) {
+        warn(`${file} is no file here and looks like a command: did you mean mxtriage ${command}?`);
+      }
+    }
+
+    return withoutRepeats(files, warn);
+  }
+
   if (!existsSync(DEFAULT_LOG)) {
     throw new MxtriageError(
       'INPUT_MISSING',
@@ -50,6 +60,31 @@ export function resolveFiles(
   }
 
   return [DEFAULT_LOG];
+}
+
+const COMMANDS = ['check', 'events', 'summary'] as const;
+
+/** The command a missing file's name is one or two typing slips from (`chek`, `sumary`). */
+function lookalikeCommand(file: string): string | undefined {
+  if (file.includes('/') || file.includes('.') || existsSync(file)) return undefined;
+  const name = file.toLowerCase();
+  return COMMANDS.find((command) => name !== command && editDistance(name, command) <= 2);
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(substitution, (previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1));
+    }
+
+    previous = current;
+  }
+
+  return previous[b.length] ?? 0;
 }
 
 /** A warning about the inputs given, on stderr before reading starts. */

@@ -61,6 +61,11 @@ export function domainLabel(group: Group): string {
   return labelOf(group.domain, group.domainDisplay);
 }
 
+/** The same for a domain and its Unicode form, when it has one. */
+export function domainNameLabel(domain: string, unicode: string | undefined): string {
+  return labelOf(domain, unicode);
+}
+
 function labelOf(domain: string, unicode: string | undefined): string {
   return displayName(
     unicode === undefined || unicode === domain ? domain : `${domain} (${unicode})`,

@@ -270,3 +270,26 @@ test('-o with an empty value or a directory name is a usage error that asks for 
     t.is(result.stdout, '');
   }
 });
+
+test('a mistyped command read as a file name gets a hint', async (t) => {
+  const result = await runCli(['chek', 'example.test']);
+
+  t.is(result.code, 1);
+  t.regex(
+    result.stderr,
+    /^mxtriage: warning: chek is no file here and looks like a command: did you mean mxtriage check\?$/m,
+  );
+  // A real file name that is no command gets no such hint.
+  t.false((await runCli(['--offline', 'samples/postfix-mail.log'])).stderr.includes('looks like'));
+});
+
+test('check names an IDN by its A-label with the Unicode form it was given in', async (t) => {
+  const table = await runCli(['check', '--budget', '0', 'bücher.test']);
+  const ndjson = await runCli(['check', '--budget', '0', '--format', 'ndjson', 'bücher.test']);
+
+  t.is(table.code, 0, table.stderr);
+  t.regex(table.stdout, /│ xn--bcher-kva\.test \(bücher\.test\) │/);
+  const [record] = parseNdjson(ndjson.stdout);
+  t.is(record?.['domain'], 'xn--bcher-kva.test');
+  t.is(record?.['domainDisplay'], 'bücher.test');
+});
