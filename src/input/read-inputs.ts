@@ -1,8 +1,12 @@
 // Reads log inputs (plain or gzip files, stdin) as batches of lines, one input after another.
 // A problem ends its own input only; the next inputs are still read.
 
+import { close as closeFd, constants, fstat, open as openFd, read as readFd } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readlink, stat, type FileHandle } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 
 import { MxtriageError } from '../errors.js';
 import { gunzip } from './gunzip.js';
@@ -43,8 +47,9 @@ export interface InputProblem {
   readonly error: MxtriageError;
 }
 
-/** Something wrong that did not stop the input: a line cut or with invalid UTF-8, data after
- *  the end of a gzip stream (reported at the last line read). */
+/** Something wrong that did not stop the input: a line cut, with invalid UTF-8 or with NUL
+ *  bytes before it (removed); NUL bytes or data after the end of a gzip stream at the end of
+ *  the input (reported at the last line read). */
 export interface LineWarning {
   readonly kind: 'warning';
   readonly input: InputInfo;
@@ -74,12 +79,20 @@ export interface ReadOptions {
   readonly holdUnfinishedLine?: boolean;
   /** Lines it marks are not decoded (see `LineMarker`). */
   readonly marker?: LineMarker;
+  /** How long a named pipe no program has open for writing is waited for, in ms; 5 s by
+   *  default. Long enough for `writer > pipe &` started just before; then it is a problem. */
+  readonly pipeWriterWait?: number;
 }
 
 export const READ_CHUNK_BYTES = 256 * 1024;
 /** The least content judged by the binary check, however few bytes a pipe delivers at once. */
 const SNIFF_BYTES = 1024;
 const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
+const DEFAULT_PIPE_WRITER_WAIT = 5000;
+/** How often a named pipe is looked at while no program has it open for writing. */
+const PIPE_POLL_MS = 50;
+/** What one read of a pipe can return: Linux pipes hold 64 KiB by default. */
+const PIPE_READ_BYTES = 64 * 1024;
 
 /** Reads the inputs one after another, each rotated set oldest first (`orderInputs`; other
  *  inputs keep the given order), pulling as the consumer asks. */
@@ -107,12 +120,7 @@ interface ContentSource {
 
 async function* readInput(name: string, options: ReadOptions): AsyncGenerator<InputItem> {
   const start = options.startOffsets?.get(name) ?? 0;
-  const planned =
-    options.startOffsets instanceof PlannedStarts ? options.startOffsets.takeFile(name) : undefined;
-  const source =
-    name === '-'
-      ? await openStream(options.stdin ?? process.stdin, { name }, 0)
-      : await openFile(name, start, planned);
+  const source = await openInput(name, start, options);
 
   if (source instanceof MxtriageError) {
     yield { kind: 'problem', input: { name }, error: source };
@@ -132,6 +140,140 @@ async function* readInput(name: string, options: ReadOptions): AsyncGenerator<In
   } finally {
     await source.close();
   }
+}
+
+async function openInput(
+  name: string,
+  start: number,
+  options: ReadOptions,
+): Promise<ContentSource | MxtriageError> {
+  if (name === '-') {
+    return openStream(options.stdin ?? process.stdin, { name }, 0);
+  }
+
+  const planned =
+    options.startOffsets instanceof PlannedStarts ? options.startOffsets.takeFile(name) : undefined;
+
+  if (planned === undefined && (await isPipe(name))) {
+    return openPipe(name, options.pipeWriterWait ?? DEFAULT_PIPE_WRITER_WAIT);
+  }
+
+  return openFile(name, start, planned);
+}
+
+async function isPipe(name: string): Promise<boolean> {
+  return stat(name).then(
+    (stats) => stats.isFIFO(),
+    () => false,
+  );
+}
+
+/**
+ * A named pipe, or an anonymous one by its path (`<(zcat x.gz)` gives `/dev/fd/63`), read once a
+ * program has it open for writing, like stdin. Opening a named pipe the usual way waits until a
+ * program opens it for writing, forever if none does, and no later input would be read. So it
+ * is opened without waiting, and looked at for `writerWait` ms: a read that would block means
+ * a writer is there.
+ */
+async function openPipe(name: string, writerWait: number): Promise<ContentSource | MxtriageError> {
+  let fd: number;
+
+  try {
+    fd = await promisify(openFd)(name, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    return describeOpenError(name, error);
+  }
+
+  let head: Buffer | undefined;
+  let stats: Stats;
+
+  try {
+    stats = await promisify(fstat)(fd);
+    head = await waitForWriter(fd, writerWait);
+  } catch (error) {
+    await promisify(closeFd)(fd);
+    return describeOpenError(name, error);
+  }
+
+  if (head === undefined) {
+    await promisify(closeFd)(fd);
+    return noWriterError(name, writerWait);
+  }
+
+  return streamPipe(fd, head, { name, mtime: stats.mtimeMs });
+}
+
+/** What the pipe held when a writer was found; `undefined` when none came within `wait` ms. */
+async function waitForWriter(fd: number, wait: number): Promise<Buffer | undefined> {
+  const isAnonymous = await isAnonymousPipe(fd);
+  const deadline = Date.now() + wait;
+  const buffer = Buffer.alloc(PIPE_READ_BYTES);
+
+  for (;;) {
+    const bytes = await readWithoutWaiting(fd, buffer);
+
+    if (bytes === undefined) {
+      return Buffer.alloc(0);
+    }
+
+    // Nothing, and no writer: none came yet, or every writer has gone. An anonymous pipe gets
+    // no new writer: it is at its end, empty.
+    if (bytes > 0 || isAnonymous) {
+      return buffer.subarray(0, bytes);
+    }
+
+    if (Date.now() >= deadline) {
+      return undefined;
+    }
+
+    await sleep(PIPE_POLL_MS);
+  }
+}
+
+/** Linux names an anonymous pipe's descriptor `pipe:[inode]`; elsewhere pipes count as named. */
+async function isAnonymousPipe(fd: number): Promise<boolean> {
+  return readlink(`/proc/self/fd/${fd}`).then(
+    (target) => target.startsWith('pipe:'),
+    () => false,
+  );
+}
+
+/** Bytes read, 0 when no program has the pipe open for writing; `undefined` when one has and
+ *  the pipe is empty (the read would wait). */
+async function readWithoutWaiting(fd: number, buffer: Buffer): Promise<number | undefined> {
+  try {
+    const { bytesRead } = await promisify(readFd)(fd, buffer, 0, buffer.length, null);
+    return bytesRead;
+  } catch (error) {
+    if (errorCode(error) === 'EAGAIN') return undefined;
+    throw error;
+  }
+}
+
+/** The pipe read as a socket, which waits for data without tying up a thread; it owns `fd`. */
+async function streamPipe(
+  fd: number,
+  head: Buffer,
+  input: InputInfo,
+): Promise<ContentSource | MxtriageError> {
+  const socket = new Socket({ fd, readable: true, writable: false });
+
+  if (head.length > 0) {
+    socket.unshift(head);
+  }
+
+  try {
+    return await openStream(socket, input, 0);
+  } catch (error) {
+    socket.destroy();
+    return describeOpenError(input.name, error);
+  }
+}
+
+function noWriterError(name: string, wait: number): MxtriageError {
+  const within = `no program opened it for writing within ${wait / 1000} s`;
+  const message = `Nothing to read from the named pipe ${name}: ${within}`;
+  return new MxtriageError('INPUT_UNREADABLE', message);
 }
 
 async function openFile(
@@ -360,6 +502,10 @@ async function* readContent(
     yield* itemsOf(source, last, nextLine, maxLineLength);
     nextLine += last.lines.length;
     endOffset = last.endOffset;
+
+    if (last.nulsAtEnd !== undefined) {
+      yield nulsAtEndWarning(source.input, nextLine - 1, last.nulsAtEnd);
+    }
   }
 
   if (nextLine === options.firstLine) {
@@ -419,6 +565,11 @@ function* itemsOf(
       : { kind: 'lines', input, lines, firstLine, endOffset: split.endOffset, bytesRead };
 
   // Warnings about the batch's lines come first: what is wrong with a line is told before it.
+  for (const { index, count } of split.nulsRemoved ?? []) {
+    const message = `${nulBytes(count)} removed before the line`;
+    yield { kind: 'warning', input, line: firstLine + index, message };
+  }
+
   for (const index of split.cut) {
     const message = `Line longer than ${maxLineLength} characters: cut to ${maxLineLength}`;
     yield { kind: 'warning', input, line: firstLine + index, message };
@@ -440,6 +591,16 @@ function emptyBatch(source: ContentSource, firstLine: number, endOffset: number)
   return input.name === '-'
     ? { kind: 'lines', input, lines: [], firstLine, bytesRead }
     : { kind: 'lines', input, lines: [], firstLine, endOffset, bytesRead };
+}
+
+function nulsAtEndWarning(input: InputInfo, lastLine: number, count: number): LineWarning {
+  // Room a crash left zero-filled after the last line: no line is lost, but it is damage.
+  const message = `${nulBytes(count)} after the last line ignored`;
+  return { kind: 'warning', input, line: Math.max(lastLine, 1), message };
+}
+
+function nulBytes(count: number): string {
+  return count === 1 ? '1 NUL byte' : `${count} NUL bytes`;
 }
 
 function trailingDataWarning(input: InputInfo, lastLine: number): LineWarning {

@@ -18,11 +18,24 @@ export interface SplitChunk {
   /** With a `marker`: its mark for each line, 0 for a line decoded into `lines`. A marked line
    *  was not decoded; its place in `lines` holds an empty string. */
   readonly marks?: readonly number[];
+  /** The lines that had NUL bytes before them, removed. Absent when none had. */
+  readonly nulsRemoved?: readonly RemovedNuls[];
+  /** From `finish`: NUL bytes after the last line, with no line after them. */
+  readonly nulsAtEnd?: number;
+}
+
+/** A run of NUL bytes removed from the start of a line: the zero-filled blocks a crash leaves
+ *  where the file system had kept room the kernel never wrote. */
+export interface RemovedNuls {
+  /** Index into `lines`. */
+  readonly index: number;
+  readonly count: number;
 }
 
 /**
- * Tells from its bytes (`bytes[start, end)`, without the LF) whether a line need not be decoded:
- * 0 to decode it, any other number to leave it undecoded and pass that number on instead.
+ * Tells from its bytes (`bytes[start, end)`, without the LF and the NUL bytes before the line)
+ * whether a line need not be decoded: 0 to decode it, any other number to leave it undecoded
+ * and pass that number on instead.
  */
 export type LineMarker = (bytes: Uint8Array, start: number, end: number) => number;
 
@@ -33,7 +46,8 @@ export interface LineSplitter {
 }
 
 export interface SplitOptions {
-  /** Longer lines are cut to this many UTF-16 code units. */
+  /** Longer lines are cut to this many UTF-16 code units, after NUL bytes before them are
+   *  removed: a zero-filled block of any size leaves the line after it whole. */
   readonly maxLineLength: number;
   /** Byte offset in the content of the first chunk pushed. */
   readonly startOffset: number;
@@ -42,6 +56,7 @@ export interface SplitOptions {
 }
 
 const LF = 10;
+const NUL = 0;
 const REPLACEMENT = '\uFFFD';
 const BYTE_ORDER_MARK = 0xfeff;
 
@@ -54,6 +69,9 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
   let carry: Buffer[] = [];
   let carryBytes = 0;
   let isCarryCut = false;
+  // NUL bytes before the carried line are counted, not kept: a zero-filled block may be as
+  // large as the file system's preallocation.
+  let carryNuls = 0;
   let offset = options.startOffset;
   let lineEnd = offset;
   let isInvalidReported = false;
@@ -86,29 +104,37 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
 
     const carried = takeCarry(undefined);
     lineEnd = offset;
+
+    if (carried.line.length === 0 && carried.nuls > 0) {
+      return { lines: [], cut: [], invalidUtf8: -1, endOffset: lineEnd, nulsAtEnd: carried.nuls };
+    }
+
     return {
       lines: [carried.line],
       cut: carried.isCut ? [0] : [],
       invalidUtf8: carried.isInvalid ? 0 : -1,
       endOffset: lineEnd,
+      ...nulsOf(carriedNuls(carried)),
     };
   }
 
   function hasCarry(): boolean {
-    return carryBytes > 0 || isCarryCut;
+    return carryBytes > 0 || isCarryCut || carryNuls > 0;
   }
 
   function keep(chunk: Buffer, from: number, to: number): void {
+    const start = carryBytes === 0 ? afterNuls(chunk, from, to) : from;
+    carryNuls += start - from;
     const room = carryLimit - carryBytes;
-    const end = Math.min(to, from + room);
+    const end = Math.min(to, start + room);
 
     if (end < to) {
       isCarryCut = true;
     }
 
-    if (end > from) {
-      carry.push(chunk.subarray(from, end));
-      carryBytes += end - from;
+    if (end > start) {
+      carry.push(chunk.subarray(start, end));
+      carryBytes += end - start;
     }
   }
 
@@ -120,11 +146,13 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
     const bytes = carry.length === 1 ? carry[0]! : Buffer.concat(carry, carryBytes);
     let line = stripCr(decode(bytes, 0, bytes.length));
     const isCut = isCarryCut || line.length > maxLineLength;
+    const nuls = carryNuls;
     line = isCut ? cutLine(line, maxLineLength) : line;
     carry = [];
     carryBytes = 0;
     isCarryCut = false;
-    return { line, isCut, isInvalid: reportInvalid(line.includes(REPLACEMENT)) };
+    carryNuls = 0;
+    return { line, isCut, isInvalid: reportInvalid(line.includes(REPLACEMENT)), nuls };
   }
 
   function splitText(
@@ -141,10 +169,11 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
     const parts = text === undefined ? [] : text.split('\n');
     const base = carried === undefined ? 0 : 1;
     const cut = carried?.isCut === true ? [0] : [];
+    const nuls = carriedNuls(carried);
     let invalidUtf8 = carried?.isInvalid === true ? 0 : -1;
 
     if (text !== undefined) {
-      cleanParts(parts, text, base, cut);
+      cleanParts(parts, text, base, { cut, nuls });
     }
 
     if (text !== undefined && invalidUtf8 === -1 && !isInvalidReported) {
@@ -153,7 +182,7 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
     }
 
     const lines = carried === undefined ? parts : [carried.line, ...parts];
-    return { lines, cut, invalidUtf8 };
+    return { lines, cut, invalidUtf8, ...nulsOf(nuls) };
   }
 
   /**
@@ -187,6 +216,7 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
     const lines: string[] = [];
     const marks: number[] = [];
     const cut = carried?.isCut === true ? [0] : [];
+    const nuls = carriedNuls(carried);
 
     if (carried !== undefined) {
       lines.push(carried.line);
@@ -196,14 +226,20 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
     for (let lineStart = start; lineStart <= end;) {
       const found = chunk.indexOf(LF, lineStart);
       const lineEnd = found === -1 || found > end ? end : found;
-      const lineMark = lineEnd - lineStart <= maxLineLength ? mark(chunk, lineStart, lineEnd) : 0;
+      const textStart = afterNuls(chunk, lineStart, lineEnd);
+
+      if (textStart > lineStart) {
+        nuls.push({ index: lines.length, count: textStart - lineStart });
+      }
+
+      const lineMark = lineEnd - textStart <= maxLineLength ? mark(chunk, textStart, lineEnd) : 0;
       marks.push(lineMark);
-      lines.push(lineMark === 0 ? decodedLine(chunk, lineStart, lineEnd, lines.length, cut) : '');
+      lines.push(lineMark === 0 ? decodedLine(chunk, textStart, lineEnd, lines.length, cut) : '');
       lineStart = lineEnd + 1;
     }
 
     const invalidUtf8 = carried?.isInvalid === true ? 0 : -1;
-    return { lines, cut, invalidUtf8, marks };
+    return { lines, cut, invalidUtf8, marks, ...nulsOf(nuls) };
   }
 
   function decodedLine(
@@ -219,22 +255,24 @@ export function createLineSplitter(options: SplitOptions): LineSplitter {
     return cutLine(line, maxLineLength);
   }
 
-  function cleanParts(parts: string[], text: string, base: number, cut: number[]): void {
-    // Whole-chunk checks first: most chunks have neither a CR nor an over-long line.
+  function cleanParts(parts: string[], text: string, base: number, found: Found): void {
+    // Whole-chunk checks first: most chunks have no CR, no NUL and no over-long line.
     const hasCr = text.includes('\r');
+    const hasNul = text.includes('\0');
     const mayBeLong = text.length > maxLineLength;
 
-    if (!hasCr && !mayBeLong) {
+    if (!hasCr && !hasNul && !mayBeLong) {
       return;
     }
 
     for (let index = 0; index < parts.length; index++) {
       let part = parts[index]!;
+      part = hasNul ? withoutNuls(part, base + index, found.nuls) : part;
       part = hasCr ? stripCr(part) : part;
 
       if (part.length > maxLineLength) {
         part = cutLine(part, maxLineLength);
-        cut.push(base + index);
+        found.cut.push(base + index);
       }
 
       parts[index] = part;
@@ -255,6 +293,50 @@ interface CarriedLine {
   readonly line: string;
   readonly isCut: boolean;
   readonly isInvalid: boolean;
+  /** NUL bytes that were before it. */
+  readonly nuls: number;
+}
+
+/** What `cleanParts` found in a chunk's lines, by index into the chunk's `lines`. */
+interface Found {
+  readonly cut: number[];
+  readonly nuls: RemovedNuls[];
+}
+
+/** Where the NUL bytes at `bytes[from]` end, or `from` when there are none (before `to`). */
+function afterNuls(bytes: Uint8Array, from: number, to: number): number {
+  let index = from;
+
+  while (index < to && bytes[index] === NUL) {
+    index++;
+  }
+
+  return index;
+}
+
+/** The line without the NUL characters it starts with, noted in `nuls` under `index`. */
+function withoutNuls(line: string, index: number, nuls: RemovedNuls[]): string {
+  let start = 0;
+
+  while (line.charCodeAt(start) === NUL) {
+    start++;
+  }
+
+  if (start === 0) {
+    return line;
+  }
+
+  nuls.push({ index, count: start });
+  return line.slice(start);
+}
+
+function carriedNuls(carried: CarriedLine | undefined): RemovedNuls[] {
+  return carried !== undefined && carried.nuls > 0 ? [{ index: 0, count: carried.nuls }] : [];
+}
+
+/** The `nulsRemoved` field, left out when there are none. */
+function nulsOf(nuls: readonly RemovedNuls[]): Pick<SplitChunk, 'nulsRemoved'> {
+  return nuls.length === 0 ? {} : { nulsRemoved: nuls };
 }
 
 function stripCr(line: string): string {

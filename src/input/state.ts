@@ -3,7 +3,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { access, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { access, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
 
@@ -452,6 +452,8 @@ async function openIdentified(path: string): Promise<OpenedFile | undefined> {
   let handle;
 
   try {
+    // Only regular files have checkpoints; opening a named pipe would wait for its writer.
+    if (!(await stat(path)).isFile()) return undefined;
     handle = await open(path, 'r');
   } catch {
     return undefined;

@@ -138,7 +138,9 @@ function createLineReader(input: InputInfo, run: Run): LineReader {
 
   function parse(text: string, source: Source): void {
     run.counts.linesRead += 1;
-    const line = text.charCodeAt(0) === 0 ? withoutLeadingNuls(text, source) : text;
+    // NUL bytes before a line (a crash's zero-filled blocks) were removed, with a warning, by
+    // the line splitter.
+    const line = text;
     const envelope = envelopes.parse(line, source);
     if (envelope === 'pending') return;
     if (envelope === undefined) {
@@ -152,15 +154,6 @@ function createLineReader(input: InputInfo, run: Run): LineReader {
   function skip(mark: number): void {
     run.counts.linesRead += 1;
     if (mark !== DATED_CONTEXT_MARK) envelopes.passStamp(mark);
-  }
-
-  /** A crash leaves zero-filled blocks in a log; the line written after them is kept. */
-  function withoutLeadingNuls(text: string, source: Source): string {
-    let start = 0;
-    while (text.charCodeAt(start) === 0) start += 1;
-    run.counts.inputWarnings += 1;
-    keepSample(run, source, 'input', `${start} NUL bytes removed before the line`);
-    return text.slice(start);
   }
 
   /** Exim records split over several syslog lines whose last piece never came. */

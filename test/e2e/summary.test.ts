@@ -9,6 +9,7 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -434,4 +435,27 @@ test('a summary run refuses to overlap another one on the same state file', asyn
     ['mail.log', 'state.json'],
     'the lock is gone after the run',
   );
+});
+
+test('a named pipe nothing writes to is reported under --state too, and the log is read', async (t) => {
+  const dir = temporaryDir('mxtriage-fifo-');
+  const pipe = join(dir, 'pipe');
+  spawnSync('mkfifo', [pipe]);
+  const log = join(ROOT, 'samples', 'postfix-mail.log');
+  const state = join(dir, 'state.json');
+
+  const result = await runCli([
+    'summary',
+    '--offline',
+    '--year',
+    '2026',
+    '--state',
+    state,
+    pipe,
+    log,
+  ]);
+
+  t.is(result.code, 1);
+  t.regex(result.stderr, /named pipe .*pipe: no program opened it for writing/);
+  t.regex(result.stdout, /Delivered 31, deferred 82, bounced 10, expired 8/);
 });

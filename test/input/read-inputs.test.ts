@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -221,14 +221,13 @@ test('zero-filled blocks left by a crash join the next line and keep the line nu
   const items = await collect([path], { maxLineLength: 10000 });
   const lines = linesOf(items);
 
-  t.is(lines.length, 6);
-  t.deepEqual(lines.slice(0, 3), ['before 1', 'before 2', 'before 3']);
-  t.is(lines[3], `${'\0'.repeat(8192)}after 4`);
-  t.is(lines[4], '\0'.repeat(10000));
-  t.is(lines[5], 'after 6');
+  t.deepEqual(lines, ['before 1', 'before 2', 'before 3', 'after 4', 'after 5', 'after 6']);
   t.deepEqual(
-    warningsOf(items).map((item) => item.line),
-    [5],
+    warningsOf(items).map((item) => [item.line, item.message]),
+    [
+      [4, '8192 NUL bytes removed before the line'],
+      [5, '1048576 NUL bytes removed before the line'],
+    ],
   );
   t.is(batchesOf(items).at(-1)?.endOffset, Buffer.byteLength(content));
 });
@@ -252,7 +251,11 @@ test('a stdin that starts with a NUL byte, a byte at a time, is judged on more t
   const stdin = Readable.from([...Buffer.from(text)].map((byte) => Buffer.from([byte])));
   const items = await collect(['-'], { stdin });
 
-  t.deepEqual(linesOf(items), [`\0${POSTFIX_LINE}`, POSTFIX_LINE]);
+  t.deepEqual(linesOf(items), [POSTFIX_LINE, POSTFIX_LINE]);
+  t.deepEqual(
+    warningsOf(items).map((item) => [item.line, item.message]),
+    [[1, '1 NUL byte removed before the line']],
+  );
   t.deepEqual(problemsOf(items), []);
 });
 
@@ -506,3 +509,128 @@ test('holdUnfinishedLine leaves the live log its last unfinished line, but not r
   );
   t.deepEqual(linesOf(await collect([live])), ['whole', 'half a li']);
 });
+
+test('a real deferral after a zero-filled block of 70,000 or 5,000,000 bytes is read whole', async (t) => {
+  const lines = (await readFile(join(SAMPLES, 'postfix-mail.log'), 'utf8')).split('\n');
+  const [before, deferral, after] = [lines.slice(0, 5).join('\n'), lines[5]!, lines[6]!];
+
+  for (const count of [70_000, 5_000_000]) {
+    const content = Buffer.concat([
+      Buffer.from(`${before}\n`),
+      Buffer.alloc(count),
+      Buffer.from(`${deferral}\n${after}\n`),
+    ]);
+    const plain = await write(t.context.dir, `mail-${count}.log`, content);
+    const gzipped = await write(t.context.dir, `mail-${count}.gz`, gzipSync(content));
+
+    for (const path of [plain, gzipped]) {
+      const items = await collect([path]);
+
+      t.deepEqual(linesOf(items), [...lines.slice(0, 7)]);
+      t.deepEqual(
+        warningsOf(items).map((item) => [item.line, item.message]),
+        [[6, `${count} NUL bytes removed before the line`]],
+      );
+      t.is(batchesOf(items).at(-1)?.endOffset, content.length);
+    }
+  }
+});
+
+test('NUL bytes after the last line are ignored with a warning; a live log keeps them', async (t) => {
+  const { dir } = t.context;
+  const padded = await write(dir, 'mail.log', `${POSTFIX_LINE}\n${'\0'.repeat(100_000)}`);
+  const zeros = await write(dir, 'zeros.log', Buffer.alloc(100_000));
+  const items = await collect([padded, zeros]);
+
+  t.deepEqual(linesOf(items), [POSTFIX_LINE]);
+  t.deepEqual(
+    warningsOf(items).map((item) => [item.input.name, item.line, item.message]),
+    [
+      [padded, 1, '100000 NUL bytes after the last line ignored'],
+      [zeros, 1, '100000 NUL bytes after the last line ignored'],
+    ],
+  );
+
+  // The next run reads them with the line written after them.
+  const live = await collect([padded], { holdUnfinishedLine: true });
+  t.deepEqual(linesOf(live), [POSTFIX_LINE]);
+  t.deepEqual(warningsOf(live), []);
+  t.is(batchesOf(live).at(-1)?.endOffset, POSTFIX_LINE.length + 1);
+});
+
+test('a named pipe no program opens for writing is a problem after the wait; the next input is read', async (t) => {
+  // Before, opening it waited for a writer forever and no input after it was read.
+  t.timeout(60_000);
+  const fifo = makeFifo(t.context.dir);
+  const sample = join(SAMPLES, 'postfix-mail.log');
+  const began = Date.now();
+  const items = await collect([fifo, sample], { pipeWriterWait: 300 });
+
+  t.deepEqual(
+    problemsOf(items).map((item) => [item.error.code, item.error.message]),
+    [
+      [
+        'INPUT_UNREADABLE',
+        `Nothing to read from the named pipe ${fifo}: ` +
+          'no program opened it for writing within 0.3 s',
+      ],
+    ],
+  );
+  t.deepEqual(linesOf(items), (await readFile(sample, 'utf8')).split('\n').slice(0, -1));
+  t.true(Date.now() - began >= 300);
+});
+
+test('a named pipe is read whole when its writer opens it before or just after the reader', async (t) => {
+  t.timeout(60_000);
+  const sample = join(SAMPLES, 'postfix-mail.log');
+  const expected = (await readFile(sample, 'utf8')).split('\n').slice(0, -1);
+
+  // `writer > pipe & mxtriage pipe`: the writer may open it first, waiting, or a little later.
+  for (const delay of ['0', '0.5']) {
+    const fifo = makeFifo(t.context.dir, `pipe-${delay}`);
+    const writer = spawn('sh', ['-c', `sleep ${delay}; gzip -c "$0" > "$1"`, sample, fifo]);
+    const exited = new Promise((resolve) => writer.on('exit', resolve));
+    const items = await collect([fifo]);
+
+    t.deepEqual(linesOf(items), expected);
+    t.deepEqual(problemsOf(items), []);
+    t.is(await exited, 0);
+  }
+});
+
+test('process substitution is read, also with a slow writer or none left, without a wait', async (t) => {
+  const sample = join(SAMPLES, 'postfix-mail.log');
+  const script = `const { readInputs } = await import(${JSON.stringify(MODULE)});
+const lines = process.argv.slice(1).map(() => 0);
+const index = new Map(process.argv.slice(1).map((name, at) => [name, at]));
+for await (const item of readInputs(process.argv.slice(1), { pipeWriterWait: 600000 })) {
+  if (item.kind === 'problem') console.error(item.error.message);
+  if (item.kind === 'lines') lines[index.get(item.input.name)] += item.lines.length;
+}
+console.log(JSON.stringify(lines));`;
+  const command =
+    'exec "$0" --import tsx --input-type=module -e "$1" ' +
+    '<(cat "$2") <(sleep 0.5; gzip -c "$2") <(true)';
+  // A wait of 10 minutes for a writer would be cut short by the timeout.
+  const child = spawnSync('bash', ['-c', command, process.execPath, script, sample], {
+    encoding: 'utf8',
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    timeout: 60_000,
+  });
+  const count = (await readFile(sample, 'utf8')).split('\n').length - 1;
+
+  t.is(child.stderr, '');
+  // An anonymous pipe whose writer has gone gets no other: it is empty, not waited for.
+  t.deepEqual(JSON.parse(child.stdout), [count, count, 0]);
+});
+
+function makeFifo(dir: string, name = 'pipe'): string {
+  const path = join(dir, name);
+  const result = spawnSync('mkfifo', [path]);
+
+  if (result.status !== 0) {
+    throw new Error(`mkfifo failed: ${result.stderr.toString()}`);
+  }
+
+  return path;
+}

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   createLineSplitter,
   type LineMarker,
+  type RemovedNuls,
   type SplitChunk,
 } from '../../src/input/split-lines.js';
 
@@ -182,16 +183,24 @@ function splitAll(
   const lines: string[] = [];
   const cut: number[] = [];
   const marks: number[] = [];
+  const nulsRemoved: RemovedNuls[] = [];
+  let nulsAtEnd: number | undefined;
   let endOffset = 0;
 
   for (const result of [...chunks.map((chunk) => splitter.push(chunk)), splitter.finish()]) {
     cut.push(...result.cut.map((index) => lines.length + index));
     marks.push(...(result.marks ?? result.lines.map(() => 0)));
+    const removed = result.nulsRemoved ?? [];
+    nulsRemoved.push(
+      ...removed.map(({ index, count }) => ({ index: lines.length + index, count })),
+    );
     lines.push(...result.lines);
     endOffset = result.endOffset;
+    nulsAtEnd = result.nulsAtEnd ?? nulsAtEnd;
   }
 
-  return { lines, cut, invalidUtf8: -1, endOffset, marks };
+  const atEnd = nulsAtEnd === undefined ? {} : { nulsAtEnd };
+  return { lines, cut, invalidUtf8: -1, endOffset, marks, nulsRemoved, ...atEnd };
 }
 
 function chunksAt(bytes: Buffer, cuts: readonly number[]): Buffer[] {
@@ -205,4 +214,74 @@ function chunksAt(bytes: Buffer, cuts: readonly number[]): Buffer[] {
 
   chunks.push(bytes.subarray(start));
   return chunks;
+}
+
+// Line 6 of samples/postfix-mail.log, the deferral a zero-filled block must not swallow.
+const DEFERRAL =
+  'Dec  3 18:32:52 mailhost postfix/smtp[446]: AFF09186110: to=<j.smith@northwind.test>, ' +
+  'relay=none, delay=0.03, delays=0.01/0.01/0/0, dsn=4.4.3, status=deferred (Host or domain ' +
+  'name not found. Name service error for name=northwind.test type=MX: Host not found, try again)';
+const MAX_LINE = 64 * 1024;
+
+test('NUL bytes before a line are removed and counted before the line is measured', (t) => {
+  for (const count of [70_000, 5_000_000]) {
+    const bytes = Buffer.concat([Buffer.from(`${FIRST}\n`), Buffer.alloc(count), lineOf(DEFERRAL)]);
+    // Whole, in read-sized chunks, and with the block starting a chunk of its own.
+    const chunkings = [[], Array(40).fill(256 * 1024), [FIRST.length + 1, 65536, 3]];
+
+    for (const cuts of chunkings) {
+      for (const marker of [undefined, () => 0]) {
+        const result = splitAll(chunksAt(bytes, cuts), MAX_LINE, marker);
+
+        t.deepEqual(result.lines, [FIRST, DEFERRAL]);
+        t.deepEqual(result.cut, []);
+        t.deepEqual(result.nulsRemoved, [{ index: 1, count }]);
+        t.is(result.endOffset, bytes.length);
+      }
+    }
+  }
+});
+
+test('a marker is asked about a line without the NUL bytes before it', (t) => {
+  const seen: string[] = [];
+  const marker: LineMarker = (bytes, start, end) => {
+    seen.push(Buffer.from(bytes.subarray(start, end)).toString());
+    return 0;
+  };
+  const splitter = createLineSplitter({ maxLineLength: MAX_LINE, startOffset: 0, marker });
+  splitter.push(lineOf(FIRST));
+  const result = splitter.push(Buffer.concat([Buffer.alloc(70_000), lineOf(DEFERRAL)]));
+
+  t.deepEqual(seen, [DEFERRAL]);
+  t.deepEqual(result.lines, [DEFERRAL]);
+  t.deepEqual(result.nulsRemoved, [{ index: 0, count: 70_000 }]);
+});
+
+test('NUL bytes after the last line are no line; inside a line they stay', (t) => {
+  const inside = `${FIRST.slice(0, 20)}\0${FIRST.slice(20)}`;
+  const bytes = Buffer.concat([lineOf(inside), lineOf(SECOND), Buffer.alloc(300_000)]);
+
+  for (const cuts of [[], [100, 65536, 65536]]) {
+    const result = splitAll(chunksAt(bytes, cuts), MAX_LINE);
+
+    t.deepEqual(result.lines, [inside, SECOND]);
+    t.deepEqual(result.nulsRemoved, []);
+    t.is(result.nulsAtEnd, 300_000);
+    t.is(result.endOffset, bytes.length);
+  }
+});
+
+test('a line of NUL bytes only is an empty line', (t) => {
+  const result = splitAll(
+    [Buffer.concat([Buffer.alloc(5), Buffer.from('\r\n'), lineOf(FIRST)])],
+    100,
+  );
+
+  t.deepEqual(result.lines, ['', FIRST]);
+  t.deepEqual(result.nulsRemoved, [{ index: 0, count: 5 }]);
+  t.is(result.nulsAtEnd, undefined);
+});
+
+function lineOf(text: string): Buffer {
+  return Buffer.from(`${text}\n`);
 }
