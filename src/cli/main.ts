@@ -221,7 +221,8 @@ function commanderUsage(error: CommanderError, command: Command): MxtriageError 
   } else if (error.code === 'commander.optionMissingArgument' && missingValue !== undefined) {
     message = missingValueMessage(command, missingValue);
   } else if (error.code === 'commander.missingArgument' && missingArgument !== undefined) {
-    message = `Missing argument: ${missingArgument}: use ${commandPath(command)} ${command.usage()}`;
+    const usage = `${commandPath(command)} ${command.usage()}`;
+    message = `Missing argument: ${missingArgument}: use ${usage}`;
   }
 
   return new MxtriageError('USAGE', message, { cause: error });

@@ -17,8 +17,14 @@ export const DAY_MS = 86_400_000;
 
 /** ISO 8601 extended date, then optionally a time (`T` or a space, then `hh`, `hh:mm`,
  *  `hh:mm:ss`, a fraction) and a zone (`Z`, `±hh`, `±hh:mm`, `±hhmm`). */
-const ISO_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const ISO_TIME = new RegExp(
+  [
+    '^(\\d{4})-(\\d{2})-(\\d{2})', // date
+    '(?:[T ](\\d{2})(?::?(\\d{2})(?::?(\\d{2})(?:[.,](\\d+))?)?)?', // time, fraction
+    '(Z|[+-]\\d{2}(?::?\\d{2})?)?)?$', // zone
+  ].join(''),
+  'i',
+);
 
 const WINDOW_HINT = 'use whole minutes that divide a day, such as 5m, 15m, 1h, 1d';
 

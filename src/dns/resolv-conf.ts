@@ -198,7 +198,8 @@ export async function readRootHints(
   if (servers.length === 0) {
     throw new MxtriageError(
       'USAGE',
-      `Invalid ${flag} value: ${file}: it has no A or AAAA records: use a file in named.root format`,
+      `Invalid ${flag} value: ${file}: it has no A or AAAA records: ` +
+        'use a file in named.root format',
     );
   }
 
