@@ -135,7 +135,7 @@ export function createOutcomeTracker(
 
   function open(event: DeliveryEvent): void {
     // Kept until the outcome is known: copies that do not hold the log line's chunk alive.
-    const entry: OpenRecipient = { ...firstFailure(event), attempts: 1 };
+    const entry = firstFailure(event);
     recipientsFor(entry.host, entry.queueId).set(recipientKey(entry.recipient), entry);
     opened.add(entry);
     order.added(entry);
@@ -247,11 +247,14 @@ export function createOutcomeTracker(
 
 /** The outcome of a recipient whose first attempt was final. */
 function atOnce(event: DeliveryEvent): MessageOutcome {
-  return { ...firstFailure(event), outcome: finalOutcome(event), at: event.time, attempts: 1 };
+  return { ...firstFailure(event), outcome: finalOutcome(event), at: event.time };
 }
 
-/** Who failed first, where and why, in copies that do not keep the log line's chunk alive. */
-function firstFailure(event: DeliveryEvent): Omit<OpenRecipient, 'attempts'> {
+/**
+ * Who failed first, where and why, after one attempt, in copies that do not keep the log line's
+ * chunk alive. One object literal, as each open recipient keeps it until its outcome is known.
+ */
+function firstFailure(event: DeliveryEvent): OpenRecipient {
   return {
     host: detach(event.host),
     queueId: detach(event.queueId),
@@ -259,6 +262,7 @@ function firstFailure(event: DeliveryEvent): Omit<OpenRecipient, 'attempts'> {
     domain: event.domain,
     firstDeferred: event.time,
     cause: event.cause,
+    attempts: 1,
   };
 }
 
