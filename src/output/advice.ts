@@ -14,6 +14,7 @@ import type {
   Verdict,
   VerdictKind,
 } from '../model.js';
+import { VERDICT_KINDS } from '../model.js';
 import { domainLabels } from './notes.js';
 import { formatDuration, type TimeFormat } from './times.js';
 
@@ -630,19 +631,18 @@ export function tellStory(analysis: Analysis, times: TimeFormat): string {
   return sentences.join(' ');
 }
 
-/** Kinds whose fault the re-check found still there: mail to them fails now too. */
-const STILL_FAILING: ReadonlySet<VerdictKind> = new Set([
-  'local-resolver',
-  'recipient-dns',
-  'provider-outage',
-  'recipient-dnssec',
-  'domain-missing',
-  'null-mx',
-  'no-mail-host',
-  'mx-unresolvable',
-  'relay-resolver',
-  'sender-dns',
+/** Kinds that name no fault found now: a remote policy, a recovery, or no answer either way. */
+const NOT_FAILING_NOW: ReadonlySet<VerdictKind> = new Set<VerdictKind>([
+  'remote-policy',
+  'recovered',
+  'healthy',
+  'inconclusive',
+  'not-checked',
 ]);
+/** Kinds whose fault the re-check found still there: mail to them fails now too. */
+const STILL_FAILING: ReadonlySet<VerdictKind> = new Set(
+  VERDICT_KINDS.filter((kind) => !NOT_FAILING_NOW.has(kind)),
+);
 const MAX_STILL_FAILING = 5;
 
 /**
