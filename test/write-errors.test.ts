@@ -20,7 +20,7 @@ const words = test.macro({
     t.is(describeWriteFailure(error, directory), expected);
   },
   title: (_given, error: NodeJS.ErrnoException, directory: string | undefined) =>
-    `${error.code ?? ''} ${directory === undefined ? 'in place' : 'in a directory'} is said in words`,
+    `${error.code ?? ''} ${directory === undefined ? 'in place' : 'in a directory'} in words`,
 });
 
 test(words, systemError('EROFS', -30), '/srv/ro', '/srv/ro is on a read-only file system');

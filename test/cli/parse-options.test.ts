@@ -64,7 +64,7 @@ function inSystemZone<T>(timeZone: string, read: () => T): T {
   }
 }
 
-test('yesterday is the local day before today, 25 or 23 hours long, whatever the system zone', (t) => {
+test('yesterday is the local day before today, 23 or 25 hours, in any system zone', (t) => {
   const yesterday = (now: string) =>
     parseTimeOption('yesterday', {
       flag: '--since',
@@ -92,7 +92,7 @@ test('a short offset ±hh is honoured', (t) => {
   t.is(read('2026-03-29T02:30:15.250z'), Date.parse('2026-03-29T02:30:15.250Z'));
 });
 
-test('a time without a zone is wall-clock time in the given zone, whatever the system zone', (t) => {
+test('a time without a zone is wall-clock time in the given zone, in any system zone', (t) => {
   for (const system of ['UTC', 'Europe/Berlin', 'Asia/Kolkata']) {
     inSystemZone(system, () => {
       const read = (text: string, timeZone: string) =>

@@ -6,7 +6,7 @@ import { runCli } from '../helpers/cli.js';
 // Every role is named, so nothing is read from this machine's resolv.conf; nothing is asked.
 const ROLES = { localResolver: ['127.0.0.1:9'], root: ['127.0.0.1:9'] };
 
-test('--resolver public in any case expands to the public resolvers, addresses as given', async (t) => {
+test('--resolver public in any case expands to the public resolvers', async (t) => {
   const settings = await dnsSettings({ ...ROLES, resolver: ['127.0.0.1:5300', 'PUBLIC'] });
 
   t.deepEqual(settings?.roles.reference, [

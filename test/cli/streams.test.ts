@@ -84,7 +84,7 @@ test('a symbolic link to a file not made yet is kept, and the file it names is m
   t.deepEqual(readdirSync(metrics), ['current.prom']);
 });
 
-test('a write through a link is made in the directory of the file it names, keeping its mode', async (t) => {
+test("a write through a link goes to its target's directory, keeping its mode", async (t) => {
   const linkDir = mkdtempSync(join(DIR, 'links-'));
   const realDir = mkdtempSync(join(DIR, 'real-'));
   const real = join(realDir, 'report.html');

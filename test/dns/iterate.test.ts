@@ -111,7 +111,7 @@ function collect(): { probes: Probe[]; sink: (probe: Probe) => void } {
   return { probes, sink: (probe) => probes.push(probe) };
 }
 
-test('glue for a name outside the referring zone is ignored and the name resolved from the root', async (t) => {
+test('glue outside the referring zone is ignored; the name is walked from the root', async (t) => {
   const { probes, sink } = collect();
   const resolver = newResolver();
   const search = await resolver.findZone('provider-user.test', sink);
@@ -156,7 +156,7 @@ test('a server that rejects EDNS is asked again without it during the walk', asy
   );
 });
 
-test('name servers left unresolved by the query limit say that the limit was reached', async (t) => {
+test('name servers left unresolved by the query limit say the limit was reached', async (t) => {
   const resolver = newResolver();
   const search = await resolver.findZone('wide.test', () => undefined);
 

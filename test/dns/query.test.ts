@@ -90,7 +90,7 @@ test('the question name is compared without regard to case', async (t) => {
   t.is(outcome.ignored, 0);
 });
 
-test('only replies that do not match end in a bad response with every packet counted', async (t) => {
+test('only replies that do not match end in a bad response, every packet counted', async (t) => {
   const outcome = await withServer(
     (q) => [
       { raw: Buffer.from([0, 1, 2]) },

@@ -339,7 +339,7 @@ test('a domain with a bidi override is its own domain everywhere, escaped, never
   ]);
 });
 
-test('an IDN is named the same way in every human report: A-label, then its Unicode form', async (t) => {
+test('an IDN is named alike in every human report: A-label, then Unicode', async (t) => {
   const line = POSTFIX.toString('utf8')
     .split('\n')
     .find((text) => text.includes('to=<j.smith@northwind.test>'));
@@ -640,7 +640,7 @@ test('a reader that closes the pipe early keeps the exit code --fail-on gives', 
   t.is(check.code, 3, check.stderr);
 });
 
-test('a reader that closes the pipe early does not hide an input that could not be read', async (t) => {
+test('a pipe closed early does not hide an input that could not be read', async (t) => {
   const missing = join(DIR, 'gone-early.log');
   const main = await runWithReaderGone(
     ['--offline', missing, 'samples/postfix-mail.log'],

@@ -158,7 +158,7 @@ test('a missing --root-hints file is a usage error with --offline too', async (t
 });
 
 // --offline: `public` names real resolvers on the internet, and no test may ask them.
-test('--resolver PUBLIC is public in any case, and is accepted through the command line', async (t) => {
+test('--resolver PUBLIC is accepted through the command line', async (t) => {
   for (const spelling of ['public', 'PUBLIC', ' Public ']) {
     const result = await runCli([
       'check',
@@ -195,7 +195,7 @@ test('a bad server address names the option it was given to', async (t) => {
   }
 });
 
-test("--version prints package.json's version, also when npm started us for another package", async (t) => {
+test("--version prints package.json's version, also under another package's npm", async (t) => {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     version: string;
   };
@@ -217,7 +217,7 @@ test('the help for --since names every form it takes, now included', async (t) =
   );
 });
 
-test('the check table is 160 columns wide when stdout is no terminal, as the main table is', async (t) => {
+test('the check table is 160 columns wide off a terminal, as the main table is', async (t) => {
   const result = await runCli(['check', '--offline', 'example.test']);
   const border = result.stdout.split('\n')[0] ?? '';
 
@@ -258,7 +258,7 @@ test('the Markdown and HTML reports show times in --timezone', async (t) => {
   t.regex(html.stdout, /<dd>2026-12-03 18:32:52 to 18:36:10 \+01:00 \(/);
 });
 
-test('-o with an empty value or a directory name is a usage error that asks for a file name', async (t) => {
+test('-o with an empty value or a directory name is a usage error', async (t) => {
   for (const [command, value, shown] of [
     [[], '', '""'],
     [['summary'], '', '""'],
@@ -275,9 +275,12 @@ test('a mistyped command read as a file name gets a hint', async (t) => {
   const result = await runCli(['chek', 'example.test']);
 
   t.is(result.code, 1);
-  t.regex(
+  t.true(
+    result.stderr.includes(
+      'mxtriage: warning: chek is no file here and looks like a command: ' +
+        'did you mean mxtriage check?\n',
+    ),
     result.stderr,
-    /^mxtriage: warning: chek is no file here and looks like a command: did you mean mxtriage check\?$/m,
   );
   // A real file name that is no command gets no such hint.
   t.false((await runCli(['--offline', 'samples/postfix-mail.log'])).stderr.includes('looks like'));

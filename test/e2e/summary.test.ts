@@ -183,7 +183,7 @@ test('the cron summary is short, names the worst domains and compares with the l
   t.true(result.stdout.split('\n').length < 40);
 });
 
-test('a message deferred in one run and delivered in the next counts as delivered later', async (t) => {
+test('deferred in one run and delivered in the next counts as delivered later', async (t) => {
   const dir = temporaryDir('mxtriage-carry-');
   const log = join(dir, 'mail.log');
   const state = join(dir, 'state.json');
@@ -376,7 +376,7 @@ test('a last line still being written is left for the next run, then read whole'
   t.deepEqual(second['statuses'], { sent: 0, deferred: 1, bounced: 0, expired: 0 });
 });
 
-test('--quiet mails an expiry of mail deferred in an earlier run, as one run would count it', async (t) => {
+test('--quiet mails an expiry of mail deferred in an earlier run', async (t) => {
   const dir = temporaryDir('mxtriage-expiry-');
   const log = join(dir, 'mail.log');
   const args = ['summary', '--offline', '--year', '2026', '--state', join(dir, 'state.json'), log];
@@ -437,7 +437,7 @@ test('a summary run refuses to overlap another one on the same state file', asyn
   );
 });
 
-test('a named pipe nothing writes to is reported under --state too, and the log is read', async (t) => {
+test('a named pipe nothing writes to is reported under --state too', async (t) => {
   const dir = temporaryDir('mxtriage-fifo-');
   const pipe = join(dir, 'pipe');
   spawnSync('mkfifo', [pipe]);

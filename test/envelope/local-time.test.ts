@@ -48,7 +48,7 @@ test('the hour that repeats when summer time ends gives its first pass and the r
   t.is(berlin.lastRepeat, 0);
 });
 
-test('a time skipped when summer time starts is read with the offset before, as mktime does', (t) => {
+test('a time skipped at summer time is read with the offset before, as mktime does', (t) => {
   const berlin = createLocalClock('Europe/Berlin');
 
   t.is(berlin.toTime(2026, 2, 29, 2 * HOUR + 1800), Date.parse('2026-03-29T01:30:00Z'));
@@ -129,7 +129,7 @@ test('a file written from December to January and read in January starts in Dece
   );
 });
 
-test('without a year, the first line sets the year for the whole file, later ones follow it', (t) => {
+test('without a year, the first line sets the year of the file, later ones follow it', (t) => {
   // A file of January to April 2026, copied without its time: its mtime says February 2027.
   const clock = createYearlessClock(createLocalClock('UTC'), {
     referenceTime: Date.parse('2027-02-15T12:00:00Z'),
@@ -162,7 +162,7 @@ test('a year-less 29 February in the reference year stays there', (t) => {
   t.is(clock.toTime(1, 29, 0), Date.parse('2028-02-29T00:00:00Z'));
 });
 
-test('a year-less clock with a year rolls over only on a step back of more than half a year', (t) => {
+test('a year-less clock rolls over only on a step back of more than half a year', (t) => {
   const clock = createYearlessClock(createLocalClock('UTC'), { year: 2024 });
 
   t.is(clock.toTime(5, 30, 0), Date.parse('2024-06-30T00:00:00Z'));

@@ -737,7 +737,7 @@ test('Exim through syslog in the repeated hour keeps the pass the syslog stamps 
   ]);
 });
 
-test("Exim through syslog takes Exim's year when the syslog stamp's inferred year is wrong", (t) => {
+test("Exim through syslog takes Exim's year when the syslog stamp's guessed year is wrong", (t) => {
   const parser = createEnvelopeParser({ ...UTC_DECEMBER, timeZone: 'Europe/Berlin' });
   const line =
     'Oct 25 02:10:00 mailhost exim[100]: 2024-10-27 02:10:00 1xZBbw-00007K-40 ' +

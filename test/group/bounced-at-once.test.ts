@@ -52,7 +52,7 @@ test(countsBounces, 'postfix-mail.log', [
 test(countsBounces, 'exim-mainlog', ['adventure-works.test', 'wingtip.test', 'litware.test']);
 test(countsBounces, 'sendmail-mail.log', ['adventure-works.test', 'wingtip.test']);
 
-test('a Sendmail daemon bounce logged before its hand-off is counted once, for the deferral', (t) => {
+test('a Sendmail bounce logged before its hand-off is counted once, for the deferral', (t) => {
   const outcomes: MessageOutcome[] = [];
   const tracker = createOutcomeTracker((outcome) => outcomes.push(outcome));
   tracker.addEvent(sendmail('6B3IXldN001185', 0, 'deferred', 'dns-tempfail'));

@@ -377,7 +377,7 @@ test('incidents come worst first: most messages, then most attempts', (t) => {
   );
 });
 
-test('the Postfix two-day fixture makes one incident per domain and family with its outcomes', async (t) => {
+test('the Postfix two-day fixture makes one incident per domain and family', async (t) => {
   const items = await readFixture('postfix-two-days.log');
   const grouper = createGrouper(HOUR);
   const tally = createOutcomeTally(HOUR);

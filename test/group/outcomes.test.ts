@@ -56,7 +56,7 @@ test('a Postfix qmgr expiry closes the open recipients of its queue id as expire
   });
 });
 
-test('a Postfix message bounced after deferrals keeps the cause that first deferred it', async (t) => {
+test('a Postfix message bounced after deferrals keeps the cause that deferred it', async (t) => {
   const { outcomes } = follow(await readFixture('postfix-two-days.log'));
 
   t.like(byRecipient(outcomes).get('info@adventure-works.test'), {
@@ -84,7 +84,7 @@ test('Postfix recipients still deferred when the log ends are counted still queu
   t.like(final.get('office@margie.test'), { outcome: 'still-queued', cause: 'connection' });
 });
 
-test('only deferred or bounced recipients get an outcome, one each, per recipient of a message', async (t) => {
+test('deferred or bounced recipients get one outcome each, per message', async (t) => {
   const items = await readFixture('postfix-two-days.log');
   const { outcomes, tracker } = follow(items);
   tracker.finish(fixtureEnd(items));
@@ -146,7 +146,7 @@ test('Exim deferrals end as expired, delivered later or still queued', async (t)
   });
 });
 
-test('a Sendmail queue timeout notice expires the message; a queued notice is delivered later', async (t) => {
+test('a Sendmail queue timeout expires the message; a queued one is delivered later', async (t) => {
   const items = await readFixture('sendmail-mail.log');
   const { outcomes, tracker } = follow(items);
   tracker.finish(fixtureEnd(items));
@@ -405,7 +405,7 @@ function modelOutcomes(steps: readonly Step[], maxOpen: number): string[] {
   return result;
 }
 
-test('every deferred or bounced recipient gets exactly one outcome, as a plain model of the queue says', (t) => {
+test('each deferred or bounced recipient gets one outcome, as a model of the queue says', (t) => {
   fc.assert(
     fc.property(
       fc.array(stepArbitrary, { maxLength: 80 }),

@@ -430,7 +430,7 @@ test('inputs carry the file modification time', async (t) => {
   t.true(Math.abs(batch!.input.mtime! - Date.now()) < 60_000);
 });
 
-test('a gzip copy is placed by the time its header recorded, not by when it was copied', async (t) => {
+test('a gzip copy is placed by the time its header recorded, not its copy time', async (t) => {
   const rotated = gzipSync(`${POSTFIX_LINE}\n`);
   // MTIME, bytes 4 to 7 (RFC 1952): the hour logrotate compressed it; not covered by the CRC.
   const recorded = Date.parse('2026-12-04T06:25:00Z');
@@ -510,7 +510,7 @@ test('holdUnfinishedLine leaves the live log its last unfinished line, but not r
   t.deepEqual(linesOf(await collect([live])), ['whole', 'half a li']);
 });
 
-test('a real deferral after a zero-filled block of 70,000 or 5,000,000 bytes is read whole', async (t) => {
+test('a deferral after a zero block of 70,000 or 5,000,000 bytes is read whole', async (t) => {
   const lines = (await readFile(join(SAMPLES, 'postfix-mail.log'), 'utf8')).split('\n');
   const [before, deferral, after] = [lines.slice(0, 5).join('\n'), lines[5]!, lines[6]!];
 
@@ -536,7 +536,7 @@ test('a real deferral after a zero-filled block of 70,000 or 5,000,000 bytes is 
   }
 });
 
-test('NUL bytes after the last line are ignored with a warning; a live log keeps them', async (t) => {
+test('NULs after the last line are ignored with a warning; a live log keeps them', async (t) => {
   const { dir } = t.context;
   const padded = await write(dir, 'mail.log', `${POSTFIX_LINE}\n${'\0'.repeat(100_000)}`);
   const zeros = await write(dir, 'zeros.log', Buffer.alloc(100_000));
@@ -558,7 +558,7 @@ test('NUL bytes after the last line are ignored with a warning; a live log keeps
   t.is(batchesOf(live).at(-1)?.endOffset, POSTFIX_LINE.length + 1);
 });
 
-test('a named pipe no program opens for writing is a problem after the wait; the next input is read', async (t) => {
+test('a named pipe no one writes to is a problem after the wait; the next is read', async (t) => {
   // Before, opening it waited for a writer forever and no input after it was read.
   t.timeout(60_000);
   const fifo = makeFifo(t.context.dir);
@@ -580,7 +580,7 @@ test('a named pipe no program opens for writing is a problem after the wait; the
   t.true(Date.now() - began >= 300);
 });
 
-test('a named pipe is read whole when its writer opens it before or just after the reader', async (t) => {
+test('a named pipe is read whole when its writer opens it before or after us', async (t) => {
   t.timeout(60_000);
   const sample = join(SAMPLES, 'postfix-mail.log');
   const expected = (await readFile(sample, 'utf8')).split('\n').slice(0, -1);
@@ -598,7 +598,7 @@ test('a named pipe is read whole when its writer opens it before or just after t
   }
 });
 
-test('process substitution is read, also with a slow writer or none left, without a wait', async (t) => {
+test('process substitution is read without a wait, also with a slow or gone writer', async (t) => {
   const sample = join(SAMPLES, 'postfix-mail.log');
   const script = `const { readInputs } = await import(${JSON.stringify(MODULE)});
 const lines = process.argv.slice(1).map(() => 0);

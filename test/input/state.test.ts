@@ -374,7 +374,7 @@ test('a run while logrotate still compresses the rotated log reads each line onc
   t.deepEqual(await resumeRun(dir, ['mail.log.1.gz', 'mail.log']), PART[2]);
 });
 
-test('a file that only shares its first line with a read file is read from its start', async (t) => {
+test('a file that only shares its first line with a read one is read from its start', async (t) => {
   const { dir } = t.context;
   const first = SAMPLE_LINES[0] ?? '';
   await writeFile(join(dir, 'mail.log'), linesText([first, ...(PART[1] ?? [])]));

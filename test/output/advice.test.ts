@@ -138,14 +138,14 @@ test('recipient outage advice lists the failing name servers and the SOA contact
   );
 });
 
-test('without an SOA answer from servers that answer the advice says how to find the contact', (t) => {
+test('without an SOA from servers that answer, the advice says how to find the contact', (t) => {
   const verdict: Verdict = { ...NORTHWIND_DOWN, detail: 'partial', probes: [] };
   const advice = adviseIncident(incidentWith(verdict));
 
   t.regex(advice[1]!, /dig \+short SOA northwind\.test/);
 });
 
-test('servers whose SOA cannot be fetched send the reader to WHOIS and the parent zone, not dig SOA', (t) => {
+test('servers whose SOA cannot be fetched send the reader to WHOIS and the parent zone', (t) => {
   const referral = probe('iterative', '127.0.2.1:53', 'referral', { serverName: 'ns1.nic.test' });
   const unreachable = adviseIncident(incidentWith(NORTHWIND_DOWN));
   const lame = adviseIncident(
@@ -164,7 +164,7 @@ test('servers whose SOA cannot be fetched send the reader to WHOIS and the paren
   );
 });
 
-test('recipient-side advice does not say nothing on our side needs fixing while our resolver is down', (t) => {
+test('recipient-side advice does not clear our side while our resolver is down', (t) => {
   const verdict: Verdict = {
     ...NORTHWIND_DOWN,
     probes: [probe('local', '127.0.0.1:53', 'unreachable'), ...(NORTHWIND_DOWN.probes ?? [])],
@@ -177,7 +177,7 @@ test('recipient-side advice does not say nothing on our side needs fixing while 
   t.regex(theirs!, /Nothing on our side needs fixing\.$/);
 });
 
-test('a local resolver that refuses the connection is down; one that is silent may be cut off', (t) => {
+test('a resolver that refuses us is down; one that is silent may be cut off', (t) => {
   const down = (result: string): Verdict => ({
     kind: 'local-resolver',
     detail: 'down',
@@ -187,9 +187,12 @@ test('a local resolver that refuses the connection is down; one that is silent m
   const [silent] = adviseIncident(incidentWith(down('timeout')));
 
   t.regex(refused!, /^The local resolver 127\.0\.0\.53:53 refused the connection/);
-  t.regex(
-    silent!,
-    /^The local resolver 127\.0\.0\.53:53 did not answer: it is down, or running but unable to reach its upstream/,
+  t.true(
+    silent!.startsWith(
+      'The local resolver 127.0.0.53:53 did not answer: ' +
+        'it is down, or running but unable to reach its upstream',
+    ),
+    silent,
   );
   t.regex(silent!, /read its log/);
 });

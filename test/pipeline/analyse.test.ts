@@ -26,7 +26,7 @@ function expiredGroups(analysis: Analysis): string[] {
     .map((group) => `${group.domain} ${group.cause} ${JSON.stringify(group.statuses)}`);
 }
 
-test('an expiry of recipients deferred in an earlier run is an expired event, as in one run', async (t) => {
+test('an expiry of recipients deferred in an earlier run is an expired event', async (t) => {
   // The sample's 8 qmgr expiries (`status=expired, returned to sender`) are at lines 396-461,
   // each after its message's deferrals; the earlier run ends before the first of them.
   const split = LINES.findIndex((line) => line.includes('status=expired'));
@@ -44,7 +44,7 @@ test('an expiry of recipients deferred in an earlier run is an expired event, as
   t.deepEqual(expiredGroups(second.analysis), expiredGroups(whole.analysis));
 });
 
-test('an expiry of a message whose recipients were never seen deferred stays unnamed', async (t) => {
+test('an expiry of a message with no recipient seen deferred stays unnamed', async (t) => {
   const expiry = LINES.find((line) => line.includes('status=expired')) ?? '';
   const log = writeLog('expiry-only.log', [expiry]);
 

@@ -33,7 +33,7 @@ async function read(paths: readonly string[], envelope: EnvelopeOptions) {
   return { times, records, counts };
 }
 
-test('with --year, a rotated set read oldest first rolls over from December to January', async (t) => {
+test('with --year, a rotated set read oldest first rolls over from Dec to Jan', async (t) => {
   const paths = ROTATED.map((name) => path.join(FIXTURES, 'rotated', name));
   const { times, counts } = await read(paths, { timeZone: 'UTC', year: 2025 });
 

@@ -95,7 +95,7 @@ test(
 );
 
 test(
-  'validation failing at a reference resolver and at our validating one points at the recipient zone',
+  'validation failing at a reference and at our validator points at the recipient zone',
   assesses,
   {
     ...healthyDiagnosis('signed.test'),
@@ -917,7 +917,7 @@ test(
   { kind: 'no-mail-host', says: ['no MX record and no address record; our resolver fails too'] },
 );
 
-test('a reference resolver rejecting the signatures while ours answers says what defers our mail', (t) => {
+test('a reference rejecting the signatures while ours answers says what defers our mail', (t) => {
   const finding = assessDomain({
     ...healthyDiagnosis('relecloud.test'),
     reference: resolverView('reference', [
@@ -936,7 +936,7 @@ test('a reference resolver rejecting the signatures while ours answers says what
   );
 });
 
-test('a reference resolver that answers NXDOMAIN where the servers give MX is named, never "every probe answers"', (t) => {
+test('a reference resolver giving NXDOMAIN where the servers give MX is named', (t) => {
   const finding = assessDomain({
     ...healthyDiagnosis('woodgrove.test'),
     reference: resolverView('reference', [resolverCheck('127.0.8.8:53', 'nxdomain')]),
@@ -954,7 +954,7 @@ test('a reference resolver that answers NXDOMAIN where the servers give MX is na
   );
 });
 
-test('a reference resolver that gives another MX set than the servers is named with both sets', (t) => {
+test('a reference resolver giving another MX set is named with both sets', (t) => {
   const finding = assessDomain({
     ...healthyDiagnosis('fourthcoffee.test'),
     reference: resolverView('reference', [

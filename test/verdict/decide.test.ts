@@ -259,7 +259,7 @@ test('a domain that failed in a wide window and answers now recovered, leaning t
   t.true(verdict?.reason?.includes('delivered at 2026-12-03T18:34:35Z'));
 });
 
-test('a domain whose next attempt got past DNS and failed further on still leans to our resolver', (t) => {
+test('a domain whose next attempt got past DNS and failed on still leans to our resolver', (t) => {
   const verdict = decideLab1().get('margie.test');
 
   t.deepEqual([verdict?.kind, verdict?.detail], ['recovered', 'local-resolver']);
@@ -271,7 +271,7 @@ test('a domain whose next attempt got past DNS and failed further on still leans
   );
 });
 
-test('a domain that failed before, during and after the shared outage and never got through does not lean to our resolver', (t) => {
+test('a domain failing before, during and after the outage does not lean to our resolver', (t) => {
   const verdicts = decideLab1();
   const northwind = verdicts.get('northwind.test');
   const contoso = verdicts.get('contoso.test');
@@ -288,7 +288,7 @@ test('a domain that failed before, during and after the shared outage and never 
   t.deepEqual([contoso?.kind, contoso?.detail], ['recovered', 'recipient-dns']);
 });
 
-test('a domain that never got through, in a wide window whose failures it did not outlast, claims no lean', (t) => {
+test('a domain that never got through claims no lean, though it did not outlast others', (t) => {
   const evidence = group('northwind.test', 'dns-tempfail', { lastSeen: AT_18_34_16 });
   const log: LogContext = {
     ...LAB_1_LOG,
@@ -575,7 +575,7 @@ test('a domain the budget ran out before is inconclusive without a check time', 
   t.deepEqual(verdict, { kind: 'inconclusive', detail: 'budget', reason });
 });
 
-test('a provider silent now relabels only the tempfail groups; bounces the log proved keep their cause', (t) => {
+test('a provider silent now relabels tempfail groups; proven bounces keep their cause', (t) => {
   const provider: [string, string][] = [['ns1.provider.test', '127.0.9.3']];
   const silent = ['fourthcoffee.test', 'woodgrove.test', 'wingtip.test', 'litware.test'];
   const groups = [

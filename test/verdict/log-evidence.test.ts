@@ -62,7 +62,7 @@ test('the later delivery is the first after the last failure, not the last in th
   t.is(findLaterDelivery(grouper.lastSentByDomain(), 'sender.test', AT_18_34_16), AT_18_34_35);
 });
 
-test('an attempt that got past DNS and failed further on ends the failures, but is no delivery', (t) => {
+test('an attempt that got past DNS and failed on ends the failures, but is no delivery', (t) => {
   const grouper = createGrouper(HOUR);
   const events = [
     deferred('margie.test', AT_18_34_16),
@@ -86,7 +86,7 @@ test('an attempt that got past DNS and failed further on ends the failures, but 
   t.is(findLaterDelivery(deliveries, 'margie.test', AT_18_34_16), undefined);
 });
 
-test('a domain still failing when the log ends has no recovery, nor one from an earlier stretch', (t) => {
+test('a domain still failing at the end has no recovery, nor one from an earlier stretch', (t) => {
   const grouper = createGrouper(HOUR);
   const events = [
     deferred('northwind.test', AT_18_32_52),
@@ -100,7 +100,7 @@ test('a domain still failing when the log ends has no recovery, nor one from an 
   t.is(findRecovery(deliveries, 'northwind.test', AT_18_32_52)?.pastDnsAt, AT_18_34_35);
 });
 
-test('only the latest eight stretches of one domain are kept; older ones claim no recovery', (t) => {
+test("only a domain's latest eight stretches are kept; older ones claim no recovery", (t) => {
   const grouper = createGrouper(HOUR);
   for (let stretch = 0; stretch < 9; stretch += 1) {
     grouper.add(deferred('flaky.test', AT_18_32_52 + stretch * 10_000));
@@ -154,7 +154,8 @@ function deferred(
   domain: string,
   time: number,
   cause: Cause = 'dns-tempfail',
-  text = `Host or domain name not found. Name service error for name=${domain} type=MX: Host not found, try again`,
+  text = 'Host or domain name not found. ' +
+    `Name service error for name=${domain} type=MX: Host not found, try again`,
 ): DeliveryEvent {
   return event(domain, time, { status: 'deferred', dsn: '4.4.3', cause, text, relay: 'none' });
 }
