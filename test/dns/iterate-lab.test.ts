@@ -7,26 +7,9 @@ import test from 'ava';
 import { createIterativeResolver } from '../../src/dns/iterate.js';
 import type { IterativeResolver } from '../../src/dns/iterate.js';
 import type { Probe } from '../../src/model.js';
-import { checkDnsLab, startDnsLab } from '../helpers/dns-lab.js';
-import type { DnsLab } from '../helpers/dns-lab.js';
+import { labPerFile } from '../helpers/dns-lab.js';
 
-const hasLab = checkDnsLab(test);
-const labTest = hasLab ? test : test.skip;
-let lab: DnsLab | undefined;
-
-test.before(async () => {
-  if (hasLab) lab = await startDnsLab();
-});
-
-test.after.always(async () => {
-  await lab?.stop();
-});
-
-function started(): DnsLab {
-  if (lab === undefined) throw new Error('The DNS lab did not start');
-
-  return lab;
-}
+const { labTest, started } = labPerFile(test);
 
 /** The lab's 127.x.y prefix. */
 function net(): string {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import type { TestFn } from 'ava';
+import type { SkipFn, TestFn } from 'ava';
 import dnsPacket from 'dns-packet';
 
 import type { ServerAddress } from '../../src/dns/types.js';
@@ -110,6 +110,34 @@ export function checkDnsLab(test: TestFn): boolean {
   const { ok, reason } = dnsLabAvailable();
   if (!ok) requirePrerequisite(test, 'the DNS lab', reason ?? 'it cannot start here');
   return ok;
+}
+
+/**
+ * One lab shared by the tests of a file: started before them and stopped after. `labTest` is
+ * `test` where the lab can run (else `test.skip`, with `checkDnsLab`'s message); `started()`
+ * is the running lab.
+ */
+export function labPerFile(test: TestFn): {
+  labTest: TestFn | SkipFn;
+  started: () => DnsLab;
+} {
+  const hasLab = checkDnsLab(test);
+  let lab: DnsLab | undefined;
+
+  test.before(async () => {
+    if (hasLab) lab = await startDnsLab();
+  });
+
+  test.after.always(async () => {
+    await lab?.stop();
+  });
+
+  function started(): DnsLab {
+    if (lab === undefined) throw new Error('The DNS lab did not start');
+    return lab;
+  }
+
+  return { labTest: hasLab ? test : test.skip, started };
 }
 
 /** Starts the lab: zones written and signed, four NSD instances and two unbound resolvers. */

@@ -8,12 +8,7 @@ import { promisify } from 'node:util';
 import test from 'ava';
 
 import { findProgram } from './binaries.js';
-import {
-  checkDnsLab,
-  startDnsLab,
-  type DnsLab,
-  type ServerAddress,
-} from '../../helpers/dns-lab.js';
+import { labPerFile, startDnsLab, type ServerAddress } from '../../helpers/dns-lab.js';
 
 interface DigResult {
   /** `NOERROR`, `SERVFAIL`, ... or `no-reply` when dig got no answer (timeout, refused). */
@@ -24,17 +19,7 @@ interface DigResult {
 }
 
 const run = promisify(execFile);
-const hasLab = checkDnsLab(test);
-const labTest = hasLab ? test : test.skip;
-let lab: DnsLab | undefined;
-
-test.before(async () => {
-  if (hasLab) lab = await startDnsLab();
-});
-
-test.after.always(async () => {
-  await lab?.stop();
-});
+const { labTest, started } = labPerFile(test);
 
 labTest('a working domain has an MX whose host has an address in the lab', async (t) => {
   const { domains, resolver, root } = started();
@@ -217,12 +202,6 @@ labTest('a stopped lab resolver refuses, and stop() ends every server', async (t
   t.is(root.status, 'no-reply');
   t.false(existsSync(own.rootHintsFile));
 });
-
-function started(): DnsLab {
-  if (lab === undefined) throw new Error('The DNS lab did not start');
-
-  return lab;
-}
 
 function net(server: ServerAddress): string {
   return server.address.split('.').slice(0, 3).join('.');
