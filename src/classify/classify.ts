@@ -171,6 +171,10 @@ function postfixText(text: string, domain: string): Classification | undefined {
   const nameError = text.indexOf('Name service error for name=');
   if (nameError !== -1) return postfixNameError(text, nameError + 28, domain);
 
+  // `smtp_dns_reply_filter` dropped every answer (dns_lookup.c): our look-up gave nothing.
+  const filtered = text.indexOf('Error looking up name=');
+  if (filtered !== -1) return postfixNameError(text, filtered + 22, domain);
+
   if (text.includes('(nullMX)')) return plain('null-mx');
   if (text.startsWith('unable to look up host ')) return postfixNativeLookup(text, domain);
   if (text.startsWith('TLSA lookup error for ')) return postfixTlsa(text);

@@ -82,12 +82,19 @@ export const SENDER_DNS_REPLY = anyOf([
   'Sender address rejected: unverified address: Name service error',
   'sender (?:address )?domain (?:not found|does not (?:exist|resolve)|must resolve)',
   'domain of sender address \\S+ does not (?:exist|resolve)',
-  // Exim's sender verification (`verify = sender`) when our domain does not route.
+  // Exim's sender verification (`verify = sender`) when our domain does not route, and when
+  // routing it deferred (acl.c; its callout, `... sender verify callout`, is no DNS failure).
   'Verification failed for [\\s\\S]{0,300}?Unrouteable address',
+  'Could not complete sender verify(?! callout)',
+  // Yahoo checks the MAIL FROM and From: domains (`451 Message temporarily deferred due to
+  // unresolvable RFC.5321 from domain`): those are ours, not the recipient's.
+  'unresolvable RFC\\.?532[12] from domain',
 ]);
 
 /** A remote server or relay reporting that its own DNS look-up for the recipient failed
- *  (`451 4.7.0 MX lookup failed temporarily` is OpenSMTPD's wording). */
+ *  (`451 4.7.0 MX lookup failed temporarily` is OpenSMTPD's wording). Exim's `550 Unrouteable
+ *  address` is not here: a recipient's own Exim MX says it of a mailbox it does not have
+ *  (`verify = recipient`), which is far commoner than a smarthost that cannot find a domain. */
 export const REMOTE_DNS_REPLY = anyOf([
   'MX lookup failed',
   'DNS (?:lookup |query )?(?:temporary )?(?:failure|failed|error|timeout|problem)',
@@ -98,7 +105,6 @@ export const REMOTE_DNS_REPLY = anyOf([
   'Host or domain name not found',
   '(?:unable to|could not|cannot) resolve',
   'unresolvable',
-  'Unrouteable address',
   // X.4.3, directory server failure, but not inside an address such as `[10.4.4.3]`.
   '(?<![\\d.])4\\.4\\.3(?![\\d.])',
 ]);

@@ -118,6 +118,10 @@ export const QUEUE_CONTEXT_PREFIXES: readonly string[] = [
   'replace: ',
   'prepend: ',
   'info: ',
+  // postsuper(1) on one message (postsuper.c); the bulk forms are in CONTEXT_PREFIXES.
+  'requeued',
+  'placed on hold',
+  'released from hold',
   'warning: ',
   'resent-message-id=',
   'skipped, still being delivered',

@@ -81,6 +81,7 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
   ): readonly MtaRecord[] | undefined {
     const delivery = readDelivery(envelope.message, start + 3);
     if (delivery === undefined) return undefined;
+    if (isQueuedUntried(delivery)) return NO_RECORDS;
 
     const status = statusOf(delivery.stat);
     const isHandoff = isSubmissionHandoff(envelope.program, status, delivery);
@@ -221,6 +222,16 @@ function isSubmissionHandoff(program: string, status: Status, delivery: Sendmail
   if (!SUBMISSION_PROGRAMS.has(program)) return false;
   if (delivery.stat === 'queued') return true;
   return status === 'sent' && isLoopbackRelay(delivery.relay);
+}
+
+/**
+ * `stat=queued` without a DSN: the message was put in the queue and no delivery was tried
+ * (queue-only or deferred delivery mode, or the load average above `QueueLA`; sendmail's
+ * queue.c). It is no deferral; the queue run's record that follows is the first attempt. With
+ * a DSN (`dsn=4.4.3`) the look-up of the recipient's domain failed first: see above.
+ */
+function isQueuedUntried(delivery: SendmailDelivery): boolean {
+  return delivery.stat === 'queued' && delivery.dsn === undefined;
 }
 
 /** The local daemon's reply to a hand-off names the queue id it took the message under. */

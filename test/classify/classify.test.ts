@@ -302,6 +302,31 @@ const POSTFIX_CASES: readonly (readonly [RecordShape, Classification])[] = [
     },
     { cause: 'sender-dns', isRepeat: false },
   ],
+  // Yahoo defers mail whose MAIL FROM domain it cannot resolve: our domain, not the recipient's.
+  [
+    {
+      text: 'host mta6.am0.yahoodns.net[192.0.2.51] said: 451 Message temporarily deferred due to unresolvable RFC.5321 from domain; see https://postmaster.yahooinc.com/error-codes (in reply to end of DATA command)',
+      dsn: '4.0.0',
+    },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
+  // A recipient's own Exim MX rejects a mailbox it does not have with `Unrouteable address`.
+  [
+    {
+      text: 'host util-01.infra.openwrt.org[192.0.2.175] said: 550 Unrouteable address (in reply to RCPT TO command)',
+      status: 'bounced',
+      dsn: '5.0.0',
+    },
+    { cause: 'remote-reject', isRepeat: false },
+  ],
+  // `smtp_dns_reply_filter` dropped every answer to our look-up.
+  [
+    {
+      text: 'Error looking up name=example.com type=MX: DNS reply filter drops all results',
+      dsn: '4.7.0',
+    },
+    { cause: 'dns-tempfail', isRepeat: false, lookupName: 'example.com' },
+  ],
 ];
 
 for (const [shape, expected] of POSTFIX_CASES) test(classifies, 'postfix', shape, expected);
@@ -382,6 +407,27 @@ const EXIM_CASES: readonly (readonly [RecordShape, Classification])[] = [
       status: 'bounced',
     },
     { cause: 'sender-dns', isRepeat: false },
+  ],
+  // `verify = sender` deferred: routing our sender's domain did not complete (Exim's acl.c).
+  [
+    {
+      text: 'R=dnslookup T=remote_smtp defer (-44) H=mx1.example.com [192.0.2.25]: SMTP error from remote mail server after RCPT TO:<ned@example.com>: 451 Could not complete sender verify',
+    },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
+  // Its callout did not complete: the remote could not reach our server, no DNS failure.
+  [
+    {
+      text: 'R=dnslookup T=remote_smtp defer (-44) H=mx1.example.com [192.0.2.25]: SMTP error from remote mail server after RCPT TO:<ned@example.com>: 451 Could not complete sender verify callout',
+    },
+    { cause: 'remote-tempfail', isRepeat: false },
+  ],
+  [
+    {
+      text: 'R=dnslookup T=remote_smtp H=util-01.infra.openwrt.org [2001:db8::175a:2001]: SMTP error from remote mail server after RCPT TO:<nbd@openwrt.org>: 550 Unrouteable address',
+      status: 'bounced',
+    },
+    { cause: 'remote-reject', isRepeat: false },
   ],
 ];
 

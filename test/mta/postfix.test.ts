@@ -373,6 +373,9 @@ for (const line of [
   'Mar 11 18:22:31 mail postfix/postscreen[9895]: PASS NEW [198.51.100.5]:45263',
   'Mar 11 18:22:31 mail postfix[6084]: Postfix is running with backwards-compatible default settings',
   'Mar 11 18:22:31 mail postfix/postsuper[6090]: Deleted: 3 messages',
+  'Mar 14 02:47:24 mail postfix/postsuper[53214]: 2C3D4E5F78: requeued',
+  'Mar 14 02:47:25 mail postfix/postsuper[53215]: 2C3D4E5F79: placed on hold',
+  'Mar 14 02:47:26 mail postfix/postsuper[53216]: 2C3D4E5F79: released from hold',
   'Mar 11 18:22:32 mail postfix/verify[9896]: 1A2B3C4D5E: to=<probe@example.com>, relay=mx1.example.com[192.0.2.25]:25, delay=0.3, delays=0/0/0.2/0.1, dsn=2.1.5, status=deliverable (250 2.1.5 Ok)',
   'Mar 11 18:22:32 mail postfix/smtp[9896]: 1A2B3C4D5F: to=<probe@example.com>, relay=mx1.example.com[192.0.2.25]:25, delay=0.3, delays=0/0/0.2/0.1, dsn=5.1.1, status=undeliverable (host mx1.example.com[192.0.2.25] said: 550 5.1.1 User unknown (in reply to RCPT TO command))',
 ]) {
