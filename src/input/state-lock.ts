@@ -1,6 +1,7 @@
 // One run at a time per state file: two overlapping runs would report the same lines, and the
 // slower one would save its older offsets over the other's.
 
+import { readFileSync } from 'node:fs';
 import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 
 import { MxtriageError } from '../errors.js';
@@ -14,21 +15,24 @@ export interface StateLock {
 }
 
 /**
- * Takes `STATE.lock`: created only if it does not exist, holding our process id. A lock left by
- * a run that is no longer running (killed, or the machine stopped) is taken over; one held by
- * a running process is an error that names it.
+ * Takes `STATE.lock`: created only if it does not exist, holding our process id and, on Linux,
+ * which process that is (`processIdentity`). A lock left by a run that is no longer running
+ * (killed, or the machine stopped) is taken over, also when its pid now belongs to another
+ * program; one held by a running run is an error that names it.
  */
 export async function lockState(statePath: string): Promise<StateLock> {
   const path = `${statePath}.lock`;
-  const ours = `${process.pid}\n`;
+  const identity = processIdentity(process.pid);
+  const ours = identity === undefined ? `${process.pid}\n` : `${process.pid} ${identity}\n`;
 
   // The second attempt follows the take-over of a stale lock.
   for (let attempt = 0; ; attempt += 1) {
     if (await createLock(path, ours)) return { path, release: () => releaseLock(path, ours) };
 
     const held = await readFile(path, 'utf8').catch(() => '');
-    const pid = Number.parseInt(held, 10);
-    if (attempt > 0 || isRunningOther(pid)) throw heldError(statePath, path, pid);
+    const [pidText = '', heldIdentity] = held.trim().split(' ');
+    const pid = Number.parseInt(pidText, 10);
+    if (attempt > 0 || isRunningOther(pid, heldIdentity)) throw heldError(statePath, path, pid);
     await takeOverStale(path, held);
   }
 }
@@ -56,17 +60,41 @@ async function createLock(path: string, content: string): Promise<boolean> {
   return true;
 }
 
-/** Whether `pid` is a running process other than this one. In a container each run may get the
- *  same pid, so a lock with our own pid was left by an earlier run. */
-function isRunningOther(pid: number): boolean {
+/**
+ * Whether `pid` is a running process other than this one, and the one that wrote the lock. In
+ * a container each run may get the same pid, so a lock with our own pid was left by an earlier
+ * run; after a reboot the pid of a killed run may belong to any program, which its identity
+ * (boot and start time) tells apart. A lock without one (or without `/proc`) trusts the pid.
+ */
+function isRunningOther(pid: number, identity: string | undefined): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
 
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: running, as another user.
-    return errorCode(error) === 'EPERM';
+    if (errorCode(error) !== 'EPERM') return false;
+  }
+
+  const now = identity === undefined ? undefined : processIdentity(pid);
+  return now === undefined || now === identity;
+}
+
+/**
+ * Which process `pid` is, beyond its number: the boot it runs in and the time it started, in
+ * clock ticks since that boot (field 22 of `/proc/PID/stat`, proc(5)). Undefined without
+ * `/proc`. The command name in field 2 may hold spaces and parentheses: fields are counted
+ * after its closing one.
+ */
+function processIdentity(pid: number): string | undefined {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const started = fields[19];
+    return boot === '' || started === undefined ? undefined : `${boot}/${started}`;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,11 +19,19 @@ test.afterEach.always(async (t) => {
   await rm(t.context.dir, { recursive: true, force: true });
 });
 
+/** What a lock written now by a process holds: its pid, boot id and start time (Linux). */
+function lockOf(pid: number): string {
+  const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return `${pid} ${boot}/${started}\n`;
+}
+
 test('the lock is a file beside the state holding our pid, removed on release', async (t) => {
   const lock = await lockState(t.context.state);
 
   t.is(lock.path, `${t.context.state}.lock`);
-  t.is(await readFile(lock.path, 'utf8'), `${process.pid}\n`);
+  t.is(await readFile(lock.path, 'utf8'), lockOf(process.pid));
   await lock.release();
   t.deepEqual(await readdir(t.context.dir), []);
 });
@@ -42,13 +51,21 @@ test('a lock held by a running process is refused, naming the lock and the proce
   t.is(await readFile(`${state}.lock`, 'utf8'), `${process.ppid}\n`, 'the lock is left alone');
 });
 
+test('a lock written by a running process with its identity is refused', async (t) => {
+  const { state } = t.context;
+  await writeFile(`${state}.lock`, lockOf(process.ppid));
+
+  const error = await t.throwsAsync(lockState(state), { instanceOf: MxtriageError });
+  t.true(error?.message.includes(`is held by process ${process.ppid};`));
+});
+
 const takesOver = test.macro({
   async exec(t, content: string) {
     const { state } = t.context;
     await writeFile(`${state}.lock`, content);
 
     const lock = await lockState(state);
-    t.is(await readFile(lock.path, 'utf8'), `${process.pid}\n`);
+    t.is(await readFile(lock.path, 'utf8'), lockOf(process.pid));
     await lock.release();
     t.deepEqual(await readdir(t.context.dir), []);
   },
@@ -60,6 +77,12 @@ test('a process that is gone', takesOver, '999999999\n');
 // In a container every run may get the same pid.
 test('an earlier run with our own pid', takesOver, `${process.pid}\n`);
 test('a run stopped before it wrote its pid', takesOver, '');
+// After a reboot the pid of a killed run may belong to another program: its start differs.
+test(
+  'a run whose pid now belongs to another program',
+  takesOver,
+  lockOf(process.ppid).replace(/\/\d+\n$/, '/1\n'),
+);
 
 test('a lock that was taken over by another run is not removed by our release', async (t) => {
   const lock = await lockState(t.context.state);
