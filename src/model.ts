@@ -309,7 +309,9 @@ export interface Summary {
   readonly windowMs: number;
 }
 
-export type OutcomeKind = 'delivered-later' | 'bounced' | 'expired' | 'still-queued';
+/** `removed`: the message left the queue with no final line for the recipient (deleted by the
+ *  postmaster: `postsuper -d`, `exim -Mrm`). */
+export type OutcomeKind = 'delivered-later' | 'bounced' | 'expired' | 'removed' | 'still-queued';
 
 /** What finally happened to one deferred recipient of one message. */
 export interface MessageOutcome {

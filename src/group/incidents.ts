@@ -80,11 +80,12 @@ const OUTCOME_KINDS: readonly OutcomeKind[] = [
   'delivered-later',
   'bounced',
   'expired',
+  'removed',
   'still-queued',
 ];
 
 export function emptyOutcomeCounts(): OutcomeCounts {
-  return { 'delivered-later': 0, bounced: 0, expired: 0, 'still-queued': 0 };
+  return { 'delivered-later': 0, bounced: 0, expired: 0, removed: 0, 'still-queued': 0 };
 }
 
 function bucketKey(domain: string, family: CauseFamily, windowStart: number): string {

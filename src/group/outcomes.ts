@@ -170,13 +170,13 @@ export function createOutcomeTracker(
     if (record.time > latest) latest = record.time;
     if (record.kind === 'message-handoff') return moveRecipient(record);
 
-    // A done record changes nothing: Postfix logs every delivery record before `removed` and
-    // Exim before `Completed`, so a recipient still open here had no final line we understood.
-    // It stays open and is counted still-queued at the end rather than given an invented fate.
-    if (record.kind === 'message-done') return 0;
-
+    // Postfix logs every delivery record before `removed`, and Exim before `Completed`: a
+    // recipient still open at a done record had no final line. The message left the queue all
+    // the same, deleted by the postmaster (`postsuper -d`, `exim -Mrm`): it is no longer
+    // queued, in this run or any later one.
+    const outcome = record.kind === 'message-done' ? 'removed' : 'expired';
     const recipients = [...(index.get(record.host)?.get(record.queueId)?.values() ?? [])];
-    for (const entry of recipients) close(entry, 'expired', record.time);
+    for (const entry of recipients) close(entry, outcome, record.time);
     return recipients.length;
   }
 

@@ -683,8 +683,7 @@ export function describeDelay(delay: DeliveryDelay): string {
  */
 export function incidentOutcomes(incident: Incident): string {
   const { outcomes, deliveryDelay } = incident;
-  const total =
-    outcomes['delivered-later'] + outcomes.bounced + outcomes.expired + outcomes['still-queued'];
+  const total = outcomeTotal(outcomes);
   if (total === 0 && incident.messages > 0) {
     return 'counted with the incident where these recipients first failed';
   }
@@ -692,7 +691,9 @@ export function incidentOutcomes(incident: Incident): string {
   const later = deliveryDelay === undefined ? '' : ` (${describeDelay(deliveryDelay)})`;
   return (
     `${outcomes['delivered-later']} delivered later${later}, ${outcomes.bounced} bounced, ` +
-    `${outcomes.expired} expired, ${outcomes['still-queued']} still queued`
+    `${outcomes.expired} expired, ` +
+    `${outcomes.removed === 0 ? '' : `${outcomes.removed} removed from the queue, `}` +
+    `${outcomes['still-queued']} still queued`
   );
 }
 
@@ -702,16 +703,20 @@ export function describeOutcomes(
   outcomes: Analysis['outcomes'],
   delay?: Analysis['deliveryDelay'],
 ): string {
-  const total =
-    outcomes['delivered-later'] + outcomes.bounced + outcomes.expired + outcomes['still-queued'];
+  const total = outcomeTotal(outcomes);
   if (total === 0) return 'No deferred or bounced recipient was followed to an outcome.';
   const later = delay === undefined ? '' : ` (${describeDelay(delay)})`;
   return (
     `Of ${total} recipient${plural(total)} deferred or bounced, ${outcomes['delivered-later']} ` +
     `${outcomes['delivered-later'] === 1 ? 'was' : 'were'} delivered later${later}, ` +
-    `${outcomes.bounced} bounced, ${outcomes.expired} expired and ` +
+    `${outcomes.bounced} bounced, ${outcomes.expired} expired` +
+    `${outcomes.removed === 0 ? '' : `, ${outcomes.removed} removed from the queue`} and ` +
     `${outcomes['still-queued']} ${outcomes['still-queued'] === 1 ? 'is' : 'are'} still queued.`
   );
+}
+
+function outcomeTotal(outcomes: Analysis['outcomes']): number {
+  return Object.values(outcomes).reduce((sum, count) => sum + count, 0);
 }
 
 function plural(count: number): string {

@@ -291,6 +291,7 @@ function outcomesTable(analysis: Analysis): string {
     [cell('Delivered later'), number(outcomes['delivered-later'])],
     [cell('Bounced'), number(outcomes.bounced)],
     [cell('Expired'), number(outcomes.expired)],
+    [cell('Removed from the queue without a final line'), number(outcomes.removed)],
     [cell('Still queued when the log ends'), number(outcomes['still-queued'])],
   ];
 

@@ -178,6 +178,7 @@ function outcomesSection(outcomes: OutcomeCounts, delay: DeliveryDelay | undefin
     `| Delivered later${later} | ${outcomes['delivered-later']} |`,
     `| Bounced | ${outcomes.bounced} |`,
     `| Expired | ${outcomes.expired} |`,
+    `| Removed from the queue without a final line | ${outcomes.removed} |`,
     `| Still queued when the log ends | ${outcomes['still-queued']} |`,
   ];
 }

@@ -49,7 +49,7 @@ export function formatSummary(analysis: Analysis, options: SummaryOptions): stri
       `${unnamedExpiriesNote(summary.expiredUnnamed)}.`,
     `Deferred or bounced recipients: delivered later ${analysis.outcomes['delivered-later']}, ` +
       `bounced ${analysis.outcomes.bounced}, expired ${analysis.outcomes.expired}, ` +
-      `still queued ${analysis.outcomes['still-queued']}.`,
+      `${removedNote(analysis.outcomes.removed)}still queued ${analysis.outcomes['still-queued']}.`,
   ];
 
   if (summary.linesNotUnderstood > 0) {
@@ -162,6 +162,11 @@ function period(analysis: Analysis, options: SummaryOptions): string {
   if (periodStart !== undefined) return span;
   const outside = eventsOutsidePeriod === 1 ? '1 event was' : `${eventsOutsidePeriod} events were`;
   return `${span} (no delivery records in it; ${outside} outside it)`;
+}
+
+/** `removed 2, `: only when the postmaster deleted deferred mail, which most logs never show. */
+function removedNote(removed: number): string {
+  return removed === 0 ? '' : `removed ${removed}, `;
 }
 
 function change(now: number, before: number | undefined): string {

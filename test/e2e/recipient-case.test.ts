@@ -26,6 +26,7 @@ test('one mailbox written in two cases is one recipient, delivered later', async
     'delivered-later': 1,
     bounced: 0,
     expired: 0,
+    removed: 0,
     'still-queued': 0,
   });
 });

@@ -459,3 +459,30 @@ test('a named pipe nothing writes to is reported under --state too', async (t) =
   t.regex(result.stderr, /named pipe .*pipe: no program opened it for writing/);
   t.regex(result.stdout, /Delivered 31, deferred 82, bounced 10, expired 8/);
 });
+
+test('a deferred message deleted from the queue in a later run is removed there, not still queued', async (t) => {
+  const dir = temporaryDir('mxtriage-deleted-');
+  const fixture = readFileSync(join(ROOT, 'test/fixtures/outcomes/postfix-deleted.log'), 'utf8');
+  const [deferredPart, removalPart] = [
+    fixture.split('\n').slice(0, 5),
+    fixture.split('\n').slice(5),
+  ];
+  writeFileSync(join(dir, 'mail.log'), text(deferredPart));
+  const first = await summaryRun(dir, ['mail.log']);
+
+  appendFileSync(join(dir, 'mail.log'), removalPart.join('\n'));
+  const second = await summaryRun(dir, ['mail.log']);
+  const state = readFileSync(join(dir, 'state.json'), 'utf8');
+
+  t.like(first, { outcomes: { removed: 0, 'still-queued': 1 } });
+  t.like(second, { outcomes: { removed: 1, 'still-queued': 0 } });
+  t.false(state.includes('accounts@contoso.test'), 'the state no longer follows it');
+  const table = await runCli([
+    'summary',
+    '--offline',
+    '--state',
+    join(dir, 'other.json'),
+    join(dir, 'mail.log'),
+  ]);
+  t.regex(table.stdout, /expired 0, removed 1, still queued 0\./);
+});

@@ -27,7 +27,7 @@ const countsBounces = test.macro({
       t.true((incident?.outcomes.bounced ?? 0) > 0, domain);
     }
 
-    const summed = { 'delivered-later': 0, bounced: 0, expired: 0, 'still-queued': 0 };
+    const summed = { 'delivered-later': 0, bounced: 0, expired: 0, removed: 0, 'still-queued': 0 };
     for (const incident of analysis.incidents) {
       for (const kind of Object.keys(summed) as (keyof typeof summed)[]) {
         summed[kind] += incident.outcomes[kind];

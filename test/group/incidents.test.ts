@@ -276,11 +276,18 @@ test('outcomes go to the incident of the window of the first deferral, counted o
     'delivered-later': 2,
     bounced: 1,
     expired: 0,
+    removed: 0,
     'still-queued': 0,
   });
   t.deepEqual(incident?.deliveryDelay, { count: 2, meanMs: 120_000, maxMs: 180_000 });
   t.is(incident?.messages, 3);
-  t.deepEqual(tally.total(), { 'delivered-later': 2, bounced: 1, expired: 1, 'still-queued': 1 });
+  t.deepEqual(tally.total(), {
+    'delivered-later': 2,
+    bounced: 1,
+    expired: 1,
+    removed: 0,
+    'still-queued': 1,
+  });
   t.deepEqual(tally.totalDelay(), { count: 2, meanMs: 120_000, maxMs: 180_000 });
 });
 
@@ -401,7 +408,7 @@ test('the Postfix two-day fixture makes one incident per domain and family', asy
     start: at('2026-12-01T22:40:10Z'),
     end: at('2026-12-03T22:26:52Z'),
     messages: 1,
-    outcomes: { 'delivered-later': 1, bounced: 0, expired: 0, 'still-queued': 0 },
+    outcomes: { 'delivered-later': 1, bounced: 0, expired: 0, removed: 0, 'still-queued': 0 },
     deliveryDelay: { count: 1, meanMs: 173_102_000, maxMs: 173_102_000 },
   });
   t.is(contoso.length, 1);

@@ -205,23 +205,23 @@ function collect(maxOpen?: number): { outcomes: MessageOutcome[]; tracker: Outco
   return { outcomes, tracker: createOutcomeTracker((outcome) => outcomes.push(outcome), options) };
 }
 
-test('a done record leaves recipients without a final line open until the log ends', (t) => {
-  const { outcomes, tracker } = collect();
-  tracker.addEvent(deferral('AFF09186110', 0));
-  tracker.addRecord({
-    kind: 'message-done',
-    time: T0 + 5000,
-    mta: 'postfix',
-    host: 'mailhost',
-    queueId: 'AFF09186110',
-    source: { file: 'mail.log', line: 9 },
-  });
+const deletedCases = [
+  ['postfix-deleted.log', 'accounts@contoso.test', '2026-12-03T09:25:40Z'],
+  ['exim-deleted', 'orders@proseware.test', '2026-12-03T18:36:02Z'],
+] as const;
 
-  t.is(outcomes.length, 0);
-  t.is(tracker.openCount, 1);
-  tracker.finish(T0 + 60_000);
-  t.like(outcomes[0], { outcome: 'still-queued', at: T0 + 60_000 });
-});
+for (const [fixture, recipient, removedAt] of deletedCases) {
+  test(`a message deleted from the queue while deferred is removed, not still queued (${fixture})`, async (t) => {
+    const items = await readFixture(fixture);
+    const { outcomes, tracker } = follow(items);
+
+    t.is(tracker.openCount, 0);
+    t.deepEqual(
+      outcomes.map((outcome) => [outcome.recipient, outcome.outcome, outcome.at]),
+      [[recipient, 'removed', at(removedAt)]],
+    );
+  });
+}
 
 test('a bounce whose cause is expiry counts as expired', (t) => {
   const { outcomes, tracker } = collect();
@@ -333,13 +333,14 @@ test('beyond the cap the oldest open recipient is counted still queued and forgo
 const stepArbitrary = fc.record({
   queueId: fc.constantFrom('Q1', 'Q2', 'Q3', 'Q4', 'Q5'),
   recipient: fc.constantFrom('a@northwind.test', 'b@contoso.test'),
-  status: fc.constantFrom<Status | 'qmgr-expired'>(
+  status: fc.constantFrom<Status | 'qmgr-expired' | 'removed'>(
     'deferred',
     'deferred',
     'sent',
     'bounced',
     'expired',
     'qmgr-expired',
+    'removed',
   ),
 });
 
@@ -349,7 +350,16 @@ type Step = typeof stepArbitrary extends fc.Arbitrary<infer T> ? T : never;
 function trackerOutcomes(steps: readonly Step[], maxOpen: number): string[] {
   const { outcomes, tracker } = collect(maxOpen);
   steps.forEach((step, index) => {
-    if (step.status === 'qmgr-expired') {
+    if (step.status === 'removed') {
+      tracker.addRecord({
+        kind: 'message-done',
+        time: T0 + index * 1000,
+        mta: 'postfix',
+        host: 'mailhost',
+        queueId: step.queueId,
+        source: { file: 'mail.log', line: index + 1 },
+      });
+    } else if (step.status === 'qmgr-expired') {
       tracker.addRecord({
         kind: 'message-expired',
         time: T0 + index * 1000,
@@ -386,9 +396,10 @@ function modelOutcomes(steps: readonly Step[], maxOpen: number): string[] {
   };
   steps.forEach((step, index) => {
     const key = `${step.queueId} ${step.recipient}`;
-    if (step.status === 'qmgr-expired') {
+    if (step.status === 'qmgr-expired' || step.status === 'removed') {
+      const kind = step.status === 'removed' ? 'removed' : 'expired';
       for (const other of [...open.keys()]) {
-        if (other.startsWith(`${step.queueId} `)) close(other, 'expired', index);
+        if (other.startsWith(`${step.queueId} `)) close(other, kind, index);
       }
     } else if (step.status === 'deferred' && !open.has(key)) {
       open.set(key, index);

@@ -134,6 +134,7 @@ test('verdict kinds, outcomes, unparsed lines and the run time are exposed', (t)
     'mxtriage_message_outcomes{outcome="delivered-later"} 4',
     'mxtriage_message_outcomes{outcome="bounced"} 1',
     'mxtriage_message_outcomes{outcome="expired"} 6',
+    'mxtriage_message_outcomes{outcome="removed"} 0',
     'mxtriage_message_outcomes{outcome="still-queued"} 2',
   ]);
   t.deepEqual(families.get('mxtriage_lines_not_understood'), ['mxtriage_lines_not_understood 3']);
