@@ -1,9 +1,14 @@
 // Log text is attacker-controlled (remote replies, addresses): before it reaches a terminal,
 // control characters and escape sequences must go (ECMA-48 defines their shapes).
 
-/** Any character that can start trouble: C0 except tab, DEL, C1, and the bidirectional
- *  overrides and isolates that make text read in another order (CVE-2021-42574). */
-const HAS_CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+/** The characters JSON.stringify leaves raw that can still start trouble: DEL, C1, Unicode's
+ *  Bidi_Control set (the marks U+061C, U+200E, U+200F, the embeddings and overrides, the
+ *  isolates) that make text read in another order (CVE-2021-42574), and the line and paragraph
+ *  separators that break a line where no newline shows. */
+const RAW_CLASS = '\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069';
+/** With C0 but tab: any character that can start trouble. */
+const CONTROL_CLASS = `\\x00-\\x08\\x0a-\\x1f${RAW_CLASS}`;
+const HAS_CONTROL = new RegExp(`[${CONTROL_CLASS}]`);
 
 /**
  * Escape sequences first, so their parameters go with them, then lone control characters:
@@ -17,7 +22,7 @@ const CONTROL = new RegExp(
     '(?:\\x1b\\]|\\x9d)[^\\x07\\x1b\\x9c]*(?:\\x07|\\x1b\\\\|\\x9c)?',
     '(?:\\x1b[PX^_]|[\\x90\\x98\\x9e\\x9f])[^\\x1b\\x9c]*(?:\\x1b\\\\|\\x9c)?',
     '\\x1b[\\x20-\\x2f]*[\\x30-\\x7e]?',
-    '[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]',
+    `[${CONTROL_CLASS}]`,
   ].join('|'),
   'g',
 );
@@ -29,7 +34,7 @@ export function stripControl(text: string): string {
 }
 
 /** The same control characters, one at a time, for `visibleControls`. */
-const CONTROL_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_CHAR = new RegExp(`[${CONTROL_CLASS}]`, 'g');
 
 /**
  * `text` with each control character written as an escape (`\x00`, `\x1b`, `\u202e`), for
@@ -55,9 +60,8 @@ export function displayName(name: string): string {
   return HAS_CONTROL.test(name) ? escapeRawControls(JSON.stringify(name)) : name;
 }
 
-/** The controls JSON.stringify leaves raw: DEL, C1 and the bidirectional ones. */
-const HAS_RAW_IN_JSON = /[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
-const RAW_IN_JSON = /[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+const HAS_RAW_IN_JSON = new RegExp(`[${RAW_CLASS}]`);
+const RAW_IN_JSON = new RegExp(`[${RAW_CLASS}]`, 'g');
 
 /**
  * JSON text with the controls JSON.stringify leaves raw written as `\u` escapes: the same

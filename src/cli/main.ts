@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { stripControl } from '../classify/text.js';
+import { visibleControls } from '../classify/text.js';
 import { MxtriageError } from '../errors.js';
 import { DEFAULT_LOG, DEFAULTS } from './defaults.js';
 import { EXIT } from './exit-codes.js';
@@ -191,8 +191,9 @@ function formatOption(choices: readonly string[]): Option {
     .default(DEFAULTS.format);
 }
 
+/** Each line of a message with its control characters as escapes, never raw or removed. */
 function withoutControls(message: string): string {
-  return message.split('\n').map(stripControl).join('\n');
+  return message.split('\n').map(visibleControls).join('\n');
 }
 
 function collect(value: string, previous: string[]): string[] {

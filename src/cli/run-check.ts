@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { normaliseDomain, type NormalisedDomain } from '../classify/domain.js';
-import { escapeRawControls, stripControl } from '../classify/text.js';
+import { displayName, escapeRawControls, stripControl } from '../classify/text.js';
 import { diagnoseDomains } from '../dns/diagnose.js';
 import { isValidDomainName } from '../dns/domain-name.js';
 import { MxtriageError } from '../errors.js';
@@ -50,9 +50,7 @@ function distinctDomains(
     const first = seen.get(domain);
     if (first === undefined) seen.set(domain, { given, display });
     else
-      warn(
-        `${stripControl(given)} is the same domain as ${stripControl(first.given)}: checked once`,
-      );
+      warn(`${displayName(given)} is the same domain as ${displayName(first.given)}: checked once`);
   }
 
   return new Map([...seen].map(([domain, { display }]) => [domain, display]));
@@ -63,7 +61,7 @@ function checkedDomain(text: string): NormalisedDomain {
   if (!isValidDomainName(normalised.domain)) {
     throw new MxtriageError(
       'USAGE',
-      `Invalid domain: ${stripControl(text)}: give a domain name such as example.com`,
+      `Invalid domain: ${displayName(text)}: give a domain name such as example.com`,
     );
   }
 

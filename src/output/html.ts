@@ -1,4 +1,5 @@
 import { CAUSES, type Analysis, type Cause, type Group, type Incident } from '../model.js';
+import { displayName } from '../classify/text.js';
 import {
   askedForNote,
   domainLabels,
@@ -111,7 +112,7 @@ function headerSection(analysis: Analysis, times: TimeFormat, zone: string): str
     `${expired} expired${unnamedExpiriesNote(summary.expiredUnnamed)}) to ${summary.domains} ` +
     `recipient domains; ${sent} delivered`;
   const input =
-    `${summary.inputs.join(', ') || '(none)'}: ${summary.linesRead} lines read, ` +
+    `${summary.inputs.map(displayName).join(', ') || '(none)'}: ${summary.linesRead} lines read, ` +
     `${summary.linesNotUnderstood} not understood${warningsNote(summary.inputWarnings)}`;
 
   const askedFor = askedForNote(summary, times.time);

@@ -1,4 +1,5 @@
 import type { Analysis, DeliveryDelay, Group, Incident, OutcomeCounts } from '../model.js';
+import { displayName } from '../classify/text.js';
 import {
   askedForNote,
   domainLabels,
@@ -188,7 +189,7 @@ function inputSection(analysis: Analysis): string[] {
   const lines = [
     '## Input',
     '',
-    `- **Read:** ${summary.inputs.map(escapeMarkdown).join(', ') || '(none)'}`,
+    `- **Read:** ${summary.inputs.map((input) => escapeMarkdown(displayName(input))).join(', ') || '(none)'}`,
     `- **Lines:** ${summary.linesRead} read, ${summary.events} delivery events, ` +
       `${summary.linesNotUnderstood} not understood${warningsNote(summary.inputWarnings)}`,
   ];

@@ -70,10 +70,11 @@ export function summaryRecord(analysis: Analysis): Record<string, unknown> {
     ...(summary.since === undefined ? {} : { since: iso(summary.since) }),
     ...(summary.until === undefined ? {} : { until: iso(summary.until) }),
     windowSeconds: summary.windowMs / 1000,
-    inputs: summary.inputs.map(stripControl),
+    // Names as given, so that a script can open them again: the writers escape their controls.
+    inputs: summary.inputs,
     inputErrors: summary.inputErrors.map((error) => ({
-      input: stripControl(error.input),
-      message: stripControl(error.message),
+      input: error.input,
+      message: error.message,
     })),
     linesRead: summary.linesRead,
     linesNotUnderstood: summary.linesNotUnderstood,

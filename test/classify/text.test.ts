@@ -7,7 +7,7 @@ import {
   visibleControls,
 } from '../../src/classify/text.js';
 
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 const strips = test.macro({
   exec(t, input: string, expected: string) {
@@ -84,6 +84,13 @@ test('stripControl leaves no control character in strings built from escape piec
 test('bidirectional overrides and isolates are removed, so text reads in the order it was logged', (t) => {
   t.is(stripControl('user@exam\u202eelpmaxe\u202c.test'), 'user@examelpmaxe.test');
   t.is(stripControl('\u2066451 4.7.0\u2069 MX lookup failed'), '451 4.7.0 MX lookup failed');
+});
+
+test('the marks of the Bidi_Control set and the Unicode line separators go too', (t) => {
+  t.is(stripControl('a@exa\u200emple.com \u200f\u061cx\u2028y\u2029z'), 'a@example.com xyz');
+  t.is(displayName('exa\u200emple.com'), '"exa\\u200emple.com"', 'never read as example.com');
+  t.is(escapeRawControls(JSON.stringify('a\u2028b\u061c')), '"a\\u2028b\\u061c"');
+  t.is(visibleControls('exa\u200fmple'), 'exa\\u200fmple');
 });
 
 test('a name with control characters is shown with them escaped, a plain one as it is', (t) => {

@@ -523,7 +523,7 @@ test('summary --state with --until is a usage error: later lines would be saved 
   t.false(existsSync(state));
 });
 
-test('an escape sequence in a bad option value is not echoed raw by the usage message', async (t) => {
+test('an escape sequence in a bad option value is shown escaped by the usage message, not raw', async (t) => {
   const result = await runCli([
     '--format',
     '\x1b]52;c;aGk=\x07x\x1b[31m',
@@ -532,10 +532,21 @@ test('an escape sequence in a bad option value is not echoed raw by the usage me
   t.is(result.code, 2);
   t.is(
     result.stderr,
-    'mxtriage: Invalid --format value: x: allowed are table, ndjson, json, markdown, html, ' +
-      'prometheus\n',
+    'mxtriage: Invalid --format value: \\x1b]52;c;aGk=\\x07x\\x1b[31m: allowed are table, ' +
+      'ndjson, json, markdown, html, prometheus\n',
   );
   t.notRegex(result.stderr, /\x1b/);
+});
+
+test('a file name with control characters is named with them as escapes, in errors and JSON', async (t) => {
+  const missing = join(DIR, 'ev\x1b[31mil\u202e.log');
+  const result = await runCli(['--offline', '--format', 'ndjson', missing]);
+  const summary = parseNdjson(result.stdout).find((record) => record['type'] === 'summary');
+
+  t.is(result.code, 1);
+  t.true(result.stderr.includes(`No such file: ${DIR}/ev\\x1b[31mil\\u202e.log`));
+  t.deepEqual(summary?.['inputErrors'], [{ input: missing, message: `No such file: ${missing}` }]);
+  t.false(/[\x1b\u202e]/.test(result.stdout), 'the NDJSON text holds escapes only');
 });
 
 test('inputs that go back in time past closed windows are counted and named in the report', async (t) => {
