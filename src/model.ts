@@ -51,6 +51,9 @@ export interface Envelope {
   readonly pid?: number;
   /** The text after `tag[pid]: ` with the envelope removed. */
   readonly message: string;
+  /** journalctl left the message out (`"MESSAGE":null`, over 4096 bytes without `--all`):
+   *  `message` is empty, but the entry still names its program. */
+  readonly isMessageLeftOut?: true;
   readonly source: Source;
 }
 

@@ -4,15 +4,17 @@ import type { Envelope, Source } from '../model.js';
 
 /**
  * The envelope of one journal entry, or `undefined` when the line is not a journal entry or
- * has no message: journalctl writes MESSAGE as `null` when it is over 4096 bytes and `--all`
- * was not given, and the caller counts such lines.
+ * has no usable message. journalctl writes MESSAGE as `null` when it is over 4096 bytes and
+ * `--all` was not given: such an entry still names its program, so it gets an envelope with
+ * an empty message, marked `isMessageLeftOut`, and the caller counts it under that program.
  */
 export function parseJournalLine(line: string, source: Source): Envelope | undefined {
   const entry = parseObject(line);
   const timestamp = entry?.['__REALTIME_TIMESTAMP'];
-  const message = entry === undefined ? undefined : messageOf(entry['MESSAGE']);
+  const isLeftOut = entry?.['MESSAGE'] === null;
+  const message = entry === undefined || isLeftOut ? undefined : messageOf(entry['MESSAGE']);
 
-  if (entry === undefined || message === undefined || !isDigits(timestamp)) {
+  if (entry === undefined || (message === undefined && !isLeftOut) || !isDigits(timestamp)) {
     return undefined;
   }
 
@@ -21,9 +23,15 @@ export function parseJournalLine(line: string, source: Source): Envelope | undef
   const host = stringOf(entry['_HOSTNAME']);
   const program = stringOf(entry['SYSLOG_IDENTIFIER'] ?? entry['_COMM']);
   const pid = pidOf(entry['SYSLOG_PID'] ?? entry['_PID']);
-  return pid === undefined
-    ? { time, host, program, message, source }
-    : { time, host, program, pid, message, source };
+  return {
+    time,
+    host,
+    program,
+    ...(pid === undefined ? {} : { pid }),
+    message: message ?? '',
+    ...(isLeftOut ? { isMessageLeftOut: true as const } : {}),
+    source,
+  };
 }
 
 function parseObject(line: string): Record<string, unknown> | undefined {

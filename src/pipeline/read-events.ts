@@ -18,6 +18,13 @@ import type {
 import { createParsers, parserFor } from '../mta/index.js';
 import { DATED_CONTEXT_MARK, markContextLine } from './context-lines.js';
 
+/**
+ * journalctl leaves out a MESSAGE longer than 4096 bytes (`"MESSAGE":null`) unless run with
+ * `--all`: a mail server's such lines are counted apart, so the count says how to get them
+ * back (another program's are other programs' lines, like the rest of theirs).
+ */
+const LEFT_OUT = 'journald (MESSAGE left out: export with journalctl --all)';
+
 /** The recipients of one message come one after another, with the same sender. */
 const lastSender = { address: '', domain: '' };
 
@@ -211,6 +218,11 @@ function parseRecords(envelope: Envelope, run: Run, line: string): void {
     return;
   }
 
+  if (envelope.isMessageLeftOut === true) {
+    notUnderstood(run, envelope.source, LEFT_OUT, line);
+    return;
+  }
+
   const records = parser.parse(envelope);
   if (records === undefined) {
     notUnderstood(run, envelope.source, `${parser.mta}/${daemonName(envelope.program)}`, line);
@@ -323,14 +335,8 @@ function isBefore(run: Run, a: Source, b: Source | undefined): boolean {
   return order < 0 || (order === 0 && a.line < b.line);
 }
 
-/**
- * journalctl leaves out a MESSAGE longer than 4096 bytes (`"MESSAGE":null`) unless run with
- * `--all`: such lines are counted apart, so the count says how to get them back.
- */
 function envelopeProblem(line: string): string {
-  return line.charCodeAt(0) === 123 && line.includes('"MESSAGE":null')
-    ? 'journald (MESSAGE left out: export with journalctl --all)'
-    : 'envelope';
+  return line.charCodeAt(0) === 123 && line.includes('"MESSAGE":null') ? LEFT_OUT : 'envelope';
 }
 
 /** The program name without instance or service: `postfix-out/smtp` → `postfix-out`. It

@@ -62,13 +62,16 @@ test('an input that could not be opened is listed only among the problems', asyn
 
 test('a journald record whose MESSAGE was left out says how to export it', async (t) => {
   const record =
-    '{"__REALTIME_TIMESTAMP":"1764786772000000","_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"postfix/smtp","_PID":"12","MESSAGE":null}\n';
+    '{"__REALTIME_TIMESTAMP":"1764786772000000","_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"postfix/smtp","_PID":"12","MESSAGE":null}\n' +
+    '{"__REALTIME_TIMESTAMP":"1764786773000000","_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"kernel","MESSAGE":null}\n';
   const result = await runCli(['--offline', '--format', 'json', '-'], { stdin: record });
   const summary = (JSON.parse(result.stdout) as { summary: Record<string, unknown> }).summary;
   t.is(summary['linesNotUnderstood'], 1);
   t.deepEqual(summary['notUnderstoodBy'], {
     'journald (MESSAGE left out: export with journalctl --all)': 1,
   });
+  // Another program's long message is one of its lines, not a mail line lost.
+  t.deepEqual(summary['otherProgramsBy'], { kernel: 1 });
 });
 
 const tooLong = test.macro({

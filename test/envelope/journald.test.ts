@@ -55,7 +55,16 @@ const refuses = test.macro({
   title: (given = '') => `a journal line ${given} gives no envelope`,
 });
 
-test('with a null MESSAGE (over 4096 bytes without --all)', refuses, `{${TIME},"MESSAGE":null}`);
+test('a journal line whose MESSAGE was left out (over 4096 bytes without --all) names its program', (t) => {
+  const line = `{${TIME},"_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"kernel","MESSAGE":null}`;
+
+  t.like(parseJournalLine(line, SOURCE), {
+    host: 'mx',
+    program: 'kernel',
+    message: '',
+    isMessageLeftOut: true,
+  });
+});
 test('without MESSAGE', refuses, `{${TIME}}`);
 test('with a MESSAGE array of non-bytes', refuses, `{${TIME},"MESSAGE":[300]}`);
 test('without a realtime timestamp', refuses, '{"MESSAGE":"x"}');

@@ -550,7 +550,7 @@ test('an RFC 5424 line without a time', rejects, '<22>1 - mail postfix/smtp 1 - 
 test(
   'a journal entry without a message',
   rejects,
-  '{"__REALTIME_TIMESTAMP":"1710327849755361","MESSAGE":null}',
+  '{"__REALTIME_TIMESTAMP":"1710327849755361","_HOSTNAME":"mx"}',
 );
 test('broken JSON', rejects, '{"__REALTIME_TIMESTAMP":"17103');
 test(
