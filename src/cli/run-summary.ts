@@ -32,7 +32,7 @@ import {
   warnInput,
 } from './settings.js';
 import type { RawOptions } from './settings.js';
-import { checkOutputPath, emit } from './streams.js';
+import { checkOutputPath, checkStatePath, emit } from './streams.js';
 
 /**
  * The state file holds the read checkpoints, the totals of the last summary, and the deferred
@@ -54,7 +54,7 @@ const MAX_CARRIED = 20_000;
  * holds `STATE.lock` for the whole run, so that overlapping runs never report a line twice.
  */
 export async function runSummary(files: string[], options: RawOptions): Promise<number> {
-  const statePath = text(options, 'state');
+  const statePath = checkStatePath(text(options, 'state'));
   if (statePath === undefined) return summarise(files, options);
 
   await checkStateWritable(statePath);

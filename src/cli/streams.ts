@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { open, readlink, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Transform, Writable } from 'node:stream';
@@ -272,10 +272,44 @@ export async function emit(
  */
 export function checkOutputPath(path: string | undefined): string | undefined {
   if (path === undefined || path === '-') return path;
-  if (path === '' || path.endsWith('/') || ['.', '..'].includes(basename(path))) {
-    const shown = path === '' ? '""' : path;
-    throw new MxtriageError('USAGE', `Invalid -o value: ${shown}: give a file name`);
+  return checkFileName('-o', path);
+}
+
+/**
+ * `--state FILE` as given, or a usage error, before any log is read: a name that is no file
+ * (as for `-o`), `-` (a state is read and written back, which a pipe cannot be), or an
+ * existing directory.
+ */
+export function checkStatePath(path: string | undefined): string | undefined {
+  if (path === undefined) return path;
+  if (path === '-') {
+    throw new MxtriageError('USAGE', 'Invalid --state value: -: give a file name, not stdout');
+  }
+
+  checkFileName('--state', path);
+  if (isDirectory(path)) {
+    throw new MxtriageError(
+      'USAGE',
+      `Invalid --state value: ${path}: a directory; give a file name`,
+    );
   }
 
   return path;
+}
+
+function checkFileName(flag: string, path: string): string {
+  if (path === '' || path.endsWith('/') || ['.', '..'].includes(basename(path))) {
+    const shown = path === '' ? '""' : path;
+    throw new MxtriageError('USAGE', `Invalid ${flag} value: ${shown}: give a file name`);
+  }
+
+  return path;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

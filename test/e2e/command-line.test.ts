@@ -274,6 +274,26 @@ test('-o with an empty value or a directory name is a usage error', async (t) =>
   }
 });
 
+test('--state naming no file, stdout or a directory is a usage error before any reading', async (t) => {
+  for (const [value, reason] of [
+    ['', '"": give a file name'],
+    ['states/', 'states/: give a file name'],
+    ['-', '-: give a file name, not stdout'],
+    ['samples', 'samples: a directory; give a file name'],
+  ] as const) {
+    const result = await runCli([
+      'summary',
+      '--offline',
+      '--state',
+      value,
+      'samples/postfix-mail.log',
+    ]);
+    t.is(result.code, 2);
+    t.is(result.stderr, `mxtriage: Invalid --state value: ${reason}\n`);
+    t.is(result.stdout, '', 'no report before the error');
+  }
+});
+
 test('a mistyped command read as a file name gets a hint', async (t) => {
   const result = await runCli(['chek', 'example.test']);
 
