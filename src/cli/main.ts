@@ -214,10 +214,13 @@ function commanderUsage(error: CommanderError, command: Command): MxtriageError 
 
   if (error.code === 'commander.unknownOption' && unknownOption !== undefined) {
     const suggestion = /\(Did you mean (.+)\?\)/.exec(text)?.[1];
+    const owners = commandsWith(command, unknownOption);
     const hint =
-      suggestion === undefined
-        ? `${helpOf(command)} shows every option`
-        : `did you mean ${suggestion}?`;
+      owners.length > 0
+        ? `it is an option of ${owners.join(' and ')}`
+        : suggestion === undefined
+          ? `${helpOf(command)} shows every option`
+          : `did you mean ${suggestion}?`;
     message = `Unknown option ${unknownOption}: ${hint}`;
   } else if (error.code === 'commander.optionMissingArgument' && missingValue !== undefined) {
     message = missingValueMessage(command, missingValue);
@@ -227,6 +230,15 @@ function commanderUsage(error: CommanderError, command: Command): MxtriageError 
   }
 
   return new MxtriageError('USAGE', message, { cause: error });
+}
+
+/** The other commands that take `flag` (`--quiet` given to the main job is `summary`'s). */
+function commandsWith(command: Command, flag: string): string[] {
+  let root = command;
+  while (root.parent !== null) root = root.parent;
+  return [root, ...root.commands]
+    .filter((other) => other !== command && other.options.some((option) => option.long === flag))
+    .map(commandPath);
 }
 
 /** `--format` with nothing after it: the allowed values where there is a list of them. */

@@ -249,6 +249,11 @@ test(
 );
 test(
   saidInOurWords,
+  ['--offline', '--quiet', 'samples/postfix-mail.log'],
+  'Unknown option --quiet: it is an option of mxtriage summary',
+);
+test(
+  saidInOurWords,
   ['check', '--bogus', 'example.test'],
   'Unknown option --bogus: mxtriage check --help shows every option',
 );
