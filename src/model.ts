@@ -312,8 +312,9 @@ export interface Summary {
   readonly windowMs: number;
 }
 
-/** `removed`: the message left the queue with no final line for the recipient (deleted by the
- *  postmaster: `postsuper -d`, `exim -Mrm`). */
+/** `removed`: the message left the queue (Postfix `removed`, Exim `Completed`) with no final
+ *  line for the recipient: mostly deleted by the postmaster (`postsuper -d`, `exim -Mrm`), also
+ *  an Exim discard after a deferral, or a final line no parser understood (counted as such). */
 export type OutcomeKind = 'delivered-later' | 'bounced' | 'expired' | 'removed' | 'still-queued';
 
 /** What finally happened to one deferred recipient of one message. */

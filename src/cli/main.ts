@@ -213,15 +213,7 @@ function commanderUsage(error: CommanderError, command: Command): MxtriageError 
   let message = tidy(text);
 
   if (error.code === 'commander.unknownOption' && unknownOption !== undefined) {
-    const suggestion = /\(Did you mean (.+)\?\)/.exec(text)?.[1];
-    const owners = commandsWith(command, unknownOption);
-    const hint =
-      owners.length > 0
-        ? `it is an option of ${owners.join(' and ')}`
-        : suggestion === undefined
-          ? `${helpOf(command)} shows every option`
-          : `did you mean ${suggestion}?`;
-    message = `Unknown option ${unknownOption}: ${hint}`;
+    message = `Unknown option ${unknownOption}: ${unknownOptionHint(command, unknownOption, text)}`;
   } else if (error.code === 'commander.optionMissingArgument' && missingValue !== undefined) {
     message = missingValueMessage(command, missingValue);
   } else if (error.code === 'commander.missingArgument' && missingArgument !== undefined) {
@@ -232,13 +224,31 @@ function commanderUsage(error: CommanderError, command: Command): MxtriageError 
   return new MxtriageError('USAGE', message, { cause: error });
 }
 
-/** The other commands that take `flag` (`--quiet` given to the main job is `summary`'s). */
+/** The commands that take an option given to another (`--quiet` to the main job is
+ *  `summary`'s), else commander's suggestion of a near name, else where to look. */
+function unknownOptionHint(command: Command, given: string, text: string): string {
+  const owners = commandsWith(command, given.split('=')[0] ?? given);
+  if (owners.length > 0) return `it is an option of ${listed(owners)}`;
+
+  const suggestion = /\(Did you mean (.+)\?\)/.exec(text)?.[1];
+  return suggestion === undefined
+    ? `${helpOf(command)} shows every option`
+    : `did you mean ${suggestion}?`;
+}
+
 function commandsWith(command: Command, flag: string): string[] {
   let root = command;
   while (root.parent !== null) root = root.parent;
   return [root, ...root.commands]
     .filter((other) => other !== command && other.options.some((option) => option.long === flag))
     .map(commandPath);
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items: readonly string[]): string {
+  return items.length <= 1
+    ? items.join('')
+    : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 /** `--format` with nothing after it: the allowed values where there is a list of them. */

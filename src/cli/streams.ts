@@ -86,7 +86,7 @@ function escapedJson(batch: Buffer): Buffer {
 /** A message for people on stderr, its control characters shown as escapes: removed, a name
  *  in it could read as another one (`exa\u202emple.com` as `example.com`). */
 export function writeError(message: string): void {
-  process.stderr.write(`${visibleControls(message)}\n`);
+  process.stderr.write(`${message.split('\n').map(visibleControls).join('\n')}\n`);
 }
 
 /** Writes text to stdout, waiting for the stream to drain; nothing once its reader is gone. */
@@ -283,7 +283,11 @@ export function checkOutputPath(path: string | undefined): string | undefined {
 export function checkStatePath(path: string | undefined): string | undefined {
   if (path === undefined) return path;
   if (path === '-') {
-    throw new MxtriageError('USAGE', 'Invalid --state value: -: give a file name, not stdout');
+    throw new MxtriageError(
+      'USAGE',
+      'Invalid --state value: -: give a file name (a state is read and written back, which a ' +
+        'pipe cannot be)',
+    );
   }
 
   checkFileName('--state', path);

@@ -171,9 +171,9 @@ export function createOutcomeTracker(
     if (record.kind === 'message-handoff') return moveRecipient(record);
 
     // Postfix logs every delivery record before `removed`, and Exim before `Completed`: a
-    // recipient still open at a done record had no final line. The message left the queue all
-    // the same, deleted by the postmaster (`postsuper -d`, `exim -Mrm`): it is no longer
-    // queued, in this run or any later one.
+    // recipient still open at a done record had no final line (the postmaster deleted the
+    // message, Exim discarded it, or the line was not understood). It left the queue all the
+    // same: not still queued, in this run or any later one.
     const outcome = record.kind === 'message-done' ? 'removed' : 'expired';
     const recipients = [...(index.get(record.host)?.get(record.queueId)?.values() ?? [])];
     for (const entry of recipients) close(entry, outcome, record.time);

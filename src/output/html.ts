@@ -1,5 +1,5 @@
 import { CAUSES, type Analysis, type Cause, type Group, type Incident } from '../model.js';
-import { displayName } from '../classify/text.js';
+import { displayName, visibleControls } from '../classify/text.js';
 import {
   askedForNote,
   domainLabels,
@@ -119,7 +119,7 @@ function headerSection(analysis: Analysis, times: TimeFormat, zone: string): str
   const asked = askedFor === undefined ? [] : [['Asked for', text(askedFor)] as const];
   const unread = summary.inputErrors.map((error): [string, string] => [
     'Could not read',
-    text(`${error.input}: ${error.message}`),
+    text(`${displayName(error.input)}: ${visibleControls(error.message)}`),
   ]);
 
   return element(

@@ -1,5 +1,5 @@
 import type { Analysis, DeliveryDelay, Group, Incident, OutcomeCounts } from '../model.js';
-import { displayName } from '../classify/text.js';
+import { displayName, visibleControls } from '../classify/text.js';
 import {
   askedForNote,
   domainLabels,
@@ -186,10 +186,11 @@ function outcomesSection(outcomes: OutcomeCounts, delay: DeliveryDelay | undefin
 
 function inputSection(analysis: Analysis): string[] {
   const { summary } = analysis;
+  const readList = summary.inputs.map((input) => escapeMarkdown(displayName(input))).join(', ');
   const lines = [
     '## Input',
     '',
-    `- **Read:** ${summary.inputs.map((input) => escapeMarkdown(displayName(input))).join(', ') || '(none)'}`,
+    `- **Read:** ${readList || '(none)'}`,
     `- **Lines:** ${summary.linesRead} read, ${summary.events} delivery events, ` +
       `${summary.linesNotUnderstood} not understood${warningsNote(summary.inputWarnings)}`,
   ];
@@ -202,9 +203,8 @@ function inputSection(analysis: Analysis): string[] {
   }
 
   for (const error of summary.inputErrors) {
-    lines.push(
-      `- **Could not read** ${escapeMarkdown(error.input)}: ${escapeMarkdown(error.message)}`,
-    );
+    const input = escapeMarkdown(displayName(error.input));
+    lines.push(`- **Could not read** ${input}: ${escapeMarkdown(visibleControls(error.message))}`);
   }
 
   if (summary.eventsOutOfOrder > 0) lines.push(`- **Out of order:** ${outOfOrderNote(summary)}`);

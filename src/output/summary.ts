@@ -1,6 +1,6 @@
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns/format';
-import { stripControl } from '../classify/text.js';
+import { stripControl, visibleControls } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts } from '../model.js';
 import { domainLabels, outOfOrderNote, unnamedExpiriesNote } from './notes.js';
 import { zoneLabel } from './times.js';
@@ -64,7 +64,7 @@ export function formatSummary(analysis: Analysis, options: SummaryOptions): stri
   }
 
   for (const error of summary.inputErrors)
-    lines.push(`Input problem: ${stripControl(error.message)}`);
+    lines.push(`Input problem: ${visibleControls(error.message)}`);
   if (summary.eventsOutOfOrder > 0) lines.push(`${outOfOrderNote(summary)}.`);
   lines.push('', ...resolverHeadline(analysis.groups), ...domainLines(analysis.groups, options));
   return `${lines.join('\n')}\n`;

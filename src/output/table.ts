@@ -1,7 +1,7 @@
 import { TZDate } from '@date-fns/tz';
 import Table from 'cli-table3';
 import { format } from 'date-fns/format';
-import { stripControl } from '../classify/text.js';
+import { stripControl, visibleControls } from '../classify/text.js';
 import type { Analysis, Group, StatusCounts, Verdict } from '../model.js';
 import {
   askedForNote,
@@ -71,7 +71,7 @@ function formatHeader(analysis: Analysis, options: Shown): string[] {
   ];
 
   for (const error of summary.inputErrors) {
-    lines.push(`Input problem: ${stripControl(error.message)}`);
+    lines.push(`Input problem: ${visibleControls(error.message)}`);
   }
 
   if (summary.eventsOutOfOrder > 0) lines.push(`Order:     ${outOfOrderNote(summary)}`);

@@ -74,7 +74,11 @@ export async function analyseLogs(
         grouper.add(event);
         outcomes.tracker.addEvent(event);
       },
-      record: (record) => outcomes.addRecord(record),
+      // Records outside the period are left out like its events: a message delivered after
+      // --until must not be closed by its removal, logged after the delivery line left out.
+      record(record) {
+        if (period.covers(record.time)) outcomes.addRecord(record);
+      },
       ...(options.onBatch === undefined ? {} : { batch: options.onBatch }),
     },
     options,
@@ -227,7 +231,10 @@ function logContext(grouper: Grouper): Parameters<typeof decideVerdicts>[1] {
 
 /** Tracks the period covered, the events inside `--since`/`--until`, and status totals. */
 interface Period {
+  /** Whether the event is inside the period; counts it either way. */
   includes(event: DeliveryEvent): boolean;
+  /** Whether a time is inside the period, counting nothing. */
+  covers(time: number): boolean;
   noteUnnamedExpiry(time: number): void;
   readonly unnamedExpiries: number;
   readonly start: number | undefined;
@@ -246,11 +253,15 @@ function createPeriod(options: AnalyseOptions): Period {
   let outside = 0;
   let unnamedExpiries = 0;
 
+  function covers(time: number): boolean {
+    return (
+      (options.since === undefined || time >= options.since) &&
+      (options.until === undefined || time < options.until)
+    );
+  }
+
   function includes(event: DeliveryEvent): boolean {
-    if (
-      (options.since !== undefined && event.time < options.since) ||
-      (options.until !== undefined && event.time >= options.until)
-    ) {
+    if (!covers(event.time)) {
       outside += 1;
       return false;
     }
@@ -265,14 +276,12 @@ function createPeriod(options: AnalyseOptions): Period {
 
   /** A message that expired with none of its recipients in the log (queued before it began). */
   function noteUnnamedExpiry(time: number): void {
-    const isInside =
-      (options.since === undefined || time >= options.since) &&
-      (options.until === undefined || time < options.until);
-    if (isInside) unnamedExpiries += 1;
+    if (covers(time)) unnamedExpiries += 1;
   }
 
   return {
     includes,
+    covers,
     noteUnnamedExpiry,
     get unnamedExpiries() {
       return unnamedExpiries;

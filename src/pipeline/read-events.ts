@@ -210,6 +210,12 @@ function readBatch(batch: LineBatch, reader: LineReader): void {
 }
 
 function parseRecords(envelope: Envelope, run: Run, line: string): void {
+  // A journal entry whose message was left out and that names no program either.
+  if (envelope.isMessageLeftOut === true && envelope.program === '') {
+    notUnderstood(run, envelope.source, LEFT_OUT, line);
+    return;
+  }
+
   const parser = parserOf(run, envelope.program);
   if (parser === undefined) {
     const program = programName(envelope.program);

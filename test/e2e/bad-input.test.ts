@@ -254,6 +254,11 @@ test(
 );
 test(
   saidInOurWords,
+  ['check', '--window=5m', 'example.test'],
+  'Unknown option --window=5m: it is an option of mxtriage and mxtriage summary',
+);
+test(
+  saidInOurWords,
   ['check', '--bogus', 'example.test'],
   'Unknown option --bogus: mxtriage check --help shows every option',
 );

@@ -63,12 +63,14 @@ test('an input that could not be opened is listed only among the problems', asyn
 test('a journald record whose MESSAGE was left out says how to export it', async (t) => {
   const record =
     '{"__REALTIME_TIMESTAMP":"1764786772000000","_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"postfix/smtp","_PID":"12","MESSAGE":null}\n' +
-    '{"__REALTIME_TIMESTAMP":"1764786773000000","_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"kernel","MESSAGE":null}\n';
+    '{"__REALTIME_TIMESTAMP":"1764786773000000","_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"kernel","MESSAGE":null}\n' +
+    '{"__REALTIME_TIMESTAMP":"1764786774000000","_HOSTNAME":"mx","MESSAGE":null}\n';
   const result = await runCli(['--offline', '--format', 'json', '-'], { stdin: record });
   const summary = (JSON.parse(result.stdout) as { summary: Record<string, unknown> }).summary;
-  t.is(summary['linesNotUnderstood'], 1);
+  // The mail server's, and one whose program is not known either.
+  t.is(summary['linesNotUnderstood'], 2);
   t.deepEqual(summary['notUnderstoodBy'], {
-    'journald (MESSAGE left out: export with journalctl --all)': 1,
+    'journald (MESSAGE left out: export with journalctl --all)': 2,
   });
   // Another program's long message is one of its lines, not a mail line lost.
   t.deepEqual(summary['otherProgramsBy'], { kernel: 1 });
@@ -278,7 +280,7 @@ test('--state naming no file, stdout or a directory is a usage error before any 
   for (const [value, reason] of [
     ['', '"": give a file name'],
     ['states/', 'states/: give a file name'],
-    ['-', '-: give a file name, not stdout'],
+    ['-', '-: give a file name (a state is read and written back, which a pipe cannot be)'],
     ['samples', 'samples: a directory; give a file name'],
   ] as const) {
     const result = await runCli([

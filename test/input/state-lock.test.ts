@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import anyTest, { type TestFn } from 'ava';
 
@@ -9,6 +12,14 @@ import { MxtriageError } from '../../src/errors.js';
 import { lockState } from '../../src/input/state-lock.js';
 
 const test = anyTest as TestFn<{ dir: string; state: string }>;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** A run of another process that takes the lock and holds it until it is killed. */
+const HOLD_LOCK = [
+  "const { lockState } = await import('./src/input/state-lock.ts');",
+  'await lockState(process.argv[1]);',
+  "process.stdout.write('locked\\n');",
+  'setInterval(() => {}, 1000);',
+].join('\n');
 
 test.beforeEach(async (t) => {
   t.context.dir = await mkdtemp(join(tmpdir(), 'mxtriage-lock-'));
@@ -19,19 +30,16 @@ test.afterEach.always(async (t) => {
   await rm(t.context.dir, { recursive: true, force: true });
 });
 
-/** What a lock written now by a process holds: its pid, boot id and start time (Linux). */
-function lockOf(pid: number): string {
-  const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  return `${pid} ${boot}/${started}\n`;
-}
+const BOOT_ID = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+
+/** What a lock of process `pid` holds: the pid, this boot and a start time in clock ticks. */
+const lockShape = (pid: number) => new RegExp(`^${pid} ${BOOT_ID}/\\d+\\n$`);
 
 test('the lock is a file beside the state holding our pid, removed on release', async (t) => {
   const lock = await lockState(t.context.state);
 
   t.is(lock.path, `${t.context.state}.lock`);
-  t.is(await readFile(lock.path, 'utf8'), lockOf(process.pid));
+  t.regex(await readFile(lock.path, 'utf8'), lockShape(process.pid));
   await lock.release();
   t.deepEqual(await readdir(t.context.dir), []);
 });
@@ -51,12 +59,23 @@ test('a lock held by a running process is refused, naming the lock and the proce
   t.is(await readFile(`${state}.lock`, 'utf8'), `${process.ppid}\n`, 'the lock is left alone');
 });
 
-test('a lock written by a running process with its identity is refused', async (t) => {
+test('a lock taken by another running run is refused, and taken over once it is killed', async (t) => {
   const { state } = t.context;
-  await writeFile(`${state}.lock`, lockOf(process.ppid));
+  const holder = spawn(process.execPath, ['--import', 'tsx', '-e', HOLD_LOCK, state], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [ready] = (await once(holder.stdout, 'data')) as [Buffer];
+  t.is(ready.toString(), 'locked\n');
 
   const error = await t.throwsAsync(lockState(state), { instanceOf: MxtriageError });
-  t.true(error?.message.includes(`is held by process ${process.ppid};`));
+  t.true(error?.message.includes(`is held by process ${holder.pid};`));
+
+  holder.kill('SIGKILL');
+  await once(holder, 'exit');
+  const lock = await lockState(state);
+  t.regex(await readFile(lock.path, 'utf8'), lockShape(process.pid));
+  await lock.release();
 });
 
 const takesOver = test.macro({
@@ -65,7 +84,7 @@ const takesOver = test.macro({
     await writeFile(`${state}.lock`, content);
 
     const lock = await lockState(state);
-    t.is(await readFile(lock.path, 'utf8'), lockOf(process.pid));
+    t.regex(await readFile(lock.path, 'utf8'), lockShape(process.pid));
     await lock.release();
     t.deepEqual(await readdir(t.context.dir), []);
   },
@@ -78,11 +97,7 @@ test('a process that is gone', takesOver, '999999999\n');
 test('an earlier run with our own pid', takesOver, `${process.pid}\n`);
 test('a run stopped before it wrote its pid', takesOver, '');
 // After a reboot the pid of a killed run may belong to another program: its start differs.
-test(
-  'a run whose pid now belongs to another program',
-  takesOver,
-  lockOf(process.ppid).replace(/\/\d+\n$/, '/1\n'),
-);
+test('a run whose pid now belongs to another program', takesOver, `${process.ppid} ${BOOT_ID}/1\n`);
 
 test('a lock that was taken over by another run is not removed by our release', async (t) => {
   const lock = await lockState(t.context.state);

@@ -54,3 +54,12 @@ test('an expiry of a message with no recipient seen deferred stays unnamed', asy
   t.is(analysis.summary.expiredUnnamed, 1);
   t.deepEqual(analysis.groups, []);
 });
+
+test('a message delivered after --until is still queued there, not removed by its later removal', async (t) => {
+  const until = Date.parse('2026-12-03T18:34:30Z');
+  const cut = await analyseLogs([SAMPLE], { ...OPTIONS, until });
+  const whole = await analyseLogs([SAMPLE], OPTIONS);
+
+  t.like(cut.analysis.outcomes, { removed: 0, 'delivered-later': 0, 'still-queued': 19 });
+  t.like(whole.analysis.outcomes, { removed: 0, 'delivered-later': 11, 'still-queued': 0 });
+});
