@@ -3,7 +3,7 @@
 // domains); `VerdictKind` in model.ts lists the kinds. A verdict claims no more than the evidence
 // shows: what answers now but failed then is `recovered`, with the log's lean as its detail.
 
-import { escapeRawControls } from '../classify/text.js';
+import { displayName, escapeRawControls } from '../classify/text.js';
 import { isValidDomainName } from '../dns/domain-name.js';
 import type { DomainDiagnosis } from '../dns/types.js';
 import { DNS_CAUSES, type Cause, type GroupEvidence, type Verdict } from '../model.js';
@@ -237,6 +237,8 @@ function decideRecovered(
   const later = findLaterDelivery(context.log.lastSentByDomain, group.domain, group.lastSeen);
   const basis = ['probes', ...(lean.basis === undefined ? [] : [lean.basis])];
   const notes = [describeAnswers(finding, { now: true }), lean.note];
+  const foreign = foreignLookups(group, diagnosis);
+  if (foreign !== undefined) notes.push(foreign);
 
   if (later !== undefined) {
     basis.push('later-delivery');
@@ -251,6 +253,28 @@ function decideRecovered(
     ...(lean.kind === undefined ? {} : { detail: lean.kind }),
     ...evidenceOf(diagnosis, notes.join('; '), basis),
   };
+}
+
+/**
+ * The names the log's failed look-ups were for that are neither the domain nor one of its MX
+ * hosts now. Postfix and Sendmail word a smarthost's failed look-up (`relayhost`, a transport
+ * route, `mailer=relay`) as they word an MX host's, so such a name is more likely ours than
+ * the recipient's, unless the MX records changed since.
+ */
+function foreignLookups(group: GroupEvidence, diagnosis: DomainDiagnosis): string | undefined {
+  if (group.cause !== 'mx-unresolvable' || diagnosis.mx.result !== 'answer') return undefined;
+
+  const hosts = new Set(diagnosis.mx.hosts.map((host) => host.name));
+  const foreign = group.lookupNames.filter((name) => name !== group.domain && !hosts.has(name));
+  if (foreign.length === 0) return undefined;
+
+  const names = foreign.map(displayName).join(', ');
+  const isOne = foreign.length === 1;
+  return (
+    `the failed look-up${isOne ? ' was' : 's were'} for ${names}, ${isOne ? 'which is' : 'which are'} ` +
+    `not an MX host of ${group.domain} now: a relayhost or transport route of ours, ` +
+    'or MX records changed since'
+  );
 }
 
 /** The breadth test for temporary look-up failures; the cause itself for the others. */

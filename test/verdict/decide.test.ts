@@ -608,3 +608,27 @@ test('a provider silent now relabels tempfail groups; proven bounces keep their 
   );
   t.is(litware?.kind, 'mx-unresolvable');
 });
+
+test('an mx-unresolvable look-up of a name that is no MX host of the domain now is named as likely ours', (t) => {
+  const evidence = group('example.test', 'mx-unresolvable', {
+    lookupNames: ['smtp.isp.test'],
+  });
+  const verdict = decideOne(evidence, LAB_1_LOG, diagnoses(healthyDiagnosis('example.test')));
+
+  t.is(verdict.kind, 'recovered');
+  t.true(
+    verdict.reason?.endsWith(
+      'the failed look-up was for smtp.isp.test, which is not an MX host of example.test now: ' +
+        'a relayhost or transport route of ours, or MX records changed since',
+    ),
+    verdict.reason,
+  );
+});
+
+test('an mx-unresolvable look-up of one of the MX hosts now says nothing of relayhosts', (t) => {
+  const evidence = group('example.test', 'mx-unresolvable', { lookupNames: ['mx.example.test'] });
+  const verdict = decideOne(evidence, LAB_1_LOG, diagnoses(healthyDiagnosis('example.test')));
+
+  t.is(verdict.kind, 'recovered');
+  t.false(verdict.reason?.includes('relayhost'), verdict.reason);
+});
