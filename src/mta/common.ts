@@ -53,17 +53,22 @@ const orders = new WeakMap<Map<unknown, unknown>, InsertionOrder<unknown>>();
 
 /** Sets `key` in `map`, evicting the oldest entry first when the map is full. */
 export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, cap: number): void {
-  const order = orderOf(map);
-  if (!map.has(key)) {
-    if (map.size >= cap) {
-      const oldest = order.takeOldest((candidate) => map.has(candidate));
-      if (oldest !== undefined) map.delete(oldest);
-    }
-
-    order.added(detachIfText(key));
+  if (map.has(key)) {
+    // The map keeps the key it has; only the value is new.
+    map.set(key, detachIfText(value));
+    return;
   }
 
-  map.set(detachIfText(key), detachIfText(value));
+  const order = orderOf(map);
+  if (map.size >= cap) {
+    const oldest = order.takeOldest((candidate) => map.has(candidate));
+    if (oldest !== undefined) map.delete(oldest);
+  }
+
+  // One copy of the key, shared by the map and its insertion order.
+  const kept = detachIfText(key);
+  order.added(kept);
+  map.set(kept, detachIfText(value));
 }
 
 function orderOf<K, V>(map: Map<K, V>): InsertionOrder<K> {
