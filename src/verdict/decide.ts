@@ -5,7 +5,7 @@
 
 import { displayName, escapeRawControls } from '../classify/text.js';
 import { isValidDomainName } from '../dns/domain-name.js';
-import type { DomainDiagnosis } from '../dns/types.js';
+import type { DomainDiagnosis, MxHost } from '../dns/types.js';
 import { DNS_CAUSES, type Cause, type GroupEvidence, type Verdict } from '../model.js';
 import { assessDomains, describeAnswers, type Finding } from './assess.js';
 import { formatTime } from './describe.js';
@@ -182,6 +182,9 @@ function decideRecipient(
 ): Verdict {
   if (finding.kind === 'answers') return decideRecovered(group, diagnosis, finding, context);
 
+  const followed = followedAliases(group, diagnosis, finding);
+  if (followed !== undefined) return decideRecovered(group, diagnosis, followed, context);
+
   const proven = CAUSE_LEANS[group.cause];
   if (proven !== undefined && finding.kind === 'recipient-dns') {
     return provenByLog(group, proven, diagnosis, finding);
@@ -252,6 +255,40 @@ function decideRecovered(
     kind: 'recovered',
     ...(lean.kind === undefined ? {} : { detail: lean.kind }),
     ...evidenceOf(diagnosis, notes.join('; '), basis),
+  };
+}
+
+/**
+ * MX hosts that are aliases (a CNAME, which RFC 2181 §10.3 forbids for an MX) but resolve
+ * through them: Postfix, Exim and Sendmail follow such an alias, so it cannot be what failed a
+ * look-up the log calls anything but `mx-unresolvable` (a temporary failure of ours, say). For
+ * such a group the domain answers now, with the alias named; the check of the domain alone
+ * (`check`) and a group the log calls `mx-unresolvable` keep `mx-unresolvable (cname)`.
+ */
+function followedAliases(
+  group: GroupEvidence,
+  diagnosis: DomainDiagnosis,
+  finding: Finding,
+): Finding | undefined {
+  if (finding.kind !== 'mx-unresolvable' || finding.detail !== 'cname') return undefined;
+  if (group.cause === 'mx-unresolvable') return undefined;
+
+  const hosts = diagnosis.mx.hosts;
+  const isFollowed = (host: MxHost) =>
+    host.status === 'cname' &&
+    [host.iterative, host.local].some(
+      (lookup) => lookup?.isAliasLoop !== true && (lookup?.addresses.length ?? 0) > 0,
+    );
+  if (hosts.length === 0 || !hosts.every(isFollowed)) return undefined;
+
+  const aliases = hosts.map((host) => displayName(host.name)).join(', ');
+  const isOne = hosts.length === 1;
+  return {
+    kind: 'answers',
+    reason:
+      `the MX host${isOne ? ' ' : 's '}${aliases} ${isOne ? 'is an alias' : 'are aliases'} ` +
+      'that mail servers follow to an address, though an MX may not name a CNAME ' +
+      '(RFC 2181 §10.3)',
   };
 }
 

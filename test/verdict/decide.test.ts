@@ -632,3 +632,49 @@ test('an mx-unresolvable look-up of one of the MX hosts now says nothing of rela
   t.is(verdict.kind, 'recovered');
   t.false(verdict.reason?.includes('relayhost'), verdict.reason);
 });
+
+/** A domain whose only MX host is an alias that resolves (the lab's cohowinery.test). */
+function aliasedMx(domain: string): DomainDiagnosis {
+  const diagnosis = healthyDiagnosis(domain);
+  const lookup = {
+    status: 'cname' as const,
+    addresses: ['127.0.9.101'],
+    cnameTarget: 'mx.provider.test',
+    results: ['answer' as const, 'nodata' as const],
+  };
+  diagnosis.mx = {
+    ...diagnosis.mx,
+    records: [{ preference: 10, exchange: `mail.${domain}` }],
+    hosts: [
+      {
+        name: `mail.${domain}`,
+        preference: 10,
+        isIpLiteral: false,
+        iterative: lookup,
+        status: 'cname',
+      },
+    ],
+  };
+  return diagnosis;
+}
+
+test('an MX alias that resolves does not explain a temporary failure: the domain recovered', (t) => {
+  const evidence = group('cohowinery.test', 'dns-tempfail');
+  const verdict = decideOne(evidence, LAB_1_LOG, diagnoses(aliasedMx('cohowinery.test')));
+
+  t.is(verdict.kind, 'recovered');
+  t.true(
+    verdict.reason?.startsWith(
+      'every probe answers now (the MX host mail.cohowinery.test is an alias that mail servers ' +
+        'follow to an address, though an MX may not name a CNAME (RFC 2181 §10.3))',
+    ),
+    verdict.reason,
+  );
+});
+
+test('an MX alias stays mx-unresolvable for a group the log calls mx-unresolvable', (t) => {
+  const evidence = group('cohowinery.test', 'mx-unresolvable');
+  const verdict = decideOne(evidence, LAB_1_LOG, diagnoses(aliasedMx('cohowinery.test')));
+
+  t.like(verdict, { kind: 'mx-unresolvable', detail: 'cname' });
+});
