@@ -198,10 +198,13 @@ function* joinParts(parts: readonly (() => string)[]): Generator<string> {
   yield `${bottom}\n`;
 }
 
-/** The verdict's reason, or the log's own words when the DNS was not re-checked. */
+/** The verdict's reason, or the log's own words where the verdict comes from the log alone: the
+ *  DNS was not re-checked, or the remote's reply decided (`remote-policy`), whose text is what
+ *  a postmaster acts on. */
 function reasonOf(group: Group): string {
-  if (group.verdict.kind === 'not-checked') return group.examples[0] ?? group.verdict.reason ?? '';
-  return group.verdict.reason ?? '';
+  const { kind, reason } = group.verdict;
+  if (kind === 'not-checked' || kind === 'remote-policy') return group.examples[0] ?? reason ?? '';
+  return reason ?? '';
 }
 
 /** The part of the group's window inside the period asked for: `--since 14:05` shows the

@@ -40,6 +40,19 @@ function asChecked(diagnosis: DomainDiagnosis, verdict: Verdict): Verdict {
     return { ...checked, kind: 'recipient-dnssec', reason, basis: ['probes'] };
   }
 
+  // An MX alias that leads to an address explains no failure in a log (`decide.ts`), but it is
+  // still a fault of the domain's DNS when checked alone.
+  if (verdict.kind === 'recovered' && finding.kind === 'mx-unresolvable') {
+    return {
+      kind: finding.kind,
+      ...(finding.detail === undefined ? {} : { detail: finding.detail }),
+      ...(diagnosis.checkedAt === undefined ? {} : { checkedAt: diagnosis.checkedAt }),
+      reason: finding.reason,
+      basis: ['probes'],
+      probes: diagnosis.probes,
+    };
+  }
+
   return verdict.kind === 'recovered' ? healthy(diagnosis) : verdict;
 }
 
