@@ -227,6 +227,12 @@ export interface Verdict {
 
 export const NOT_CHECKED: Verdict = { kind: 'not-checked' };
 
+/** Every group's verdict when the re-check is switched off. */
+export const OFFLINE_VERDICT: Verdict = {
+  kind: 'not-checked',
+  reason: 'the DNS re-check was switched off (--offline)',
+};
+
 /** Times are epoch ms from the year 1000 to the end of 9999: what every report can write with a
  *  four-digit year. A log line stamped outside is not understood. */
 export const EARLIEST_TIME = Date.UTC(1000, 0, 1);

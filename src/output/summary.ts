@@ -1,7 +1,7 @@
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns/format';
 import { stripControl, visibleControls } from '../classify/text.js';
-import type { Analysis, Group, StatusCounts } from '../model.js';
+import { OFFLINE_VERDICT, type Analysis, type Group, type StatusCounts } from '../model.js';
 import { domainLabels, outOfOrderNote, unnamedExpiriesNote } from './notes.js';
 import { zoneLabel } from './times.js';
 
@@ -66,6 +66,10 @@ export function formatSummary(analysis: Analysis, options: SummaryOptions): stri
   for (const error of summary.inputErrors)
     lines.push(`Input problem: ${visibleControls(error.message)}`);
   if (summary.eventsOutOfOrder > 0) lines.push(`${outOfOrderNote(summary)}.`);
+  if (analysis.groups.some(isOffline)) {
+    lines.push("DNS not re-checked (--offline): each cause shows the log's own words.");
+  }
+
   lines.push('', ...resolverHeadline(analysis.groups), ...domainLines(analysis.groups, options));
   return `${lines.join('\n')}\n`;
 }
@@ -121,12 +125,30 @@ function domainLine(
 /** Reasons are cut for a mail; the full evidence is in the other formats. */
 const MAX_REASON = 200;
 
+/**
+ * The verdict and its reason; where the verdict comes from the log alone (not re-checked, or
+ * the remote's reply decided) the log's own words instead, as the table shows them. A run
+ * with `--offline` says so once, in the header, instead of on every line.
+ */
 function describeVerdict(group: Group): string {
   const { kind, detail, reason } = group.verdict;
   const label = detail === undefined ? kind : `${kind} (${detail})`;
-  if (reason === undefined) return label;
-  const text = stripControl(reason);
-  return `${label}: ${text.length > MAX_REASON ? `${text.slice(0, MAX_REASON)}…` : text}`;
+  const said = group.examples[0];
+  if (said !== undefined && isOffline(group)) return cut(said);
+  if (said !== undefined && (kind === 'not-checked' || kind === 'remote-policy')) {
+    return `${label}: ${cut(said)}`;
+  }
+
+  return reason === undefined ? label : `${label}: ${cut(reason)}`;
+}
+
+function cut(text: string): string {
+  const clean = stripControl(text);
+  return clean.length > MAX_REASON ? `${clean.slice(0, MAX_REASON)}…` : clean;
+}
+
+function isOffline(group: Group): boolean {
+  return group.verdict.kind === 'not-checked' && group.verdict.reason === OFFLINE_VERDICT.reason;
 }
 
 /** A headline when the verdicts point at our own resolver: the one thing to look at first. */

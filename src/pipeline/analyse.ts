@@ -17,8 +17,8 @@ import type {
   Summary,
   Verdict,
 } from '../model.js';
-import { NOT_CHECKED } from '../model.js';
-import { decideVerdicts, domainsToCheck, OFFLINE_VERDICT } from '../verdict/decide.js';
+import { NOT_CHECKED, OFFLINE_VERDICT } from '../model.js';
+import { decideVerdicts, domainsToCheck } from '../verdict/decide.js';
 import { readEvents, toEvent, type ReadCounts, type ReadOptions } from './read-events.js';
 
 export interface AnalyseOptions extends ReadOptions {

@@ -6,7 +6,13 @@
 import { displayName, escapeRawControls } from '../classify/text.js';
 import { isValidDomainName } from '../dns/domain-name.js';
 import type { DomainDiagnosis, MxHost } from '../dns/types.js';
-import { DNS_CAUSES, type Cause, type GroupEvidence, type Verdict } from '../model.js';
+import {
+  DNS_CAUSES,
+  OFFLINE_VERDICT,
+  type Cause,
+  type GroupEvidence,
+  type Verdict,
+} from '../model.js';
 import { assessDomains, describeAnswers, type Finding } from './assess.js';
 import { formatTime } from './describe.js';
 import {
@@ -56,12 +62,6 @@ interface Lean {
   readonly basis?: string;
   readonly note: string;
 }
-
-/** Every group's verdict when the re-check is switched off. */
-export const OFFLINE_VERDICT: Verdict = {
-  kind: 'not-checked',
-  reason: 'the DNS re-check was switched off (--offline)',
-};
 
 /** Read from the reply text alone: no probe is made and none is claimed. */
 const REMOTE_POLICY: Verdict = {
