@@ -689,11 +689,14 @@ export function incidentOutcomes(incident: Incident): string {
   }
 
   const later = deliveryDelay === undefined ? '' : ` (${describeDelay(deliveryDelay)})`;
+  // Fewer outcomes than messages: some recipients first failed under another incident.
+  const rest =
+    total < incident.messages ? '; the rest with the incident where they first failed' : '';
   return (
     `${outcomes['delivered-later']} delivered later${later}, ${outcomes.bounced} bounced, ` +
     `${outcomes.expired} expired, ` +
     `${outcomes.removed === 0 ? '' : `${outcomes.removed} removed from the queue, `}` +
-    `${outcomes['still-queued']} still queued`
+    `${outcomes['still-queued']} still queued${rest}`
   );
 }
 

@@ -449,4 +449,14 @@ test('an incident whose recipients are counted with another says so, not four ze
     incidentOutcomes(own),
     '4 delivered later (after 42 s on average, 49 s at most), 0 bounced, 0 expired, 0 still queued',
   );
+
+  const partly = incidentWith(NORTHWIND_DOWN, {
+    messages: 15,
+    outcomes: { ...emptyOutcomeCounts(), 'delivered-later': 11 },
+  });
+  t.is(
+    incidentOutcomes(partly),
+    '11 delivered later, 0 bounced, 0 expired, 0 still queued; the rest with the incident where ' +
+      'they first failed',
+  );
 });
