@@ -51,6 +51,12 @@ export function visibleControls(text: string): string {
   });
 }
 
+/** Each line of a message for people with its control characters as escapes, its line breaks
+ *  kept. */
+export function visibleLines(message: string): string {
+  return message.split('\n').map(visibleControls).join('\n');
+}
+
 /**
  * A name (domain, host) for people: as it is, or, when it holds control characters, quoted as a
  * JSON string, so that they show as escapes (`"north\u001b[31mwind.test"`) instead of vanishing

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { visibleControls } from '../classify/text.js';
+import { visibleLines } from '../classify/text.js';
 import { MxtriageError } from '../errors.js';
 import { DEFAULT_LOG, DEFAULTS } from './defaults.js';
 import { EXIT } from './exit-codes.js';
@@ -46,7 +46,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     // Commander's own error messages are not written: `commanderUsage` says them in our words.
     // Its other output to stderr may repeat values given, which may hold escape sequences.
     .configureOutput({
-      writeErr: (message) => process.stderr.write(withoutControls(message)),
+      writeErr: (message) => process.stderr.write(visibleLines(message)),
       outputError: () => undefined,
     });
 
@@ -189,11 +189,6 @@ function formatOption(choices: readonly string[]): Option {
       );
     })
     .default(DEFAULTS.format);
-}
-
-/** Each line of a message with its control characters as escapes, never raw or removed. */
-function withoutControls(message: string): string {
-  return message.split('\n').map(visibleControls).join('\n');
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -3,7 +3,7 @@ import { statSync, type Stats } from 'node:fs';
 import { open, readlink, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Transform, Writable } from 'node:stream';
-import { escapeRawControls, visibleControls } from '../classify/text.js';
+import { escapeRawControls, visibleLines } from '../classify/text.js';
 import { MxtriageError } from '../errors.js';
 import { describeWriteFailure } from '../write-errors.js';
 
@@ -86,7 +86,7 @@ function escapedJson(batch: Buffer): Buffer {
 /** A message for people on stderr, its control characters shown as escapes: removed, a name
  *  in it could read as another one (`exa\u202emple.com` as `example.com`). */
 export function writeError(message: string): void {
-  process.stderr.write(`${message.split('\n').map(visibleControls).join('\n')}\n`);
+  process.stderr.write(`${visibleLines(message)}\n`);
 }
 
 /** Writes text to stdout, waiting for the stream to drain; nothing once its reader is gone. */

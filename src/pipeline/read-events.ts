@@ -210,22 +210,17 @@ function readBatch(batch: LineBatch, reader: LineReader): void {
 }
 
 function parseRecords(envelope: Envelope, run: Run, line: string): void {
-  // A journal entry whose message was left out and that names no program either.
-  if (envelope.isMessageLeftOut === true && envelope.program === '') {
+  const parser = parserOf(run, envelope.program);
+  // A journal entry whose message was left out: a mail server's, or one that names no program.
+  if (envelope.isMessageLeftOut === true && (parser !== undefined || envelope.program === '')) {
     notUnderstood(run, envelope.source, LEFT_OUT, line);
     return;
   }
 
-  const parser = parserOf(run, envelope.program);
   if (parser === undefined) {
     const program = programName(envelope.program);
     run.counts.linesOtherPrograms += 1;
     run.counts.otherProgramsBy[program] = (run.counts.otherProgramsBy[program] ?? 0) + 1;
-    return;
-  }
-
-  if (envelope.isMessageLeftOut === true) {
-    notUnderstood(run, envelope.source, LEFT_OUT, line);
     return;
   }
 

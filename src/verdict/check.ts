@@ -5,7 +5,7 @@
 import type { DomainDiagnosis } from '../dns/types.js';
 import type { Verdict } from '../model.js';
 import { assessDomain, describeAnswers } from './assess.js';
-import { decideVerdicts, type GroupEvidence, type LogContext } from './decide.js';
+import { decideVerdicts, fromFinding, type GroupEvidence, type LogContext } from './decide.js';
 
 const NO_LOG: LogContext = { windows: new Map(), lastSentByDomain: new Map() };
 
@@ -43,14 +43,7 @@ function asChecked(diagnosis: DomainDiagnosis, verdict: Verdict): Verdict {
   // An MX alias that leads to an address explains no failure in a log (`decide.ts`), but it is
   // still a fault of the domain's DNS when checked alone.
   if (verdict.kind === 'recovered' && finding.kind === 'mx-unresolvable') {
-    return {
-      kind: finding.kind,
-      ...(finding.detail === undefined ? {} : { detail: finding.detail }),
-      ...(diagnosis.checkedAt === undefined ? {} : { checkedAt: diagnosis.checkedAt }),
-      reason: finding.reason,
-      basis: ['probes'],
-      probes: diagnosis.probes,
-    };
+    return fromFinding(diagnosis, finding);
   }
 
   return verdict.kind === 'recovered' ? healthy(diagnosis) : verdict;

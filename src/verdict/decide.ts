@@ -306,11 +306,11 @@ function foreignLookups(group: GroupEvidence, diagnosis: DomainDiagnosis): strin
   if (foreign.length === 0) return undefined;
 
   const names = foreign.map(displayName).join(', ');
-  const isOne = foreign.length === 1;
+  const [lookups, which] =
+    foreign.length === 1 ? ['look-up was', 'which is'] : ['look-ups were', 'which are'];
   return (
-    `the failed look-up${isOne ? ' was' : 's were'} for ${names}, ${isOne ? 'which is' : 'which are'} ` +
-    `not an MX host of ${group.domain} now: a relayhost or transport route of ours, ` +
-    'or MX records changed since'
+    `the failed ${lookups} for ${names}, ${which} not an MX host of ${group.domain} now: ` +
+    'a relayhost or transport route of ours, or MX records changed since'
   );
 }
 
@@ -516,7 +516,11 @@ function senderFault(sender: SenderFinding, others: readonly SenderFinding[] = [
   return { kind: 'sender-dns', detail, ...evidenceOf(diagnosis, reason, ['probes']), about };
 }
 
-function fromFinding(diagnosis: DomainDiagnosis, finding: Finding, breadth?: string): Verdict {
+export function fromFinding(
+  diagnosis: DomainDiagnosis,
+  finding: Finding,
+  breadth?: string,
+): Verdict {
   const kind = finding.kind === 'answers' ? 'recovered' : finding.kind;
   const reason =
     breadth === undefined ? finding.reason : `${finding.reason}; the log agrees: ${breadth}`;

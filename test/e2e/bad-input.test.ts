@@ -533,7 +533,7 @@ test('summary --state with --until is a usage error: later lines would be saved 
   t.false(existsSync(state));
 });
 
-test('an escape sequence in a bad option value is shown escaped by the usage message, not raw', async (t) => {
+test('an escape sequence in a bad option value is shown escaped in the message', async (t) => {
   const result = await runCli([
     '--format',
     '\x1b]52;c;aGk=\x07x\x1b[31m',
@@ -548,7 +548,7 @@ test('an escape sequence in a bad option value is shown escaped by the usage mes
   t.notRegex(result.stderr, /\x1b/);
 });
 
-test('a file name with control characters is named with them as escapes, in errors and JSON', async (t) => {
+test('control characters in a file name show as escapes in errors and JSON', async (t) => {
   const missing = join(DIR, 'ev\x1b[31mil\u202e.log');
   const result = await runCli(['--offline', '--format', 'ndjson', missing]);
   const summary = parseNdjson(result.stdout).find((record) => record['type'] === 'summary');

@@ -276,7 +276,7 @@ test('-o with an empty value or a directory name is a usage error', async (t) =>
   }
 });
 
-test('--state naming no file, stdout or a directory is a usage error before any reading', async (t) => {
+test('--state naming no file, stdout or a directory is a usage error at once', async (t) => {
   for (const [value, reason] of [
     ['', '"": give a file name'],
     ['states/', 'states/: give a file name'],

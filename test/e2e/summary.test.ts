@@ -469,7 +469,7 @@ test('a named pipe nothing writes to is reported under --state too', async (t) =
   t.regex(result.stdout, /Delivered 31, deferred 82, bounced 10, expired 8/);
 });
 
-test('a deferred message deleted from the queue in a later run is removed there, not still queued', async (t) => {
+test('a message deleted from the queue in a later run is removed there', async (t) => {
   const dir = temporaryDir('mxtriage-deleted-');
   const fixture = readFileSync(join(ROOT, 'test/fixtures/outcomes/postfix-deleted.log'), 'utf8');
   const [deferredPart, removalPart] = [

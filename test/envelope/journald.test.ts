@@ -55,7 +55,7 @@ const refuses = test.macro({
   title: (given = '') => `a journal line ${given} gives no envelope`,
 });
 
-test('a journal line whose MESSAGE was left out (over 4096 bytes without --all) names its program', (t) => {
+test('a journal line whose MESSAGE was left out still names its program', (t) => {
   const line = `{${TIME},"_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"kernel","MESSAGE":null}`;
 
   t.like(parseJournalLine(line, SOURCE), {

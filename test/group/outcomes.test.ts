@@ -211,7 +211,7 @@ const deletedCases = [
 ] as const;
 
 for (const [fixture, recipient, removedAt] of deletedCases) {
-  test(`a message deleted from the queue while deferred is removed, not still queued (${fixture})`, async (t) => {
+  test(`a deferred message deleted from the queue is removed (${fixture})`, async (t) => {
     const items = await readFixture(fixture);
     const { outcomes, tracker } = follow(items);
 

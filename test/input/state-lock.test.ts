@@ -59,7 +59,7 @@ test('a lock held by a running process is refused, naming the lock and the proce
   t.is(await readFile(`${state}.lock`, 'utf8'), `${process.ppid}\n`, 'the lock is left alone');
 });
 
-test('a lock taken by another running run is refused, and taken over once it is killed', async (t) => {
+test('a lock of another running run is refused, and taken over once it is killed', async (t) => {
   const { state } = t.context;
   const holder = spawn(process.execPath, ['--import', 'tsx', '-e', HOLD_LOCK, state], {
     cwd: ROOT,

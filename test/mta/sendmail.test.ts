@@ -191,7 +191,7 @@ test("the Sendmail parser reads the daemon's stat=queued as a plain deferral", (
   t.is(records[0]?.isHandoff, undefined);
 });
 
-test('the Sendmail parser takes no delivery from a stat=queued without a DSN: nothing was tried', (t) => {
+test('the Sendmail parser takes no delivery from a stat=queued without a DSN', (t) => {
   t.deepEqual(
     parseOne(
       'Apr  2 00:15:41 mail sm-mta[32317]: u31FFPtp032401: to=<tim@example.com>, delay=00:00:00, mailer=esmtp, pri=30000, stat=queued',

@@ -609,7 +609,7 @@ test('a provider silent now relabels tempfail groups; proven bounces keep their 
   t.is(litware?.kind, 'mx-unresolvable');
 });
 
-test('an mx-unresolvable look-up of a name that is no MX host of the domain now is named as likely ours', (t) => {
+test('a failed look-up of a name that is no MX host now is named as likely ours', (t) => {
   const evidence = group('example.test', 'mx-unresolvable', {
     lookupNames: ['smtp.isp.test'],
   });
@@ -658,7 +658,7 @@ function aliasedMx(domain: string): DomainDiagnosis {
   return diagnosis;
 }
 
-test('an MX alias that resolves does not explain a temporary failure: the domain recovered', (t) => {
+test('an MX alias that resolves does not explain a temporary failure', (t) => {
   const evidence = group('cohowinery.test', 'dns-tempfail');
   const verdict = decideOne(evidence, LAB_1_LOG, diagnoses(aliasedMx('cohowinery.test')));
 
