@@ -20,6 +20,7 @@
 import type { Cause, Classification, DeliveryRecord } from '../model.js';
 import { normaliseDomain } from './domain.js';
 import {
+  CLIENT_DNS_REPLY,
   CONNECTION_PHRASES,
   DSN_CAUSES,
   EXIM_ADDRESS_REPLY,
@@ -31,6 +32,7 @@ import {
   EXIM_REMOTE_ERROR,
   EXIM_REPLY,
   EXIM_RETRY_NOT_REACHED,
+  MAIL_FROM_REPLY,
   POSTFIX_NO_DATA,
   POSTFIX_NOT_FOUND,
   POSTFIX_SUSPENDED,
@@ -38,6 +40,7 @@ import {
   REMOTE_DNS_REPLY,
   REPLY_CODE,
   SENDER_DNS_REPLY,
+  SENDMAIL_LOCAL_ERRORS,
   SENDMAIL_MAP_DEFERRED,
   SENDMAIL_NO_DATA,
   SENDMAIL_SUMMED_REPLY,
@@ -165,7 +168,7 @@ function postfixText(text: string, domain: string): Classification | undefined {
   // (`said: 450 4.1.1 ...: unverified address: ... Name service error for name=...`).
   if (text.startsWith('host ')) {
     const reply = replyAfter(text, ' said: ') ?? replyAfter(text, ' refused to talk to me: ');
-    if (reply !== undefined) return plain(classifyReply(reply));
+    if (reply !== undefined) return plain(classifyReply(reply, text));
   }
 
   const nameError = text.indexOf('Name service error for name=');
@@ -222,7 +225,7 @@ function classifyExim(record: DeliveryRecord): Finding {
 
   if (text.includes(EXIM_REMOTE_ERROR)) {
     const reply = EXIM_REPLY.exec(text);
-    if (reply !== null) return plain(classifyReply(reply[1] as string));
+    if (reply !== null) return plain(classifyReply(reply[1] as string, text));
   }
 
   for (const [phrase, cause] of EXIM_PHRASES) {
@@ -246,7 +249,7 @@ function classifySendmail(record: DeliveryRecord, domain: string): Classificatio
   // The server's own reply first (`reply=`, joined after the summary): a relay may quote its
   // look-up failure in it, which is not ours.
   const summed = SENDMAIL_SUMMED_REPLY.exec(stat);
-  if (summed !== null) return plain(classifyReply(summed[1] as string));
+  if (summed !== null) return plain(classifyReply(summed[1] as string, text));
 
   const nameServer = stat.indexOf('Name server: ');
   if (nameServer !== -1) return sendmailNameServer(stat, nameServer + 13, domain);
@@ -255,8 +258,9 @@ function classifySendmail(record: DeliveryRecord, domain: string): Classificatio
   if (timeout !== null) return named('dns-tempfail', lookupName(timeout[1] as string));
 
   if (stat.includes('MX 0 .') || stat.includes('does not accept mail')) return plain('null-mx');
-  if (REPLY_CODE.test(stat)) return plain(classifyReply(stat));
+  if (REPLY_CODE.test(stat)) return plain(classifyReply(stat, text));
   if (stat.startsWith('Host unknown')) return plain('dns-notfound');
+  if (SENDMAIL_LOCAL_ERRORS.some((error) => stat.startsWith(error))) return plain('other');
   return connectionOrTls(stat) ?? fallback(record);
 }
 
@@ -275,10 +279,14 @@ function sendmailNameServer(stat: string, nameStart: number, domain: string): Cl
 }
 
 /** The cause a remote server's reply tells: about our sender domain, its own DNS look-up for
- *  the recipient, TLS, or else its class: 4xx is temporary, 5xx a rejection. */
-function classifyReply(reply: string): Cause {
+ *  the recipient, TLS, or else its class: 4xx is temporary, 5xx a rejection. `text` is the
+ *  whole record, which may say the command the reply answered. */
+function classifyReply(reply: string, text: string): Cause {
   if (SENDER_DNS_REPLY.test(reply)) return 'sender-dns';
-  if (REMOTE_DNS_REPLY.test(reply)) return 'remote-dns';
+  if (!CLIENT_DNS_REPLY.test(reply) && REMOTE_DNS_REPLY.test(reply)) {
+    return MAIL_FROM_REPLY.test(text) ? 'sender-dns' : 'remote-dns';
+  }
+
   if (TLS_TEXT.test(reply)) return 'tls';
   return reply.charCodeAt(0) === 53 ? 'remote-reject' : 'remote-tempfail';
 }
@@ -315,9 +323,11 @@ function fallback(record: DeliveryRecord): Classification {
   return plain('other');
 }
 
-/** A look-up name as logged (`mx1.Example.com.`) in the form domains are grouped by. */
+/** A look-up name as logged (`mx1.Example.com.`, Sendmail's quoted `'smtp.example.com'` for a
+ *  relay given in quotes) in the form domains are grouped by. */
 function lookupName(name: string): string {
-  return normaliseDomain(name).domain;
+  const quoted = name.length > 2 && name.startsWith("'") && name.endsWith("'");
+  return normaliseDomain(quoted ? name.slice(1, -1) : name).domain;
 }
 
 /** The name does not exist (or has no data): the recipient domain itself, or another name,

@@ -62,6 +62,9 @@ export const CONNECTION_PHRASES: readonly string[] = [
   'Connection reset',
   'SMTP timeout',
   'Remote host closed connection',
+  // Older Exim names the host in between: `Remote host mx.example [192.0.2.1] closed connection
+  // in response to end of data`.
+  'closed connection in response to',
   'Network is unreachable',
   'No route to host',
   'Host is unreachable',
@@ -71,8 +74,11 @@ export const CONNECTION_PHRASES: readonly string[] = [
 
 /** TLS failures (Postfix smtp_tls_policy.c / tls_client.c, Exim, Sendmail STARTTLS). Postfix
  *  also names the SMTP greeting a handshake (`lost connection with X while performing the EHLO
- *  handshake`, smtp_proto.c): a lost or timed-out connection, not TLS. */
-export const TLS_TEXT = /\bTLS\b|STARTTLS|certificate|(?<!(?:EHLO|HELO|LHLO|protocol) )handshake/;
+ *  handshake`, smtp_proto.c): a lost or timed-out connection, not TLS. A `dane-only` policy
+ *  that cannot be met (`no TLSA records found`, `non DNSSEC destination`, dane_incompat() in
+ *  smtp_tls_policy.c) is TLS policy too; a TLSA look-up that failed is not (see classify.ts). */
+export const TLS_TEXT =
+  /\bTLSA?\b|STARTTLS|certificate|non DNSSEC destination|(?<!(?:EHLO|HELO|LHLO|protocol) )handshake/;
 
 /** A remote reply about our sender domain not resolving: `450 4.1.8 <a@example.org>: Sender
  *  address rejected: Domain not found` (Postfix smtpd_check.c) and common variants. */
@@ -80,8 +86,12 @@ export const SENDER_DNS_REPLY = anyOf([
   'Sender address rejected: Domain not found',
   'Sender address rejected: unverified address: Host or domain name not found',
   'Sender address rejected: unverified address: Name service error',
-  'sender (?:address )?domain (?:not found|does not (?:exist|resolve)|must resolve)',
+  'sender (?:address )?domain (?:not found|does not (?:exist|resolve)|must (?:resolve|exist))',
   'domain of sender address \\S+ does not (?:exist|resolve)',
+  // 1&1 (`421 unable to verify sender domain`), GMX and web.de (`550 invalid DNS MX or A/AAAA
+  // resource record`, their check of the MAIL FROM domain).
+  '(?:unable to|could not|cannot|failed to) verify sender domain',
+  'invalid DNS MX or A/AAAA',
   // Exim's sender verification (`verify = sender`) when our domain does not route, and when
   // routing it deferred (acl.c; its callout, `... sender verify callout`, is no DNS failure).
   'Verification failed for [\\s\\S]{0,300}?Unrouteable address',
@@ -90,6 +100,26 @@ export const SENDER_DNS_REPLY = anyOf([
   // unresolvable RFC.5321 from domain`): those are ours, not the recipient's.
   'unresolvable RFC\\.?532[12] from domain',
 ]);
+
+/** A remote rejecting us because our HELO name or our address's PTR record does not resolve
+ *  (Postfix `reject_unknown_client_hostname`, `reject_unknown_reverse_client_hostname`,
+ *  `reject_unknown_helo_hostname`; Gmail's and Yahoo's PTR checks). That is our DNS, but the
+ *  re-check does not look at our names (see the README's limitations), so these are counted by
+ *  their reply code, before the DNS words in them make them look like the recipient's. */
+export const CLIENT_DNS_REPLY = anyOf([
+  'cannot find your (?:reverse )?hostname',
+  'Helo command rejected: Host not found',
+  'reverse[- ](?:DNS|lookup|hostname|name|resolution)',
+  'forward[- ]confirmed',
+  '\\b(?:FC)?rDNS\\b',
+  '\\bPTR\\b',
+]);
+
+/** A remote's reply to MAIL FROM is about our sender, never about the recipient: any DNS
+ *  failure it reports is its look-up of our sender domain (qmail's `451 DNS temporary failure
+ *  (#4.3.0)`). Postfix ends such a reply with `(in reply to MAIL FROM command)`; Exim writes
+ *  `SMTP error from remote mail server after MAIL FROM:<...>`. */
+export const MAIL_FROM_REPLY = /in reply to MAIL FROM command|remote mail server after MAIL FROM/;
 
 /** A remote server or relay reporting that its own DNS look-up for the recipient failed
  *  (`451 4.7.0 MX lookup failed temporarily` is OpenSMTPD's wording). Exim's `550 Unrouteable
@@ -116,6 +146,19 @@ export const REPLY_CODE = /^[2-5]\d\d[ -]/;
  *  unknown` and `reply=550 5.1.1 ...` as `User unknown: 550 5.1.1 ...`). */
 export const SENDMAIL_SUMMED_REPLY = /^[A-Za-z][^:]*: ([45]\d\d[ -].*)$/;
 
+/** Sendmail's `stat=` for errors of our own system (sysexits.c: EX_OSERR, EX_OSFILE,
+ *  EX_CANTCREAT, EX_IOERR, EX_SOFTWARE, EX_CONFIG, EX_NOPERM): not the remote relay's doing,
+ *  even when the line names one. */
+export const SENDMAIL_LOCAL_ERRORS: readonly string[] = [
+  'Operating system error',
+  'Critical OS file missing',
+  "Can't create output",
+  'I/O error',
+  'Internal software error',
+  'Local configuration error',
+  'Permission denied',
+];
+
 /** Sendmail's canonification timeout and map deferrals (daemon.c, parseaddr.c). */
 export const SENDMAIL_TIMEOUT = /(?:^|\s)(\S+?)\.?: Name server timeout/;
 export const SENDMAIL_MAP_DEFERRED = /host map: lookup \(([^)]*)\): deferred/;
@@ -124,7 +167,7 @@ export const SENDMAIL_MAP_DEFERRED = /host map: lookup \(([^)]*)\): deferred/;
  * DSN detail (the part after the class digit) → cause, used only when the text says nothing
  * more (RFC 3463: X.4.3 directory server failure, X.4.4 unable to route, X.1.2 bad
  * destination system address, X.1.8 bad sender's system address, X.4.1 no answer from host,
- * X.4.2 bad connection; RFC 7505: X.1.10 null MX).
+ * X.4.2 bad connection, X.7.5 cryptographic failure; RFC 7505: X.1.10 null MX).
  */
 export const DSN_CAUSES: ReadonlyMap<string, Cause> = new Map<string, Cause>([
   ['4.3', 'dns-tempfail'],
@@ -134,6 +177,7 @@ export const DSN_CAUSES: ReadonlyMap<string, Cause> = new Map<string, Cause>([
   ['1.8', 'sender-dns'],
   ['4.1', 'connection'],
   ['4.2', 'connection'],
+  ['7.5', 'tls'],
 ]);
 
 /** One case-insensitive pattern matching any of `alternatives`. */

@@ -24,6 +24,10 @@ import {
 } from './exim-lines.js';
 import type { ParserOptions } from './postfix.js';
 
+/** Older Exim's note of one host's failure before the recipient's `==` line, without `H=`:
+ *  `alt4.gmail-smtp-in.l.google.com [74.125.115.27] No route to host`. */
+const HOST_ERROR = /^[\w.-]+ \[[\da-fA-F.:]+\](?::\d+)? \S/;
+
 interface EximDelivery {
   readonly recipient: string;
   readonly sender: string | undefined;
@@ -70,7 +74,9 @@ export function createEximParser(options: ParserOptions = {}): MtaParser {
           ? NO_RECORDS
           : parseDelivery(envelope, messageId, start, 'sent');
       case 'deferred':
-        return parseDelivery(envelope, messageId, start, 'deferred');
+        return isQueueOnly(envelope.message)
+          ? NO_RECORDS
+          : parseDelivery(envelope, messageId, start, 'deferred');
       case 'failed':
         return parseDelivery(envelope, messageId, start, 'bounced');
     }
@@ -126,8 +132,18 @@ export function createEximParser(options: ParserOptions = {}): MtaParser {
       return [record];
     }
 
-    return startsWithAny(message, MESSAGE_CONTEXT_PREFIXES, start) ? NO_RECORDS : undefined;
+    if (startsWithAny(message, MESSAGE_CONTEXT_PREFIXES, start)) return NO_RECORDS;
+    return HOST_ERROR.test(message.slice(start)) ? NO_RECORDS : undefined;
   }
+}
+
+/**
+ * No delivery was tried: the message waits for a queue run by our own configuration
+ * (`== ann@example.com R=dnslookup T=remote_smtp defer (-1): domain matches
+ * queue_smtp_domains, or -odqs set`), as Sendmail's lone `stat=queued` does.
+ */
+function isQueueOnly(message: string): boolean {
+  return message.includes('domain matches queue_smtp_domains, or -odqs set');
 }
 
 /**

@@ -248,10 +248,52 @@ function messageExpiredRecord(envelope: Envelope, expiry: Expiry): MessageExpire
   };
 }
 
-/** `postfix/smtp`, `postfix-out/smtp`, `postfix/submission/smtpd`, `postfix`. */
+/** `postfix/smtp`, `postfix-out/smtp`, `postfix/submission/smtpd`, `postfix`, and a daemon
+ *  of an instance whose `syslog_name` does not start with `postfix` (`server1-1/smtp`). */
 export function isPostfixProgram(program: string): boolean {
-  return program.startsWith('postfix/') || program.startsWith('postfix-') || program === 'postfix';
+  if (program.startsWith('postfix/') || program.startsWith('postfix-') || program === 'postfix') {
+    return true;
+  }
+
+  const slash = program.lastIndexOf('/');
+  return slash > 0 && POSTFIX_DAEMONS.has(program.slice(slash + 1));
 }
+
+/** The daemons and commands of Postfix that log (postfix/libexec and postfix/bin). */
+const POSTFIX_DAEMONS: ReadonlySet<string> = new Set([
+  'anvil',
+  'bounce',
+  'cleanup',
+  'discard',
+  'dnsblog',
+  'error',
+  'flush',
+  'lmtp',
+  'local',
+  'master',
+  'oqmgr',
+  'pickup',
+  'pipe',
+  'postdrop',
+  'postqueue',
+  'postscreen',
+  'postsuper',
+  'proxymap',
+  'qmgr',
+  'qmqpd',
+  'retry',
+  'scache',
+  'sendmail',
+  'showq',
+  'smtp',
+  'smtpd',
+  'spawn',
+  'tlsmgr',
+  'tlsproxy',
+  'trivial-rewrite',
+  'verify',
+  'virtual',
+]);
 
 const COLON = 58;
 const SPACE = 32;

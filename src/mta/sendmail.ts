@@ -83,7 +83,7 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
     if (delivery === undefined) return undefined;
     if (isQueuedUntried(delivery)) return NO_RECORDS;
 
-    const status = statusOf(delivery.stat);
+    const status = statusOf(delivery.stat, delivery.dsn);
     const isHandoff = isSubmissionHandoff(envelope.program, status, delivery);
     const open = messages.get(queueId);
     const records: MtaRecord[] = delivery.recipients.map((recipient) =>
@@ -265,11 +265,16 @@ function isLoopbackRelay(relay: string | undefined): boolean {
   );
 }
 
-/** `Sent (...)` → sent; `Deferred[: ...]` and `queued` → deferred; any other stat → bounced. */
-function statusOf(stat: string): Status {
+/**
+ * `Sent (...)` → sent; `Deferred[: ...]` and `queued` → deferred; any other stat → bounced,
+ * unless its DSN is temporary: Sendmail keeps a recipient queued for some errors other than
+ * EX_TEMPFAIL too (`stat=Operating system error`, `I/O error` with `dsn=4.0.0`; markfailure()
+ * in deliver.c), and says so with a 4.x.x DSN.
+ */
+function statusOf(stat: string, dsn: string | undefined): Status {
   if (stat.startsWith('Sent')) return 'sent';
   if (stat.startsWith('Deferred') || stat === 'queued') return 'deferred';
-  return 'bounced';
+  return dsn?.startsWith('4.') === true ? 'deferred' : 'bounced';
 }
 
 function expiredRecord(

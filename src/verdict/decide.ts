@@ -360,7 +360,7 @@ function wideLean(group: GroupEvidence, breadth: Breadth, context: Context): Lea
   }
 
   if (own !== undefined && recovered >= WIDE_MIN_DOMAINS) {
-    const together = `${recovered} of them got past DNS again by ${formatTime(othersBack)}`;
+    const together = `${recovered} of the failing domains got past DNS again by ${formatTime(othersBack)}`;
     return {
       kind: 'local-resolver',
       basis: 'breadth',
@@ -371,7 +371,7 @@ function wideLean(group: GroupEvidence, breadth: Breadth, context: Context): Lea
   const why =
     own === undefined
       ? `no later attempt to ${group.domain} got past DNS`
-      : `only ${recovered} of them got past DNS again later`;
+      : `only ${recovered} of the failing domains got past DNS again later`;
   return { note: `the log does not tell whose DNS failed: ${wide}, but ${why}` };
 }
 

@@ -42,10 +42,11 @@ export function readBreadth(counts: WindowCounts | undefined): Breadth {
 
 /** The sentence that states the breadth as evidence. */
 export function describeBreadth(breadth: Breadth): string {
-  const failed = `${breadth.failing} domain${breadth.failing === 1 ? '' : 's'} failed`;
-  const delivered = `${breadth.delivered} ${breadth.delivered === 1 ? 'was' : 'were'} delivered`;
+  // Two counts of the same window, not a split of its domains: one domain can be in both.
+  const failed = `${domains(breadth.failing)} had dns-tempfail failures`;
+  const delivered = `${domains(breadth.delivered)} had mail delivered`;
 
-  return `in that window ${failed} with dns-tempfail and ${delivered}`;
+  return `in that window ${failed} and ${delivered}`;
 }
 
 /**
@@ -76,6 +77,10 @@ export function findLaterDelivery(
   // A delivery ends a stretch, so the first one after it is that stretch's or a later one's.
   const later = known.recoveries.filter((recovery) => recovery.lastFailure >= lastFailure);
   return later.find((recovery) => recovery.deliveredAt !== undefined)?.deliveredAt;
+}
+
+function domains(count: number): string {
+  return `${count} domain${count === 1 ? '' : 's'}`;
 }
 
 function shapeOf(failing: number, delivered: number): Breadth['shape'] {

@@ -327,6 +327,73 @@ const POSTFIX_CASES: readonly (readonly [RecordShape, Classification])[] = [
     },
     { cause: 'dns-tempfail', isRepeat: false, lookupName: 'example.com' },
   ],
+  // Our own address's PTR, checked by a remote (Yahoo, in reply to MAIL FROM; freenet.de): our
+  // DNS, counted by the reply code (README, limitations), never as the recipient's DNS.
+  [
+    {
+      text: 'host mx-apac.mail.gm0.yahoodns.net[106.10.248.74] said: 550 5.7.25 Forward-confirmed reverse DNS failed tnmpmscs (in reply to MAIL FROM command)',
+      status: 'bounced',
+      dsn: '5.7.25',
+    },
+    { cause: 'remote-reject', isRepeat: false },
+  ],
+  [
+    {
+      text: 'host emig.freenet.de[2001:748:100:40::8:115] said: 550-Inconsistent/Missing DNS PTR record (RFC 1912 2.1) (in reply to MAIL FROM command)',
+      status: 'bounced',
+      dsn: '5.0.0',
+    },
+    { cause: 'remote-reject', isRepeat: false },
+  ],
+  [
+    {
+      text: 'host mx.example.net[192.0.2.9] said: 450 4.7.25 Client host rejected: cannot find your hostname, [198.51.100.7] (in reply to RCPT TO command)',
+      dsn: '4.7.25',
+    },
+    { cause: 'remote-tempfail', isRepeat: false },
+  ],
+  // A DNS failure in a reply to MAIL FROM is the remote's look-up of our sender domain
+  // (qmail's chkuser wording).
+  [
+    {
+      text: 'host mx.example.net[192.0.2.9] said: 451 DNS temporary failure (#4.3.0) (in reply to MAIL FROM command)',
+      dsn: '4.3.0',
+    },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
+  [
+    {
+      text: 'host mx.example.net[192.0.2.9] said: 553 sorry, your envelope sender domain must exist (#5.7.1) (in reply to MAIL FROM command)',
+      status: 'bounced',
+      dsn: '5.7.1',
+    },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
+  [
+    {
+      text: 'host mx00.emig.gmx.net[212.227.15.9] said: 550-Requested action not taken: mailbox unavailable 550 invalid DNS MX or A/AAAA resource record (in reply to MAIL FROM command)',
+      status: 'bounced',
+      dsn: '5.0.0',
+    },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
+  // The same words in a reply to RCPT TO stay the relay's look-up of the recipient.
+  [
+    {
+      text: 'host relay.example.net[192.0.2.9] said: 451 DNS temporary failure (#4.3.0) (in reply to RCPT TO command)',
+      dsn: '4.3.0',
+    },
+    { cause: 'remote-dns', isRepeat: false },
+  ],
+  // A `dane-only` policy that the destination cannot meet (postfix-tlspol issues 8 and 52).
+  [
+    { text: 'no TLSA records found', dsn: '4.7.5' },
+    { cause: 'tls', isRepeat: false },
+  ],
+  [
+    { text: 'non DNSSEC destination', dsn: '4.7.5' },
+    { cause: 'tls', isRepeat: false },
+  ],
 ];
 
 for (const [shape, expected] of POSTFIX_CASES) test(classifies, 'postfix', shape, expected);
@@ -428,6 +495,19 @@ const EXIM_CASES: readonly (readonly [RecordShape, Classification])[] = [
       status: 'bounced',
     },
     { cause: 'remote-reject', isRepeat: false },
+  ],
+  // Older Exim names the host between `Remote host` and `closed connection`.
+  [
+    {
+      text: 'Remote host host117.enginereliable.com [205.204.86.119] closed connection in response to end of data',
+    },
+    { cause: 'connection', isRepeat: false },
+  ],
+  [
+    {
+      text: 'R=dnslookup T=remote_smtp H=mx.example.net [192.0.2.9]: SMTP error from remote mail server after MAIL FROM:<ann@ours.example> SIZE=1409: 451 DNS temporary failure (#4.3.0)',
+    },
+    { cause: 'sender-dns', isRepeat: false },
   ],
 ];
 
@@ -533,6 +613,25 @@ const SENDMAIL_CASES: readonly (readonly [RecordShape, Classification])[] = [
   [
     { text: 'Deferred', dsn: '4.0.0' },
     { cause: 'other', isRepeat: false },
+  ],
+  // 1&1 checks our sender domain (Ubuntu Forums, "How to send mail with PHP").
+  [
+    { text: 'Deferred: 421 unable to verify sender domain', dsn: '4.0.0' },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
+  // Errors of our own system, even with a relay named (Ubuntu Forums, a missing access.db).
+  [
+    {
+      text: 'Operating system error',
+      dsn: '4.5.0',
+      relay: 'smtp-in-2.userservices.net. [204.16.46.1]',
+    },
+    { cause: 'other', isRepeat: false },
+  ],
+  // A relay given in quotes is named without them.
+  [
+    { text: "Host unknown (Name server: 'smtp.1and1.com': host not found)", status: 'bounced' },
+    { cause: 'mx-unresolvable', isRepeat: false, lookupName: 'smtp.1and1.com' },
   ],
 ];
 

@@ -233,6 +233,11 @@ for (const line of [
   '2024-05-01 10:00:00 1tAbCd-0001Xy-Qz *> dan@example.com R=dnslookup T=remote_smtp',
   '2024-05-01 10:00:00 dovecot_login authenticator failed for (host.example.net) [203.0.113.20]: 535 Incorrect authentication data (set_id=info@example.org)',
   '2024-05-01 10:00:00 plain authenticator failed for ([198.51.100.7]) [198.51.100.7]: 535 Incorrect authentication data',
+  // Older Exim's per-host failures without `H=` (Ubuntu Forums threads, 2011 and 2013).
+  '2011-03-21 07:42:26 1Q1XGK-0001gY-4B alt4.gmail-smtp-in.l.google.com [74.125.115.27] No route to host',
+  '2013-01-05 18:51:21 1TrXtn-0003N5-Ot gmail-smtp-msa.l.google.com [2a00:1450:4013:c01::6c] Network is unreachable',
+  // No delivery was tried: the domain waits for a queue run by our own configuration.
+  '2012-02-13 14:59:15 1Rwtcp-0000Ac-BW == pmtzjnyta@brightconsult.ru R=dnslookup T=remote_smtp defer (-1): domain matches queue_smtp_domains, or -odqs set',
 ]) {
   test(understoodWithoutRecords, line);
 }

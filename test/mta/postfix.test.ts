@@ -408,10 +408,15 @@ test('the Postfix parser accepts the program tags Postfix writes and no others',
     'postfix/submission/smtpd',
     'postfix',
     'postfix-mx/qmgr',
+    // An instance whose syslog_name does not start with postfix (smtp-field-manual PR 60).
+    'server1-1/smtp',
+    'mta-in/submission/smtpd',
   ];
   t.true(tags.every((tag) => parser.accepts(tag)));
   t.false(
-    ['sm-mta', 'exim4', 'postfixadmin', 'dovecot', 'sendmail'].some((tag) => parser.accepts(tag)),
+    ['sm-mta', 'exim4', 'postfixadmin', 'dovecot', 'sendmail', 'server1-1/imap', 'smtp/'].some(
+      (tag) => parser.accepts(tag),
+    ),
   );
 });
 

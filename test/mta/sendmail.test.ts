@@ -191,6 +191,15 @@ test("the Sendmail parser reads the daemon's stat=queued as a plain deferral", (
   t.is(records[0]?.isHandoff, undefined);
 });
 
+test('the Sendmail parser reads a local error with a temporary DSN as a deferral', (t) => {
+  // Ubuntu Forums: Sendmail keeps the recipient queued for EX_OSERR (here a missing access.db).
+  const records = parseOne(
+    'Dec  6 19:19:22 cutiebunny sm-mta[13125]: mB72JLu5013099: to=benloc@sipnsearch.com, delay=00:56:51, xdelay=00:00:01, mailer=esmtp, pri=570000, relay=smtp-in-2.userservices.net. [204.16.46.1], dsn=4.5.0, stat=Operating system error',
+  );
+
+  t.like(records?.[0], { status: 'deferred', dsn: '4.5.0', text: 'Operating system error' });
+});
+
 test('the Sendmail parser takes no delivery from a stat=queued without a DSN', (t) => {
   t.deepEqual(
     parseOne(

@@ -254,8 +254,16 @@ test('a domain that failed in a wide window and answers now recovered, leaning t
   t.deepEqual(verdict?.basis, ['probes', 'breadth', 'later-delivery']);
   t.is(verdict?.checkedAt, CHECKED_AT);
   t.is(verdict?.probes?.length, 1);
-  t.true(verdict?.reason?.includes('7 domains failed with dns-tempfail and 3 were delivered'));
-  t.true(verdict?.reason?.includes('5 of them got past DNS again by 2026-12-03T18:34:35Z'));
+  t.true(
+    verdict?.reason?.includes(
+      '7 domains had dns-tempfail failures and 3 domains had mail delivered',
+    ),
+  );
+  t.true(
+    verdict?.reason?.includes(
+      '5 of the failing domains got past DNS again by 2026-12-03T18:34:35Z',
+    ),
+  );
   t.true(verdict?.reason?.includes('delivered at 2026-12-03T18:34:35Z'));
 });
 
@@ -319,7 +327,7 @@ test('a wide window where too few of the failing domains got through again claim
   const verdict = decideVerdicts(groups, LAB_1_LOG, known).get(groups[0]?.key ?? '');
 
   t.is(verdict?.detail, undefined);
-  t.true(verdict?.reason?.includes('but only 2 of them got past DNS again later'));
+  t.true(verdict?.reason?.includes('but only 2 of the failing domains got past DNS again later'));
 });
 
 test('a domain that failed alone in a busy window and answers now leans to the recipient', (t) => {

@@ -30,11 +30,11 @@ test('a window missing from the log tells nothing', (t) => {
 test('the breadth reads as a sentence with singulars and plurals', (t) => {
   t.is(
     describeBreadth({ shape: 'wide', failing: 6, delivered: 3 }),
-    'in that window 6 domains failed with dns-tempfail and 3 were delivered',
+    'in that window 6 domains had dns-tempfail failures and 3 domains had mail delivered',
   );
   t.is(
     describeBreadth({ shape: 'none', failing: 1, delivered: 1 }),
-    'in that window 1 domain failed with dns-tempfail and 1 was delivered',
+    'in that window 1 domain had dns-tempfail failures and 1 domain had mail delivered',
   );
 });
 
