@@ -56,7 +56,7 @@ function missingDirectory(directory: string | undefined): string {
   if (directory === undefined) return 'no such file';
   // A file system can refuse new files this way in a directory that exists (/proc).
   if (isDirectory(directory)) return `files cannot be created in ${directory}`;
-  return `the directory ${directory} does not exist`;
+  return `the directory ${directory} does not exist (create it: mkdir -p ${directory})`;
 }
 
 /** The path itself or its nearest ancestor that exists. */

@@ -37,7 +37,7 @@ test('a missing directory is told from one that exists but takes no new files', 
   const missing = systemError('ENOENT', -2);
   t.is(
     describeWriteFailure(missing, join(DIR, 'none')),
-    `the directory ${join(DIR, 'none')} does not exist`,
+    `the directory ${join(DIR, 'none')} does not exist (create it: mkdir -p ${join(DIR, 'none')})`,
   );
   t.is(describeWriteFailure(missing, DIR), `files cannot be created in ${DIR}`);
 });

@@ -7,7 +7,7 @@ import { groupRecord, incidentRecord, summaryRecord, SCHEMA_VERSION } from '../o
 import { analyseLogs, type AnalyseOptions, type AnalyseResult } from '../pipeline/analyse.js';
 import type { ReadCounts } from '../pipeline/read-events.js';
 import { DEFAULTS } from './defaults.js';
-import { exitCodeFor } from './exit-codes.js';
+import { exitCodeFor, failOnKindsOf } from './exit-codes.js';
 import { createHeapGuard, type HeapGuard } from './heap-guard.js';
 import { createProgress } from './progress.js';
 import {
@@ -56,7 +56,7 @@ export async function runMain(files: string[], options: RawOptions): Promise<num
     guardHeap,
   });
   reportDiagnostics(counts);
-  const kinds = analysis.groups.map((group) => group.verdict.kind);
+  const kinds = failOnKindsOf(analysis.groups);
   return exitCodeFor({ inputErrors: counts.inputErrors.length, kinds, failOn });
 }
 

@@ -17,7 +17,7 @@ import type { LineBatch } from '../input/read-inputs.js';
 import { CAUSES, type Analysis } from '../model.js';
 import { analyseLogs, type AnalyseOptions } from '../pipeline/analyse.js';
 import { DEFAULTS } from './defaults.js';
-import { exitCodeFor } from './exit-codes.js';
+import { exitCodeFor, failOnKindsOf } from './exit-codes.js';
 import { createHeapGuard } from './heap-guard.js';
 import { DAY_MS, parseCount, startOfLocalDay } from './parse-options.js';
 import { render, reportDiagnostics, type RenderOptions } from './run-main.js';
@@ -107,7 +107,7 @@ async function summarise(files: string[], options: RawOptions): Promise<number> 
     });
   }
 
-  const kinds = analysis.groups.map((group) => group.verdict.kind);
+  const kinds = failOnKindsOf(analysis.groups);
   return exitCodeFor({ inputErrors: counts.inputErrors.length, kinds, failOn });
 }
 

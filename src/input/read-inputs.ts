@@ -114,6 +114,8 @@ interface ContentSource {
   readonly chunks: AsyncIterable<Buffer>;
   /** Known once `chunks` has ended: bytes after the gzip stream were left unread. */
   hasTrailingData(): boolean;
+  /** A plain file's size when it was opened: reading less means it was cut while read. */
+  readonly sizeAtOpen?: number;
   bytesRead(): number;
   close(): Promise<void>;
 }
@@ -350,6 +352,7 @@ async function openRegularFile(
     input: withTime,
     isGzip: isGzipped,
     startOffset: isGzipped ? start : rawStart,
+    ...(isGzipped ? {} : { sizeAtOpen: stats.size }),
     ...contentOf(raw, isGzipped, start),
     bytesRead: () => counter.bytes,
     close: () => handle.close(),
@@ -517,6 +520,12 @@ async function* readContent(
   if (source.hasTrailingData()) {
     yield trailingDataWarning(source.input, nextLine - 1);
   }
+
+  // Under `--state` (a held last line) the next run reads the rest from the rotated copy.
+  const size = source.sizeAtOpen;
+  if (!options.holdsLastLine && size !== undefined && source.bytesRead() < size) {
+    yield shrunkWarning(source, nextLine - 1, size);
+  }
 }
 
 /** The chunks with the first one at least `size` bytes, unless the content is shorter. */
@@ -607,6 +616,13 @@ function trailingDataWarning(input: InputInfo, lastLine: number): LineWarning {
   // gzip does the same: it reads every member and warns about what follows them.
   const message = 'Trailing data after the gzip stream ignored';
   return { kind: 'warning', input, line: Math.max(lastLine, 1), message };
+}
+
+function shrunkWarning(source: ContentSource, lastLine: number, size: number): LineWarning {
+  const message =
+    `The file shrank while it was read (${source.bytesRead()} of the ${size} bytes it had ` +
+    "when opened): it was cut, as logrotate's copytruncate does, and the rest was not read";
+  return { kind: 'warning', input: source.input, line: Math.max(lastLine, 1), message };
 }
 
 function problemOf(source: ContentSource, error: MxtriageError): InputProblem {

@@ -42,10 +42,10 @@ export function formatSummary(analysis: Analysis, options: SummaryOptions): stri
   const lines = [
     `mxtriage summary for ${period(analysis, options)}`,
     '',
-    `Delivered ${change(summary.statuses.sent, previous?.statuses.sent)}, ` +
-      `deferred ${change(summary.statuses.deferred, previous?.statuses.deferred)}, ` +
-      `bounced ${change(summary.statuses.bounced, previous?.statuses.bounced)}, ` +
-      `expired ${change(summary.statuses.expired, previous?.statuses.expired)}` +
+    `Delivery attempts: ${change(summary.statuses.sent, previous?.statuses.sent)} delivered, ` +
+      `${change(summary.statuses.deferred, previous?.statuses.deferred)} deferred, ` +
+      `${change(summary.statuses.bounced, previous?.statuses.bounced)} bounced, ` +
+      `${change(summary.statuses.expired, previous?.statuses.expired)} expired` +
       `${unnamedExpiriesNote(summary.expiredUnnamed)}.`,
     `Deferred or bounced recipients: delivered later ${analysis.outcomes['delivered-later']}, ` +
       `bounced ${analysis.outcomes.bounced}, expired ${analysis.outcomes.expired}, ` +

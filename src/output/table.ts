@@ -65,9 +65,9 @@ function formatHeader(analysis: Analysis, options: Shown): string[] {
       `${notUnderstoodDetail(summary.notUnderstoodBy)}, ` +
       `${summary.linesOtherPrograms} from other programs` +
       warningsNote(summary.inputWarnings),
-    `Deliveries: ${formatStatuses(summary.statuses)}${unnamedExpiriesNote(summary.expiredUnnamed)}`,
+    `Attempts:  ${formatStatuses(summary.statuses)}${unnamedExpiriesNote(summary.expiredUnnamed)}`,
     `Groups:    ${summary.groups} (domain × cause × ${formatDuration(summary.windowMs)} window), ` +
-      `${summary.domains} domains with deferrals or bounces`,
+      `${summary.domains} ${summary.domains === 1 ? 'domain' : 'domains'} with deferrals or bounces`,
   ];
 
   for (const error of summary.inputErrors) {

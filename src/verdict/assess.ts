@@ -64,6 +64,12 @@ const LAME_RESULTS = new Set<string>([
 /** What our resolver gives while it waits on failing servers of the domain: no answer in
  *  time, or SERVFAIL when it gives up. A refusal or a closed port says nothing of waiting. */
 const WAITING_RESULTS = new Set<string>(['timeout', 'tcp-timeout', 'servfail']);
+const WAITING_ON_FAILING = ', likely waiting on the failing servers';
+const WAITING_ON_TROUBLED = ', likely waiting on them';
+/** What a resolver gives when it cannot be asked at all: no reply, a closed port, or a refusal
+ *  to serve us. Said of a reference resolver, that is no view of the domain, not a view that
+ *  fails as ours does. */
+const UNREACHED_RESULTS = new Set<string>([...SILENT_RESULTS, 'refused']);
 /** What TCP came to after a truncated UDP reply that shows TCP failing: refused or reset, TC
  *  over TCP too, or a stream that ended without a reply. Silence (`tcp-timeout`) is no such
  *  evidence: the timeout may only be too short (see {@link findTcpSilence}). */
@@ -105,10 +111,16 @@ export function assessDomains(
   const findings = new Map<string, Finding>();
   for (const [domain, diagnosis] of diagnoses) findings.set(domain, assessDomain(diagnosis));
 
-  const witness = [...findings].find(
-    ([, finding]) => finding.kind === 'local-resolver' && finding.detail === 'dnssec',
-  )?.[0];
-  if (witness === undefined) return findings;
+  blameLocalValidation(findings);
+  blameLocalOutage(findings, diagnoses);
+  return findings;
+}
+
+/** A domain failing validation at our resolver although it is not signed: then a signed
+ *  domain that failed only our validation is most likely fine too. */
+function blameLocalValidation(findings: Map<string, Finding>): void {
+  const witness = findWitness(findings, 'dnssec');
+  if (witness === undefined) return;
 
   for (const [domain, finding] of findings) {
     if (finding.kind !== 'recipient-dnssec' || finding.byLocalValidation !== true) continue;
@@ -116,8 +128,71 @@ export function assessDomains(
       `${finding.reason}; but ${witness} fails validation at our resolver too: ` + OUR_VALIDATION;
     findings.set(domain, { kind: 'local-resolver', detail: 'dnssec', reason });
   }
+}
 
-  return findings;
+/**
+ * Our resolver gives no answer at all for a domain whose servers all answer (`local-resolver
+ * (down)`): then its silence for a domain with some failing servers is not waiting on them, as
+ * it would be alone, since a working resolver tries the servers that answer. Such a partial
+ * outage, or servers that fail only over TCP or with EDNS, is not what defers our mail.
+ * Servers that all fail would defer it anyway: that finding stays, with our resolver noted.
+ */
+function blameLocalOutage(
+  findings: Map<string, Finding>,
+  diagnoses: ReadonlyMap<string, DomainDiagnosis>,
+): void {
+  const witness = findWitness(
+    findings,
+    'down',
+    (domain) => diagnoses.get(domain)?.authoritative.failing === 0,
+  );
+  if (witness === undefined) return;
+
+  for (const [domain, finding] of findings) {
+    const diagnosis = diagnoses.get(domain);
+    if (finding.kind !== 'recipient-dns' || diagnosis === undefined) continue;
+    const failing = failingChecks(diagnosis.local);
+    if (failing.length === 0) continue;
+
+    const local = describeResolvers('local resolver', failing);
+    const also = `as it does for ${witness}, whose servers all answer`;
+    const isWaitable = finding.detail === 'partial' || finding.detail === 'edns-or-tcp';
+    const own = stripLocalNote(finding.reason, diagnosis);
+    const reason = isWaitable
+      ? `${local}, ${also}; ${own}`
+      : `${own}; our resolver fails too (${local}), ${also}`;
+    findings.set(
+      domain,
+      isWaitable ? { kind: 'local-resolver', detail: 'down', reason } : { ...finding, reason },
+    );
+  }
+}
+
+/** The first domain whose finding is our resolver's fault of this detail (and `isWitness`). */
+function findWitness(
+  findings: ReadonlyMap<string, Finding>,
+  detail: string,
+  isWitness: (domain: string) => boolean = () => true,
+): string | undefined {
+  for (const [domain, finding] of findings) {
+    const isOurs = finding.kind === 'local-resolver' && finding.detail === detail;
+    if (isOurs && isWitness(domain)) return domain;
+  }
+
+  return undefined;
+}
+
+/** A reason without the note {@link noteLocalFailure} or {@link noteLocalDown} added to it. */
+function stripLocalNote(reason: string, diagnosis: DomainDiagnosis): string {
+  const notes = [
+    noteLocalFailure(diagnosis, WAITING_ON_FAILING),
+    noteLocalFailure(diagnosis, WAITING_ON_TROUBLED),
+    noteLocalFailure(diagnosis),
+    noteLocalDown(diagnosis),
+  ].filter((note) => note !== '');
+  const note = notes.find((each) => reason.includes(each));
+
+  return note === undefined ? reason : reason.replace(note, '');
 }
 
 /** The one finding that best describes the domain's DNS now. */
@@ -471,10 +546,11 @@ function findLocalFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   const prefix = share
     ? `${failing.length} of ${diagnosis.local.servers.length} local resolvers fail: `
     : '';
+  const unreached = describeUnreachedReferences(diagnosis);
   return {
     kind: 'local-resolver',
     detail: localDetail(failing),
-    reason: `${prefix}${local}; ${elsewhere}`,
+    reason: `${prefix}${local}; ${elsewhere}${unreached === '' ? '' : `; ${unreached}`}`,
   };
 }
 
@@ -484,11 +560,11 @@ function findLocalFailure(diagnosis: DomainDiagnosis): Finding | undefined {
  * servers are then the ones failing.
  */
 function failingLikeUs(diagnosis: DomainDiagnosis, local: string): Finding | undefined {
-  const { reference } = diagnosis;
-  if (reference.servers.some((check) => isDefinite(check.reply.result))) return undefined;
+  const reached = reachedReferences(diagnosis);
+  if (reached.some((check) => isDefinite(check.reply.result))) return undefined;
 
   const target = aliasTarget(diagnosis);
-  if (reference.servers.length === 0) {
+  if (reached.length === 0) {
     if (target === undefined) return undefined;
     const reason =
       `${local}; ${diagnosis.domain} is an alias of ${target}, ` +
@@ -496,7 +572,7 @@ function failingLikeUs(diagnosis: DomainDiagnosis, local: string): Finding | und
     return { kind: 'inconclusive', detail: 'no-other-view', reason };
   }
 
-  const others = describeResolvers('reference resolver', reference.servers);
+  const others = describeResolvers('reference resolver', reached);
   if (target === undefined) {
     const reason = `${local}; ${others} as well, while the authoritative servers answer`;
     return { kind: 'inconclusive', detail: 'resolvers-fail', reason };
@@ -506,6 +582,21 @@ function failingLikeUs(diagnosis: DomainDiagnosis, local: string): Finding | und
     `${diagnosis.domain} is an alias (CNAME) of ${target}, and every resolver fails on it: ` +
     `${local}; ${others}: the DNS of ${target} is broken`;
   return { kind: 'recipient-dns', detail: 'servfail', reason };
+}
+
+/** The reference resolvers that could be asked (see `UNREACHED_RESULTS`). */
+function reachedReferences(diagnosis: DomainDiagnosis): ResolverCheck[] {
+  return diagnosis.reference.servers.filter((check) => !UNREACHED_RESULTS.has(check.reply.result));
+}
+
+/** The reference resolvers that could not be asked, said as a view not made, or ''. */
+function describeUnreachedReferences(diagnosis: DomainDiagnosis): string {
+  const unreached = diagnosis.reference.servers.filter((check) =>
+    UNREACHED_RESULTS.has(check.reply.result),
+  );
+  if (unreached.length === 0) return '';
+
+  return `${describeResolvers('reference resolver', unreached)} (not reached: no view from it)`;
 }
 
 /** The name the domain's authoritative answer sends resolvers on to: an answer that is only a
@@ -557,7 +648,7 @@ function findPartialFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   const zone = diagnosis.delegation.zone ?? diagnosis.domain;
   const reason =
     `${failing} of ${count(servers.length, ADDRESS)} of ${zone} fail: ` + describeServers(broken);
-  const note = noteLocalFailure(diagnosis, ', likely waiting on the failing servers');
+  const note = noteLocalFailure(diagnosis, WAITING_ON_FAILING);
   return { kind: 'recipient-dns', detail: 'partial', reason: reason + note };
 }
 
@@ -570,7 +661,7 @@ function findTransportTrouble(diagnosis: DomainDiagnosis): Finding | undefined {
   const troubled = describeTransportTrouble(diagnosis);
   if (troubled.length === 0) return undefined;
 
-  const reason = listSome(troubled, '; ') + noteLocalFailure(diagnosis, ', likely waiting on them');
+  const reason = listSome(troubled, '; ') + noteLocalFailure(diagnosis, WAITING_ON_TROUBLED);
   return { kind: 'recipient-dns', detail: 'edns-or-tcp', reason };
 }
 
@@ -645,7 +736,7 @@ function describeHealthy(diagnosis: DomainDiagnosis): Finding {
   if (authoritative.answering > 0) parts.push(describeAnswering(authoritative.answering));
   const ours = agreeing(local.servers);
   if (ours.length > 0) parts.push(describeResolvers('local resolver', ours));
-  const references = agreeing(reference.servers);
+  const references = agreeing(reachedReferences(diagnosis));
   if (references.length > 0 && (reference.status === 'answers' || dissenting.size > 0)) {
     parts.push(describeResolvers('reference resolver', references));
   }
@@ -678,6 +769,7 @@ function findDissent(diagnosis: DomainDiagnosis): Map<ResolverCheck, string> {
     ...reference.servers.map((check) => ({ label: 'reference resolver', check })),
   ];
   for (const { label, check } of labelled) {
+    if (label === 'reference resolver' && UNREACHED_RESULTS.has(check.reply.result)) continue;
     const how = describeContradiction(diagnosis, check);
     if (how !== undefined) dissent.set(check, `${label} ${check.server} ${how}`);
   }
@@ -742,12 +834,14 @@ function describeUnmadeViews(diagnosis: DomainDiagnosis): string | undefined {
   }
 
   const [first, second] = views;
-  if (first === undefined) return undefined;
-  if (second !== undefined && first.why === second.why) {
-    return `${first.what} and ${second.what} could not be used: ${first.why}`;
-  }
+  const said =
+    second !== undefined && first?.why === second.why
+      ? [`${first.what} and ${second.what} could not be used: ${first.why}`]
+      : views.map((view) => `${view.what} ${view.verb}: ${view.why}`);
+  const unreached = describeUnreachedReferences(diagnosis);
+  if (unreached !== '') said.push(unreached);
 
-  return views.map((view) => `${view.what} ${view.verb}: ${view.why}`).join('; ');
+  return said.length === 0 ? undefined : said.join('; ');
 }
 
 function describeAnswering(answering: number): string {

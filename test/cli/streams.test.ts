@@ -64,7 +64,7 @@ test('an atomic write through a symbolic link writes the file it points at', asy
 test('writing into a directory that does not exist says which directory', async (t) => {
   const path = join(DIR, 'missing', 'report.html');
   await t.throwsAsync(writeFileAtomically(path, 'x'), {
-    message: `Cannot write ${path}: the directory ${join(DIR, 'missing')} does not exist`,
+    message: `Cannot write ${path}: the directory ${join(DIR, 'missing')} does not exist (create it: mkdir -p ${join(DIR, 'missing')})`,
   });
 });
 
@@ -74,7 +74,7 @@ test('a symbolic link to a file not made yet is kept, and the file it names is m
   symlinkSync('metrics/current.prom', link);
   const metrics = join(dir, 'metrics');
   await t.throwsAsync(writeFileAtomically(link, 'new\n'), {
-    message: `Cannot write ${link}: the directory ${metrics} does not exist`,
+    message: `Cannot write ${link}: the directory ${metrics} does not exist (create it: mkdir -p ${metrics})`,
   });
 
   mkdirSync(metrics);

@@ -454,7 +454,7 @@ test('a message that expired with no recipient in the log is counted, not droppe
     expiredUnnamed: 1,
     statuses: { sent: 0, deferred: 0, bounced: 0, expired: 0 },
   });
-  t.regex(table.stdout, /^Deliveries: none \(and 1 message queued before the log began\)$/m);
+  t.regex(table.stdout, /^Attempts:  none \(and 1 message queued before the log began\)$/m);
 });
 
 test('-o or --state naming a log being read is a usage error, and the log is left as it was', async (t) => {
@@ -697,7 +697,10 @@ test('-o names the path and says in words why it cannot be written', async (t) =
     ['/dev/full', 'the disk is full'],
     [join(notADirectory, 'report.md'), `a part of the path is not a directory: ${notADirectory}`],
     [DIR, 'it is a directory'],
-    [join(DIR, 'none', 'report.md'), `the directory ${join(DIR, 'none')} does not exist`],
+    [
+      join(DIR, 'none', 'report.md'),
+      `the directory ${join(DIR, 'none')} does not exist (create it: mkdir -p ${join(DIR, 'none')})`,
+    ],
   ];
   if (existsSync('/proc/self')) cases.push(['/proc/report.md', 'files cannot be created in /proc']);
 

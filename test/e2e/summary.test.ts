@@ -176,7 +176,7 @@ test('the cron summary is short, names the worst domains and compares with the l
   t.regex(result.stdout, /^mxtriage summary for 2026-12-03/);
   t.regex(
     result.stdout,
-    /\nDelivered 19 \(\+7\), deferred 74 \(\+66\), bounced 0 \(-10\), expired 8 \(\+8\)\.\n/,
+    /\nDelivery attempts: 19 \(\+7\) delivered, 74 \(\+66\) deferred, 0 \(-10\) bounced, 8 \(\+8\) expired\.\n/,
   );
   t.regex(result.stdout, /\n {2}northwind\.test: 13 failed attempts \(previously 2\)\n/);
   t.regex(result.stdout, /\n {2}sender\.test: 9 failed attempts \(new\)\n/);
@@ -307,6 +307,18 @@ test('--fail-on exits 3 when a group gets one of the named verdict kinds', async
   t.is(none.code, 0);
   const hit = await runCli(['--offline', '--fail-on', 'not-checked', 'samples/postfix-mail.log']);
   t.is(hit.code, 3);
+});
+
+test('--fail-on not-checked ignores groups of causes that are never re-checked', async (t) => {
+  // The sample's refused connection: a `connection` group, whose verdict is always not-checked.
+  const log = join(temporaryDir('mxtriage-fail-on-'), 'mail.log');
+  const lines = readFileSync(join(ROOT, 'samples', 'postfix-mail.log'), 'utf8').split('\n');
+  writeFileSync(log, `${lines.slice(68, 70).join('\n')}\n`);
+
+  const result = await runCli(['--offline', '--fail-on', 'not-checked', log]);
+
+  t.is(result.code, 0, result.stdout);
+  t.regex(result.stdout, /margie\.test .*│ connection /);
 });
 
 test('-o writes the report atomically to a file, and every report format renders', async (t) => {
@@ -466,7 +478,7 @@ test('a named pipe nothing writes to is reported under --state too', async (t) =
 
   t.is(result.code, 1);
   t.regex(result.stderr, /named pipe .*pipe: no program opened it for writing/);
-  t.regex(result.stdout, /Delivered 31, deferred 82, bounced 10, expired 8/);
+  t.regex(result.stdout, /Delivery attempts: 31 delivered, 82 deferred, 10 bounced, 8 expired/);
 });
 
 test('a message deleted from the queue in a later run is removed there', async (t) => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -359,6 +359,42 @@ test('a 1 MB line is cut with a warning and the lines after it are read normally
       message: 'Line longer than 1000 characters: cut to 1000',
     },
   ]);
+});
+
+test('a file cut while it is read (copytruncate) ends with a warning that says so', async (t) => {
+  const path = await write(t.context.dir, 'mail.log', numbered('line ', 400000));
+  const size = (await readFile(path)).length;
+  const items: InputItem[] = [];
+
+  for await (const item of readInputs([path])) {
+    if (items.length === 0) await truncate(path, 0);
+    items.push(item);
+  }
+
+  const lines = linesOf(items);
+  t.true(lines.length > 0 && lines.length < 400000, `${lines.length} lines read`);
+  const [warning] = warningsOf(items);
+  t.is(warningsOf(items).length, 1);
+  t.is(warning?.line, lines.length);
+  t.regex(
+    warning?.message ?? '',
+    new RegExp(
+      `^The file shrank while it was read \\(\\d+ of the ${size} bytes it had when opened\\)`,
+    ),
+  );
+});
+
+test('a live log cut while read under --state says nothing: the next run reads the copy', async (t) => {
+  const path = await write(t.context.dir, 'mail.log', numbered('line ', 400000));
+  const items: InputItem[] = [];
+
+  for await (const item of readInputs([path], { holdUnfinishedLine: true })) {
+    if (items.length === 0) await truncate(path, 0);
+    items.push(item);
+  }
+
+  t.true(linesOf(items).length < 400000);
+  t.deepEqual(warningsOf(items), []);
 });
 
 test('a long line inside one chunk is cut too, with the line number of that line', async (t) => {

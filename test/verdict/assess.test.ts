@@ -272,6 +272,83 @@ test(
   },
 );
 
+test('our resolver silent for every domain is at fault for one whose servers partly fail', (t) => {
+  const silent = () => resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'timeout')]);
+  const partial = {
+    ...withNameServers(healthyDiagnosis('partial.test'), [
+      { name: 'ns1.partial.test', address: '127.0.9.1', result: 'answer' },
+      { name: 'ns2.partial.test', address: '127.0.9.2', result: 'timeout' },
+    ]),
+    local: silent(),
+  };
+  const dead = {
+    ...withNameServers(healthyDiagnosis('dead.test'), [
+      { name: 'ns1.dead.test', address: '127.0.9.3', result: 'timeout' },
+    ]),
+    local: silent(),
+  };
+  const healthy = { ...healthyDiagnosis('healthy.test'), local: silent() };
+
+  const findings = assessDomains(
+    new Map([
+      ['partial.test', partial],
+      ['dead.test', dead],
+      ['healthy.test', healthy],
+    ]),
+  );
+
+  t.like(findings.get('healthy.test'), { kind: 'local-resolver', detail: 'down' });
+  t.like(findings.get('partial.test'), { kind: 'local-resolver', detail: 'down' });
+  t.is(
+    findings.get('partial.test')?.reason,
+    'local resolver 127.0.0.1:53: no reply, as it does for healthy.test, whose servers all ' +
+      'answer; 1 of 2 authoritative server addresses of partial.test fail: ' +
+      'ns2.partial.test 127.0.9.2: no reply',
+  );
+  // Servers that all fail defer the mail whatever our resolver does.
+  t.like(findings.get('dead.test'), { kind: 'recipient-dns', detail: 'unreachable' });
+  t.regex(
+    findings.get('dead.test')?.reason ?? '',
+    /; our resolver fails too \(local resolver 127\.0\.0\.1:53: no reply\), as it does for healthy\.test/,
+  );
+});
+
+test(
+  'reference resolvers that cannot be reached leave our failing resolver at fault',
+  assesses,
+  {
+    ...healthyDiagnosis('a.test'),
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'unreachable')]),
+    reference: resolverView('reference', [
+      resolverCheck('127.0.8.8:53', 'timeout'),
+      resolverCheck('127.0.8.9:53', 'refused'),
+    ]),
+  },
+  {
+    kind: 'local-resolver',
+    detail: 'down',
+    says: [
+      'the only authoritative server address answers MX',
+      'reference resolvers 127.0.8.8:53: no reply, 127.0.8.9:53: REFUSED (not reached: no view',
+    ],
+  },
+);
+
+test('a reference resolver that cannot be reached is a view not made, not a dissent', (t) => {
+  const finding = assessDomain({
+    ...healthyDiagnosis('a.test'),
+    reference: resolverView('reference', [resolverCheck('127.0.8.8:53', 'unreachable')]),
+  });
+
+  t.is(finding.kind, 'answers');
+  t.is(finding.dissent, undefined);
+  t.is(
+    finding.unmade,
+    'reference resolver 127.0.8.8:53: connection refused or unreachable (not reached: no view ' +
+      'from it)',
+  );
+});
+
 const failingServers = test.macro((t, results: readonly ProbeResult[], detail: string) => {
   const servers = results.map((result, index) => ({
     name: `ns${index + 1}.down.test`,
