@@ -4,9 +4,11 @@
 
 /**
  * Letters, digits and hyphens (RFC 1123 §2.1), and underscores, which real names carry
- * (`_dmarc`, RFC 8552); 1 to 63 octets (RFC 1035 §2.3.4). A-labels (`xn--`) fit as they are.
+ * (`_dmarc`, RFC 8552); 1 to 63 octets (RFC 1035 §2.3.4), neither first nor last a hyphen
+ * (RFC 952), which also keeps a name from reading as an option (`-bad.test`). A-labels (`xn--`)
+ * fit as they are.
  */
-const LABEL = /^[a-z0-9_-]{1,63}$/i;
+const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/i;
 
 /** 255 octets on the wire (RFC 1035 §3.1) is 253 characters written without the final dot. */
 const MAX_NAME_LENGTH = 253;

@@ -17,6 +17,7 @@ export interface PeriodTotals {
 
 /** Domains whose totals are kept for the next run's comparison. */
 const MAX_REMEMBERED_DOMAINS = 500;
+const HOUR_MS = 3_600_000;
 
 export interface SummaryOptions {
   readonly previous?: PeriodTotals;
@@ -178,8 +179,10 @@ function period(analysis: Analysis, options: SummaryOptions): string {
   const end = until ?? periodEnd;
   if (start === undefined && end === undefined) return 'a period with no delivery records';
 
-  const from = start === undefined ? 'the start of the logs' : show(start, options);
-  const to = end === undefined ? 'the end of the logs' : show(end, options);
+  // Seconds for a period under an hour, where minutes would read `18:35 to 18:35`.
+  const precise = start !== undefined && end !== undefined && end - start < HOUR_MS;
+  const from = start === undefined ? 'the start of the logs' : show(start, options, precise);
+  const to = end === undefined ? 'the end of the logs' : show(end, options, precise);
   const span = `${from} to ${to} (${zoneLabel(options)})`;
   if (periodStart !== undefined) return span;
   const outside = eventsOutsidePeriod === 1 ? '1 event was' : `${eventsOutsidePeriod} events were`;
@@ -197,10 +200,10 @@ function change(now: number, before: number | undefined): string {
   return `${now} (${delta >= 0 ? '+' : ''}${delta})`;
 }
 
-function show(time: number, options: SummaryOptions): string {
+function show(time: number, options: SummaryOptions, precise = false): string {
   const zoned =
     options.timeZone === undefined ? new Date(time) : new TZDate(time, options.timeZone);
-  return format(zoned, 'yyyy-MM-dd HH:mm');
+  return format(zoned, precise ? 'yyyy-MM-dd HH:mm:ss' : 'yyyy-MM-dd HH:mm');
 }
 
 /** Deferrals, bounces and expiries: exact per domain, unlike messages summed over groups. */

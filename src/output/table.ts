@@ -57,7 +57,7 @@ function formatHeader(analysis: Analysis, options: Shown): string[] {
   const period =
     summary.periodStart === undefined || summary.periodEnd === undefined
       ? 'no delivery records'
-      : `${showTime(summary.periodStart, options)} – ${showTime(summary.periodEnd, options)}`;
+      : formatPeriod(summary.periodStart, summary.periodEnd, options);
   const lines = [
     `Period:    ${period} (${zoneLabel(options)})`,
     ...filterLine(summary, options),
@@ -92,6 +92,7 @@ function filterLine(summary: Analysis['summary'], options: Shown): string[] {
 const ROWS_PER_PART = 500;
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 type Row = (string | number)[];
 
@@ -240,6 +241,16 @@ function notUnderstoodDetail(by: Readonly<Record<string, number>>): string {
 
 /** Times are shown in one zone, named in the header. When the clocks change within the
  *  period, each time gets its offset too: the hour they repeat would otherwise read twice. */
+/** The period read; with seconds when it is shorter than an hour, where minutes would read
+ *  `18:34 – 18:34`. */
+function formatPeriod(start: number, end: number, options: Shown): string {
+  if (end - start >= HOUR_MS) return `${showTime(start, options)} – ${showTime(end, options)}`;
+
+  const pattern = options.offsets ? 'yyyy-MM-dd HH:mm:ssxxx' : 'yyyy-MM-dd HH:mm:ss';
+  const show = (time: number) => format(zoned(time, options), pattern);
+  return `${show(start)} – ${show(end)}`;
+}
+
 function showTime(time: number, options: Shown): string {
   return format(zoned(time, options), options.offsets ? 'yyyy-MM-dd HH:mmxxx' : 'yyyy-MM-dd HH:mm');
 }

@@ -36,6 +36,8 @@ test('a trailing dot', refuses, 'example.com.');
 test('a leading dot', refuses, '.example.com');
 test('an empty label', refuses, 'a..example');
 test('a space', refuses, 'exa mple.com');
+test('a label that starts with a hyphen', refuses, '-bad.example');
+test('a label that ends with a hyphen', refuses, 'bad-.example');
 test('a Unicode name not yet an A-label', refuses, 'bücher.example');
 test('an IPv4 address', refuses, '192.0.2.1');
 test('a bracketed address literal', refuses, '[192.0.2.1]');

@@ -454,7 +454,7 @@ test('a message that expired with no recipient in the log is counted, not droppe
     expiredUnnamed: 1,
     statuses: { sent: 0, deferred: 0, bounced: 0, expired: 0 },
   });
-  t.regex(table.stdout, /^Attempts:  none \(and 1 message queued before the log began\)$/m);
+  t.regex(table.stdout, /^Attempts: {2}none \(and 1 message queued before the log began\)$/m);
 });
 
 test('-o or --state naming a log being read is a usage error, and the log is left as it was', async (t) => {

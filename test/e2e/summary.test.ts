@@ -245,7 +245,10 @@ test('the summary names the period asked for and its time zone', async (t) => {
     '2026-12-03T18:00',
     'samples/postfix-mail.log',
   ]);
-  t.regex(since.stdout, /^mxtriage summary for 2026-12-03 18:00 to 2026-12-03 18:36 \(UTC\)\n/);
+  t.regex(
+    since.stdout,
+    /^mxtriage summary for 2026-12-03 18:00:00 to 2026-12-03 18:36:10 \(UTC\)\n/,
+  );
 
   const zoned = await runCli([
     'summary',
@@ -410,7 +413,7 @@ test('--quiet mails an expiry of mail deferred in an earlier run', async (t) => 
 
   const quiet = await runCli([...args.slice(0, 1), '--quiet', ...args.slice(1)]);
   t.is(quiet.code, 0, quiet.stderr);
-  t.regex(quiet.stdout, /, expired 1 \(\+1\)\.\n/);
+  t.regex(quiet.stdout, /, 1 \(\+1\) expired\.\n/);
   t.regex(quiet.stdout, /\n {2}northwind\.test: 1 failed attempt .*\n {4}expired \(1\): /);
 });
 

@@ -117,7 +117,7 @@ test('when the clocks change within the period, every time shown carries its off
 
 test('times carry no offset when the period has none to tell apart', async (t) => {
   const table = formatTable(await sampleAnalysis(), { top: 1, timeZone: 'Europe/Berlin' });
-  t.true(table.startsWith('Period:    2026-12-03 19:32 – 2026-12-03 19:3'));
+  t.true(table.startsWith('Period:    2026-12-03 19:32:52 – 2026-12-03 19:36:10'));
   t.regex(table, /│ 2026-12-03 19:\d\d–19:\d\d │/);
 });
 
