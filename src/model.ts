@@ -280,6 +280,8 @@ export interface GroupEvidence {
   readonly lastSeen: number;
   readonly senderDomains: readonly string[];
   readonly lookupNames: readonly string[];
+  /** A few distinct reply texts, which can say what a remote held against us. */
+  readonly examples: readonly string[];
 }
 
 export interface Summary {

@@ -259,6 +259,7 @@ export function createGrouper(windowMs: number): Grouper {
       lastSeen: group.lastSeen,
       senderDomains: [...group.senderDomains],
       lookupNames: [...group.lookupNames],
+      examples: group.examples,
     }));
   }
 

@@ -58,6 +58,7 @@ function asGroup(domain: string, now: number): GroupEvidence {
     windowEnd: now,
     lastSeen: now,
     senderDomains: [],
+    examples: [],
     lookupNames: [],
   };
 }

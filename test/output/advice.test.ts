@@ -97,6 +97,29 @@ test('local resolver advice names the resolver that failed and how to ask it', (
   t.is(advice[1], 'All 3 domains of this incident failed because of it.');
 });
 
+test('remote replies about our PTR record or HELO name are advised as our DNS', (t) => {
+  const reply =
+    'host mx.example.net[192.0.2.9] said: 450 4.7.25 Client host rejected: cannot find your ' +
+    'hostname, [198.51.100.7] (in reply to RCPT TO command)';
+  const ours = makeGroup('example.net', 'remote-tempfail', '2026-12-03T18:00:00Z', {
+    examples: [reply],
+  });
+  const policy = makeGroup('example.net', 'remote-tempfail', '2026-12-03T18:00:00Z', {
+    examples: ['host mx.example.net[192.0.2.9] said: 450 4.2.0 Greylisted, try again later'],
+  });
+  const remote = { causeFamily: 'remote', causes: ['remote-tempfail'] } as const;
+
+  const [aboutUs] = adviseIncident(
+    incidentWith({ kind: 'remote-policy' }, { ...remote, groups: [ours] }),
+  );
+  const [notAboutUs] = adviseIncident(
+    incidentWith({ kind: 'remote-policy' }, { ...remote, groups: [policy] }),
+  );
+
+  t.regex(aboutUs ?? '', /refused us for our own DNS: .*dig -x <our address>/);
+  t.regex(notAboutUs ?? '', /not about DNS \(greylisting/);
+});
+
 test('stale chroot advice names the chroot file that differs', (t) => {
   const verdict: Verdict = {
     kind: 'local-resolver',

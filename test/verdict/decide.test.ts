@@ -88,6 +88,7 @@ function group(domain: string, cause: Cause, extra: Partial<GroupEvidence> = {})
     lastSeen: AT_18_34_16,
     senderDomains: ['sender.test'],
     lookupNames: [domain],
+    examples: [],
     ...extra,
   };
 }
@@ -219,6 +220,31 @@ test('a remote 4xx deferral is remote policy, without probes', (t) => {
   t.is(verdict.probes, undefined);
   t.is(verdict.basis, undefined);
   t.is(verdict.checkedAt, undefined);
+});
+
+test('a remote deferral or rejection about our PTR record or HELO name says it is our DNS', (t) => {
+  const ptr =
+    'host mx.example.net[192.0.2.9] said: 450 4.7.25 Client host rejected: cannot find your ' +
+    'hostname, [198.51.100.7] (in reply to RCPT TO command)';
+  const helo =
+    'host mx.example.net[192.0.2.9] said: 550 5.7.1 <mail.sender.test>: Helo command rejected: ' +
+    'Host not found (in reply to RCPT TO command)';
+
+  const deferred = decideOne(
+    group('example.net', 'remote-tempfail', { examples: [ptr] }),
+    LAB_1_LOG,
+    new Map(),
+  );
+  const rejected = decideOne(
+    group('example.net', 'remote-reject', { examples: [helo] }),
+    LAB_1_LOG,
+    new Map(),
+  );
+
+  t.is(deferred.kind, 'remote-policy');
+  t.regex(deferred.reason ?? '', /holds our own DNS against us, not the recipient's/);
+  t.is(rejected.kind, 'not-checked');
+  t.regex(rejected.reason ?? '', /our sending address \(no PTR record/);
 });
 
 test('a group whose cause is not DNS is not checked, and says why', (t) => {

@@ -341,6 +341,7 @@ function evidence(domain: string, cause: Cause, senderDomains: readonly string[]
     lastSeen: LAST_FAILURE,
     senderDomains,
     lookupNames: [domain],
+    examples: [],
   };
 }
 
