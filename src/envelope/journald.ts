@@ -9,7 +9,14 @@ import type { Envelope, Source } from '../model.js';
  * an empty message, marked `isMessageLeftOut`, and the caller counts it under that program.
  */
 export function parseJournalLine(line: string, source: Source): Envelope | undefined {
-  const entry = parseObject(line);
+  return journalEnvelope(parseObject(line), source);
+}
+
+/** {@link parseJournalLine} of a line already parsed as JSON. */
+export function journalEnvelope(
+  entry: Record<string, unknown> | undefined,
+  source: Source,
+): Envelope | undefined {
   const timestamp = entry?.['__REALTIME_TIMESTAMP'];
   const isLeftOut = entry?.['MESSAGE'] === null;
   const message = entry === undefined || isLeftOut ? undefined : messageOf(entry['MESSAGE']);
@@ -34,7 +41,8 @@ export function parseJournalLine(line: string, source: Source): Envelope | undef
   };
 }
 
-function parseObject(line: string): Record<string, unknown> | undefined {
+/** One JSON object per line, or `undefined` for anything else. */
+export function parseObject(line: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(line);
     return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -59,7 +67,7 @@ function messageOf(value: unknown): string | undefined {
   return trimEnd(Buffer.from(value as number[]).toString('utf8'));
 }
 
-function trimEnd(message: string): string {
+export function trimEnd(message: string): string {
   let end = message.length;
 
   while (end > 0 && (message.charCodeAt(end - 1) === 10 || message.charCodeAt(end - 1) === 13)) {

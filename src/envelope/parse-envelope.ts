@@ -6,7 +6,7 @@ import { EARLIEST_TIME, LATEST_TIME, type Envelope, type Source } from '../model
 import { createCriJoiner, criContentStart, type CriJoiner } from './cri.js';
 import { unpackStamp } from './envelope-bytes.js';
 import { createEximReader, type EximReader } from './exim.js';
-import { parseJournalLine } from './journald.js';
+import { journalEnvelope, parseObject, trimEnd } from './journald.js';
 import { createLocalClock, createYearlessClock } from './local-time.js';
 import { createStampReader, digitAt, type StampReader } from './timestamps.js';
 
@@ -47,6 +47,18 @@ interface ParserState {
 
 const SPACE = 32;
 const COLON = 58;
+const RECORD_SEPARATOR = 0x1e;
+/** syslog facilities and levels (RFC 5424 §6.2.1, as syslogd names them): `mail.info`. */
+const PRIORITY_NAME =
+  /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|warn|warning|notice|info|debug)$/;
+const SYSLOGD_MARK = '-- MARK --';
+const SYSLOGD_REPEATED = /^last message repeated \d+ times?$/;
+/** What follows the stamp in sysklogd 2's local RFC 5424 files: host, app, PROCID (digits or
+ *  nil), MSGID, then nil or an SD-ELEMENT. */
+const LOCAL_5424 = /^\S+ \S+ (?:\d{1,10}|-) \S+ (?:- |\[)/;
+/** A service's name and the bar `docker compose logs` puts before its lines. */
+const COMPOSE_PREFIX = /^[A-Za-z0-9][\w.-]{0,80} *\| /;
+const SOLARIS_MESSAGE_ID = /^\[ID \d{1,10} [a-z0-9]{1,10}\.[a-z]{1,10}\] /;
 
 /** One parser per run, its inputs read one after the other: with `--year` the year-less clock
  *  goes on from one input to the next (a rotated set comes oldest first); without, each input's
@@ -103,10 +115,50 @@ function parseLine(
   }
 
   if (first === 123) {
-    return readExim(state, parseJournalLine(line, source), false);
+    return parseJsonLine(state, line, source);
   }
 
-  return parseClassic(state, line, 0, source);
+  // `journalctl -o json-seq` puts an ASCII record separator before each entry (RFC 7464).
+  if (first === RECORD_SEPARATOR && line.charCodeAt(1) === 123) {
+    return parseJsonLine(state, line.slice(1), source);
+  }
+
+  return parseClassic(state, line, 0, source) ?? parseComposeLine(state, line, source);
+}
+
+/** A journal entry (`journalctl -o json`), or a line of Docker's `json-file` log driver as it
+ *  lies on disk (`{"log":"...\n","stream":"stdout","time":"2024-09-13T20:01:37.51Z"}`), read
+ *  like `docker logs -t` at the runtime's time. */
+function parseJsonLine(
+  state: ParserState,
+  line: string,
+  source: Source,
+): Envelope | 'pending' | undefined {
+  const entry = parseObject(line);
+  const log = entry?.['log'];
+  const time = typeof entry?.['time'] === 'string' ? Date.parse(entry['time']) : NaN;
+  if (typeof log !== 'string' || Number.isNaN(time)) {
+    return readExim(state, journalEnvelope(entry, source), false);
+  }
+
+  return parseStampedBody(state, trimEnd(log), 0, time, source);
+}
+
+/** `docker compose logs` (how mailcow and Mailu logs are shared): `postfix-mailcow_1    | `
+ *  before each container's line, which is then read as it is. */
+function parseComposeLine(
+  state: ParserState,
+  line: string,
+  source: Source,
+): Envelope | 'pending' | undefined {
+  const prefix = COMPOSE_PREFIX.exec(line);
+  if (prefix === null) return undefined;
+
+  const rest = line.slice(prefix[0].length);
+  const first = rest.charCodeAt(0);
+  return first >= 48 && first <= 57
+    ? parseDated(state, rest, 0, source)
+    : parseClassic(state, rest, 0, source);
 }
 
 /** T1: `Mmm dd hh:mm:ss host tag[pid]: message`, local time without a year. */
@@ -227,7 +279,8 @@ function parseStampedBody(
   if (isMainlogStamp(line, pos)) return containerMainlog(state, line.slice(pos), time, source);
 
   const body = skipInnerStamp(state.stamps, line, pos);
-  return readExim(state, parseSyslogBody(line, body, time, source), false);
+  const envelope = parseSyslogBody(line, body, time, source);
+  return readExim(state, envelope ?? parseLocal5424(line, body, time, source), false);
 }
 
 /** `YYYY-MM-DD hh:mm:ss`: Exim's own mainlog stamp, with a space where RFC 3339 has a `T`. */
@@ -292,23 +345,49 @@ function parseRfc5424(
     return undefined;
   }
 
-  const time = stamps.time;
-  const fields = line.slice(stamps.end + 1).split(' ', 4);
+  return parseRfc5424Fields(line, stamps.end + 1, stamps.time, source);
+}
+
+/** `HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]` from `pos`. */
+function parseRfc5424Fields(
+  line: string,
+  pos: number,
+  time: number,
+  source: Source,
+): Envelope | undefined {
+  const fields = line.slice(pos).split(' ', 4);
   const [host = '', program = '', procId = '', messageId] = fields;
 
   if (messageId === undefined) {
     return undefined;
   }
 
-  const dataStart = stamps.end + 1 + fields.join(' ').length + 1;
+  const dataStart = pos + fields.join(' ').length + 1;
   const message = messageAfterData(line, dataStart);
   const pid = /^\d{1,10}$/.test(procId) ? Number(procId) : undefined;
   return makeEnvelope(time, nil(host), nil(program), pid, message, source);
 }
 
+/**
+ * RFC 5424's fields after an RFC 3339 stamp with no `<PRI>1` before it, as sysklogd 2 writes
+ * its local files (`... troglobit myproc 8710 - - message`): a PROCID of digits or `-`, then a
+ * MSGID and the structured data, nil or `[...]`.
+ */
+function parseLocal5424(
+  line: string,
+  pos: number,
+  time: number,
+  source: Source,
+): Envelope | undefined {
+  return LOCAL_5424.test(line.slice(pos, pos + 300))
+    ? parseRfc5424Fields(line, pos, time, source)
+    : undefined;
+}
+
 function messageAfterData(line: string, pos: number): string {
   const end = line.charCodeAt(pos) === 45 ? pos + 1 : structuredDataEnd(line, pos);
-  const message = line.slice(end + 1);
+  // rsyslog's RFC 5424 template keeps the space a tag's colon had before the message: `- -  msg`.
+  const message = line.slice(line.charCodeAt(end + 1) === SPACE ? end + 2 : end + 1);
   // RFC 5424 §6.4: a UTF-8 message may start with a byte order mark.
   return message.charCodeAt(0) === 0xfeff ? message.slice(1) : message;
 }
@@ -348,6 +427,9 @@ function parseSyslogBody(
   time: number,
   source: Source,
 ): Envelope | undefined {
+  // An empty host: rsyslog writes `Mar  2 12:24:48  sshd[13985]: ...` when it has none.
+  if (line.charCodeAt(pos) === SPACE) return parseTag(line, pos + 1, time, '', source);
+
   const hostEnd = line.indexOf(' ', pos);
 
   if (hostEnd <= pos) {
@@ -357,7 +439,36 @@ function parseSyslogBody(
   // Some writers leave the host out: the first word is then the tag.
   const hasHost = line.charCodeAt(hostEnd - 1) !== COLON;
   const host = hasHost ? line.slice(pos, hostEnd) : '';
-  return parseTag(line, hasHost ? hostEnd + 1 : pos, time, host, source);
+  const tagStart = hasHost ? skipPriorityName(line, hostEnd + 1) : pos;
+  return (
+    parseTag(line, tagStart, time, host, source) ?? syslogdMark(line, tagStart, time, host, source)
+  );
+}
+
+/**
+ * busybox syslogd writes the facility and level between host and tag (`backup mail.info
+ * postfix/smtp[1085]: ...`): skipped when it is one, else `pos`.
+ */
+function skipPriorityName(line: string, pos: number): number {
+  const end = line.indexOf(' ', pos);
+  if (end === -1 || end - pos > 16 || line.charCodeAt(pos) > 122) return pos;
+
+  return PRIORITY_NAME.test(line.slice(pos, end)) ? end + 1 : pos;
+}
+
+/** What syslogd itself writes without a tag, under the program `syslogd`: `-- MARK --` to show
+ *  it is alive, and `last message repeated 3 times` for copies it left out. */
+function syslogdMark(
+  line: string,
+  pos: number,
+  time: number,
+  host: string,
+  source: Source,
+): Envelope | undefined {
+  const text = line.slice(pos);
+  return text === SYSLOGD_MARK || SYSLOGD_REPEATED.test(text)
+    ? makeEnvelope(time, host, 'syslogd', undefined, text, source)
+    : undefined;
 }
 
 function parseTag(
@@ -385,7 +496,17 @@ function parseTag(
 
   const start = line.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
   const program = line.slice(pos, open);
-  return makeEnvelope(time, host, program, pid < 0 ? undefined : pid, line.slice(start), source);
+  const message = withoutMessageId(line.slice(start));
+  return makeEnvelope(time, host, program, pid < 0 ? undefined : pid, message, source);
+}
+
+/** Solaris syslog puts a message id and the priority before each message (`[ID 801593
+ *  mail.info] r72DY20O010335: to=root, ...`): the message is what follows. */
+function withoutMessageId(message: string): string {
+  if (message.charCodeAt(0) !== 91 || !message.startsWith('[ID ')) return message;
+
+  const id = SOLARIS_MESSAGE_ID.exec(message);
+  return id === null ? message : message.slice(id[0].length);
 }
 
 /** The digits between `[` and `]` as the pid, or -1 when they are not all digits. */
@@ -408,14 +529,32 @@ function readTagPid(line: string, start: number, end: number): number {
 /** Exim lines that went through syslog get their inner timestamp removed and pieces joined. */
 function readExim(
   state: ParserState,
-  envelope: Envelope | undefined,
+  outer: Envelope | undefined,
   isYearless: boolean,
 ): Envelope | 'pending' | undefined {
+  const envelope = outer === undefined ? undefined : unwrapForwarded(state.stamps, outer);
   if (envelope === undefined || !envelope.program.startsWith('exim')) {
     return envelope;
   }
 
-  return state.exim.read(envelope, isYearless);
+  return state.exim.read(envelope, isYearless && envelope === outer);
+}
+
+/**
+ * A container's whole syslog line sent on through another syslog or the journal (Docker's
+ * `syslog` and `journald` logging drivers: `myserver mailserver[668]: Jul 21 21:50:34 mail
+ * postfix/smtp[4242]: ...`, tagged with the container's name): the inner host, tag and message,
+ * at the outer time, as a container runtime's stamp is used (see `parseStampedBody`).
+ */
+function unwrapForwarded(stamps: StampReader, envelope: Envelope): Envelope {
+  const message = envelope.message;
+  const first = message.charCodeAt(0);
+  if (!(first >= 48 && first <= 57) && !(first >= 65 && first <= 90)) return envelope;
+
+  const body = skipInnerStamp(stamps, message, 0);
+  if (body === 0 || !isSyslogHeader(message.slice(body, body + 300))) return envelope;
+
+  return parseSyslogBody(message, body, envelope.time, envelope.source) ?? envelope;
 }
 
 function makeEnvelope(

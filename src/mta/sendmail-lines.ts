@@ -80,7 +80,18 @@ export const CONTEXT_PREFIXES: readonly string[] = [
   'possible SMTP attack',
   'daemon ',
   'sm-msp-queue',
-  '[',
+  // A client named by its address alone: `[192.0.2.1] did not issue MAIL/EXPN/VRFY/ETRN ...`.
+  '[IPv6:',
+  '[0',
+  '[1',
+  '[2',
+  '[3',
+  '[4',
+  '[5',
+  '[6',
+  '[7',
+  '[8',
+  '[9',
 ];
 
 /** Context lines that start with a client's host name: `h.example.net [192.0.2.1] did not issue

@@ -71,7 +71,12 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
     const reasonStart = noticeReasonStart(message, start);
     if (reasonStart !== -1) return parseNotice(envelope, queueId, reasonStart);
 
-    return startsWithAny(message, QUEUE_CONTEXT_PREFIXES, start) ? NO_RECORDS : undefined;
+    if (startsWithAny(message, QUEUE_CONTEXT_PREFIXES, start)) return NO_RECORDS;
+    // An envelope split off for another owner: `h5QG2YLj023291: h5QG2cLj023292: clone: ...`.
+    const cloneId = queueIdLength(message.slice(start));
+    return cloneId > 0 && message.startsWith('clone: ', start + cloneId + 2)
+      ? NO_RECORDS
+      : undefined;
   }
 
   function parseDelivery(

@@ -24,6 +24,8 @@ import { DATED_CONTEXT_MARK, markContextLine } from './context-lines.js';
  * back (another program's are other programs' lines, like the rest of theirs).
  */
 const LEFT_OUT = 'journald (MESSAGE left out: export with journalctl --all)';
+const REPEATED = 'message repeated ';
+const REPEATED_LINE = /^message repeated \d+ times: \[.*\]$/s;
 
 /** The recipients of one message come one after another, with the same sender. */
 const lastSender = { address: '', domain: '' };
@@ -151,7 +153,8 @@ function createLineReader(input: InputInfo, run: Run): LineReader {
     const envelope = envelopes.parse(line, source);
     if (envelope === 'pending') return;
     if (envelope === undefined) {
-      if (line.length > 0) notUnderstood(run, source, envelopeProblem(line), line);
+      if (isJournalMarker(line)) countOtherProgram(run, 'journalctl');
+      else if (line.length > 0) notUnderstood(run, source, envelopeProblem(line), line);
       return;
     }
 
@@ -218,11 +221,13 @@ function parseRecords(envelope: Envelope, run: Run, line: string): void {
   }
 
   if (parser === undefined) {
-    const program = programName(envelope.program);
-    run.counts.linesOtherPrograms += 1;
-    run.counts.otherProgramsBy[program] = (run.counts.otherProgramsBy[program] ?? 0) + 1;
+    countOtherProgram(run, programName(envelope.program));
     return;
   }
+
+  // rsyslog's reduction of repeats (`message repeated 2 times: [ ... ]`) stands for copies of
+  // the line before it, which was read: Postfix's delivery lines never repeat word for word.
+  if (envelope.message.startsWith(REPEATED) && REPEATED_LINE.test(envelope.message)) return;
 
   const records = parser.parse(envelope);
   if (records === undefined) {
@@ -237,6 +242,17 @@ function parseRecords(envelope: Envelope, run: Run, line: string): void {
       run.sink.record?.(record);
     }
   }
+}
+
+function countOtherProgram(run: Run, program: string): void {
+  run.counts.linesOtherPrograms += 1;
+  run.counts.otherProgramsBy[program] = (run.counts.otherProgramsBy[program] ?? 0) + 1;
+}
+
+/** What `journalctl` writes between entries in its text formats: `-- Boot 1a2b... --`,
+ *  `-- Reboot --`, `-- Journal begins at ... --`, `-- No entries --`. */
+function isJournalMarker(line: string): boolean {
+  return line.length < 200 && line.startsWith('-- ') && line.endsWith(' --');
 }
 
 /** Consecutive lines mostly share their program tag: remember the last choice. */

@@ -508,7 +508,7 @@ test(
 
 test('empty', rejects, '');
 test('plain text', rejects, 'not a log line');
-test('a syslog mark', rejects, 'Dec  3 18:32:50 mailhost -- MARK --');
+test('a line with a host and no tag', rejects, 'Dec  3 18:32:50 mailhost something happened');
 test('an unknown month', rejects, 'Foo  3 18:32:50 mailhost postfix/smtp[1]: x');
 test('an impossible hour', rejects, 'Dec  3 24:32:50 mailhost postfix/smtp[1]: x');
 test('month 13', rejects, '2024-13-01T00:00:00Z host postfix/smtp[1]: x');
@@ -907,3 +907,185 @@ test("Exim's mainlog written to a container's stdout is read as the mainlog, at 
     });
   }
 });
+
+// Envelopes of real systems beyond the common ones (a review against public logs, 2026-12).
+const DEFERRAL =
+  '4F2A31C0D9E: to=<ann@example.com>, relay=none, delay=0.11, delays=0.1/0/0/0, dsn=4.4.3, ' +
+  'status=deferred (Host or domain name not found. Name service error for name=example.com ' +
+  'type=MX: Host not found, try again)';
+
+test(
+  "Solaris syslog's message id",
+  parses,
+  'Aug  3 03:19:02 sarcnode sendmail[12325]: [ID 801593 mail.info] r72DY20O010335: to=root, delay=03:45:00, xdelay=00:00:00, mailer=relay, pri=1381565, relay=[127.0.0.1] [127.0.0.1], dsn=4.0.0, stat=Deferred: Connection refused by [127.0.0.1]',
+  {
+    time: '2026-08-03T03:19:02Z',
+    host: 'sarcnode',
+    program: 'sendmail',
+    pid: 12325,
+    message:
+      'r72DY20O010335: to=root, delay=03:45:00, xdelay=00:00:00, mailer=relay, pri=1381565, relay=[127.0.0.1] [127.0.0.1], dsn=4.0.0, stat=Deferred: Connection refused by [127.0.0.1]',
+  },
+);
+test(
+  "busybox syslogd's facility and level before the tag",
+  parses,
+  `Mar 22 07:45:01 backup mail.info postfix/smtp[1085]: ${DEFERRAL}`,
+  {
+    time: '2026-03-22T07:45:01Z',
+    host: 'backup',
+    program: 'postfix/smtp',
+    pid: 1085,
+    message: DEFERRAL,
+  },
+);
+test(
+  'a host that looks like a priority name is still the host',
+  parses,
+  `Mar 22 07:45:01 mail.info postfix/smtp[1085]: ${DEFERRAL}`,
+  {
+    time: '2026-03-22T07:45:01Z',
+    host: 'mail.info',
+    program: 'postfix/smtp',
+    pid: 1085,
+    message: DEFERRAL,
+  },
+);
+test(
+  "rsyslog's empty host",
+  parses,
+  'Mar  2 12:24:48  sshd[13985]: last message repeated 2 times',
+  {
+    time: '2026-03-02T12:24:48Z',
+    host: '',
+    program: 'sshd',
+    pid: 13985,
+    message: 'last message repeated 2 times',
+  },
+);
+test("syslogd's mark", parses, 'Sep 20 12:38:36 helena -- MARK --', {
+  time: '2026-09-20T12:38:36Z',
+  host: 'helena',
+  program: 'syslogd',
+  message: '-- MARK --',
+});
+test(
+  "syslogd's note of repeats left out",
+  parses,
+  'Mar 13 12:04:10 mail last message repeated 3 times',
+  {
+    time: '2026-03-13T12:04:10Z',
+    host: 'mail',
+    program: 'syslogd',
+    message: 'last message repeated 3 times',
+  },
+);
+test(
+  "rsyslog's RFC 5424 template, which keeps the space after the tag",
+  parses,
+  `<22>1 2024-03-13T12:04:09.755361+01:00 mail postfix 4242 - -  ${DEFERRAL}`,
+  {
+    time: '2024-03-13T11:04:09.755Z',
+    host: 'mail',
+    program: 'postfix',
+    pid: 4242,
+    message: DEFERRAL,
+  },
+);
+test(
+  "sysklogd 2's local RFC 5424 format, without PRI and version",
+  parses,
+  `2024-03-13T12:04:09.755361+01:00 mail postfix/smtp 4242 - - ${DEFERRAL}`,
+  {
+    time: '2024-03-13T11:04:09.755Z',
+    host: 'mail',
+    program: 'postfix/smtp',
+    pid: 4242,
+    message: DEFERRAL,
+  },
+);
+test(
+  "Docker's json-file log on disk, at the runtime's time",
+  parses,
+  `{"log":"Sep 14 04:01:37 mail postfix/smtp[123]: ${DEFERRAL.replace(/</g, '\\u003c').replace(/>/g, '\\u003e')}\\n","stream":"stdout","time":"2024-09-13T20:01:37.510512345Z"}`,
+  {
+    time: '2024-09-13T20:01:37.510Z',
+    host: 'mail',
+    program: 'postfix/smtp',
+    pid: 123,
+    message: DEFERRAL,
+  },
+);
+test(
+  'a docker compose logs prefix',
+  parses,
+  `postfix-mailcow_1    | Mar 11 14:26:24 mail postfix/smtp[150]: ${DEFERRAL}`,
+  {
+    time: '2026-03-11T14:26:24Z',
+    host: 'mail',
+    program: 'postfix/smtp',
+    pid: 150,
+    message: DEFERRAL,
+  },
+);
+test(
+  "a container's syslog line sent on by Docker's syslog driver, at the outer time",
+  parses,
+  `Jul 21 21:50:34 myserver mailserver[668]: Jul 21 21:50:33 mail postfix/smtp[4242]: ${DEFERRAL}`,
+  {
+    time: '2026-07-21T21:50:34Z',
+    host: 'mail',
+    program: 'postfix/smtp',
+    pid: 4242,
+    message: DEFERRAL,
+  },
+);
+test(
+  "a container's syslog line in the journal, from Docker's journald driver",
+  parses,
+  JSON.stringify({
+    __REALTIME_TIMESTAMP: '1710327849755361',
+    _HOSTNAME: 'dockerhost',
+    SYSLOG_IDENTIFIER: 'a1b2c3d4e5f6',
+    CONTAINER_ID: 'a1b2c3d4e5f6',
+    MESSAGE: `Mar 13 11:04:09 mail postfix/smtp[4242]: ${DEFERRAL}`,
+  }),
+  {
+    time: '2024-03-13T11:04:09.755Z',
+    host: 'mail',
+    program: 'postfix/smtp',
+    pid: 4242,
+    message: DEFERRAL,
+  },
+);
+test(
+  "journalctl -o json-seq's record separator",
+  parses,
+  `\x1e${JSON.stringify({
+    __REALTIME_TIMESTAMP: '1710327849755361',
+    _HOSTNAME: 'mail',
+    SYSLOG_IDENTIFIER: 'postfix/smtp',
+    SYSLOG_PID: '4242',
+    MESSAGE: DEFERRAL,
+  })}`,
+  {
+    time: '2024-03-13T11:04:09.755Z',
+    host: 'mail',
+    program: 'postfix/smtp',
+    pid: 4242,
+    message: DEFERRAL,
+  },
+);
+test(
+  "Exim's own stamp after the syslog envelope stays Exim's",
+  parses,
+  'Mar 13 12:04:09 mx exim[4242]: 2026-03-13 12:04:09 1tAbCd-0001Xy-Qz == a@example.com R=dnslookup defer (-1): host lookup did not complete',
+  {
+    time: '2026-03-13T12:04:09Z',
+    host: 'mx',
+    program: 'exim',
+    pid: 4242,
+    message:
+      '1tAbCd-0001Xy-Qz == a@example.com R=dnslookup defer (-1): host lookup did not complete',
+  },
+);

@@ -369,3 +369,22 @@ test('the Sendmail parser understands every line of the Sendmail lab sample', (t
     expired: 4,
   });
 });
+
+test('the Sendmail parser reads a clone line as context and a bracket it does not know as not understood', (t) => {
+  t.deepEqual(
+    parseOne(
+      'Jun 26 12:02:38 mail sendmail[23292]: h5QG2YLj023291: h5QG2cLj023292: clone: owner=owner-whine',
+    ),
+    [],
+  );
+  t.deepEqual(
+    parseOne(
+      'Jun 26 12:02:38 mail sendmail[23292]: [192.0.2.1] did not issue MAIL/EXPN/VRFY/ETRN during connection to MTA-v4',
+    ),
+    [],
+  );
+  t.is(
+    parseOne('Jun 26 12:02:38 mail sendmail[23292]: [something] Sendmail never logs'),
+    undefined,
+  );
+});

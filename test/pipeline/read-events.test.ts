@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -72,4 +72,27 @@ test('syslog lines whose RFC 3339 stamp has a space for the T are understood', a
     records.map((record) => [record.kind, record.queueId, new Date(record.time).toISOString()]),
     [['message-done', 'A00000001', '2026-10-23T20:31:00.000Z']],
   );
+});
+
+test("journalctl's markers and rsyslog's repeat notes are counted, not left not understood", async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mxtriage-markers-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'journal.txt');
+  writeFileSync(
+    file,
+    [
+      '-- Journal begins at Mon 2023-09-04 10:00:00 CEST, ends at Fri 2023-09-08 17:22:56 CEST. --',
+      'Sep 08 17:20:30 tarta postfix/smtpd[20911]: connect from unknown[203.0.113.7]',
+      '-- Boot 0f6b2d6c1a8e4f0e9d3c2b1a09876543 --',
+      'Sep 08 17:21:30 tarta postfix/smtpd[20912]: message repeated 2 times: [ warning: hostname example.net does not resolve to address 203.0.113.7]',
+      '-- Reboot --',
+      '',
+    ].join('\n'),
+  );
+
+  const { counts } = await read([file], { timeZone: 'UTC', year: 2023 });
+
+  t.is(counts.linesRead, 5);
+  t.is(counts.linesNotUnderstood, 0);
+  t.deepEqual(counts.otherProgramsBy, { journalctl: 3 });
 });
