@@ -283,6 +283,11 @@ function adviseLocalResolver(incident: Incident, verdict: Verdict): string[] {
       `The local resolver ${servers} cannot reach name servers on port 53. Check the ` +
       'firewall for outgoing UDP and TCP port 53.',
     'stale-chroot': staleChrootAdvice(verdict),
+    'wrong-answer':
+      `The local resolver ${servers} answers otherwise than the domain's own servers (a stale ` +
+      'cache, a local zone, a response policy or a forwarder that does): flush its cache for ' +
+      'these domains (unbound-control flush_zone, rndc flushname) and check its local zones ' +
+      'and forwarders.',
   };
   const first =
     byDetail[verdict.detail ?? ''] ?? `Check the local resolver ${servers}: ${dig} must answer.`;

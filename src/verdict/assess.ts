@@ -10,6 +10,7 @@ import type {
   MxHost,
   NameServer,
   ResolverCheck,
+  ResolverView,
 } from '../dns/types.js';
 import { SILENT_RESULTS, type ProbeResult } from '../dns/types.js';
 import {
@@ -66,10 +67,11 @@ const LAME_RESULTS = new Set<string>([
 const WAITING_RESULTS = new Set<string>(['timeout', 'tcp-timeout', 'servfail']);
 const WAITING_ON_FAILING = ', likely waiting on the failing servers';
 const WAITING_ON_TROUBLED = ', likely waiting on them';
-/** What a resolver gives when it cannot be asked at all: no reply, a closed port, or a refusal
- *  to serve us. Said of a reference resolver, that is no view of the domain, not a view that
- *  fails as ours does. */
-const UNREACHED_RESULTS = new Set<string>([...SILENT_RESULTS, 'refused']);
+/** What a resolver gives when it will not be asked at all: a closed port, or a refusal to
+ *  serve us. Said of a reference resolver, that is no view of the domain, not a view that
+ *  fails as ours does; so is silence when nothing of the domain could keep it waiting (see
+ *  `isUnreached`). */
+const CLOSED_RESULTS = new Set<string>(['unreachable', 'refused']);
 /** What TCP came to after a truncated UDP reply that shows TCP failing: refused or reset, TC
  *  over TCP too, or a stream that ended without a reply. Silence (`tcp-timeout`) is no such
  *  evidence: the timeout may only be too short (see {@link findTcpSilence}). */
@@ -88,6 +90,8 @@ const CHECKS_OF_OUR_MAIL: readonly Check[] = [
   findUnresolvableMx,
   findStaleChroot,
   findLocalFailure,
+  findLocalHostFailure,
+  findLocalDissent,
   findPartialFailure,
   findTransportTrouble,
   findTcpSilence,
@@ -119,7 +123,7 @@ export function assessDomains(
 /** A domain failing validation at our resolver although it is not signed: then a signed
  *  domain that failed only our validation is most likely fine too. */
 function blameLocalValidation(findings: Map<string, Finding>): void {
-  const witness = findWitness(findings, 'dnssec');
+  const witness = findWitness(findings, new Set(['dnssec']));
   if (witness === undefined) return;
 
   for (const [domain, finding] of findings) {
@@ -143,39 +147,48 @@ function blameLocalOutage(
 ): void {
   const witness = findWitness(
     findings,
-    'down',
+    OUTAGE_DETAILS,
     (domain) => diagnoses.get(domain)?.authoritative.failing === 0,
   );
   if (witness === undefined) return;
 
   for (const [domain, finding] of findings) {
     const diagnosis = diagnoses.get(domain);
-    if (finding.kind !== 'recipient-dns' || diagnosis === undefined) continue;
+    const isRecipient = finding.kind === 'recipient-dns' || finding.kind === 'recipient-dnssec';
+    if (!isRecipient || diagnosis === undefined) continue;
     const failing = failingChecks(diagnosis.local);
     if (failing.length === 0) continue;
 
     const local = describeResolvers('local resolver', failing);
     const also = `as it does for ${witness}, whose servers all answer`;
-    const isWaitable = finding.detail === 'partial' || finding.detail === 'edns-or-tcp';
+    const isWaitable =
+      finding.kind === 'recipient-dns' &&
+      (finding.detail === 'partial' || finding.detail === 'edns-or-tcp');
     const own = stripLocalNote(finding.reason, diagnosis);
     const reason = isWaitable
       ? `${local}, ${also}; ${own}`
       : `${own}; our resolver fails too (${local}), ${also}`;
     findings.set(
       domain,
-      isWaitable ? { kind: 'local-resolver', detail: 'down', reason } : { ...finding, reason },
+      isWaitable
+        ? { kind: 'local-resolver', detail: localDetail(failing), reason }
+        : { ...finding, reason },
     );
   }
 }
 
-/** The first domain whose finding is our resolver's fault of this detail (and `isWitness`). */
+/** Our resolver's faults that are its own, not of one domain: it fails for every domain. */
+const OUTAGE_DETAILS: ReadonlySet<string> = new Set(['down', 'blocked', 'servfail']);
+
+/** The first domain whose finding is our resolver's fault of one of these details (and
+ *  `isWitness`). */
 function findWitness(
   findings: ReadonlyMap<string, Finding>,
-  detail: string,
+  details: ReadonlySet<string>,
   isWitness: (domain: string) => boolean = () => true,
 ): string | undefined {
   for (const [domain, finding] of findings) {
-    const isOurs = finding.kind === 'local-resolver' && finding.detail === detail;
+    const isOurs = finding.kind === 'local-resolver' && details.has(finding.detail ?? '');
     if (isOurs && isWitness(domain)) return domain;
   }
 
@@ -254,7 +267,11 @@ function findMissing(diagnosis: DomainDiagnosis): Finding | undefined {
   }
 
   if (authoritative.servers.length === 0 && mx.result === 'nxdomain') {
-    return { kind: 'domain-missing', reason: `the ${mx.source} resolvers answer NXDOMAIN` };
+    // Our resolver's NXDOMAIN against a reference resolver's answer is our resolver's fault.
+    if (mx.source === 'local' && hasOtherAnswer(diagnosis.reference, 'nxdomain')) return undefined;
+    const view = mx.source === 'local' ? diagnosis.local : diagnosis.reference;
+    const noun = view.servers.length === 1 ? 'resolver answers' : 'resolvers answer';
+    return { kind: 'domain-missing', reason: `the ${mx.source} ${noun} NXDOMAIN` };
   }
 
   return undefined;
@@ -432,6 +449,9 @@ function findUnresolvableMx(diagnosis: DomainDiagnosis): Finding | undefined {
   const { hosts, result } = diagnosis.mx;
   if (result !== 'answer' || hosts.length === 0) return undefined;
   if (hosts.some((host) => host.status === 'resolves')) return undefined;
+  // Aliases that lead to an address work; our resolver failing on the domain does not.
+  const isOursFailing = failingChecks(diagnosis.local).length > 0;
+  if (isOursFailing && hosts.every(isFollowedAlias)) return undefined;
   // Servers that answer only without EDNS (or not over TCP) fail look-ups of hosts they serve.
   const isAllFailed = hosts.every((host) => host.status === 'failed');
   if (isAllFailed && describeTransportTrouble(diagnosis).length > 0) return undefined;
@@ -440,6 +460,49 @@ function findUnresolvableMx(diagnosis: DomainDiagnosis): Finding | undefined {
   const reason = `no MX host of ${diagnosis.domain} is usable: ${described}`;
   const note = noteLocalFailure(diagnosis);
   return { kind: 'mx-unresolvable', detail: mxHostDetail(hosts[0]), reason: reason + note };
+}
+
+function isFollowedAlias(host: MxHost): boolean {
+  return (
+    host.status === 'cname' &&
+    [host.iterative, host.local].some(
+      (lookup) => lookup?.isAliasLoop !== true && (lookup?.addresses.length ?? 0) > 0,
+    )
+  );
+}
+
+/**
+ * Our resolver answers the MX question, but resolves none of the MX hosts that our own walk
+ * from the root finds: mail cannot be sent through it.
+ */
+function findLocalHostFailure(diagnosis: DomainDiagnosis): Finding | undefined {
+  const hosts = diagnosis.mx.hosts.filter((host) => host.local !== undefined);
+  if (hosts.length === 0 || hosts.some((host) => isUsable(host.local))) return undefined;
+
+  const found = hosts.filter((host) => isUsable(host.iterative));
+  if (found.length === 0) return undefined;
+
+  const failed = found.map(
+    (host) =>
+      `${host.name}: ${listSome((host.local?.results ?? []).map((result) => describeResult(result)))}`,
+  );
+  const reason =
+    `our resolver cannot resolve the MX host${found.length === 1 ? '' : 's'} of ` +
+    `${diagnosis.domain} (${listSome(failed, '; ')}), which our own resolution from the root finds`;
+  const results = found.flatMap((host) => host.local?.results ?? []);
+  const detail = results.every((result) => SILENT_RESULTS.has(result))
+    ? 'down'
+    : results.some((result) => isDefinite(result))
+      ? 'wrong-answer'
+      : 'servfail';
+  return { kind: 'local-resolver', detail, reason };
+}
+
+/** A look-up that gave an address, directly or through an alias. */
+function isUsable(lookup: MxHost['local']): boolean {
+  return (
+    lookup?.status === 'resolves' || (lookup?.status === 'cname' && lookup.addresses.length > 0)
+  );
 }
 
 function describeMxHost(host: MxHost): string {
@@ -532,7 +595,10 @@ function findLocalFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   if (describeTransportTrouble(diagnosis).length > 0) return undefined;
 
   const local = describeResolvers('local resolver', failing);
-  const alike = failingLikeUs(diagnosis, local);
+  // A closed port or a refusal says nothing about the domain: other resolvers failing on it
+  // do not make ours any less broken.
+  const isUnasked = failing.every((check) => CLOSED_RESULTS.has(check.reply.result));
+  const alike = isUnasked ? undefined : failingLikeUs(diagnosis, local);
   if (alike !== undefined) return alike;
 
   const elsewhere = describeOtherViews(diagnosis);
@@ -584,16 +650,28 @@ function failingLikeUs(diagnosis: DomainDiagnosis, local: string): Finding | und
   return { kind: 'recipient-dns', detail: 'servfail', reason };
 }
 
-/** The reference resolvers that could be asked (see `UNREACHED_RESULTS`). */
+/** The reference resolvers that could be asked (see {@link isUnreached}). */
 function reachedReferences(diagnosis: DomainDiagnosis): ResolverCheck[] {
-  return diagnosis.reference.servers.filter((check) => !UNREACHED_RESULTS.has(check.reply.result));
+  return diagnosis.reference.servers.filter((check) => !isUnreached(check, diagnosis));
+}
+
+/**
+ * A reference resolver that gave no view of the domain: a closed port or a refusal, or
+ * silence while every authoritative server of the domain answers and sends it nowhere else
+ * (no alias), so that nothing of the domain can have kept it waiting.
+ */
+function isUnreached(check: ResolverCheck, diagnosis: DomainDiagnosis): boolean {
+  const result = check.reply.result;
+  if (CLOSED_RESULTS.has(result)) return true;
+  if (!SILENT_RESULTS.has(result as ProbeResult)) return false;
+
+  const { answering, failing } = diagnosis.authoritative;
+  return answering > 0 && failing === 0 && aliasTarget(diagnosis) === undefined;
 }
 
 /** The reference resolvers that could not be asked, said as a view not made, or ''. */
 function describeUnreachedReferences(diagnosis: DomainDiagnosis): string {
-  const unreached = diagnosis.reference.servers.filter((check) =>
-    UNREACHED_RESULTS.has(check.reply.result),
-  );
+  const unreached = diagnosis.reference.servers.filter((check) => isUnreached(check, diagnosis));
   if (unreached.length === 0) return '';
 
   return `${describeResolvers('reference resolver', unreached)} (not reached: no view from it)`;
@@ -628,6 +706,52 @@ function describeOtherViews(diagnosis: DomainDiagnosis): string | undefined {
   if (answering.length > 0) return `${count(answering.length, 'reference resolver')} answer MX`;
 
   return undefined;
+}
+
+/**
+ * Our resolver answers, but not what the domain's servers say (NXDOMAIN where they give MX, or
+ * other MX records): a stale cache, a local zone, a response policy. Our mail goes where our
+ * resolver sends it, so that is what defers or bounces it. With no authoritative view, a
+ * reference resolver that answers otherwise tells the same.
+ */
+function findLocalDissent(diagnosis: DomainDiagnosis): Finding | undefined {
+  const { authoritative, local, reference } = diagnosis;
+  const viaServers =
+    authoritative.answering > 0 && authoritative.agree
+      ? local.servers.flatMap((check) => {
+          // No answer at all is `findLocalFailure`'s to judge (it may be waiting on servers).
+          if (!isDefinite(check.reply.result)) return [];
+          const how = describeContradiction(diagnosis, check);
+          return how === undefined ? [] : [`local resolver ${check.server} ${how}`];
+        })
+      : [];
+  const viaReference =
+    authoritative.answering === 0
+      ? local.servers.flatMap((check) => {
+          const result = check.reply.result;
+          const other = reference.servers.find(
+            (ref) => isDefinite(ref.reply.result) && ref.reply.result !== result,
+          );
+          return isDefinite(result) && other !== undefined
+            ? [
+                `local resolver ${check.server} gives ${describeResult(result)} where reference ` +
+                  `resolver ${other.server} gives ${describeResult(other.reply.result)}`,
+              ]
+            : [];
+        })
+      : [];
+  const wrong = [...viaServers, ...viaReference];
+  if (wrong.length === 0) return undefined;
+
+  const reason = `${listSome(wrong, '; ')}: our mail goes where our own resolver sends it`;
+  return { kind: 'local-resolver', detail: 'wrong-answer', reason };
+}
+
+/** Whether a resolver of the view gives a definite result other than `result`. */
+function hasOtherAnswer(view: ResolverView, result: string): boolean {
+  return view.servers.some(
+    (check) => isDefinite(check.reply.result) && check.reply.result !== result,
+  );
 }
 
 /** Refused means the resolver will not serve us (access control); silence means it is down. */
@@ -670,7 +794,9 @@ function describeTransportTrouble(diagnosis: DomainDiagnosis): string[] {
     const label = `${server.name} ${server.address}`;
     const tcp = server.tcp?.result;
 
-    if (tcp !== undefined && !isDefinite(tcp) && tcp !== 'tcp-timeout') {
+    // A server that fails over UDP too (lame, REFUSED) has no transport trouble, but that.
+    const answersUdp = isDefinite(server.mx.result);
+    if (answersUdp && tcp !== undefined && !isDefinite(tcp) && tcp !== 'tcp-timeout') {
       return [`${label}: answers MX over UDP, but over TCP: ${describeTcpResult(tcp)}`];
     }
 
@@ -769,7 +895,7 @@ function findDissent(diagnosis: DomainDiagnosis): Map<ResolverCheck, string> {
     ...reference.servers.map((check) => ({ label: 'reference resolver', check })),
   ];
   for (const { label, check } of labelled) {
-    if (label === 'reference resolver' && UNREACHED_RESULTS.has(check.reply.result)) continue;
+    if (label === 'reference resolver' && isUnreached(check, diagnosis)) continue;
     const how = describeContradiction(diagnosis, check);
     if (how !== undefined) dissent.set(check, `${label} ${check.server} ${how}`);
   }

@@ -484,7 +484,12 @@ function decideSenderDns(group: GroupEvidence, context: Context): Verdict {
   const unsure = checked.find((sender) => sender.finding.kind === 'inconclusive');
   if (unsure !== undefined) return senderFault(unsure);
 
-  const now = describeAnswers(first.finding, { now: true });
+  // Our resolver failing for our own domain is no answer, but remote servers do not use it.
+  const now =
+    first.finding.kind === 'answers'
+      ? describeAnswers(first.finding, { now: true })
+      : `its servers answer now, though ${first.finding.reason} (remote servers do not use ` +
+        'our resolver)';
   const reason = `sender domain ${first.domain}: ${now}; remote servers could not resolve it then`;
   return {
     kind: 'recovered',

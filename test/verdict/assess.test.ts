@@ -91,7 +91,7 @@ test(
     mx: { source: 'local', result: 'nxdomain', records: [], isNullMx: false, hosts: [] },
     outsideBlocked: true,
   },
-  { kind: 'domain-missing', says: ['local resolvers answer NXDOMAIN'] },
+  { kind: 'domain-missing', says: ['the local resolver answers NXDOMAIN'] },
 );
 
 test(
@@ -564,7 +564,9 @@ test(
   assesses,
   {
     ...healthyDiagnosis('a.test'),
-    local: resolverView('--local-resolver', [resolverCheck('127.0.0.1:53', 'answer')]),
+    local: resolverView('--local-resolver', [
+      resolverCheck('127.0.0.1:53', 'answer', { domain: 'a.test' }),
+    ]),
     chroot: {
       ...resolverView('/var/spool/postfix/etc/resolv.conf', [
         resolverCheck('127.0.0.9:53', 'answer'),
