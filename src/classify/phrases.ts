@@ -77,8 +77,15 @@ export const CONNECTION_PHRASES: readonly string[] = [
  *  handshake`, smtp_proto.c): a lost or timed-out connection, not TLS. A `dane-only` policy
  *  that cannot be met (`no TLSA records found`, `non DNSSEC destination`, dane_incompat() in
  *  smtp_tls_policy.c) is TLS policy too; a TLSA look-up that failed is not (see classify.ts). */
-export const TLS_TEXT =
-  /\bTLSA?\b|STARTTLS|certificate|non DNSSEC destination|(?<!(?:EHLO|HELO|LHLO|protocol) )handshake/;
+export const TLS_TEXT = new RegExp(
+  [
+    '\\bTLSA?\\b',
+    'STARTTLS',
+    'certificate',
+    'non DNSSEC destination',
+    '(?<!(?:EHLO|HELO|LHLO|protocol) )handshake',
+  ].join('|'),
+);
 
 /** A remote reply about our sender domain not resolving: `450 4.1.8 <a@example.org>: Sender
  *  address rejected: Domain not found` (Postfix smtpd_check.c) and common variants. */

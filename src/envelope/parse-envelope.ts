@@ -49,8 +49,9 @@ const SPACE = 32;
 const COLON = 58;
 const RECORD_SEPARATOR = 0x1e;
 /** syslog facilities and levels (RFC 5424 §6.2.1, as syslogd names them): `mail.info`. */
-const PRIORITY_NAME =
-  /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|warn|warning|notice|info|debug)$/;
+const FACILITIES = 'kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7]';
+const LEVELS = 'emerg|alert|crit|err|warn|warning|notice|info|debug';
+const PRIORITY_NAME = new RegExp(`^(?:${FACILITIES})\\.(?:${LEVELS})$`);
 const SYSLOGD_MARK = '-- MARK --';
 const SYSLOGD_REPEATED = /^last message repeated \d+ times?$/;
 /** What follows the stamp in sysklogd 2's local RFC 5424 files: host, app, PROCID (digits or

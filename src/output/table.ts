@@ -67,7 +67,7 @@ function formatHeader(analysis: Analysis, options: Shown): string[] {
       warningsNote(summary.inputWarnings),
     `Attempts:  ${formatStatuses(summary.statuses)}${unnamedExpiriesNote(summary.expiredUnnamed)}`,
     `Groups:    ${summary.groups} (domain × cause × ${formatDuration(summary.windowMs)} window), ` +
-      `${summary.domains} ${summary.domains === 1 ? 'domain' : 'domains'} with deferrals or bounces`,
+      `${summary.domains} domain${summary.domains === 1 ? '' : 's'} with deferrals or bounces`,
   ];
 
   for (const error of summary.inputErrors) {

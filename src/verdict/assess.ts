@@ -482,10 +482,10 @@ function findLocalHostFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   const found = hosts.filter((host) => isUsable(host.iterative));
   if (found.length === 0) return undefined;
 
-  const failed = found.map(
-    (host) =>
-      `${host.name}: ${listSome((host.local?.results ?? []).map((result) => describeResult(result)))}`,
-  );
+  const failed = found.map((host) => {
+    const results = (host.local?.results ?? []).map((result) => describeResult(result));
+    return `${host.name}: ${listSome(results)}`;
+  });
   const reason =
     `our resolver cannot resolve the MX host${found.length === 1 ? '' : 's'} of ` +
     `${diagnosis.domain} (${listSome(failed, '; ')}), which our own resolution from the root finds`;
@@ -715,36 +715,44 @@ function describeOtherViews(diagnosis: DomainDiagnosis): string | undefined {
  * reference resolver that answers otherwise tells the same.
  */
 function findLocalDissent(diagnosis: DomainDiagnosis): Finding | undefined {
-  const { authoritative, local, reference } = diagnosis;
-  const viaServers =
-    authoritative.answering > 0 && authoritative.agree
-      ? local.servers.flatMap((check) => {
-          // No answer at all is `findLocalFailure`'s to judge (it may be waiting on servers).
-          if (!isDefinite(check.reply.result)) return [];
-          const how = describeContradiction(diagnosis, check);
-          return how === undefined ? [] : [`local resolver ${check.server} ${how}`];
-        })
-      : [];
-  const viaReference =
+  const { authoritative } = diagnosis;
+  const wrong =
     authoritative.answering === 0
-      ? local.servers.flatMap((check) => {
-          const result = check.reply.result;
-          const other = reference.servers.find(
-            (ref) => isDefinite(ref.reply.result) && ref.reply.result !== result,
-          );
-          return isDefinite(result) && other !== undefined
-            ? [
-                `local resolver ${check.server} gives ${describeResult(result)} where reference ` +
-                  `resolver ${other.server} gives ${describeResult(other.reply.result)}`,
-              ]
-            : [];
-        })
-      : [];
-  const wrong = [...viaServers, ...viaReference];
+      ? againstReference(diagnosis)
+      : authoritative.agree
+        ? againstServers(diagnosis)
+        : [];
   if (wrong.length === 0) return undefined;
 
   const reason = `${listSome(wrong, '; ')}: our mail goes where our own resolver sends it`;
   return { kind: 'local-resolver', detail: 'wrong-answer', reason };
+}
+
+/** How our resolvers' answers contradict the authoritative servers (none that gave none: an
+ *  answer missing is `findLocalFailure`'s to judge, as our resolver may be waiting). */
+function againstServers(diagnosis: DomainDiagnosis): string[] {
+  return diagnosis.local.servers.flatMap((check) => {
+    if (!isDefinite(check.reply.result)) return [];
+    const how = describeContradiction(diagnosis, check);
+    return how === undefined ? [] : [`local resolver ${check.server} ${how}`];
+  });
+}
+
+/** How our resolvers' answers contradict a reference resolver's, without the servers' view. */
+function againstReference(diagnosis: DomainDiagnosis): string[] {
+  return diagnosis.local.servers.flatMap((check) => {
+    const result = check.reply.result;
+    const other = diagnosis.reference.servers.find(
+      (reference) => isDefinite(reference.reply.result) && reference.reply.result !== result,
+    );
+    if (!isDefinite(result) || other === undefined) return [];
+
+    const theirs = describeConsensus(other.reply.result as Definite);
+    return [
+      `local resolver ${check.server} gives ${describeResult(result)} where reference ` +
+        `resolver ${other.server} gives ${theirs}`,
+    ];
+  });
 }
 
 /** Whether a resolver of the view gives a definite result other than `result`. */
@@ -933,7 +941,9 @@ function describeContradiction(
   return undefined;
 }
 
-function describeConsensus(result: 'answer' | 'nxdomain' | 'nodata'): string {
+type Definite = 'answer' | 'nxdomain' | 'nodata';
+
+function describeConsensus(result: Definite): string {
   return result === 'answer' ? 'MX records' : describeResult(result);
 }
 

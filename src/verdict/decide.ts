@@ -376,7 +376,8 @@ function wideLean(group: GroupEvidence, breadth: Breadth, context: Context): Lea
   }
 
   if (own !== undefined && recovered >= WIDE_MIN_DOMAINS) {
-    const together = `${recovered} of the failing domains got past DNS again by ${formatTime(othersBack)}`;
+    const back = formatTime(othersBack);
+    const together = `${recovered} of the failing domains got past DNS again by ${back}`;
     return {
       kind: 'local-resolver',
       basis: 'breadth',

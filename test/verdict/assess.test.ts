@@ -1079,3 +1079,126 @@ test(
     ],
   },
 );
+
+// Our own resolver weighs more than other views: our mail goes through it (a review of the
+// verdicts against the DNS lab, 2026-12).
+
+test(
+  'our resolver answering NXDOMAIN where the servers give MX is ours to fix',
+  assesses,
+  {
+    ...healthyDiagnosis('a.test'),
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'nxdomain')]),
+  },
+  {
+    kind: 'local-resolver',
+    detail: 'wrong-answer',
+    says: ['local resolver 127.0.0.1:53 gives NXDOMAIN where they give MX records'],
+  },
+);
+
+test(
+  'our resolver answering NXDOMAIN with no walk from the root is not a missing domain when a reference resolver answers',
+  assesses,
+  {
+    ...healthyDiagnosis('a.test'),
+    delegation: { status: 'skipped', parentNxdomain: false, nameServers: [], path: [] },
+    authoritative: authoritativeView([]),
+    mx: { source: 'local', result: 'nxdomain', records: [], isNullMx: false, hosts: [] },
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'nxdomain')]),
+    reference: resolverView('reference', [
+      resolverCheck('127.0.8.8:53', 'answer', { domain: 'a.test' }),
+    ]),
+  },
+  {
+    kind: 'local-resolver',
+    detail: 'wrong-answer',
+    says: ['gives NXDOMAIN where reference resolver 127.0.8.8:53 gives MX records'],
+  },
+);
+
+test('MX hosts our resolver cannot resolve are ours to fix, though our walk finds them', (t) => {
+  const diagnosis = healthyDiagnosis('a.test');
+  const host = mxHost('mx.a.test', 'resolves');
+  diagnosis.mx = {
+    ...diagnosis.mx,
+    hosts: [
+      {
+        ...host,
+        local: { status: 'failed', addresses: [], results: ['servfail', 'servfail'] },
+      },
+    ],
+  };
+
+  const finding = assessDomain(diagnosis);
+
+  t.is(finding.kind, 'local-resolver');
+  t.is(finding.detail, 'servfail');
+  t.regex(
+    finding.reason,
+    /our resolver cannot resolve the MX host of a\.test \(mx\.a\.test: SERVFAIL/,
+  );
+});
+
+test(
+  'a closed local resolver is at fault even when a reference resolver fails too',
+  assesses,
+  {
+    ...healthyDiagnosis('a.test'),
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'unreachable')]),
+    reference: resolverView('reference', [resolverCheck('127.0.8.8:53', 'servfail')]),
+  },
+  { kind: 'local-resolver', detail: 'down' },
+);
+
+test('a lame server refusing over UDP and TCP is no transport trouble', (t) => {
+  const diagnosis = healthyDiagnosis('a.test');
+  diagnosis.authoritative = authoritativeView([
+    authServer('ns1.a.test', '127.0.9.1', 'answer'),
+    authServer('ns2.a.test', '127.0.9.2', 'refused', {
+      tcp: { result: 'refused', ms: 1 } as never,
+    }),
+  ]);
+
+  const finding = assessDomain(diagnosis);
+
+  t.is(finding.kind, 'recipient-dns');
+  t.is(finding.detail, 'partial');
+  t.false(finding.reason.includes('over TCP'), finding.reason);
+});
+
+test('an MX alias that resolves does not hide our resolver failing on the domain', (t) => {
+  const diagnosis = healthyDiagnosis('a.test');
+  const alias = mxHost('mx.a.test', 'cname', 'mail.b.test');
+  diagnosis.mx = {
+    ...diagnosis.mx,
+    hosts: [{ ...alias, iterative: { ...alias.iterative!, addresses: ['127.0.0.25'] } }],
+  };
+  diagnosis.local = resolverView('/etc/resolv.conf', [
+    resolverCheck('127.0.0.1:53', 'unreachable'),
+  ]);
+
+  t.like(assessDomain(diagnosis), { kind: 'local-resolver', detail: 'down' });
+});
+
+test('our resolver failing with SERVFAIL for every domain is at fault for a partial outage too', (t) => {
+  const servfail = () =>
+    resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'servfail')]);
+  const partial = {
+    ...withNameServers(healthyDiagnosis('partial.test'), [
+      { name: 'ns1.partial.test', address: '127.0.9.1', result: 'answer' },
+      { name: 'ns2.partial.test', address: '127.0.9.2', result: 'timeout' },
+    ]),
+    local: servfail(),
+  };
+  const healthy = { ...healthyDiagnosis('healthy.test'), local: servfail() };
+
+  const findings = assessDomains(
+    new Map([
+      ['partial.test', partial],
+      ['healthy.test', healthy],
+    ]),
+  );
+
+  t.like(findings.get('partial.test'), { kind: 'local-resolver', detail: 'servfail' });
+});
