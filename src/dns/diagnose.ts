@@ -24,6 +24,7 @@ import {
   unaskedView,
 } from './resolvers.js';
 import type { AskOptions } from './resolvers.js';
+import { formatServer } from './resolv-conf.js';
 import { MAX_WAIT_MS } from './types.js';
 import type {
   AuthoritativeView,
@@ -44,6 +45,8 @@ interface Run {
   /** When the budget ends, by `clock`; Infinity without a budget. */
   readonly deadline: number;
   readonly budgetMs?: number;
+  /** Per local resolver, whether it fails the root's NS (asked once, see `isRootFailing`). */
+  readonly rootChecks: Map<string, Promise<boolean>>;
 }
 
 /** What the first probes of the run showed about the network. */
@@ -159,6 +162,7 @@ function createRun(roles: DnsRoles, options: DnsCheckOptions, signal: AbortSigna
     roles,
     ask,
     resolver: createIterativeResolver(roles.roots, ask),
+    rootChecks: new Map(),
     clock,
     deadline: options.budgetMs === undefined ? Infinity : clock() + options.budgetMs,
     ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
@@ -351,6 +355,7 @@ async function diagnoseOne(
     ...optional('reference', reference.mx),
   };
   const mx = await buildMxView(domain, findings, lookupsFor(run, reach, sink));
+  const isRootFailing = await isRootFailingLocally(run, local.view, sink);
 
   return {
     domain,
@@ -366,7 +371,47 @@ async function diagnoseOne(
       ? { incomplete: 'budget' as const, incompleteReason: budgetReason(run, 'finished') }
       : {}),
     ...(reach.outsideBlocked ? { outsideBlocked: true } : {}),
+    ...(isRootFailing ? { isRootFailingLocally: true as const } : {}),
   };
+}
+
+/**
+ * When validation fails for the domain at a local resolver, whether that resolver fails the
+ * root zone's NS too: then its own validation is broken (trust anchor, clock), not the
+ * domain's signatures. Asked once per resolver and run; the query is kept as evidence.
+ */
+async function isRootFailingLocally(
+  run: Run,
+  local: ResolverView,
+  sink: (probe: Probe) => void,
+): Promise<boolean> {
+  const failing = local.servers.filter((check) => check.dnssecFailure);
+  const servers = run.roles.local.filter((server) =>
+    failing.some((check) => check.server === formatServer(server)),
+  );
+  const results = await Promise.all(servers.map((server) => isRootFailing(run, server, sink)));
+  return results.includes(true);
+}
+
+function isRootFailing(
+  run: Run,
+  server: ServerAddress,
+  sink: (probe: Probe) => void,
+): Promise<boolean> {
+  const key = formatServer(server);
+  let check = run.rootChecks.get(key);
+  if (check === undefined) {
+    check = query(server, { name: '.', type: 'NS' }, { ...run.ask, recursion: true }).then(
+      (outcome) => {
+        const result = probeResultOf(outcome);
+        sink(toProbe(outcome, 'local', result));
+        return result === 'servfail';
+      },
+    );
+    run.rootChecks.set(key, check);
+  }
+
+  return check;
 }
 
 function checkLocal(

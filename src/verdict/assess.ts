@@ -304,6 +304,11 @@ function findDnssecFailure(diagnosis: DomainDiagnosis): Finding | undefined {
     return { kind: 'local-resolver', detail: 'dnssec', reason };
   }
 
+  if (diagnosis.isRootFailingLocally === true) {
+    const reason = `${failure}; it gives SERVFAIL for the root zone's NS too: ${OUR_VALIDATION}`;
+    return { kind: 'local-resolver', detail: 'dnssec', reason };
+  }
+
   if (delegation.signedAtParent === true) {
     const parent = zoneLabel(delegation.parentZone);
     const reason = `${failure}; ${domain} is signed (DS in ${parent}) and does not validate`;

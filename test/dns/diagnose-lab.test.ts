@@ -319,3 +319,26 @@ labTest('a budget of 0 ms checks no domain at all', async (t) => {
     domains.map(() => ['no-budget', 0]),
   );
 });
+
+labTest(
+  'a validation failure at our resolver has it asked for the root zone too, once',
+  async (t) => {
+    const started = lab!;
+    const validating = roles(started, { local: [started.validatingResolver], reference: [] });
+    const results = await diagnoseDomains([started.domains.dnssecBroken], validating, OPTIONS);
+    const diagnosis = [...results.values()][0];
+    const rootQueries = diagnosis?.probes.filter(
+      (probe) =>
+        probe.role === 'local' && probe.question.name === '.' && probe.question.type === 'NS',
+    );
+
+    t.true(diagnosis?.local.servers[0]?.dnssecFailure);
+    t.is(rootQueries?.length, 1);
+    t.is(rootQueries?.[0]?.result, 'answer');
+    t.is(
+      diagnosis?.isRootFailingLocally,
+      undefined,
+      'its trust anchor is good: the zone is broken',
+    );
+  },
+);

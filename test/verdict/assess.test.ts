@@ -1202,3 +1202,19 @@ test('our resolver failing with SERVFAIL for every domain is at fault for a part
 
   t.like(findings.get('partial.test'), { kind: 'local-resolver', detail: 'servfail' });
 });
+
+test('a signed zone failing only our validation is ours when our resolver fails the root too', (t) => {
+  const diagnosis = {
+    ...healthyDiagnosis('signed.test'),
+    local: resolverView('/etc/resolv.conf', [
+      resolverCheck('127.0.0.1:53', 'servfail', { cd: 'answer' }),
+    ]),
+  };
+  diagnosis.delegation = { ...diagnosis.delegation, signedAtParent: true };
+
+  t.is(assessDomain(diagnosis).kind, 'recipient-dnssec');
+  t.like(assessDomain({ ...diagnosis, isRootFailingLocally: true }), {
+    kind: 'local-resolver',
+    detail: 'dnssec',
+  });
+});
