@@ -182,13 +182,31 @@ export function unknownSystemZone(tz: string | undefined): string | undefined {
   );
 }
 
+/**
+ * The system's zone by the name TZ gives it, when TZ names the zone Node.js runs in: the
+ * runtime reports its canonical name (`Asia/Calcutta` for `TZ=Asia/Kolkata`), and reports
+ * should say the name the user chose. Undefined otherwise: the system's zone as it is.
+ */
+export function systemZoneAsNamed(tz: string | undefined): string | undefined {
+  const name = tz?.trim().replace(/^:/, '');
+  if (name === undefined || name === '' || !name.includes('/')) return undefined;
+
+  try {
+    const named = new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
+    return named === Intl.DateTimeFormat().resolvedOptions().timeZone ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reading and grouping settings shared by the main job, `events` and `summary`. */
 export function readSettings(
   options: RawOptions,
   now: number,
 ): Omit<AnalyseOptions, 'dns'> & { readonly timeZone?: string } {
   const timeZone = text(options, 'timezone');
-  const zone = timeZone === undefined ? undefined : parseTimeZone(timeZone);
+  const zone =
+    timeZone === undefined ? systemZoneAsNamed(process.env['TZ']) : parseTimeZone(timeZone);
   const unknownZone = zone === undefined ? unknownSystemZone(process.env['TZ']) : undefined;
   if (unknownZone !== undefined) warnInput(unknownZone);
   const since = text(options, 'since');

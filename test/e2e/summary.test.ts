@@ -274,6 +274,12 @@ test('the summary names the period asked for and its time zone', async (t) => {
   });
   t.regex(bogus.stdout, /^Period: .* \(UTC\)\n/);
 
+  // The zone is named as TZ names it, not by the runtime's canonical name (Asia/Calcutta).
+  const kolkata = await runCli(['--offline', 'samples/postfix-mail.log'], {
+    env: { TZ: 'Asia/Kolkata' },
+  });
+  t.regex(kolkata.stdout, /^Period: .* \(Asia\/Kolkata\)\n/);
+
   const empty = await runCli([
     'summary',
     '--offline',
