@@ -40,6 +40,7 @@ import {
   REMOTE_DNS_REPLY,
   REPLY_CODE,
   SENDER_DNS_REPLY,
+  SENDMAIL_CONNECTION_REPLY,
   SENDMAIL_LOCAL_ERRORS,
   SENDMAIL_MAP_DEFERRED,
   SENDMAIL_NO_DATA,
@@ -244,6 +245,9 @@ function classifyExim(record: DeliveryRecord): Finding {
 }
 
 function classifySendmail(record: DeliveryRecord, domain: string): Classification {
+  // A hand-off to our own daemon that it refused or failed: nothing of the recipient's.
+  if (record.isHandoff === true && record.relay !== undefined) return plain('other');
+
   const text = record.text;
   const stat = text.startsWith('Deferred: ') ? text.slice(10) : text;
   // The server's own reply first (`reply=`, joined after the summary): a relay may quote its
@@ -258,6 +262,7 @@ function classifySendmail(record: DeliveryRecord, domain: string): Classificatio
   if (timeout !== null) return named('dns-tempfail', lookupName(timeout[1] as string));
 
   if (stat.includes('MX 0 .') || stat.includes('does not accept mail')) return plain('null-mx');
+  if (SENDMAIL_CONNECTION_REPLY.test(stat)) return plain('connection');
   if (REPLY_CODE.test(stat)) return plain(classifyReply(stat, text));
   if (stat.startsWith('Host unknown')) return plain('dns-notfound');
   if (SENDMAIL_LOCAL_ERRORS.some((error) => stat.startsWith(error))) return plain('other');

@@ -22,6 +22,10 @@ export const EXIM_PHRASES: readonly (readonly [string, Cause])[] = [
   ['all host address lookups failed temporarily', 'dns-tempfail'],
   ['host lookup done insecurely', 'dns-tempfail'],
   ['was insecure', 'dns-tempfail'],
+  // DANE required and no DNSSEC-secured TLSA records or host look-up (Exim's `DANE error:
+  // tlsa lookup FAIL`, `... lookup not DNSSEC`): TLS policy, as Postfix's `dane-only` is.
+  ['tlsa lookup FAIL', 'tls'],
+  ['lookup not DNSSEC', 'tls'],
   ['tlsa lookup', 'dns-tempfail'],
   ['all relevant MX records point to non-existent hosts', 'mx-unresolvable'],
   ['all host address lookups failed permanently', 'mx-unresolvable'],
@@ -29,7 +33,8 @@ export const EXIM_PHRASES: readonly (readonly [string, Cause])[] = [
   ['an MX or SRV record indicated no SMTP service', 'null-mx'],
   ['Unrouteable address', 'dns-notfound'],
   ['unknown mail domain', 'dns-notfound'],
-  ['is syntactically invalid', 'dns-notfound'],
+  // `mail domain "" is syntactically invalid`: refused before any look-up.
+  ['is syntactically invalid', 'other'],
 ];
 
 /** Exim's follow-on deferral: no new attempt because a retry record says not yet
@@ -99,6 +104,10 @@ export const SENDER_DNS_REPLY = anyOf([
   // resource record`, their check of the MAIL FROM domain).
   '(?:unable to|could not|cannot|failed to) verify sender domain',
   'invalid DNS MX or A/AAAA',
+  // cPanel's Exim (`550-Sender has no A, AAAA, or MX DNS records`) and `553 sorry, your domain
+  // does not exists.`
+  'sender has no A, AAAA,? or MX',
+  'your (?:sender )?domain does not exists?',
   // Exim's sender verification (`verify = sender`) when our domain does not route, and when
   // routing it deferred (acl.c; its callout, `... sender verify callout`, is no DNS failure).
   'Verification failed for [\\s\\S]{0,300}?Unrouteable address',
@@ -152,6 +161,10 @@ export const REPLY_CODE = /^[2-5]\d\d[ -]/;
 /** Sendmail's `stat=` summary followed by the server's reply (the parser joins `stat=User
  *  unknown` and `reply=550 5.1.1 ...` as `User unknown: 550 5.1.1 ...`). */
 export const SENDMAIL_SUMMED_REPLY = /^[A-Za-z][^:]*: ([45]\d\d[ -].*)$/;
+
+/** Sendmail's own words for a connection that broke, written like a reply (usersmtp.c): `451
+ *  4.4.1 reply: read error from mx.example.com.`, `421 4.4.1 Connection reset by ...`. */
+export const SENDMAIL_CONNECTION_REPLY = /^[45]\d\d 4\.4\.[12] /;
 
 /** Sendmail's `stat=` for errors of our own system (sysexits.c: EX_OSERR, EX_OSFILE,
  *  EX_CANTCREAT, EX_IOERR, EX_SOFTWARE, EX_CONFIG, EX_NOPERM): not the remote relay's doing,

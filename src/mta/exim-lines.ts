@@ -30,6 +30,11 @@ export const EXPIRY_TEXTS: readonly string[] = [
  *  timeout` lines precede the recipient's own `==` line, which repeats the outcome. */
 export const MESSAGE_CONTEXT_PREFIXES: readonly string[] = [
   'H=',
+  'TLS session failure',
+  'DANE attempt failed',
+  'DANE error: ',
+  'no IP address found for host',
+  'no host name found for',
   'Spool file ',
   'Frozen',
   'Message is frozen',
@@ -63,6 +68,7 @@ export const AUTHENTICATOR_FAILED = /^[\w-]+ authenticator failed for /;
 
 /** Lines without a message id: daemon, queue runners, SMTP sessions, inbound rejections. */
 export const CONTEXT_PREFIXES: readonly string[] = [
+  'no MAIL in SMTP connection from',
   'Start queue run',
   'End queue run',
   'SMTP connection from ',

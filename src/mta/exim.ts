@@ -28,6 +28,10 @@ import type { ParserOptions } from './postfix.js';
  *  `alt4.gmail-smtp-in.l.google.com [74.125.115.27] No route to host`. */
 const HOST_ERROR = /^[\w.-]+ \[[\da-fA-F.:]+\](?::\d+)? \S/;
 
+/** A failure Exim was told to ignore, with the address first: `ann@example.com: error ignored`
+ *  (a bounce of a bounce, or a DSN that asked for no failure notice). */
+const IGNORED_ERROR = /^\S+: error ignored/;
+
 interface EximDelivery {
   readonly recipient: string;
   readonly sender: string | undefined;
@@ -133,7 +137,8 @@ export function createEximParser(options: ParserOptions = {}): MtaParser {
     }
 
     if (startsWithAny(message, MESSAGE_CONTEXT_PREFIXES, start)) return NO_RECORDS;
-    return HOST_ERROR.test(message.slice(start)) ? NO_RECORDS : undefined;
+    const rest = message.slice(start);
+    return HOST_ERROR.test(rest) || IGNORED_ERROR.test(rest) ? NO_RECORDS : undefined;
   }
 }
 

@@ -51,6 +51,9 @@ export const QUEUE_CONTEXT_PREFIXES: readonly string[] = [
 
 /** Lines without a queue id: daemon start, alias rebuilds, TLS and AUTH notes, connections. */
 export const CONTEXT_PREFIXES: readonly string[] = [
+  'AUTH: ',
+  'bogus queue file',
+  'rejecting commands from',
   'starting daemon',
   'stopping daemon',
   'restarting ',
@@ -99,4 +102,5 @@ export const CONTEXT_PREFIXES: readonly string[] = [
 export const CONTEXT_PHRASES: readonly string[] = [
   ' did not issue MAIL/EXPN/VRFY/ETRN',
   ' (may be forged)',
+  ']: possible SMTP attack',
 ];

@@ -72,6 +72,9 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
     if (reasonStart !== -1) return parseNotice(envelope, queueId, reasonStart);
 
     if (startsWithAny(message, QUEUE_CONTEXT_PREFIXES, start)) return NO_RECORDS;
+    // A connection's notes carry its session's queue id too (`n2HBoYaC006978: [192.0.2.2] did
+    // not issue MAIL/EXPN/VRFY/ETRN ...`): the same context as without it.
+    if (isContextLine(message.slice(start))) return NO_RECORDS;
     // An envelope split off for another owner: `h5QG2YLj023291: h5QG2cLj023292: clone: ...`.
     const cloneId = queueIdLength(message.slice(start));
     return cloneId > 0 && message.startsWith('clone: ', start + cloneId + 2)
@@ -84,12 +87,14 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
     queueId: string,
     start: number,
   ): readonly MtaRecord[] | undefined {
-    const delivery = readDelivery(envelope.message, start + 3);
-    if (delivery === undefined) return undefined;
-    if (isQueuedUntried(delivery)) return NO_RECORDS;
+    const read = readDelivery(envelope.message, start + 3);
+    if (read === undefined) return undefined;
+    // Deliveries to a program or a file (`mailer=prog`, `mailer=*file*`) are local: no domain.
+    const delivery = { ...read, recipients: read.recipients.filter(isAddress) };
+    if (delivery.recipients.length === 0 || isQueuedUntried(delivery)) return NO_RECORDS;
 
     const status = statusOf(delivery.stat, delivery.dsn);
-    const isHandoff = isSubmissionHandoff(envelope.program, status, delivery);
+    const isHandoff = isSubmissionHandoff(envelope.program, delivery);
     const open = messages.get(queueId);
     const records: MtaRecord[] = delivery.recipients.map((recipient) =>
       deliveryRecord(envelope, 'sendmail', {
@@ -222,11 +227,19 @@ function isSendmailProgram(program: string): boolean {
  *   is the only trace of that DNS failure, so it is a `deferred` record (our look-up failed,
  *   DSN 4.4.3 "directory server failure"), also marked `isHandoff`: no delivery to the
  *   recipient's domain was tried. Consumers skip hand-offs that are `sent` and keep the others.
+ * - A hand-off the local daemon refused or failed (`stat=Deferred: Connection refused by
+ *   [127.0.0.1]`, `421 4.3.0 collect: Cannot write ...`) is `deferred` and marked `isHandoff`:
+ *   our own daemon's trouble, which the classifier names `other`, not the recipient's hosts'.
  */
-function isSubmissionHandoff(program: string, status: Status, delivery: SendmailDelivery): boolean {
+function isSubmissionHandoff(program: string, delivery: SendmailDelivery): boolean {
   if (!SUBMISSION_PROGRAMS.has(program)) return false;
-  if (delivery.stat === 'queued') return true;
-  return status === 'sent' && isLoopbackRelay(delivery.relay);
+  return delivery.stat === 'queued' || isLoopbackRelay(delivery.relay);
+}
+
+/** A recipient that is an address, not a program (`"| exec procmail"`) or a file. */
+function isAddress(recipient: string): boolean {
+  const first = recipient.charCodeAt(recipient.charCodeAt(0) === 34 ? 1 : 0);
+  return first !== 124 && first !== 47;
 }
 
 /**
@@ -354,7 +367,9 @@ function noticeReasonStart(message: string, start: number): number {
  * hold `, ` and runs to `, stat=`; `stat=` runs to the end of the line.
  */
 function readDelivery(message: string, start: number): SendmailDelivery | undefined {
-  const listEnd = message.indexOf(', ', start);
+  // A program or file recipient is quoted and may hold `, `: `to="| exec /usr/bin/procmail"`.
+  const quoteEnd = message.charCodeAt(start) === 34 ? message.indexOf('"', start + 1) : start;
+  const listEnd = message.indexOf(', ', Math.max(quoteEnd, start));
   if (listEnd === -1) return undefined;
 
   const recipients = splitRecipients(message.slice(start, listEnd));

@@ -13,6 +13,7 @@ interface RecordShape {
   readonly dsn?: string;
   readonly relay?: string;
   readonly host?: string;
+  readonly isHandoff?: boolean;
 }
 
 function record(mta: Mta, shape: RecordShape): DeliveryRecord {
@@ -27,6 +28,7 @@ function record(mta: Mta, shape: RecordShape): DeliveryRecord {
     status: shape.status ?? 'deferred',
     ...(shape.dsn === undefined ? {} : { dsn: shape.dsn }),
     ...(shape.relay === undefined ? {} : { relay: shape.relay }),
+    ...(shape.isHandoff === undefined ? {} : { isHandoff: shape.isHandoff }),
     text: shape.text,
     source: { file: 'test', line: 1 },
   };
@@ -429,6 +431,38 @@ const EXIM_CASES: readonly (readonly [RecordShape, Classification])[] = [
     { cause: 'dns-tempfail', isRepeat: false },
   ],
   [{ text: 'DANE error: tlsa lookup DEFER' }, { cause: 'dns-tempfail', isRepeat: false }],
+  // DANE required, and no secure TLSA records or host look-up (Exim's test suite, log 5820).
+  [
+    { text: 'R=client T=send_to_server: DANE error: tlsa lookup FAIL', status: 'bounced' },
+    { cause: 'tls', isRepeat: false },
+  ],
+  [
+    {
+      text: 'R=client T=send_to_server: DANE error: danebroken6.test.ex lookup not DNSSEC',
+      status: 'bounced',
+    },
+    { cause: 'tls', isRepeat: false },
+  ],
+  // Refused before any look-up (an eximstats report of a real server).
+  [
+    { text: 'mail domain "" is syntactically invalid', recipient: 'root@', status: 'bounced' },
+    { cause: 'other', isRepeat: false },
+  ],
+  // Remote replies about our sender domain (cPanel's guide to exim_mainlog).
+  [
+    {
+      text: 'R=dkim_lookuphost T=dkim_remote_smtp: SMTP error from remote mail server after RCPT TO:<aaron@domain.com>: host mail.fictional.example [10.5.40.204]: 550-Sender has no A, AAAA, or MX DNS records. mail.fictional.example\n550 l mail.fictional.example',
+      status: 'bounced',
+    },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
+  [
+    {
+      text: 'R=dkim_lookuphost T=dkim_remote_smtp: SMTP error from remote mail server after MAIL FROM:<aaron@domain.com>: host mail.fictional.example [10.5.40.204]: 553 sorry, your domain does not exists.',
+      status: 'bounced',
+    },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
   [
     {
       text: 'SMTP error from remote mail server after RCPT TO:<orders@proseware.test>: 451 4.7.0 <orders@proseware.test>: Recipient address rejected: Temporarily deferred by local policy, try again later',
@@ -625,6 +659,21 @@ const SENDMAIL_CASES: readonly (readonly [RecordShape, Classification])[] = [
       text: 'Operating system error',
       dsn: '4.5.0',
       relay: 'smtp-in-2.userservices.net. [204.16.46.1]',
+    },
+    { cause: 'other', isRepeat: false },
+  ],
+  // Sendmail's own words for a broken connection, written like a reply.
+  [
+    { text: 'Deferred: 451 4.4.1 reply: read error from mx.example.com.', dsn: '4.4.1' },
+    { cause: 'connection', isRepeat: false },
+  ],
+  // Our own daemon refused the submission program's hand-off (Ubuntu Forums): not gmail.com's.
+  [
+    {
+      text: 'Deferred: Connection refused by [127.0.0.1]',
+      dsn: '4.0.0',
+      relay: '[127.0.0.1] [127.0.0.1]',
+      isHandoff: true,
     },
     { cause: 'other', isRepeat: false },
   ],

@@ -236,6 +236,14 @@ for (const line of [
   // Older Exim's per-host failures without `H=` (Ubuntu Forums threads, 2011 and 2013).
   '2011-03-21 07:42:26 1Q1XGK-0001gY-4B alt4.gmail-smtp-in.l.google.com [74.125.115.27] No route to host',
   '2013-01-05 18:51:21 1TrXtn-0003N5-Ot gmail-smtp-msa.l.google.com [2a00:1450:4013:c01::6c] Network is unreachable',
+  // Context from Exim's test suite and real servers (alaveteli, fail2ban, maildev).
+  '2016-02-03 06:59:49 [16392] no MAIL in SMTP connection from null.ukcod.org.uk (null) [46.235.226.171]:57365 I=[127.0.0.1]:25 D=0s C=HELO,QUIT',
+  '1999-03-02 09:44:33 10HmbB-0005vi-00 CALLER@test.ex: error ignored',
+  '1999-03-02 09:44:33 10HmaX-000000005vi-0000 rmt_reject@test.ex: error ignored: RFC 3461 DSN, failure notify not requested',
+  '2017-01-11 10:00:00 1cR6qs-00002i-Ht TLS session failure: delivering unencrypted to 172.18.0.6 [172.18.0.6] (not in hosts_require_tls)',
+  '1999-03-02 09:44:33 10HmbP-0005vi-00 DANE attempt failed; TLS connection to danebroken2.test.ex [127.0.0.1]: (certificate verification failed): Verification failed. CA constrains were violated.',
+  '1999-03-02 09:44:33 10HmbS-0005vi-00 DANE error: TLSA lookup for danebroken4.test.ex not DNSSEC',
+  '1999-03-02 09:44:33 10HmbC-0005vi-00 no IP address found for host nonexist.test.ex',
   // No delivery was tried: the domain waits for a queue run by our own configuration.
   '2012-02-13 14:59:15 1Rwtcp-0000Ac-BW == pmtzjnyta@brightconsult.ru R=dnslookup T=remote_smtp defer (-1): domain matches queue_smtp_domains, or -odqs set',
 ]) {

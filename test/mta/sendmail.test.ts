@@ -388,3 +388,35 @@ test('the Sendmail parser reads a clone line as context and a bracket it does no
     undefined,
   );
 });
+
+test('the Sendmail parser reads a connection note with its session queue id as context', (t) => {
+  // fail2ban's sendmail-reject and sendmail-auth test logs, and Ubuntu Forums threads.
+  for (const line of [
+    'Mar 17 11:56:18 SERVERNAME sm-mta[6978]: n2HBoYaC006978: localhost [127.0.0.1] did not issue MAIL/EXPN/VRFY/ETRN during connection to MTA',
+    'Feb 16 23:33:20 smtp1 sm-mta[5133]: s1GNXHYB005133: [190.5.230.178]: possible SMTP attack: command=AUTH, count=5',
+    'Oct 14 18:04:46 contspmail01 sendmail[868]: x9EL2TuO000868: 154.119.229.35.bc.googleusercontent.com [35.229.119.154]: possible SMTP attack: command=HELO/EHLO, count=3',
+    'Feb 23 21:18:47 batman sm-mta[93301]: s1NKIkZa093301: [76.72.174.70]: EXPN root [rejected]',
+    'Feb 27 10:53:06 batman sm-mta[44307]: s1R9r60D044307: rejecting commands from  [209.15.212.253] due to pre-greeting traffic after 0 seconds',
+    'Mar 13 10:59:13 SERVERNAME sendmail[7105]: n2DAj1fe006727: bogus queue file, uid=114, gid=126, mode=100660',
+    'Jun  8 19:46:11 mail2 sendmail[12753]: AUTH: available mech=LOGIN DIGEST-MD5 CRAM-MD5, allowed mech=EXTERNAL GSSAPI DIGEST-MD5 CRAM-MD5 LOGIN',
+  ]) {
+    t.deepEqual(parseOne(line), [], line);
+  }
+});
+
+test('the Sendmail parser makes no delivery of a program or file recipient', (t) => {
+  t.deepEqual(
+    parseOne(
+      'Dec 19 18:31:59 servidor sm-mta[21454]: kBJNVw3t021322: to="| exec /usr/local/bin/procmail", ctladdr=<test@example.org> (1008/10), delay=00:00:00, xdelay=00:00:00, mailer=prog, pri=30756, dsn=2.0.0, stat=Sent',
+    ),
+    [],
+  );
+});
+
+test("the submission program's hand-off that our daemon refused is a deferred hand-off", (t) => {
+  const records = parseOne(
+    'Oct 16 16:04:41 bariasi sm-msp-queue[22316]: 59GD1Jv1022086: to=larisbirzu@gmail.com, ctladdr=root (0/0), delay=00:03:22, xdelay=00:00:00, mailer=relay, pri=120321, relay=[127.0.0.1] [127.0.0.1], dsn=4.0.0, stat=Deferred: Connection refused by [127.0.0.1]',
+  );
+
+  t.like(records?.[0], { status: 'deferred', isHandoff: true, relay: '[127.0.0.1] [127.0.0.1]' });
+});
