@@ -65,6 +65,8 @@ const LAME_RESULTS = new Set<string>([
 /** What our resolver gives while it waits on failing servers of the domain: no answer in
  *  time, or SERVFAIL when it gives up. A refusal or a closed port says nothing of waiting. */
 const WAITING_RESULTS = new Set<string>(['timeout', 'tcp-timeout', 'servfail']);
+/** Our resolver's faults that can be its own, not of one domain (see `blameLocalOutage`). */
+const OUTAGE_DETAILS: ReadonlySet<string> = new Set(['down', 'blocked', 'servfail']);
 const WAITING_ON_FAILING = ', likely waiting on the failing servers';
 const WAITING_ON_TROUBLED = ', likely waiting on them';
 /** What a resolver gives when it will not be asked at all: a closed port, or a refusal to
@@ -135,11 +137,12 @@ function blameLocalValidation(findings: Map<string, Finding>): void {
 }
 
 /**
- * Our resolver gives no answer at all for a domain whose servers all answer (`local-resolver
- * (down)`): then its silence for a domain with some failing servers is not waiting on them, as
- * it would be alone, since a working resolver tries the servers that answer. Such a partial
- * outage, or servers that fail only over TCP or with EDNS, is not what defers our mail.
- * Servers that all fail would defer it anyway: that finding stays, with our resolver noted.
+ * Our resolver gives no answer, SERVFAIL or a refusal for a domain whose servers all answer
+ * (`local-resolver` down, servfail or blocked): then its failing for a domain with some failing
+ * servers is not waiting on them, as it could be alone, since a working resolver tries the
+ * servers that answer. Such a partial outage, or servers that fail only over TCP or with EDNS,
+ * is not what defers our mail. Servers that all fail, or signatures that do not validate, would
+ * defer it anyway: that finding stays, with our resolver noted.
  */
 function blameLocalOutage(
   findings: Map<string, Finding>,
@@ -176,9 +179,6 @@ function blameLocalOutage(
     );
   }
 }
-
-/** Our resolver's faults that are its own, not of one domain: it fails for every domain. */
-const OUTAGE_DETAILS: ReadonlySet<string> = new Set(['down', 'blocked', 'servfail']);
 
 /** The first domain whose finding is our resolver's fault of one of these details (and
  *  `isWitness`). */
@@ -467,7 +467,8 @@ function findUnresolvableMx(diagnosis: DomainDiagnosis): Finding | undefined {
   return { kind: 'mx-unresolvable', detail: mxHostDetail(hosts[0]), reason: reason + note };
 }
 
-function isFollowedAlias(host: MxHost): boolean {
+/** An MX host that is an alias mail servers follow to an address (no loop). */
+export function isFollowedAlias(host: MxHost): boolean {
   return (
     host.status === 'cname' &&
     [host.iterative, host.local].some(

@@ -6,7 +6,7 @@
 import { CLIENT_DNS_REPLY } from '../classify/phrases.js';
 import { displayName, escapeRawControls } from '../classify/text.js';
 import { isValidDomainName } from '../dns/domain-name.js';
-import type { DomainDiagnosis, MxHost } from '../dns/types.js';
+import type { DomainDiagnosis } from '../dns/types.js';
 import {
   DNS_CAUSES,
   OFFLINE_VERDICT,
@@ -14,7 +14,7 @@ import {
   type GroupEvidence,
   type Verdict,
 } from '../model.js';
-import { assessDomains, describeAnswers, type Finding } from './assess.js';
+import { assessDomains, describeAnswers, isFollowedAlias, type Finding } from './assess.js';
 import { formatTime } from './describe.js';
 import {
   describeBreadth,
@@ -290,12 +290,7 @@ function followedAliases(
   if (group.cause === 'mx-unresolvable') return undefined;
 
   const hosts = diagnosis.mx.hosts;
-  const isFollowed = (host: MxHost) =>
-    host.status === 'cname' &&
-    [host.iterative, host.local].some(
-      (lookup) => lookup?.isAliasLoop !== true && (lookup?.addresses.length ?? 0) > 0,
-    );
-  if (hosts.length === 0 || !hosts.every(isFollowed)) return undefined;
+  if (hosts.length === 0 || !hosts.every(isFollowedAlias)) return undefined;
 
   const aliases = hosts.map((host) => displayName(host.name)).join(', ');
   const isOne = hosts.length === 1;
