@@ -6,7 +6,7 @@
 import { CLIENT_DNS_REPLY } from '../classify/phrases.js';
 import { displayName, escapeRawControls } from '../classify/text.js';
 import { isValidDomainName } from '../dns/domain-name.js';
-import type { DomainDiagnosis } from '../dns/types.js';
+import { DEFINITE_RESULTS, type DomainDiagnosis } from '../dns/types.js';
 import {
   DNS_CAUSES,
   OFFLINE_VERDICT,
@@ -15,7 +15,7 @@ import {
   type Verdict,
 } from '../model.js';
 import { assessDomains, describeAnswers, isFollowedAlias, type Finding } from './assess.js';
-import { formatTime } from './describe.js';
+import { describeResolvers, formatTime } from './describe.js';
 import {
   describeBreadth,
   findLaterDelivery,
@@ -201,6 +201,9 @@ function decideRecipient(
   const followed = followedAliases(group, diagnosis, finding);
   if (followed !== undefined) return decideRecovered(group, diagnosis, followed, context);
 
+  const riddenOut = partialRiddenOut(group, diagnosis, finding, context);
+  if (riddenOut !== undefined) return decideRecovered(group, diagnosis, riddenOut, context);
+
   const proven = CAUSE_LEANS[group.cause];
   if (proven !== undefined && finding.kind === 'recipient-dns') {
     return provenByLog(group, proven, diagnosis, finding);
@@ -300,6 +303,31 @@ function followedAliases(
       `the MX host${isOne ? ' ' : 's '}${aliases} ${isOne ? 'is an alias' : 'are aliases'} ` +
       'that mail servers follow to an address, though an MX may not name a CNAME ' +
       '(RFC 2181 §10.3)',
+  };
+}
+
+/**
+ * Some of the domain's servers fail, but our resolver answers now, as a working resolver does
+ * by asking the others; and the log puts the failures on our resolver (many domains failed
+ * and recovered together). The partial outage did not defer the mail: the domain recovered
+ * from our resolver's failure, and the failing servers are said beside the answers.
+ */
+function partialRiddenOut(
+  group: GroupEvidence,
+  diagnosis: DomainDiagnosis,
+  finding: Finding,
+  context: Context,
+): Finding | undefined {
+  if (finding.kind !== 'recipient-dns' || finding.detail !== 'partial') return undefined;
+  const { servers } = diagnosis.local;
+  const isAnswering =
+    servers.length > 0 && servers.every((check) => DEFINITE_RESULTS.has(check.reply.result));
+  if (!isAnswering || leanOf(group, context).kind !== 'local-resolver') return undefined;
+
+  return {
+    kind: 'answers',
+    reason: describeResolvers('local resolver', servers),
+    unmade: `${finding.reason} (a working resolver rides that out)`,
   };
 }
 

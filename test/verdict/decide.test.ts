@@ -712,3 +712,26 @@ test('an MX alias stays mx-unresolvable for a group the log calls mx-unresolvabl
 
   t.like(verdict, { kind: 'mx-unresolvable', detail: 'cname' });
 });
+
+test('a partial outage our resolver rides out now recovered from the resolver outage the log shows', (t) => {
+  const groups = LAB_1_TEMPFAILS.map(([domain, lastSeen]) =>
+    group(domain, 'dns-tempfail', { lastSeen }),
+  );
+  const partial = withNameServers(healthyDiagnosis('fourthcoffee.test'), [
+    { name: 'ns1.fourthcoffee.test', address: '127.0.9.1', result: 'answer' },
+    { name: 'ns2.fourthcoffee.test', address: '127.0.9.2', result: 'timeout' },
+  ]);
+  const others = LAB_1_TEMPFAILS.slice(1).map(([domain]) => healthyDiagnosis(domain));
+  const verdicts = decideVerdicts(groups, LAB_1_LOG, diagnoses(partial, ...others));
+  const verdict = verdicts.get(groups[0]?.key ?? '');
+
+  t.is(LAB_1_TEMPFAILS[0]?.[0], 'fourthcoffee.test');
+  t.deepEqual([verdict?.kind, verdict?.detail], ['recovered', 'local-resolver']);
+  t.regex(
+    verdict?.reason ?? '',
+    new RegExp(
+      '1 of 2 authoritative server addresses of fourthcoffee\\.test fail: .* ' +
+        '\\(a working resolver rides that out\\); the log suggests our resolver',
+    ),
+  );
+});
