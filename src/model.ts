@@ -282,6 +282,9 @@ export interface GroupEvidence {
   readonly lookupNames: readonly string[];
   /** A few distinct reply texts, which can say what a remote held against us. */
   readonly examples: readonly string[];
+  readonly attempts: number;
+  /** Attempts whose remote reply was about our PTR record or HELO name. */
+  readonly aboutOurNames: number;
 }
 
 export interface Summary {

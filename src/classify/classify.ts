@@ -17,7 +17,7 @@
 //   neither MX nor address records alike: both are `dns-notfound`; the DNS re-check tells them
 //   apart.
 
-import type { Cause, Classification, DeliveryRecord } from '../model.js';
+import { DNS_CAUSES, type Cause, type Classification, type DeliveryRecord } from '../model.js';
 import { normaliseDomain } from './domain.js';
 import {
   CLIENT_DNS_REPLY,
@@ -245,9 +245,14 @@ function classifyExim(record: DeliveryRecord): Finding {
 }
 
 function classifySendmail(record: DeliveryRecord, domain: string): Classification {
-  // A hand-off to our own daemon that it refused or failed: nothing of the recipient's.
-  if (record.isHandoff === true && record.relay !== undefined) return plain('other');
+  const found = sendmailText(record, domain);
+  // A hand-off our own daemon refused or failed is nothing of the recipient's hosts, unless
+  // the daemon's reply is about DNS (`451 4.1.8 Domain of sender address ... does not resolve`).
+  const isOwnDaemon = record.isHandoff === true && record.relay !== undefined;
+  return isOwnDaemon && !DNS_CAUSES.has(found.cause) ? plain('other') : found;
+}
 
+function sendmailText(record: DeliveryRecord, domain: string): Classification {
   const text = record.text;
   const stat = text.startsWith('Deferred: ') ? text.slice(10) : text;
   // The server's own reply first (`reply=`, joined after the summary): a relay may quote its

@@ -134,8 +134,9 @@ export const CLIENT_DNS_REPLY = anyOf([
 /** A remote's reply to MAIL FROM is about our sender, never about the recipient: any DNS
  *  failure it reports is its look-up of our sender domain (qmail's `451 DNS temporary failure
  *  (#4.3.0)`). Postfix ends such a reply with `(in reply to MAIL FROM command)`; Exim writes
- *  `SMTP error from remote mail server after MAIL FROM:<...>`. */
-export const MAIL_FROM_REPLY = /in reply to MAIL FROM command|remote mail server after MAIL FROM/;
+ *  `SMTP error from remote mail server after [pipelined ]MAIL FROM:<...>`. */
+export const MAIL_FROM_REPLY =
+  /in reply to MAIL FROM command|remote mail server after (?:pipelined )?MAIL FROM/;
 
 /** A remote server or relay reporting that its own DNS look-up for the recipient failed
  *  (`451 4.7.0 MX lookup failed temporarily` is OpenSMTPD's wording). Exim's `550 Unrouteable
@@ -164,7 +165,10 @@ export const SENDMAIL_SUMMED_REPLY = /^[A-Za-z][^:]*: ([45]\d\d[ -].*)$/;
 
 /** Sendmail's own words for a connection that broke, written like a reply (usersmtp.c): `451
  *  4.4.1 reply: read error from mx.example.com.`, `421 4.4.1 Connection reset by ...`. */
-export const SENDMAIL_CONNECTION_REPLY = /^[45]\d\d 4\.4\.[12] /;
+export const SENDMAIL_CONNECTION_REPLY = new RegExp(
+  '^[45]\\d\\d 4\\.4\\.[12] ' +
+    '(?:reply: read error from|Connection reset by|timeout waiting for input|lost connection)',
+);
 
 /** Sendmail's `stat=` for errors of our own system (sysexits.c: EX_OSERR, EX_OSFILE,
  *  EX_CANTCREAT, EX_IOERR, EX_SOFTWARE, EX_CONFIG, EX_NOPERM): not the remote relay's doing,

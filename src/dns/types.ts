@@ -301,8 +301,9 @@ export interface DomainDiagnosis {
   /** Roots and reference resolvers are all unreachable while a local resolver answers:
    *  port 53 to the outside looks blocked. A reason, not a verdict. */
   readonly outsideBlocked?: boolean;
-  /** SERVFAIL from a local resolver for the root zone's NS in the reachability round, asked
-   *  once per run: a validating resolver fails so when its own validation is broken (a wrong
-   *  trust anchor, a clock far off), whatever the domain. */
+  /** SERVFAIL from a local resolver for the root zone's NS, asked once per resolver and run
+   *  when validation failed for a domain there (the query is in the evidence of the first such
+   *  domain): a validating resolver fails so when its own validation is broken (a wrong trust
+   *  anchor, a clock far off), whatever the domain. */
   readonly isRootFailingLocally?: true;
 }

@@ -142,7 +142,10 @@ function parseJsonLine(
     return readExim(state, journalEnvelope(entry, source), false);
   }
 
-  return parseStampedBody(state, trimEnd(log), 0, time, source);
+  // An empty line the container wrote is no mail server's: counted under `docker`.
+  const text = trimEnd(log);
+  if (text === '') return makeEnvelope(time, '', 'docker', undefined, '', source);
+  return parseStampedBody(state, text, 0, time, source);
 }
 
 /** `docker compose logs` (how mailcow and Mailu logs are shared): `postfix-mailcow_1    | `

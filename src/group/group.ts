@@ -1,3 +1,4 @@
+import { CLIENT_DNS_REPLY } from '../classify/phrases.js';
 import type {
   Cause,
   DeliveryEvent,
@@ -79,6 +80,8 @@ interface OpenGroup {
   examples: readonly string[];
   lookupNames: readonly string[];
   senderDomains: readonly string[];
+  /** Remote replies about our PTR record or HELO name (`CLIENT_DNS_REPLY`), counted. */
+  aboutOurNames: number;
 }
 
 interface RecentValues {
@@ -260,6 +263,8 @@ export function createGrouper(windowMs: number): Grouper {
       senderDomains: [...group.senderDomains],
       lookupNames: [...group.lookupNames],
       examples: group.examples,
+      attempts: group.attempts,
+      aboutOurNames: group.aboutOurNames,
     }));
   }
 
@@ -400,6 +405,7 @@ function newGroup(key: string, event: DeliveryEvent, windowStart: number): OpenG
     examples: NO_NAMES,
     lookupNames: NO_NAMES,
     senderDomains: NO_NAMES,
+    aboutOurNames: 0,
   };
 }
 
@@ -422,6 +428,9 @@ function addToGroup(group: OpenGroup, event: DeliveryEvent, shared: SharedValues
   if (event.senderDomain) {
     group.senderDomains = withName(group.senderDomains, event.senderDomain, shared);
   }
+
+  const isRemote = event.cause === 'remote-tempfail' || event.cause === 'remote-reject';
+  if (isRemote && CLIENT_DNS_REPLY.test(event.text)) group.aboutOurNames += 1;
 }
 
 /** The names, kept in order, with one more: lists are compared and shared in that order. */

@@ -25,8 +25,9 @@ const REMOVED = Buffer.from('removed');
 const CONTEXT = indexPrefixes(CONTEXT_PREFIXES);
 const QUEUE_CONTEXT = indexPrefixes(QUEUE_CONTEXT_PREFIXES);
 
-/** Whether the tag `bytes[start, end)` is one `isPostfixProgram` accepts: `postfix`,
- *  `postfix/...` or `postfix-...`. */
+/** Whether the tag `bytes[start, end)` is `postfix`, `postfix/...` or `postfix-...`: the tags
+ *  of nearly every Postfix log. `isPostfixProgram` accepts more (`server1-1/smtp`); such lines
+ *  are decoded and parsed in full, with the same result, only slower. */
 export function isPostfixTag(bytes: Uint8Array, start: number, end: number): boolean {
   if (byteAt(bytes, start) !== LETTER_P || !startsWith(bytes, start, end, POSTFIX)) return false;
   if (end === start + POSTFIX.length) return true;

@@ -239,8 +239,6 @@ function notUnderstoodDetail(by: Readonly<Record<string, number>>): string {
     .join(', ')})`;
 }
 
-/** Times are shown in one zone, named in the header. When the clocks change within the
- *  period, each time gets its offset too: the hour they repeat would otherwise read twice. */
 /** The period read; with seconds when it is shorter than an hour, where minutes would read
  *  `18:34 – 18:34`. */
 function formatPeriod(start: number, end: number, options: Shown): string {
@@ -251,6 +249,8 @@ function formatPeriod(start: number, end: number, options: Shown): string {
   return `${show(start)} – ${show(end)}`;
 }
 
+/** Times are shown in one zone, named in the header. When the clocks change within the
+ *  period, each time gets its offset too: the hour they repeat would otherwise read twice. */
 function showTime(time: number, options: Shown): string {
   return format(zoned(time, options), options.offsets ? 'yyyy-MM-dd HH:mmxxx' : 'yyyy-MM-dd HH:mm');
 }

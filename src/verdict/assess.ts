@@ -65,6 +65,8 @@ const LAME_RESULTS = new Set<string>([
 /** What our resolver gives while it waits on failing servers of the domain: no answer in
  *  time, or SERVFAIL when it gives up. A refusal or a closed port says nothing of waiting. */
 const WAITING_RESULTS = new Set<string>(['timeout', 'tcp-timeout', 'servfail']);
+/** Answers that say there is nothing: the name, or its MX records, do not exist. */
+const NEGATIVE_RESULTS = new Set<string>(['nxdomain', 'nodata']);
 /** Our resolver's faults that can be its own, not of one domain (see `blameLocalOutage`). */
 const OUTAGE_DETAILS: ReadonlySet<string> = new Set(['down', 'blocked', 'servfail']);
 const WAITING_ON_FAILING = ', likely waiting on the failing servers';
@@ -148,6 +150,13 @@ function blameLocalOutage(
   findings: Map<string, Finding>,
   diagnoses: ReadonlyMap<string, DomainDiagnosis>,
 ): void {
+  // Our resolver answering any domain of the run shows it works: its failure for one domain
+  // may be about that domain.
+  const isAnsweredSomewhere = [...diagnoses.values()].some(
+    ({ local }) => local.servers.length > 0 && failingChecks(local).length === 0,
+  );
+  if (isAnsweredSomewhere) return;
+
   const witness = findWitness(
     findings,
     OUTAGE_DETAILS,
@@ -268,7 +277,7 @@ function findMissing(diagnosis: DomainDiagnosis): Finding | undefined {
 
   if (authoritative.servers.length === 0 && mx.result === 'nxdomain') {
     // Our resolver's NXDOMAIN against a reference resolver's answer is our resolver's fault.
-    if (mx.source === 'local' && hasOtherAnswer(diagnosis.reference, 'nxdomain')) return undefined;
+    if (mx.source === 'local' && isAnswering(diagnosis.reference)) return undefined;
     const view = mx.source === 'local' ? diagnosis.local : diagnosis.reference;
     const noun = view.servers.length === 1 ? 'resolver answers' : 'resolvers answer';
     return { kind: 'domain-missing', reason: `the ${mx.source} ${noun} NXDOMAIN` };
@@ -495,12 +504,7 @@ function findLocalHostFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   const reason =
     `our resolver cannot resolve the MX host${found.length === 1 ? '' : 's'} of ` +
     `${diagnosis.domain} (${listSome(failed, '; ')}), which our own resolution from the root finds`;
-  const results = found.flatMap((host) => host.local?.results ?? []);
-  const detail = results.every((result) => SILENT_RESULTS.has(result))
-    ? 'down'
-    : results.some((result) => isDefinite(result))
-      ? 'wrong-answer'
-      : 'servfail';
+  const detail = detailOf(found.flatMap((host) => host.local?.results ?? []));
   return { kind: 'local-resolver', detail, reason };
 }
 
@@ -715,10 +719,11 @@ function describeOtherViews(diagnosis: DomainDiagnosis): string | undefined {
 }
 
 /**
- * Our resolver answers, but not what the domain's servers say (NXDOMAIN where they give MX, or
- * other MX records): a stale cache, a local zone, a response policy. Our mail goes where our
- * resolver sends it, so that is what defers or bounces it. With no authoritative view, a
- * reference resolver that answers otherwise tells the same.
+ * Our resolver says the domain or its MX records do not exist (NXDOMAIN, no data) where the
+ * domain's servers give MX records: a stale negative cache, a local zone, a response policy.
+ * Our mail goes where our resolver sends it, so that is what bounces or defers it. Without the
+ * servers' view, a reference resolver that answers tells the same. Another MX set from our
+ * resolver (an MX moved within its TTL) is only a note: mail still goes somewhere.
  */
 function findLocalDissent(diagnosis: DomainDiagnosis): Finding | undefined {
   const { authoritative } = diagnosis;
@@ -734,24 +739,26 @@ function findLocalDissent(diagnosis: DomainDiagnosis): Finding | undefined {
   return { kind: 'local-resolver', detail: 'wrong-answer', reason };
 }
 
-/** How our resolvers' answers contradict the authoritative servers (none that gave none: an
- *  answer missing is `findLocalFailure`'s to judge, as our resolver may be waiting). */
+/** Our resolvers' answers of nothing where the authoritative servers give MX records. */
 function againstServers(diagnosis: DomainDiagnosis): string[] {
+  if (diagnosis.authoritative.consensus !== 'answer') return [];
+
   return diagnosis.local.servers.flatMap((check) => {
-    if (!isDefinite(check.reply.result)) return [];
+    if (!NEGATIVE_RESULTS.has(check.reply.result)) return [];
     const how = describeContradiction(diagnosis, check);
     return how === undefined ? [] : [`local resolver ${check.server} ${how}`];
   });
 }
 
-/** How our resolvers' answers contradict a reference resolver's, without the servers' view. */
+/** Our resolvers' answers of nothing where a reference resolver answers, without the
+ *  servers' view. */
 function againstReference(diagnosis: DomainDiagnosis): string[] {
   return diagnosis.local.servers.flatMap((check) => {
     const result = check.reply.result;
     const other = diagnosis.reference.servers.find(
-      (reference) => isDefinite(reference.reply.result) && reference.reply.result !== result,
+      (reference) => reference.reply.result === 'answer',
     );
-    if (!isDefinite(result) || other === undefined) return [];
+    if (!NEGATIVE_RESULTS.has(result) || other === undefined) return [];
 
     const theirs = describeConsensus(other.reply.result as Definite);
     return [
@@ -761,19 +768,22 @@ function againstReference(diagnosis: DomainDiagnosis): string[] {
   });
 }
 
-/** Whether a resolver of the view gives a definite result other than `result`. */
-function hasOtherAnswer(view: ResolverView, result: string): boolean {
-  return view.servers.some(
-    (check) => isDefinite(check.reply.result) && check.reply.result !== result,
-  );
+/** Whether a resolver of the view answers with records. */
+function isAnswering(view: ResolverView): boolean {
+  return view.servers.some((check) => check.reply.result === 'answer');
 }
 
 /** Refused means the resolver will not serve us (access control); silence means it is down. */
 function localDetail(failing: readonly ResolverCheck[]): string {
-  const results = failing.map((check) => check.reply.result);
+  return detailOf(failing.map((check) => check.reply.result));
+}
 
+/** {@link localDetail} of the results themselves; a definite one (NXDOMAIN for a name that
+ *  exists) is a wrong answer. */
+function detailOf(results: readonly string[]): string {
   if (results.every((result) => SILENT_RESULTS.has(result as ProbeResult))) return 'down';
   if (results.includes('refused')) return 'blocked';
+  if (results.some((result) => isDefinite(result))) return 'wrong-answer';
 
   return 'servfail';
 }

@@ -59,6 +59,8 @@ function asGroup(domain: string, now: number): GroupEvidence {
     lastSeen: now,
     senderDomains: [],
     examples: [],
+    attempts: 0,
+    aboutOurNames: 0,
     lookupNames: [],
   };
 }

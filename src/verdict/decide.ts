@@ -3,7 +3,6 @@
 // domains); `VerdictKind` in model.ts lists the kinds. A verdict claims no more than the evidence
 // shows: what answers now but failed then is `recovered`, with the log's lean as its detail.
 
-import { CLIENT_DNS_REPLY } from '../classify/phrases.js';
 import { displayName, escapeRawControls } from '../classify/text.js';
 import { isValidDomainName } from '../dns/domain-name.js';
 import { DEFINITE_RESULTS, type DomainDiagnosis } from '../dns/types.js';
@@ -68,16 +67,6 @@ interface Lean {
 const REMOTE_POLICY: Verdict = {
   kind: 'remote-policy',
   reason: 'the remote server deferred with a 4xx reply for a reason other than DNS',
-};
-
-/** A remote deferred or rejected us for our own address's PTR record or our HELO name (see
- *  `CLIENT_DNS_REPLY`): our DNS, which the re-check does not look at. */
-const OUR_NAMES_POLICY: Verdict = {
-  kind: 'remote-policy',
-  reason:
-    "the remote server holds our own DNS against us, not the recipient's: its reply is about " +
-    'our sending address (no PTR record, or one that does not resolve back to it) or our ' +
-    'HELO name, which the re-check does not look at',
 };
 
 /** What a recovered group's own cause says it was. */
@@ -165,10 +154,13 @@ function indexTempfails(
 }
 
 function decideGroup(group: GroupEvidence, context: Context): Verdict {
-  const isAboutUs = group.examples.some((example) => CLIENT_DNS_REPLY.test(example));
-  if (group.cause === 'remote-tempfail') return isAboutUs ? OUR_NAMES_POLICY : REMOTE_POLICY;
+  const isAboutUs = group.aboutOurNames > 0;
+  if (group.cause === 'remote-tempfail') {
+    return isAboutUs ? { kind: 'remote-policy', reason: ourNamesReason(group) } : REMOTE_POLICY;
+  }
+
   if (group.cause === 'remote-reject' && isAboutUs) {
-    return { kind: 'not-checked', reason: OUR_NAMES_POLICY.reason ?? '' };
+    return { kind: 'not-checked', reason: ourNamesReason(group) };
   }
 
   if (!DNS_CAUSES.has(group.cause)) {
@@ -304,6 +296,18 @@ function followedAliases(
       'that mail servers follow to an address, though an MX may not name a CNAME ' +
       '(RFC 2181 §10.3)',
   };
+}
+
+/** A remote deferred or rejected us for our own address's PTR record or our HELO name (see
+ *  `CLIENT_DNS_REPLY`): our DNS, which the re-check does not look at. */
+function ourNamesReason(group: GroupEvidence): string {
+  const all = group.aboutOurNames === group.attempts;
+  const which = all ? 'its replies are' : `${group.aboutOurNames} of ${group.attempts} replies are`;
+  return (
+    "the remote server holds our own DNS against us, not the recipient's: " +
+    `${which} about our sending address (no PTR record, or one that does not resolve back to ` +
+    'it) or our HELO name, which the re-check does not look at'
+  );
 }
 
 /**

@@ -543,6 +543,12 @@ const EXIM_CASES: readonly (readonly [RecordShape, Classification])[] = [
     },
     { cause: 'sender-dns', isRepeat: false },
   ],
+  [
+    {
+      text: 'R=dnslookup T=remote_smtp H=mx.example.net [192.0.2.9]: SMTP error from remote mail server after pipelined MAIL FROM:<ann@ours.example> SIZE=1409: 451 DNS temporary failure (#4.3.0)',
+    },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
 ];
 
 for (const [shape, expected] of EXIM_CASES) test(classifies, 'exim', shape, expected);
@@ -666,6 +672,24 @@ const SENDMAIL_CASES: readonly (readonly [RecordShape, Classification])[] = [
   [
     { text: 'Deferred: 451 4.4.1 reply: read error from mx.example.com.', dsn: '4.4.1' },
     { cause: 'connection', isRepeat: false },
+  ],
+  // A remote's reply with the same DSN stays the remote's.
+  [
+    {
+      text: 'Deferred: 451 4.4.1 <ann@example.com>... Temporary DNS failure, try again later',
+      dsn: '4.4.1',
+    },
+    { cause: 'remote-dns', isRepeat: false },
+  ],
+  // Our own daemon's reply to a hand-off that is about DNS keeps its DNS cause.
+  [
+    {
+      text: 'Deferred: 451 4.1.8 Domain of sender address ann@sender.test does not resolve',
+      dsn: '4.1.8',
+      relay: '[127.0.0.1] [127.0.0.1]',
+      isHandoff: true,
+    },
+    { cause: 'sender-dns', isRepeat: false },
   ],
   // Our own daemon refused the submission program's hand-off (Ubuntu Forums): not gmail.com's.
   [

@@ -1089,3 +1089,14 @@ test(
       '1tAbCd-0001Xy-Qz == a@example.com R=dnslookup defer (-1): host lookup did not complete',
   },
 );
+test(
+  "an empty line in Docker's json-file log",
+  parses,
+  '{"log":"\\n","stream":"stdout","time":"2024-09-13T20:01:37.5Z"}',
+  {
+    time: '2024-09-13T20:01:37.500Z',
+    host: '',
+    program: 'docker',
+    message: '',
+  },
+);

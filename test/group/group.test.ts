@@ -103,3 +103,20 @@ test('events in any order still make one group per key, with every attempt count
 
   t.notThrows(() => fc.assert(property, { numRuns: 60 }));
 });
+
+test('the evidence counts the remote replies about our PTR record or HELO name', async (t) => {
+  const events = (await labEvents()).filter((event) => event.cause === 'remote-tempfail');
+  const first = events[0]!;
+  const ptr = {
+    ...first,
+    text:
+      'host mx.proseware.test[127.0.5.1] said: 450 4.7.25 Client host rejected: cannot find ' +
+      'your hostname, [192.0.2.7] (in reply to RCPT TO command)',
+  };
+  const grouper = createGrouper(FIVE_MINUTES);
+  for (const event of [first, ptr, ptr]) grouper.add(event);
+
+  const [evidence] = grouper.evidence();
+
+  t.like(evidence, { attempts: 3, aboutOurNames: 2 });
+});

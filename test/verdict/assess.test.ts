@@ -1218,3 +1218,38 @@ test('a signed zone failing only our validation is ours when our resolver fails 
     detail: 'dnssec',
   });
 });
+
+test('our resolver failing one domain while answering another is no run-wide outage', (t) => {
+  const local = (result: 'answer' | 'servfail', domain: string) =>
+    resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', result, { domain })]);
+  const partial = {
+    ...withNameServers(healthyDiagnosis('partial.test'), [
+      { name: 'ns1.partial.test', address: '127.0.9.1', result: 'answer' },
+      { name: 'ns2.partial.test', address: '127.0.9.2', result: 'timeout' },
+    ]),
+    local: local('servfail', 'partial.test'),
+  };
+  const odd = { ...healthyDiagnosis('odd.test'), local: local('servfail', 'odd.test') };
+  const ok = { ...healthyDiagnosis('ok.test'), local: local('answer', 'ok.test') };
+
+  const findings = assessDomains(
+    new Map([
+      ['partial.test', partial],
+      ['odd.test', odd],
+      ['ok.test', ok],
+    ]),
+  );
+
+  t.like(findings.get('odd.test'), { kind: 'local-resolver', detail: 'servfail' });
+  t.like(findings.get('partial.test'), { kind: 'recipient-dns', detail: 'partial' });
+});
+
+test('another MX set from our resolver is a note, not its fault: mail still goes somewhere', (t) => {
+  const finding = assessDomain({
+    ...healthyDiagnosis('a.test'),
+    local: resolverView('/etc/resolv.conf', [resolverCheck('127.0.0.1:53', 'answer')]),
+  });
+
+  t.is(finding.kind, 'answers');
+  t.regex(finding.dissent ?? '', /local resolver 127\.0\.0\.1:53 gives MX 10 mx\.example\.test/);
+});

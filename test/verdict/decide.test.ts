@@ -89,6 +89,8 @@ function group(domain: string, cause: Cause, extra: Partial<GroupEvidence> = {})
     senderDomains: ['sender.test'],
     lookupNames: [domain],
     examples: [],
+    attempts: 3,
+    aboutOurNames: 0,
     ...extra,
   };
 }
@@ -231,20 +233,21 @@ test('a remote deferral or rejection about our PTR record or HELO name says it i
     'Host not found (in reply to RCPT TO command)';
 
   const deferred = decideOne(
-    group('example.net', 'remote-tempfail', { examples: [ptr] }),
+    group('example.net', 'remote-tempfail', { examples: [ptr], aboutOurNames: 3 }),
     LAB_1_LOG,
     new Map(),
   );
   const rejected = decideOne(
-    group('example.net', 'remote-reject', { examples: [helo] }),
+    group('example.net', 'remote-reject', { examples: [helo], aboutOurNames: 1 }),
     LAB_1_LOG,
     new Map(),
   );
 
   t.is(deferred.kind, 'remote-policy');
   t.regex(deferred.reason ?? '', /holds our own DNS against us, not the recipient's/);
+  t.regex(deferred.reason ?? '', /its replies are about our sending address/);
   t.is(rejected.kind, 'not-checked');
-  t.regex(rejected.reason ?? '', /our sending address \(no PTR record/);
+  t.regex(rejected.reason ?? '', /1 of 3 replies are about our sending address \(no PTR record/);
 });
 
 test('a group whose cause is not DNS is not checked, and says why', (t) => {

@@ -342,6 +342,8 @@ function evidence(domain: string, cause: Cause, senderDomains: readonly string[]
     senderDomains,
     lookupNames: [domain],
     examples: [],
+    attempts: 3,
+    aboutOurNames: 0,
   };
 }
 
