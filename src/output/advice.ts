@@ -264,6 +264,8 @@ function adviseLocalResolver(incident: Incident, verdict: Verdict): string[] {
   const servers = cleanText([...failing.keys()].join(', ')) || 'in /etc/resolv.conf';
   const dig = digCommand([...failing.keys()][0], incident.domains[0] ?? 'example.com');
   const isSilent = [...failing.values()].some((result) => result === 'timeout');
+  // A malformed reply is no SERVFAIL, though it gets the same detail.
+  const isServfail = [...failing.values()].every((result) => result === 'servfail');
   const byDetail: Record<string, string> = {
     down: isSilent
       ? `The local resolver ${servers} did not answer: it is down, or running but unable to ` +
@@ -273,9 +275,9 @@ function adviseLocalResolver(incident: Incident, verdict: Verdict): string[] {
       : `The local resolver ${servers} refused the connection: nothing listens there. Check ` +
         `that it is running and listening (systemctl status unbound or named; ${dig}).`,
     servfail:
-      `The local resolver ${servers} answered SERVFAIL while the domain's own servers ` +
-      'answer. Read its log for the cause and flush its cache for these domains ' +
-      '(unbound-control flush_zone, rndc flushname).',
+      `The local resolver ${servers} ${isServfail ? 'answered SERVFAIL' : 'gave no usable answer'} ` +
+      "while the domain's own servers answer. Read its log for the cause and flush its cache " +
+      'for these domains (unbound-control flush_zone, rndc flushname).',
     dnssec:
       `DNSSEC validation fails in the local resolver ${servers} only. Check the system ` +
       "clock (timedatectl) and the resolver's trust anchor (unbound-anchor, the root key file).",

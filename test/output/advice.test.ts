@@ -483,3 +483,17 @@ test('an incident whose recipients are counted with another says so, not four ze
       'they first failed',
   );
 });
+
+test('local resolver advice says SERVFAIL only when the resolver gave it', (t) => {
+  const advice = (result: string) =>
+    adviseIncident(
+      incidentWith({
+        kind: 'local-resolver',
+        detail: 'servfail',
+        probes: [probe('local', '127.0.0.1:53', result)],
+      }),
+    )[0];
+
+  t.regex(advice('servfail') ?? '', /127\.0\.0\.1:53 answered SERVFAIL while/);
+  t.regex(advice('bad-response') ?? '', /127\.0\.0\.1:53 gave no usable answer while/);
+});
