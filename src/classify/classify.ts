@@ -65,6 +65,8 @@ export interface ClassifierOptions {
 type Finding = Classification | typeof INHERIT | typeof INHERIT_HOST;
 
 const INHERIT = 'inherit';
+/** Postfix's `Name server loop for X`: a CNAME loop for X (dns_lookup.c). */
+const NAME_SERVER_LOOP = 'Name server loop for ';
 const INHERIT_HOST = 'inherit-host';
 const MAX_REMEMBERED = 50_000;
 const PLAIN = new Map<Cause, Classification>();
@@ -167,9 +169,17 @@ function classifyPostfix(record: DeliveryRecord, text: string, domain: string): 
 function postfixText(text: string, domain: string): Classification | undefined {
   // A remote reply first: a relay running Postfix quotes its own look-up error in it
   // (`said: 450 4.1.1 ...: unverified address: ... Name service error for name=...`).
-  if (text.startsWith('host ')) {
+  // Postfix before 2.3 wrote a refused greeting `connect to X: server refused to talk to me:`.
+  if (text.startsWith('host ') || text.startsWith('connect to ')) {
     const reply = replyAfter(text, ' said: ') ?? replyAfter(text, ' refused to talk to me: ');
     if (reply !== undefined) return plain(classifyReply(reply, text));
+  }
+
+  // Our own doing: SASL login to our relayhost, and a peer that is ourselves (smtp_connect.c).
+  if (text.startsWith('SASL authentication failed')) return plain('other');
+  if (text.includes('loops back to myself')) return plain('other');
+  if (text.startsWith(NAME_SERVER_LOOP)) {
+    return namedAbsence('dns-notfound', lookupName(text.slice(NAME_SERVER_LOOP.length)), domain);
   }
 
   const nameError = text.indexOf('Name service error for name=');

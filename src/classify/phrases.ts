@@ -96,8 +96,10 @@ export const TLS_TEXT = new RegExp(
  *  address rejected: Domain not found` (Postfix smtpd_check.c) and common variants. */
 export const SENDER_DNS_REPLY = anyOf([
   'Sender address rejected: Domain not found',
-  'Sender address rejected: unverified address: Host or domain name not found',
-  'Sender address rejected: unverified address: Name service error',
+  'Sender address rejected: un(?:verified|deliverable) address: Host or domain name not found',
+  'Sender address rejected: un(?:verified|deliverable) address: Name service error',
+  // spamdyke: `421 Refused. The domain of your sender address has no mail exchanger (MX).`
+  'domain of your sender address has no mail exchanger',
   'sender (?:address )?domain (?:not found|does not (?:exist|resolve)|must (?:resolve|exist))',
   'domain of sender address \\S+ does not (?:exist|resolve)',
   // 1&1 (`421 unable to verify sender domain`), GMX and web.de (`550 invalid DNS MX or A/AAAA

@@ -89,6 +89,14 @@ export const CONTEXT_PREFIXES: readonly string[] = [
   'server certificate ',
   'To disable backwards compatibility',
   'host ',
+  // Before-queue content filters (smtpd_proxy_filter), one of each per message they pass.
+  'proxy-accept: ',
+  'proxy-reject: ',
+  'cache ',
+  'table ',
+  'Renamed to match inode number',
+  'Host offered STARTTLS',
+  'Unverified: ',
 ];
 
 /** Lines with a queue id that carry context only, besides `to=`, `from=` and `removed`:
@@ -122,6 +130,9 @@ export const QUEUE_CONTEXT_PREFIXES: readonly string[] = [
   'requeued',
   'placed on hold',
   'released from hold',
+  'enabling PIX',
+  // qmgr: the notice of a bounce could not be made; its recipients stay queued.
+  'status=deferred (bounce failed)',
   'warning: ',
   'resent-message-id=',
   'skipped, still being delivered',

@@ -104,8 +104,15 @@ export function createPostfixParser(options: ParserOptions = {}): MtaParser {
       return VERIFY_STATUSES.has(fields.statusWord) ? NO_RECORDS : undefined;
 
     const open = messages.get(queueId);
+    const daemon = daemonOf(envelope.program);
+    if (daemon === 'discard') {
+      // discard(8) throws the mail away by our own configuration: neither delivered nor failed.
+      trackRecipient(queueId, open, fields.recipient, status);
+      return NO_RECORDS;
+    }
+
     const record = deliveryRecord(envelope, 'postfix', {
-      daemon: daemonOf(envelope.program),
+      daemon,
       queueId,
       recipient: fields.recipient,
       sender: open?.sender,

@@ -321,6 +321,48 @@ const POSTFIX_CASES: readonly (readonly [RecordShape, Classification])[] = [
     },
     { cause: 'remote-reject', isRepeat: false },
   ],
+  // Our own doing (Mailu issue 1260, EasyEngine dockerfiles issue 106).
+  [
+    {
+      text: 'mail for mydomain.io loops back to myself',
+      status: 'bounced',
+      dsn: '5.4.6',
+      relay: 'mail.mydomain.io[108.70.80.1]:25',
+    },
+    { cause: 'other', isRepeat: false },
+  ],
+  [
+    {
+      text: 'SASL authentication failed; server smtp.gmail.com[142.250.102.108] said: 535-5.7.8 Username and Password not accepted.',
+      dsn: '4.7.8',
+      relay: 'smtp.gmail.com[142.250.102.108]:587',
+    },
+    { cause: 'other', isRepeat: false },
+  ],
+  // The pre-2.3 wording of a refused greeting is a reply (Tobin's Postfix log-parser rules).
+  [
+    {
+      text: 'connect to mx2.mail.ukl.yahoo.com[217.12.11.64]: server refused to talk to me: 451 Message temporarily deferred - 4.16.50  ',
+    },
+    { cause: 'remote-tempfail', isRepeat: false },
+  ],
+  // A CNAME loop on an MX host (dns_lookup.c).
+  [
+    {
+      text: 'Name server loop for mx.the-bingo.co.uk',
+      recipient: 'promotion@the-bingo.co.uk',
+      status: 'bounced',
+      dsn: '5.4.4',
+    },
+    { cause: 'mx-unresolvable', isRepeat: false, lookupName: 'mx.the-bingo.co.uk' },
+  ],
+  [
+    {
+      text: 'host mx.example.net[192.0.2.9] said: 450 4.1.8 <ann@sender.test>: Sender address rejected: undeliverable address: Host or domain name not found. Name service error for name=sender.test type=MX: Host not found, try again (in reply to RCPT TO command)',
+      dsn: '4.1.8',
+    },
+    { cause: 'sender-dns', isRepeat: false },
+  ],
   // `smtp_dns_reply_filter` dropped every answer to our look-up.
   [
     {
