@@ -4,6 +4,7 @@
 
 import { EARLIEST_TIME, LATEST_TIME, type Envelope, type Source } from '../model.js';
 import { createCriJoiner, criContentStart, type CriJoiner } from './cri.js';
+import { createDockerJoiner, type DockerJoiner } from './docker-json.js';
 import { unpackStamp } from './envelope-bytes.js';
 import { createEximReader, type EximReader } from './exim.js';
 import { journalEnvelope, parseObject, trimEnd } from './journald.js';
@@ -43,6 +44,7 @@ interface ParserState {
   readonly stamps: StampReader;
   readonly exim: EximReader;
   readonly cri: CriJoiner;
+  readonly docker: DockerJoiner;
 }
 
 const SPACE = 32;
@@ -60,6 +62,10 @@ const LOCAL_5424 = /^\S+ \S+ (?:\d{1,10}|-) \S+ (?:- |\[)/;
 /** A service's name and the bar `docker compose logs` puts before its lines. */
 const COMPOSE_PREFIX = /^[A-Za-z0-9][\w.-]{0,80} *\| /;
 const SOLARIS_MESSAGE_ID = /^\[ID \d{1,10} [a-z0-9]{1,10}\.[a-z]{1,10}\] /;
+/** Docker's default tag for its syslog driver: the container id, 12 (or all 64) hex digits. */
+const CONTAINER_TAG = /^(?:[0-9a-f]{12}|[0-9a-f]{64})$/;
+/** An RFC 3339 time with its zone, as Docker's json-file driver writes it. */
+const ZONED_TIME = /(?:Z|[+-]\d\d:?\d\d)$/;
 
 /** One parser per run, its inputs read one after the other: with `--year` the year-less clock
  *  goes on from one input to the next (a rotated set comes oldest first); without, each input's
@@ -68,7 +74,12 @@ export function createEnvelopeParser(options: EnvelopeOptions = {}): EnvelopePar
   const clock = createLocalClock(options.timeZone);
   const yearless = createYearlessClock(clock, options);
   const stamps = createStampReader(clock, yearless);
-  const state: ParserState = { stamps, exim: createEximReader(stamps), cri: createCriJoiner() };
+  const state: ParserState = {
+    stamps,
+    exim: createEximReader(stamps),
+    cri: createCriJoiner(),
+    docker: createDockerJoiner(),
+  };
 
   return {
     parse: (line, source) => inRange(parseLine(state, line, source)),
@@ -137,15 +148,35 @@ function parseJsonLine(
 ): Envelope | 'pending' | undefined {
   const entry = parseObject(line);
   const log = entry?.['log'];
-  const time = typeof entry?.['time'] === 'string' ? Date.parse(entry['time']) : NaN;
-  if (typeof log !== 'string' || Number.isNaN(time)) {
-    return readExim(state, journalEnvelope(entry, source), false);
+  if (typeof log !== 'string') {
+    const journal = journalEnvelope(entry, source);
+    const isContainer = typeof entry?.['CONTAINER_ID'] === 'string';
+    const envelope = journal !== undefined && isContainer ? unwrapJournal(state, journal) : journal;
+    return readExim(state, envelope, false);
   }
 
+  const time = dockerTime(state.stamps, entry?.['time']);
+  if (time === undefined) return undefined;
+
+  const whole = state.docker.add(log, time, source);
+  if (whole === 'pending') return whole;
+
   // An empty line the container wrote is no mail server's: counted under `docker`.
-  const text = trimEnd(log);
-  if (text === '') return makeEnvelope(time, '', 'docker', undefined, '', source);
-  return parseStampedBody(state, text, 0, time, source);
+  const text = trimEnd(whole.text);
+  if (text === '') return makeEnvelope(whole.time, '', 'docker', undefined, '', whole.source);
+  return parseStampedBody(state, text, 0, whole.time, whole.source);
+}
+
+/** The runtime's time of a json-file line: RFC 3339 with its zone, read strictly. */
+function dockerTime(stamps: StampReader, value: unknown): number | undefined {
+  if (typeof value !== 'string' || !ZONED_TIME.test(value)) return undefined;
+
+  return stamps.iso(value, 0) && stamps.end === value.length ? stamps.time : undefined;
+}
+
+/** A container's syslog line from Docker's journald driver, read by its inner envelope. */
+function unwrapJournal(state: ParserState, journal: Envelope): Envelope {
+  return unwrapForwarded(state.stamps, journal);
 }
 
 /** `docker compose logs` (how mailcow and Mailu logs are shared): `postfix-mailcow_1    | `
@@ -461,7 +492,8 @@ function skipPriorityName(line: string, pos: number): number {
 }
 
 /** What syslogd itself writes without a tag, under the program `syslogd`: `-- MARK --` to show
- *  it is alive, and `last message repeated 3 times` for copies it left out. */
+ *  it is alive, `last message repeated 3 times` for copies it left out, and busybox's
+ *  `syslogd started: BusyBox v1.36.1`. */
 function syslogdMark(
   line: string,
   pos: number,
@@ -470,7 +502,7 @@ function syslogdMark(
   source: Source,
 ): Envelope | undefined {
   const text = line.slice(pos);
-  return text === SYSLOGD_MARK || SYSLOGD_REPEATED.test(text)
+  return text === SYSLOGD_MARK || SYSLOGD_REPEATED.test(text) || text.startsWith('syslogd ')
     ? makeEnvelope(time, host, 'syslogd', undefined, text, source)
     : undefined;
 }
@@ -536,7 +568,8 @@ function readExim(
   outer: Envelope | undefined,
   isYearless: boolean,
 ): Envelope | 'pending' | undefined {
-  const envelope = outer === undefined ? undefined : unwrapForwarded(state.stamps, outer);
+  const isContainer = outer !== undefined && CONTAINER_TAG.test(outer.program);
+  const envelope = isContainer ? unwrapForwarded(state.stamps, outer) : outer;
   if (envelope === undefined || !envelope.program.startsWith('exim')) {
     return envelope;
   }
@@ -546,9 +579,11 @@ function readExim(
 
 /**
  * A container's whole syslog line sent on through another syslog or the journal (Docker's
- * `syslog` and `journald` logging drivers: `myserver mailserver[668]: Jul 21 21:50:34 mail
- * postfix/smtp[4242]: ...`, tagged with the container's name): the inner host, tag and message,
- * at the outer time, as a container runtime's stamp is used (see `parseStampedBody`).
+ * `syslog` and `journald` logging drivers: `myserver 0123456789ab[668]: Jul 21 21:50:34 mail
+ * postfix/smtp[4242]: ...`): the inner host, tag and message, at the outer time, as a container
+ * runtime's stamp is used (see `parseStampedBody`). Only what a container driver wrote is
+ * unwrapped (a tag that is a container id, a journal record with CONTAINER_ID): any other
+ * program's message is its own, whatever it looks like, or log text could forge mail lines.
  */
 function unwrapForwarded(stamps: StampReader, envelope: Envelope): Envelope {
   const message = envelope.message;
@@ -581,8 +616,10 @@ function makeEnvelope(
  */
 function flushPieces(state: ParserState, onUnparsed?: UnparsedPiece): Envelope[] {
   const envelopes: Envelope[] = [];
+  const docker = state.docker.flush();
+  const pieces = docker === undefined ? state.cri.flush() : [...state.cri.flush(), docker];
 
-  for (const piece of state.cri.flush()) {
+  for (const piece of pieces) {
     const envelope = parseStampedBody(state, piece.text, 0, piece.time, piece.source);
 
     if (typeof envelope === 'object') {

@@ -148,7 +148,8 @@ export function createEximParser(options: ParserOptions = {}): MtaParser {
  * queue_smtp_domains, or -odqs set`), as Sendmail's lone `stat=queued` does.
  */
 function isQueueOnly(message: string): boolean {
-  return message.includes('domain matches queue_smtp_domains, or -odqs set');
+  // Exim's own words end the line; a remote's reply that quotes them does not count.
+  return message.endsWith('defer (-1): domain matches queue_smtp_domains, or -odqs set');
 }
 
 /**

@@ -266,40 +266,30 @@ export function isPostfixProgram(program: string): boolean {
   return slash > 0 && POSTFIX_DAEMONS.has(program.slice(slash + 1));
 }
 
-/** The daemons and commands of Postfix that log (postfix/libexec and postfix/bin). */
+/**
+ * The daemons and commands of Postfix that log, by names no other common program tags its
+ * lines with (`cyrus/lmtp`, `cyrus/master` and generic `x/local`, `x/pipe`, `x/error` are
+ * others'): an instance's own `syslog_name` is recognised by them (postfix/libexec, bin).
+ */
 const POSTFIX_DAEMONS: ReadonlySet<string> = new Set([
   'anvil',
   'bounce',
   'cleanup',
-  'discard',
   'dnsblog',
-  'error',
-  'flush',
-  'lmtp',
-  'local',
-  'master',
   'oqmgr',
   'pickup',
-  'pipe',
   'postdrop',
   'postqueue',
   'postscreen',
   'postsuper',
-  'proxymap',
   'qmgr',
   'qmqpd',
-  'retry',
   'scache',
-  'sendmail',
-  'showq',
   'smtp',
   'smtpd',
-  'spawn',
   'tlsmgr',
   'tlsproxy',
   'trivial-rewrite',
-  'verify',
-  'virtual',
 ]);
 
 const COLON = 58;

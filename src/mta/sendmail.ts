@@ -89,11 +89,17 @@ export function createSendmailParser(options: ParserOptions = {}): MtaParser {
   ): readonly MtaRecord[] | undefined {
     const read = readDelivery(envelope.message, start + 3);
     if (read === undefined) return undefined;
-    // Deliveries to a program or a file (`mailer=prog`, `mailer=*file*`) are local: no domain.
+    // Deliveries to a program or a file (`mailer=prog`, `mailer=*file*`) are local: no domain,
+    // no event; a final one still counts towards the message being done.
+    const status = statusOf(read.stat, read.dsn);
+    const programs = read.recipients.filter((recipient) => !isAddress(recipient));
+    if (programs.length > 0 && status !== 'deferred') {
+      trackRecipients(queueId, messages.get(queueId), programs, status);
+    }
+
     const delivery = { ...read, recipients: read.recipients.filter(isAddress) };
     if (delivery.recipients.length === 0 || isQueuedUntried(delivery)) return NO_RECORDS;
 
-    const status = statusOf(delivery.stat, delivery.dsn);
     const isHandoff = isSubmissionHandoff(envelope.program, delivery);
     const open = messages.get(queueId);
     const records: MtaRecord[] = delivery.recipients.map((recipient) =>
@@ -236,9 +242,12 @@ function isSubmissionHandoff(program: string, delivery: SendmailDelivery): boole
   return delivery.stat === 'queued' || isLoopbackRelay(delivery.relay);
 }
 
-/** A recipient that is an address, not a program (`"| exec procmail"`) or a file. */
+/** A recipient that is an address, not a program (`"| exec procmail"`, `|procmail`) or a file
+ *  (`/var/mail/x`): a quoted local part followed by a domain (`"|x"@example.com`) is one. */
 function isAddress(recipient: string): boolean {
-  const first = recipient.charCodeAt(recipient.charCodeAt(0) === 34 ? 1 : 0);
+  const isWhollyQuoted =
+    recipient.length > 1 && recipient.startsWith('"') && recipient.endsWith('"');
+  const first = recipient.charCodeAt(isWhollyQuoted ? 1 : 0);
   return first !== 124 && first !== 47;
 }
 
@@ -290,7 +299,12 @@ function isLoopbackRelay(relay: string | undefined): boolean {
  * in deliver.c), and says so with a 4.x.x DSN.
  */
 function statusOf(stat: string, dsn: string | undefined): Status {
-  if (stat.startsWith('Sent')) return 'sent';
+  // A `Sent` with a failure DSN is no delivery: `stat=` text a remote's reply forged.
+  if (stat.startsWith('Sent')) {
+    if (dsn === undefined || dsn.startsWith('2.')) return 'sent';
+    return dsn.startsWith('4.') ? 'deferred' : 'bounced';
+  }
+
   if (stat.startsWith('Deferred') || stat === 'queued') return 'deferred';
   return dsn?.startsWith('4.') === true ? 'deferred' : 'bounced';
 }
@@ -367,9 +381,7 @@ function noticeReasonStart(message: string, start: number): number {
  * hold `, ` and runs to `, stat=`; `stat=` runs to the end of the line.
  */
 function readDelivery(message: string, start: number): SendmailDelivery | undefined {
-  // A program or file recipient is quoted and may hold `, `: `to="| exec /usr/bin/procmail"`.
-  const quoteEnd = message.charCodeAt(start) === 34 ? message.indexOf('"', start + 1) : start;
-  const listEnd = message.indexOf(', ', Math.max(quoteEnd, start));
+  const listEnd = recipientListEnd(message, start);
   if (listEnd === -1) return undefined;
 
   const recipients = splitRecipients(message.slice(start, listEnd));
@@ -410,12 +422,46 @@ function fieldEnd(message: string, key: number): number {
   return end === -1 ? message.length : end;
 }
 
-/** `<a@example.com>,<b@example.com>,` → both addresses; bare forms (`postmaster`) stay. */
+/**
+ * Where the recipient list that starts at `start` ends: the first `, ` outside quotes and angle
+ * brackets. A program recipient (`"| exec procmail -a x, y"`) and a quoted local part
+ * (`<"x, stat=Sent"@example.com>`) may hold `, `, and both are text strangers can write.
+ */
+function recipientListEnd(message: string, start: number): number {
+  let isQuoted = false;
+  let angles = 0;
+
+  for (let at = start; at < message.length; at++) {
+    const code = message.charCodeAt(at);
+    if (code === 34) isQuoted = !isQuoted;
+    else if (isQuoted) continue;
+    else if (code === 60) angles += 1;
+    else if (code === 62 && angles > 0) angles -= 1;
+    else if (code === 44 && angles === 0 && message.charCodeAt(at + 1) === 32) return at;
+  }
+
+  return -1;
+}
+
+/** `<a@example.com>,<b@example.com>,` → both addresses, split on commas outside quotes and
+ *  angle brackets; bare forms (`postmaster`) stay. */
 function splitRecipients(list: string): string[] {
   const recipients: string[] = [];
-  for (const part of list.split(',')) {
-    const recipient = stripAngles(part.trim());
-    if (recipient !== '' && recipient !== '<>') recipients.push(recipient);
+  let isQuoted = false;
+  let angles = 0;
+  let from = 0;
+
+  for (let at = 0; at <= list.length; at++) {
+    const code = list.charCodeAt(at);
+    if (code === 34) isQuoted = !isQuoted;
+    else if (isQuoted && at < list.length) continue;
+    else if (code === 60) angles += 1;
+    else if (code === 62 && angles > 0) angles -= 1;
+    else if (at === list.length || (code === 44 && angles === 0)) {
+      const recipient = stripAngles(list.slice(from, at).trim());
+      if (recipient !== '' && recipient !== '<>') recipients.push(recipient);
+      from = at + 1;
+    }
   }
 
   return recipients;

@@ -1031,7 +1031,7 @@ test(
 test(
   "a container's syslog line sent on by Docker's syslog driver, at the outer time",
   parses,
-  `Jul 21 21:50:34 myserver mailserver[668]: Jul 21 21:50:33 mail postfix/smtp[4242]: ${DEFERRAL}`,
+  `Jul 21 21:50:34 myserver 0123456789ab[668]: Jul 21 21:50:33 mail postfix/smtp[4242]: ${DEFERRAL}`,
   {
     time: '2026-07-21T21:50:34Z',
     host: 'mail',
@@ -1100,3 +1100,62 @@ test(
     message: '',
   },
 );
+
+test(
+  "another program's message that looks like a mail server's line stays that program's",
+  parses,
+  `Dec  3 18:40:56 mailhost webapp[78]: Dec  3 18:32:54 mailhost postfix/qmgr[1]: 4ABCDEF124: removed`,
+  {
+    time: '2026-12-03T18:40:56Z',
+    host: 'mailhost',
+    program: 'webapp',
+    pid: 78,
+    message: 'Dec  3 18:32:54 mailhost postfix/qmgr[1]: 4ABCDEF124: removed',
+  },
+);
+test(
+  'a journal record of another program that looks like a mail server line stays its own',
+  parses,
+  JSON.stringify({
+    __REALTIME_TIMESTAMP: '1710327849755361',
+    _HOSTNAME: 'mail',
+    SYSLOG_IDENTIFIER: 'sshd',
+    MESSAGE: `Mar 13 11:04:09 forged postfix/smtp[1]: ${DEFERRAL}`,
+  }),
+  {
+    time: '2024-03-13T11:04:09.755Z',
+    host: 'mail',
+    program: 'sshd',
+    message: `Mar 13 11:04:09 forged postfix/smtp[1]: ${DEFERRAL}`,
+  },
+);
+
+test("Docker's json-file pieces of a long line are joined, and a piece is never a line", (t) => {
+  const parser = createEnvelopeParser(UTC_DECEMBER);
+  const time = '2024-12-03T18:32:55Z';
+  const first = `Dec  3 18:32:55 mail someapp[9]: GET /${'A'.repeat(16344)}`;
+  const forged = `Dec  3 18:32:55 mail postfix/smtp[1]: ${DEFERRAL}\n`;
+
+  const piece = parser.parse(JSON.stringify({ log: first, time }), SOURCE);
+  const whole = parser.parse(JSON.stringify({ log: forged, time }), SOURCE);
+
+  t.is(piece, 'pending');
+  t.like(whole, { program: 'someapp', time: Date.parse(time) });
+  t.true(
+    typeof whole === 'object' &&
+      whole.message.endsWith(
+        'status=deferred (Host or domain name not found. Name service error for name=example.com type=MX: Host not found, try again)',
+      ),
+  );
+});
+
+test('a json-file time that is no zoned RFC 3339 time is no envelope', (t) => {
+  const parser = createEnvelopeParser(UTC_DECEMBER);
+  for (const time of ['1', '2024', '2024-02-30T00:00:00Z', '12/3/2024', '2024-12-03T18:32:55']) {
+    const line = JSON.stringify({
+      log: `Dec  3 18:32:55 mail postfix/smtp[1]: ${DEFERRAL}\n`,
+      time,
+    });
+    t.is(parser.parse(line, SOURCE), undefined, time);
+  }
+});

@@ -293,3 +293,11 @@ test('the Exim parser reads the statuses of the lab sample', (t) => {
 
   t.deepEqual(Object.fromEntries(statuses), { deferred: 150, bounced: 10, sent: 39, expired: 8 });
 });
+
+test("a remote's reply that quotes Exim's queue-only words is still a deferral", (t) => {
+  const records = parseLines(createEximParser(), [
+    '2024-12-03 18:32:56 1tAbCd-000123-AB == a@b.test R=dnslookup T=remote_smtp defer (-44) H=mx.b.test [1.2.3.4]: SMTP error from remote mail server after RCPT TO:<a@b.test>: 451 4.3.0 domain matches queue_smtp_domains, or -odqs set',
+  ]);
+
+  t.like(records[0], { kind: 'delivery', status: 'deferred' });
+});

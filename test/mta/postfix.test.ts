@@ -424,9 +424,18 @@ test('the Postfix parser accepts the program tags Postfix writes and no others',
   ];
   t.true(tags.every((tag) => parser.accepts(tag)));
   t.false(
-    ['sm-mta', 'exim4', 'postfixadmin', 'dovecot', 'sendmail', 'server1-1/imap', 'smtp/'].some(
-      (tag) => parser.accepts(tag),
-    ),
+    [
+      'sm-mta',
+      'exim4',
+      'postfixadmin',
+      'dovecot',
+      'sendmail',
+      'server1-1/imap',
+      'smtp/',
+      'cyrus/lmtp',
+      'cyrus/master',
+      'app/error',
+    ].some((tag) => parser.accepts(tag)),
   );
 });
 

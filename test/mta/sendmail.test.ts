@@ -420,3 +420,31 @@ test("the submission program's hand-off that our daemon refused is a deferred ha
 
   t.like(records?.[0], { status: 'deferred', isHandoff: true, relay: '[127.0.0.1] [127.0.0.1]' });
 });
+
+test('the Sendmail parser splits recipients only outside quotes and angle brackets', (t) => {
+  const line = (to: string, stat = 'stat=User unknown', dsn = '5.1.1') =>
+    `Dec 19 18:31:59 mail sm-mta[21454]: kBJNVw3t021322: to=${to}, delay=00:00:00, xdelay=00:00:00, mailer=esmtp, pri=30756, dsn=${dsn}, ${stat}`;
+  const recipients = (records: readonly MtaRecord[] | undefined) =>
+    deliveries(records).map((record) => [record.recipient, record.status]);
+
+  // A program recipient with a comma and an address-like word in it is still a program.
+  t.deepEqual(recipients(parseOne(line('"|/usr/bin/procmail -a foo,bar@evil.test"'))), []);
+  // A quoted local part is one recipient, even with a comma and `stat=` inside.
+  t.deepEqual(recipients(parseOne(line('<"x, stat=Sent"@victim.test>'))), [
+    ['"x, stat=Sent"@victim.test', 'bounced'],
+  ]);
+  // A quoted local part that starts like a program is an address when a domain follows.
+  t.deepEqual(recipients(parseOne(line('"|x"@ok.test'))), [['"|x"@ok.test', 'bounced']]);
+  // A forged `stat=Sent` in a remote's reply is no delivery with a failure DSN.
+  t.deepEqual(
+    recipients(
+      parseOne(
+        line(
+          '<ann@ok.test>',
+          'reply=550 5.1.1 No such user, stat=Sent (250 fake), stat=User unknown',
+        ),
+      ),
+    ),
+    [['ann@ok.test', 'bounced']],
+  );
+});
