@@ -227,11 +227,19 @@ export interface Verdict {
 
 export const NOT_CHECKED: Verdict = { kind: 'not-checked' };
 
-/** Every group's verdict when the re-check is switched off. */
+/** The verdict of a group with a DNS cause when the re-check is switched off. */
 export const OFFLINE_VERDICT: Verdict = {
   kind: 'not-checked',
   reason: 'the DNS re-check was switched off (--offline)',
 };
+
+/** A group's verdict when the re-check is switched off: a cause that is no DNS failure would
+ *  not be re-checked anyway, and says so, as it does with the re-check on. */
+export function offlineVerdict(cause: Cause): Verdict {
+  return DNS_CAUSES.has(cause) || cause === 'remote-tempfail'
+    ? OFFLINE_VERDICT
+    : { kind: 'not-checked', reason: `no DNS re-check for cause ${cause}` };
+}
 
 /** Times are epoch ms from the year 1000 to the end of 9999: what every report can write with a
  *  four-digit year. A log line stamped outside is not understood. */

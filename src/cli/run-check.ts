@@ -49,6 +49,7 @@ function distinctDomains(
     const { domain, display } = checkedDomain(given);
     const first = seen.get(domain);
     if (first === undefined) seen.set(domain, { given, display });
+    else if (given === first.given) warn(`${displayName(given)} is given twice: checked once`);
     else
       warn(`${displayName(given)} is the same domain as ${displayName(first.given)}: checked once`);
   }

@@ -124,7 +124,7 @@ export interface Grouper {
    * lets go of each group as it hands it over, so the report never holds two copies: call it
    * once, last (after `evidence` when the verdicts need it).
    */
-  takeGroups(verdictOf?: (key: string) => Verdict): Group[];
+  takeGroups(verdictOf?: (key: string, cause: Cause) => Verdict): Group[];
   /** What the verdict logic needs to know about each group. */
   evidence(): GroupEvidence[];
   /** Distinct domains failing with `dns-tempfail` and distinct domains delivered, per window. */
@@ -241,10 +241,12 @@ export function createGrouper(windowMs: number): Grouper {
     return group;
   }
 
-  function takeGroups(verdictOf: (key: string) => Verdict = () => NOT_CHECKED): Group[] {
+  function takeGroups(
+    verdictOf: (key: string, cause: Cause) => Verdict = () => NOT_CHECKED,
+  ): Group[] {
     const result: Group[] = [];
     for (const [key, group] of open) {
-      result.push(closeGroup(group, windowMs, verdictOf(key)));
+      result.push(closeGroup(group, windowMs, verdictOf(key, group.cause)));
       open.delete(key);
     }
 

@@ -81,9 +81,14 @@ export interface DomainRow {
   deferred: number;
   bounced: number;
   expired: number;
-  /** The domain's group with the most attempts: its verdict and reply stand for the domain. */
+  /** The group whose verdict and reply stand for the domain: of those the re-check judged
+   *  (not `not-checked` or `remote-policy`), the one with the most attempts; else the one with
+   *  the most attempts. Our resolver failing shows even where connections failed more. */
   worst: Group;
 }
+
+/** Verdicts that judge no DNS: a domain's row shows them only when it has no other. */
+const UNJUDGED: ReadonlySet<string> = new Set(['not-checked', 'remote-policy']);
 
 /** One row per domain, the most failures first, then by name. */
 export function domainRows(groups: readonly Group[]): DomainRow[] {
@@ -100,11 +105,19 @@ export function domainRows(groups: readonly Group[]): DomainRow[] {
     row.deferred += group.statuses.deferred;
     row.bounced += group.statuses.bounced;
     row.expired += group.statuses.expired;
-    if (group.attempts > row.worst.attempts) row.worst = group;
+    if (standsBefore(group, row.worst)) row.worst = group;
   }
 
   const failures = (row: DomainRow) => row.deferred + row.bounced + row.expired;
   return [...rows.values()].sort(
     (a, b) => failures(b) - failures(a) || a.name.localeCompare(b.name),
   );
+}
+
+/** Whether `group` stands for its domain before `current` (see `DomainRow.worst`). */
+function standsBefore(group: Group, current: Group): boolean {
+  const isJudged = !UNJUDGED.has(group.verdict.kind);
+  const isCurrentJudged = !UNJUDGED.has(current.verdict.kind);
+  if (isJudged !== isCurrentJudged) return isJudged;
+  return group.attempts > current.attempts;
 }

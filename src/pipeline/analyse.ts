@@ -10,6 +10,7 @@ import {
 import type { LineBatch } from '../input/read-inputs.js';
 import type {
   Analysis,
+  Cause,
   DeliveryEvent,
   MessageExpiredRecord,
   MessageOutcome,
@@ -17,7 +18,7 @@ import type {
   Summary,
   Verdict,
 } from '../model.js';
-import { NOT_CHECKED, OFFLINE_VERDICT } from '../model.js';
+import { NOT_CHECKED, offlineVerdict } from '../model.js';
 import { decideVerdicts, domainsToCheck } from '../verdict/decide.js';
 import { readEvents, toEvent, type ReadCounts, type ReadOptions } from './read-events.js';
 
@@ -195,7 +196,7 @@ function deliveryDelayOf(tally: ReturnType<typeof createOutcomeTally>): Partial<
 }
 
 interface Judgement {
-  readonly verdictOf: (key: string) => Verdict;
+  readonly verdictOf: (key: string, cause: Cause) => Verdict;
   readonly diagnoses?: ReadonlyMap<string, DomainDiagnosis>;
 }
 
@@ -205,7 +206,7 @@ interface Judgement {
  */
 async function judgeGroups(grouper: Grouper, options: AnalyseOptions): Promise<Judgement> {
   const { dns } = options;
-  if (dns === undefined) return { verdictOf: () => OFFLINE_VERDICT };
+  if (dns === undefined) return { verdictOf: (_key, cause) => offlineVerdict(cause) };
 
   const evidence = grouper.evidence();
   const domains = domainsToCheck(evidence);

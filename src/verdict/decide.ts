@@ -8,7 +8,7 @@ import { isValidDomainName } from '../dns/domain-name.js';
 import { DEFINITE_RESULTS, type DomainDiagnosis } from '../dns/types.js';
 import {
   DNS_CAUSES,
-  OFFLINE_VERDICT,
+  offlineVerdict,
   type Cause,
   type GroupEvidence,
   type Verdict,
@@ -115,7 +115,7 @@ export function decideVerdicts(
   const verdicts = new Map<string, Verdict>();
 
   if (diagnoses === undefined) {
-    for (const group of groups) verdicts.set(group.key, OFFLINE_VERDICT);
+    for (const group of groups) verdicts.set(group.key, offlineVerdict(group.cause));
     return verdicts;
   }
 
