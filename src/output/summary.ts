@@ -1,7 +1,13 @@
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns/format';
 import { stripControl, visibleControls } from '../classify/text.js';
-import { OFFLINE_VERDICT, type Analysis, type Group, type StatusCounts } from '../model.js';
+import {
+  OFFLINE_VERDICT,
+  offlineVerdict,
+  type Analysis,
+  type Group,
+  type StatusCounts,
+} from '../model.js';
 import { domainLabels, outOfOrderNote, unnamedExpiriesNote } from './notes.js';
 import { zoneLabel } from './times.js';
 
@@ -135,7 +141,7 @@ function describeVerdict(group: Group): string {
   const { kind, detail, reason } = group.verdict;
   const label = detail === undefined ? kind : `${kind} (${detail})`;
   const said = group.examples[0];
-  if (said !== undefined && isOffline(group)) return cut(said);
+  if (said !== undefined && (isOffline(group) || isNeverChecked(group))) return cut(said);
   if (said !== undefined && (kind === 'not-checked' || kind === 'remote-policy')) {
     return `${label}: ${cut(said)}`;
   }
@@ -150,6 +156,14 @@ function cut(text: string): string {
 
 function isOffline(group: Group): boolean {
   return group.verdict.kind === 'not-checked' && group.verdict.reason === OFFLINE_VERDICT.reason;
+}
+
+/** A group of a cause no re-check looks at (connection, expiry, ...): its words say it all. */
+function isNeverChecked(group: Group): boolean {
+  const { kind, reason } = group.verdict;
+  return (
+    kind === 'not-checked' && !isOffline(group) && reason === offlineVerdict(group.cause).reason
+  );
 }
 
 /** A headline when the verdicts point at our own resolver: the one thing to look at first. */
