@@ -65,10 +65,10 @@ export interface ClassifierOptions {
 type Finding = Classification | typeof INHERIT | typeof INHERIT_HOST;
 
 const INHERIT = 'inherit';
-/** Postfix's `Name server loop for X`: a CNAME loop for X (dns_lookup.c). */
-const NAME_SERVER_LOOP = 'Name server loop for ';
 const INHERIT_HOST = 'inherit-host';
 const MAX_REMEMBERED = 50_000;
+/** Postfix's `Name server loop for X`: a CNAME loop for X (dns_lookup.c). */
+const NAME_SERVER_LOOP = 'Name server loop for ';
 const PLAIN = new Map<Cause, Classification>();
 const REPEAT = new Map<Cause, Classification>();
 
