@@ -420,7 +420,8 @@ function addToGroup(group: OpenGroup, event: DeliveryEvent, shared: SharedValues
   group.statuses[event.status] += 1;
   if (event.time < group.firstSeen) group.firstSeen = event.time;
   if (event.time > group.lastSeen) group.lastSeen = event.time;
-  group.hosts = withName(group.hosts, event.host, shared);
+  // An Exim mainlog names no host: its events' host is '', which is no host name to report.
+  if (event.host !== '') group.hosts = withName(group.hosts, event.host, shared);
   if (!group.mtas.includes(event.mta)) group.mtas = shared.list(sortedWith(group.mtas, event.mta));
   group.examples = withExample(group.examples, event.text, shared);
   if (event.lookupName !== undefined) {

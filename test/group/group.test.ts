@@ -120,3 +120,13 @@ test('the evidence counts the remote replies about our PTR record or HELO name',
 
   t.like(evidence, { attempts: 3, aboutOurNames: 2 });
 });
+
+test('a group lists the syslog hosts of its events; an Exim mainlog adds none', async (t) => {
+  const groups = [...grouped(await labEvents()).values()];
+  const hostsOf = (mtas: string) =>
+    new Set(groups.filter((group) => group.mtas.join() === mtas).flatMap((group) => group.hosts));
+
+  t.deepEqual([...hostsOf('exim')], []);
+  t.deepEqual([...hostsOf('exim,postfix')], ['mailhost']);
+  t.deepEqual([...hostsOf('postfix,sendmail')], ['mailhost']);
+});
