@@ -119,8 +119,24 @@ export interface MessageHandoffRecord {
   readonly source: Source;
 }
 
+/**
+ * A whole message put back into the queue under a new id (Postfix `postsuper -r`: pickup logs
+ * `NEWID: uid=0 from=<...> orig_id=OLDID`): the story of every recipient still open under
+ * `queueId` goes on under `newQueueId`.
+ */
+export interface MessageRequeuedRecord {
+  readonly kind: 'message-requeued';
+  readonly time: number;
+  readonly mta: Mta;
+  readonly host: string;
+  readonly queueId: string;
+  readonly newQueueId: string;
+  readonly source: Source;
+}
+
 /** What the reading stage passes on besides delivery events. */
-export type MessageRecord = MessageDoneRecord | MessageExpiredRecord | MessageHandoffRecord;
+export type MessageRecord =
+  MessageDoneRecord | MessageExpiredRecord | MessageHandoffRecord | MessageRequeuedRecord;
 
 export type MtaRecord = DeliveryRecord | MessageRecord;
 

@@ -3,6 +3,7 @@ import type {
   DeliveryEvent,
   MessageHandoffRecord,
   MessageRecord,
+  MessageRequeuedRecord,
   MessageOutcome,
   OutcomeKind,
 } from '../model.js';
@@ -169,6 +170,7 @@ export function createOutcomeTracker(
   function addRecord(record: MessageRecord): number {
     if (record.time > latest) latest = record.time;
     if (record.kind === 'message-handoff') return moveRecipient(record);
+    if (record.kind === 'message-requeued') return moveMessage(record);
 
     // Postfix logs every delivery record before `removed`, and Exim before `Completed`: a
     // recipient still open at a done record had no final line (the postmaster deleted the
@@ -197,6 +199,22 @@ export function createOutcomeTracker(
     recipientsFor(moved.host, moved.queueId).set(recipientKey(moved.recipient), moved);
     opened.add(moved);
     order.added(moved);
+    return 0;
+  }
+
+  /** A message requeued under a new id (`postsuper -r`): each open recipient follows it. Its
+   *  recipients stay open, so this closes none. */
+  function moveMessage(record: MessageRequeuedRecord): number {
+    const recipients = [...(index.get(record.host)?.get(record.queueId)?.values() ?? [])];
+    const newQueueId = detach(record.newQueueId);
+    for (const entry of recipients) {
+      forget(entry);
+      const moved: OpenRecipient = { ...entry, queueId: newQueueId };
+      recipientsFor(moved.host, moved.queueId).set(recipientKey(moved.recipient), moved);
+      opened.add(moved);
+      order.added(moved);
+    }
+
     return 0;
   }
 

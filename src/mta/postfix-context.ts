@@ -22,6 +22,8 @@ const POSTFIX = Buffer.from('postfix');
 const TO = Buffer.from('to=');
 const FROM = Buffer.from('from=');
 const REMOVED = Buffer.from('removed');
+const UID = Buffer.from('uid=');
+const ORIG_ID = Buffer.from(' orig_id=');
 const CONTEXT = indexPrefixes(CONTEXT_PREFIXES);
 const QUEUE_CONTEXT = indexPrefixes(QUEUE_CONTEXT_PREFIXES);
 
@@ -46,6 +48,7 @@ export function isPostfixContext(bytes: Uint8Array, start: number, end: number):
   const after = start + idLength + 2;
   if (startsWith(bytes, after, end, TO) || startsWith(bytes, after, end, FROM)) return false;
   if (end === after + REMOVED.length && startsWith(bytes, after, end, REMOVED)) return false;
+  if (startsWith(bytes, after, end, UID) && hasOrigId(bytes, after, end)) return false;
   return hasPrefix(bytes, after, end, QUEUE_CONTEXT);
 }
 
@@ -70,6 +73,17 @@ function queueIdLength(bytes: Uint8Array, start: number, end: number): number {
   if (!isFollowed) return 0;
   if (isShort && length >= 5) return length;
   return isLong && length >= 10 ? length : 0;
+}
+
+/** Whether pickup's line ends with the ` orig_id=` of a requeued message (its last field,
+ *  followed by a queue id of at most `MAX_QUEUE_ID` characters). */
+function hasOrigId(bytes: Uint8Array, start: number, end: number): boolean {
+  const from = Math.max(start, end - MAX_QUEUE_ID - ORIG_ID.length);
+  for (let pos = from; pos < end; pos += 1) {
+    if (startsWith(bytes, pos, end, ORIG_ID)) return true;
+  }
+
+  return false;
 }
 
 function hasPrefix(bytes: Uint8Array, pos: number, end: number, index: PrefixIndex): boolean {

@@ -38,6 +38,9 @@ export interface ParserOptions {
   readonly maxDeferredRecipients?: number;
 }
 
+/** The last field of pickup's line for a requeued message: the queue id it had before. */
+const ORIG_ID = / orig_id=([0-9A-Za-z]{5,24})$/;
+
 /** Postfix's default `smtpd_recipient_limit`: most messages have no more recipients. */
 const MAX_DEFERRED_RECIPIENTS = 1000;
 
@@ -87,6 +90,8 @@ export function createPostfixParser(options: ParserOptions = {}): MtaParser {
     if (message.length === start + 7 && message.endsWith('removed')) {
       return removeMessage(envelope, queueId);
     }
+
+    if (message.startsWith('uid=', start)) return requeueMessage(envelope, queueId);
 
     return startsWithAny(message, QUEUE_CONTEXT_PREFIXES, start) ? NO_RECORDS : undefined;
   }
@@ -227,6 +232,29 @@ export function createPostfixParser(options: ParserOptions = {}): MtaParser {
         mta: 'postfix',
         host: envelope.host,
         queueId,
+        source: envelope.source,
+      },
+    ];
+  }
+
+  /**
+   * pickup: `uid=0 from=<s> orig_id=OLDID` when the message is one `postsuper -r` put back
+   * into the maildrop (pickup.c): the old queue file is gone, and its recipients go on under
+   * the new id. Other pickup lines (`uid=1000 from=<s>`) are arrivals: context only.
+   */
+  function requeueMessage(envelope: Envelope, queueId: string): readonly MtaRecord[] {
+    const oldQueueId = ORIG_ID.exec(envelope.message)?.[1];
+    if (oldQueueId === undefined || oldQueueId === queueId) return NO_RECORDS;
+
+    messages.delete(oldQueueId);
+    return [
+      {
+        kind: 'message-requeued',
+        time: envelope.time,
+        mta: 'postfix',
+        host: envelope.host,
+        queueId: oldQueueId,
+        newQueueId: queueId,
         source: envelope.source,
       },
     ];

@@ -490,6 +490,20 @@ test('a named pipe nothing writes to is reported under --state too', async (t) =
   t.regex(result.stdout, /Delivery attempts: 31 delivered, 82 deferred, 10 bounced, 8 expired/);
 });
 
+test('a message requeued with postsuper -r in a later run is delivered later there', async (t) => {
+  const dir = temporaryDir('mxtriage-requeued-');
+  const fixture = readFileSync(join(ROOT, 'test/fixtures/outcomes/postfix-requeued.log'), 'utf8');
+  const lines = fixture.split('\n');
+  writeFileSync(join(dir, 'mail.log'), text(lines.slice(0, 4)));
+  const first = await summaryRun(dir, ['mail.log']);
+
+  appendFileSync(join(dir, 'mail.log'), lines.slice(4).join('\n'));
+  const second = await summaryRun(dir, ['mail.log']);
+
+  t.like(first, { outcomes: { 'delivered-later': 0, 'still-queued': 1 } });
+  t.like(second, { outcomes: { 'delivered-later': 1, 'still-queued': 0 } });
+});
+
 test('a message deleted from the queue in a later run is removed there', async (t) => {
   const dir = temporaryDir('mxtriage-deleted-');
   const fixture = readFileSync(join(ROOT, 'test/fixtures/outcomes/postfix-deleted.log'), 'utf8');

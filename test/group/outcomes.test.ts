@@ -223,6 +223,17 @@ for (const [fixture, recipient, removedAt] of deletedCases) {
   });
 }
 
+test('a deferred message requeued under a new id is followed there (postsuper -r)', async (t) => {
+  const items = await readFixture('postfix-requeued.log');
+  const { outcomes, tracker } = follow(items);
+
+  t.is(tracker.openCount, 0);
+  t.deepEqual(
+    outcomes.map((outcome) => [outcome.queueId, outcome.outcome, outcome.at, outcome.attempts]),
+    [['5D6E7F8091', 'delivered-later', at('2026-12-03T09:31:04Z'), 2]],
+  );
+});
+
 test('a bounce whose cause is expiry counts as expired', (t) => {
   const { outcomes, tracker } = collect();
   tracker.addEvent(deferral('1xZBbw-00007K-30', 0, { mta: 'exim', host: '' }));

@@ -344,6 +344,24 @@ test('the Postfix parser forgets the oldest sender when its memory is full', (t)
   );
 });
 
+test('a message requeued with postsuper -r goes on under the id pickup gives it', (t) => {
+  const records = parseLines(createPostfixParser(), [
+    'Dec  3 09:31:02 mailhost postfix/postsuper[53251]: 2C3D4E5F7A: requeued',
+    'Dec  3 09:31:03 mailhost postfix/pickup[415]: 5D6E7F8091: uid=107 from=<labuser@sender.test> orig_id=2C3D4E5F7A',
+    'Dec  3 09:31:03 mailhost postfix/pickup[415]: 4Xy7Z2kQ1vz3Lbc: uid=107 from=<> orig_id=4Xy7Z2kQ1vz3Lbd',
+  ]);
+
+  t.deepEqual(
+    records.map((record) =>
+      record.kind === 'message-requeued' ? [record.queueId, record.newQueueId] : record.kind,
+    ),
+    [
+      ['2C3D4E5F7A', '5D6E7F8091'],
+      ['4Xy7Z2kQ1vz3Lbd', '4Xy7Z2kQ1vz3Lbc'],
+    ],
+  );
+});
+
 const understoodWithoutRecords = test.macro({
   exec(t, line: string) {
     t.deepEqual(parseOne(line), []);

@@ -97,6 +97,8 @@ test('lines the full parser reads for something, or cannot read, are never marke
     'Nov  2 09:14:07 mailhost postfix/smtp[2211]: 4Xy7Z2kQ1vz3Lbc: to=<a@b.example>, relay=none, delay=1, status=deferred (x)',
     'Nov  2 09:14:07 mailhost postfix/qmgr[1200]: 7C1A2B3C4D: from=<s@sender.test>, size=512, nrcpt=1 (queue active)',
     'Nov  2 09:14:07 mailhost postfix/qmgr[1200]: 7C1A2B3C4D: removed',
+    'Nov  2 09:14:07 mailhost postfix/pickup[1202]: 5D6E7F8091: uid=107 from=<s@sender.test> orig_id=7C1A2B3C4D',
+    'Nov  2 09:14:07 mailhost postfix/pickup[1202]: 5D6E7F8091: uid=107 from=<> orig_id=4Xy7Z2kQ1vz3Lbc',
     'Nov  2 09:14:07 mailhost postfix/smtpd[1201]: something no parser knows',
     'Nov  2 09:14:07 mailhost postfix/smtpd[12x1]: connect from a.example[192.0.2.1]',
     'Nov  2 09:14:07 mailhost exim[1201]: connect from a.example[192.0.2.1]',
