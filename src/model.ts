@@ -121,7 +121,7 @@ export interface MessageHandoffRecord {
 
 /**
  * A whole message put back into the queue under a new id (Postfix `postsuper -r`: pickup logs
- * `NEWID: uid=0 from=<...> orig_id=OLDID`): the story of every recipient still open under
+ * `NEWID: uid=N from=<...> orig_id=OLDID`): the story of every recipient still open under
  * `queueId` goes on under `newQueueId`.
  */
 export interface MessageRequeuedRecord {

@@ -132,7 +132,7 @@ async function checkResolver(
   sink: (probe: Probe) => void,
 ): Promise<ResolverCheck> {
   const question: Question = { name: domain, type: 'MX' };
-  const plain = await ask(server, question, options, false);
+  let plain = await ask(server, question, options, false);
 
   toProbes(plain.outcome, options.role, plain.result).forEach(sink);
 
@@ -143,6 +143,17 @@ async function checkResolver(
     const role = options.role === 'reference' ? 'reference-cd' : 'local';
 
     toProbes(cd.outcome, role, cd.result).forEach(sink);
+  }
+
+  // A resolver may give SERVFAIL while it is still resolving a name its upstream is slow on,
+  // and answer the CD query from the cache that filled meanwhile. Asked once more without CD,
+  // a resolver that rejects the answer in validation fails again; one that answers had a
+  // passing failure, which is no DNSSEC failure. Both probes stay in the evidence.
+  if (plain.result === 'servfail' && cd !== undefined && DEFINITE_RESULTS.has(cd.result)) {
+    const again = await ask(server, question, options, false);
+
+    toProbes(again.outcome, options.role, again.result).forEach(sink);
+    if (DEFINITE_RESULTS.has(again.result)) plain = again;
   }
 
   return {

@@ -132,7 +132,8 @@ export interface ResolverCheck {
   /** The same question with the CD bit: always for reference resolvers, and for local ones
    *  when the plain question got SERVFAIL. */
   readonly checkingDisabled?: Reply;
-  /** SERVFAIL normally, a definite result with CD: DNSSEC validation is what fails. */
+  /** SERVFAIL normally (asked twice), a definite result with CD: DNSSEC validation is what
+   *  fails. When the second plain question is answered, `reply` is that answer. */
   readonly dnssecFailure: boolean;
 }
 

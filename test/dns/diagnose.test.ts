@@ -269,6 +269,48 @@ test.serial(
   },
 );
 
+/** A recursive resolver whose first MX query without CD gets SERVFAIL, as a resolver still
+ *  waiting on a slow upstream gives; or, with `always`, every such query, as a validating
+ *  resolver that rejects the domain's signatures does. */
+function servfailFirst(always: boolean): FaultHandler {
+  const answer = recursive();
+  let failed = false;
+
+  return (query, transport) => {
+    const isPlainMx = questionOf(query).type === 'MX' && query.flag_cd !== true;
+    if (!isPlainMx || (failed && !always)) return answer(query, transport);
+    failed = true;
+    return [recursiveReply(query, 'SERVFAIL', [])];
+  };
+}
+
+for (const always of [false, true]) {
+  const title = always
+    ? 'a resolver that fails again without CD and answers with it is a DNSSEC failure'
+    : 'a passing SERVFAIL that the resolver answers when asked again is no DNSSEC failure';
+  test.serial(title, async (t) => {
+    const local = await startFaultServer(servfailFirst(always));
+
+    try {
+      const diagnosis = await diagnoseDomain(
+        'example.test',
+        roles({ local: [local], reference: [] }),
+        OPTIONS,
+      );
+      const check = diagnosis.local.servers[0];
+      const asked = diagnosis.probes
+        .filter((probe) => probe.role === 'local' && probe.question.type === 'MX')
+        .map((probe) => probe.result);
+
+      t.is(check?.dnssecFailure, always);
+      t.is(check?.reply.result, always ? 'servfail' : 'answer');
+      t.deepEqual(asked, ['servfail', 'answer', always ? 'servfail' : 'answer']);
+    } finally {
+      await local.close();
+    }
+  });
+}
+
 test.serial('a budget of 0 ms sends no query and marks every domain at once', async (t) => {
   const counting = await startFaultServer(recursive());
 
