@@ -16,6 +16,9 @@
 // - Exim logs `Unrouteable address` for a domain that does not exist and for one that has
 //   neither MX nor address records alike: both are `dns-notfound`; the DNS re-check tells them
 //   apart.
+// - Postfix's LMTP client looks up the host its transport names, never MX records (lmtp(8)):
+//   a name it cannot find is our own configuration's (`lmtp:inet:dovecot:24`), so it is
+//   `dns-notfound` or `dns-nodata` under its own name, never `mx-unresolvable`.
 
 import { DNS_CAUSES, type Cause, type Classification, type DeliveryRecord } from '../model.js';
 import { normaliseDomain } from './domain.js';
@@ -67,6 +70,8 @@ type Finding = Classification | typeof INHERIT | typeof INHERIT_HOST;
 const INHERIT = 'inherit';
 const INHERIT_HOST = 'inherit-host';
 const MAX_REMEMBERED = 50_000;
+/** Postfix's LMTP client, which looks up no MX records (lmtp(8)). */
+const LMTP = 'lmtp';
 /** Postfix's `Name server loop for X`: a CNAME loop for X (dns_lookup.c). */
 const NAME_SERVER_LOOP = 'Name server loop for ';
 const PLAIN = new Map<Cause, Classification>();
@@ -163,10 +168,12 @@ function classifyPostfix(record: DeliveryRecord, text: string, domain: string): 
     return repeated.isRepeat ? repeated : asRepeat(repeated);
   }
 
-  return postfixText(text, domain) ?? fallback(record);
+  return postfixText(text, record.daemon === LMTP ? undefined : domain) ?? fallback(record);
 }
 
-function postfixText(text: string, domain: string): Classification | undefined {
+/** `mxDomain` is the domain whose MX hosts the names looked up may be, `undefined` when no MX
+ *  records were looked up (LMTP). */
+function postfixText(text: string, mxDomain: string | undefined): Classification | undefined {
   // A remote reply first: a relay running Postfix quotes its own look-up error in it
   // (`said: 450 4.1.1 ...: unverified address: ... Name service error for name=...`).
   // Postfix before 2.3 wrote a refused greeting `connect to X: server refused to talk to me:`.
@@ -179,25 +186,30 @@ function postfixText(text: string, domain: string): Classification | undefined {
   if (text.startsWith('SASL authentication failed')) return plain('other');
   if (text.includes('loops back to myself')) return plain('other');
   if (text.startsWith(NAME_SERVER_LOOP)) {
-    return namedAbsence('dns-notfound', lookupName(text.slice(NAME_SERVER_LOOP.length)), domain);
+    const name = lookupName(text.slice(NAME_SERVER_LOOP.length));
+    return namedAbsence('dns-notfound', name, mxDomain);
   }
 
   const nameError = text.indexOf('Name service error for name=');
-  if (nameError !== -1) return postfixNameError(text, nameError + 28, domain);
+  if (nameError !== -1) return postfixNameError(text, nameError + 28, mxDomain);
 
   // `smtp_dns_reply_filter` dropped every answer (dns_lookup.c): our look-up gave nothing.
   const filtered = text.indexOf('Error looking up name=');
-  if (filtered !== -1) return postfixNameError(text, filtered + 22, domain);
+  if (filtered !== -1) return postfixNameError(text, filtered + 22, mxDomain);
 
   if (text.includes('(nullMX)')) return plain('null-mx');
-  if (text.startsWith('unable to look up host ')) return postfixNativeLookup(text, domain);
+  if (text.startsWith('unable to look up host ')) return postfixNativeLookup(text, mxDomain);
   if (text.startsWith('TLSA lookup error for ')) return postfixTlsa(text);
   if (text.includes('Name service error for ')) return plain('dns-notfound');
   return connectionOrTls(text);
 }
 
 /** `Name service error for name=X type=T: HERR` (Postfix dns_lookup.c). */
-function postfixNameError(text: string, nameStart: number, domain: string): Classification {
+function postfixNameError(
+  text: string,
+  nameStart: number,
+  mxDomain: string | undefined,
+): Classification {
   const typeAt = text.indexOf(' type=', nameStart);
   const colon = text.indexOf(': ', typeAt);
   if (typeAt === -1 || colon === -1) return plain('dns-tempfail');
@@ -205,8 +217,8 @@ function postfixNameError(text: string, nameStart: number, domain: string): Clas
   const name = lookupName(text.slice(nameStart, typeAt));
   const herr = text.slice(colon + 2);
   if (herr.startsWith(POSTFIX_TEMPORARY)) return named('dns-tempfail', name);
-  if (herr.startsWith(POSTFIX_NO_DATA)) return namedAbsence('dns-nodata', name, domain);
-  if (herr.startsWith(POSTFIX_NOT_FOUND)) return namedAbsence('dns-notfound', name, domain);
+  if (herr.startsWith(POSTFIX_NO_DATA)) return namedAbsence('dns-nodata', name, mxDomain);
+  if (herr.startsWith(POSTFIX_NOT_FOUND)) return namedAbsence('dns-notfound', name, mxDomain);
 
   // `Non-recoverable error`, `Malformed or unexpected name server reply`: the look-up failed
   // without an answer about the name; the DNS re-check says whose fault it is.
@@ -214,11 +226,11 @@ function postfixNameError(text: string, nameStart: number, domain: string): Clas
 }
 
 /** `unable to look up host H: Temporary failure in name resolution` (native look-ups). */
-function postfixNativeLookup(text: string, domain: string): Classification {
+function postfixNativeLookup(text: string, mxDomain: string | undefined): Classification {
   const colon = text.indexOf(': ', 23);
   const name = lookupName(text.slice(23, colon === -1 ? text.length : colon));
   if (text.includes('Temporary failure')) return named('dns-tempfail', name);
-  return namedAbsence('dns-notfound', name, domain);
+  return namedAbsence('dns-notfound', name, mxDomain);
 }
 
 /** `TLSA lookup error for mx.example.org:25`: see the decision at the top of the file. */
@@ -351,9 +363,10 @@ function lookupName(name: string): string {
 }
 
 /** The name does not exist (or has no data): the recipient domain itself, or another name,
- *  which can only be one of its MX hosts. */
-function namedAbsence(cause: Cause, name: string, domain: string): Classification {
-  return named(name === domain ? cause : 'mx-unresolvable', name);
+ *  which can only be one of its MX hosts, unless no MX records were looked up (`mxDomain`
+ *  undefined): then it is a host our own configuration names. */
+function namedAbsence(cause: Cause, name: string, mxDomain: string | undefined): Classification {
+  return named(mxDomain === undefined || name === mxDomain ? cause : 'mx-unresolvable', name);
 }
 
 function named(cause: Cause, name: string): Classification {

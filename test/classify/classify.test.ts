@@ -14,6 +14,7 @@ interface RecordShape {
   readonly relay?: string;
   readonly host?: string;
   readonly isHandoff?: boolean;
+  readonly daemon?: string;
 }
 
 function record(mta: Mta, shape: RecordShape): DeliveryRecord {
@@ -22,7 +23,7 @@ function record(mta: Mta, shape: RecordShape): DeliveryRecord {
     time: 0,
     host: shape.host ?? 'mail',
     mta,
-    daemon: mta,
+    daemon: shape.daemon ?? mta,
     queueId: 'Q1',
     recipient: shape.recipient ?? 'ann@example.com',
     status: shape.status ?? 'deferred',
@@ -437,6 +438,20 @@ const POSTFIX_CASES: readonly (readonly [RecordShape, Classification])[] = [
   [
     { text: 'non DNSSEC destination', dsn: '4.7.5' },
     { cause: 'tls', isRepeat: false },
+  ],
+  // Postfix's LMTP client looks up no MX records (lmtp(8)): the name it cannot find is the host
+  // of our own transport (mailcow's `lmtp:inet:dovecot:24`), not one of the recipient's MX
+  // hosts. Text from https://github.com/mailcow/mailcow-dockerized/issues/3910
+  [
+    {
+      text:
+        'Host or domain name not found. Name service error for name=dovecot type=AAAA: ' +
+        'Host not found',
+      daemon: 'lmtp',
+      status: 'bounced',
+      dsn: '5.4.4',
+    },
+    { cause: 'dns-notfound', isRepeat: false, lookupName: 'dovecot' },
   ],
 ];
 
