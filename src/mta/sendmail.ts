@@ -261,6 +261,8 @@ function isQueuedUntried(delivery: SendmailDelivery): boolean {
   return delivery.stat === 'queued' && delivery.dsn === undefined;
 }
 
+const STAT_FIELD = ', stat=';
+
 /** The local daemon's reply to a hand-off names the queue id it took the message under. */
 const ACCEPTED_AS = /^Sent \(([A-Za-z0-9]{8,20}) Message accepted for delivery\)/;
 
@@ -417,9 +419,26 @@ function deliveryText({ stat, reply }: SendmailDelivery): string {
 
 function fieldEnd(message: string, key: number): number {
   const end = message.startsWith('reply=', key)
-    ? message.indexOf(', stat=', key)
+    ? replyEnd(message, key + 6)
     : message.indexOf(', ', key);
   return end === -1 ? message.length : end;
+}
+
+/**
+ * Where the remote's reply that starts at `start` ends. `stat=` is the line's last field, so
+ * the reply runs to one `, stat=`; but the reply is the remote's text and may hold `, stat=`
+ * itself. The real `stat=` either repeats the reply (`Deferred: 451 ...`) or sums it up in
+ * Sendmail's own words (`User unknown`), which hold no `, stat=`: the first split whose stat
+ * ends with the reply before it is the real one, else the last split.
+ */
+function replyEnd(message: string, start: number): number {
+  let end = message.indexOf(STAT_FIELD, start);
+  for (let next = end; next !== -1; next = message.indexOf(STAT_FIELD, next + 1)) {
+    end = next;
+    if (message.endsWith(message.slice(start, next))) return next;
+  }
+
+  return end;
 }
 
 /**

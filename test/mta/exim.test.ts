@@ -297,7 +297,10 @@ test('the Exim parser reads the statuses of the lab sample', (t) => {
 test("a remote's reply that quotes Exim's queue-only words is still a deferral", (t) => {
   const records = parseLines(createEximParser(), [
     '2024-12-03 18:32:56 1tAbCd-000123-AB == a@b.test R=dnslookup T=remote_smtp defer (-44) H=mx.b.test [1.2.3.4]: SMTP error from remote mail server after RCPT TO:<a@b.test>: 451 4.3.0 domain matches queue_smtp_domains, or -odqs set',
+    '2024-12-03 18:32:56 1tAbCd-000123-AB == a@b.test R=dnslookup T=remote_smtp defer (-44) H=mx.b.test [1.2.3.4]: SMTP error from remote mail server after RCPT TO:<a@b.test>: 451 later defer (-1): domain matches queue_smtp_domains, or -odqs set',
   ]);
 
+  t.is(records.length, 2);
   t.like(records[0], { kind: 'delivery', status: 'deferred' });
+  t.like(records[1], { kind: 'delivery', status: 'deferred' });
 });

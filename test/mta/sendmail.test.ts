@@ -447,4 +447,29 @@ test('the Sendmail parser splits recipients only outside quotes and angle bracke
     ),
     [['ann@ok.test', 'bounced']],
   );
+  // Nor does a forged `stat=Deferred` make a bounce a deferral.
+  t.deepEqual(
+    recipients(
+      parseOne(
+        line(
+          '<ann@ok.test>',
+          'reply=550 5.1.1 No such user, stat=Deferred: 451 4.4.3 Host name lookup failure, ' +
+            'stat=User unknown',
+        ),
+      ),
+    ),
+    [['ann@ok.test', 'bounced']],
+  );
+  // A reply holding `, stat=` that the real `stat=Deferred: ...` repeats stays whole.
+  const repeated = parseOne(
+    line(
+      '<ann@ok.test>',
+      'reply=451 4.7.0 later, stat=Sent (ok), stat=Deferred: 451 4.7.0 later, stat=Sent (ok)',
+      '4.7.0',
+    ),
+  );
+  t.deepEqual(
+    deliveries(repeated).map((record) => [record.status, record.text]),
+    [['deferred', 'Deferred: 451 4.7.0 later, stat=Sent (ok)']],
+  );
 });
