@@ -3,12 +3,12 @@
 // mainlog, container prefixes), mixed freely within one input.
 
 import { EARLIEST_TIME, LATEST_TIME, type Envelope, type Source } from '../model.js';
-import { createCriJoiner, criContentStart, type CriJoiner } from './cri.js';
-import { createDockerJoiner, type DockerJoiner } from './docker-json.js';
+import { criContentStart, criStream, isCriPartial } from './cri.js';
 import { unpackStamp } from './envelope-bytes.js';
 import { createEximReader, type EximReader } from './exim.js';
 import { journalEnvelope, parseObject, trimEnd } from './journald.js';
 import { createLocalClock, createYearlessClock } from './local-time.js';
+import { createPieceJoiner, type PieceJoiner } from './pieces.js';
 import { createStampReader, digitAt, type StampReader } from './timestamps.js';
 
 export interface EnvelopeOptions {
@@ -43,8 +43,8 @@ export type UnparsedPiece = (text: string, source: Source) => void;
 interface ParserState {
   readonly stamps: StampReader;
   readonly exim: EximReader;
-  readonly cri: CriJoiner;
-  readonly docker: DockerJoiner;
+  readonly cri: PieceJoiner;
+  readonly docker: PieceJoiner;
 }
 
 const SPACE = 32;
@@ -77,8 +77,8 @@ export function createEnvelopeParser(options: EnvelopeOptions = {}): EnvelopePar
   const state: ParserState = {
     stamps,
     exim: createEximReader(stamps),
-    cri: createCriJoiner(),
-    docker: createDockerJoiner(),
+    cri: createPieceJoiner(),
+    docker: createPieceJoiner(),
   };
 
   return {
@@ -151,14 +151,17 @@ function parseJsonLine(
   if (typeof log !== 'string') {
     const journal = journalEnvelope(entry, source);
     const isContainer = typeof entry?.['CONTAINER_ID'] === 'string';
-    const envelope = journal !== undefined && isContainer ? unwrapJournal(state, journal) : journal;
+    // A container's syslog line from Docker's journald driver is read by its inner envelope.
+    const envelope =
+      journal !== undefined && isContainer ? unwrapForwarded(state.stamps, journal) : journal;
     return readExim(state, envelope, false);
   }
 
   const time = dockerTime(state.stamps, entry?.['time']);
   if (time === undefined) return undefined;
 
-  const whole = state.docker.add(log, time, source);
+  const stream = typeof entry?.['stream'] === 'string' ? entry['stream'] : '';
+  const whole = state.docker.add(stream, log, log.endsWith('\n'), time, source);
   if (whole === 'pending') return whole;
 
   // An empty line the container wrote is no mail server's: counted under `docker`.
@@ -172,11 +175,6 @@ function dockerTime(stamps: StampReader, value: unknown): number | undefined {
   if (typeof value !== 'string' || !ZONED_TIME.test(value)) return undefined;
 
   return stamps.iso(value, 0) && stamps.end === value.length ? stamps.time : undefined;
-}
-
-/** A container's syslog line from Docker's journald driver, read by its inner envelope. */
-function unwrapJournal(state: ParserState, journal: Envelope): Envelope {
-  return unwrapForwarded(state.stamps, journal);
 }
 
 /** `docker compose logs` (how mailcow and Mailu logs are shared): `postfix-mailcow_1    | `
@@ -287,12 +285,14 @@ function parseCriLine(
   time: number,
   source: Source,
 ): Envelope | 'pending' | undefined {
-  const joined = state.cri.add(line, prefix, content, time, source);
-
-  if (joined === undefined) {
+  const stream = criStream(line, prefix);
+  const isPartial = isCriPartial(line, prefix);
+  // A full line by itself is read in place.
+  if (!isPartial && !state.cri.isOpen(stream)) {
     return parseStampedBody(state, line, content, time, source);
   }
 
+  const joined = state.cri.add(stream, line.slice(content), !isPartial, time, source);
   return joined === 'pending'
     ? joined
     : parseStampedBody(state, joined.text, 0, joined.time, joined.source);
@@ -583,7 +583,9 @@ function readExim(
  * postfix/smtp[4242]: ...`): the inner host, tag and message, at the outer time, as a container
  * runtime's stamp is used (see `parseStampedBody`). Only what a container driver wrote is
  * unwrapped (a tag that is a container id, a journal record with CONTAINER_ID): any other
- * program's message is its own, whatever it looks like, or log text could forge mail lines.
+ * program's message is its own, whatever it looks like, or log text could forge mail lines. A
+ * container's output is taken as its own log, so whatever runs in it can still write lines
+ * that read as mail lines (README, Limitations).
  */
 function unwrapForwarded(stamps: StampReader, envelope: Envelope): Envelope {
   const message = envelope.message;
@@ -616,8 +618,7 @@ function makeEnvelope(
  */
 function flushPieces(state: ParserState, onUnparsed?: UnparsedPiece): Envelope[] {
   const envelopes: Envelope[] = [];
-  const docker = state.docker.flush();
-  const pieces = docker === undefined ? state.cri.flush() : [...state.cri.flush(), docker];
+  const pieces = [...state.cri.flush(), ...state.docker.flush()];
 
   for (const piece of pieces) {
     const envelope = parseStampedBody(state, piece.text, 0, piece.time, piece.source);

@@ -870,22 +870,22 @@ test('a partial CRI line whose full piece never came is given out at the end of 
   t.deepEqual(parser.flush(), []);
 });
 
-test('a partial CRI line is given out once it passes 64 KiB, and its rest read on its own', (t) => {
+test('a partial CRI line is given out at 64 KiB, and its rest up to its full piece dropped', (t) => {
   const parser = createEnvelopeParser(UTC_DECEMBER);
   const piece = `2026-12-03T18:32:53.1Z stdout P ${'x'.repeat(16 * 1024)}`;
   const results = [
     parser.parse(`2026-12-03T18:32:53.1Z stdout P ${CRI_SMTP}`, SOURCE),
-    ...Array.from({ length: 4 }, () => parser.parse(piece, SOURCE)),
-    parser.parse('2026-12-03T18:32:53.1Z stdout F xyz', SOURCE),
+    ...Array.from({ length: 5 }, () => parser.parse(piece, SOURCE)),
+    parser.parse(`2026-12-03T18:32:53.1Z stdout F ${CRI_SMTP}`, SOURCE),
+    parser.parse(`2026-12-03T18:32:53.1Z stdout F ${CRI_SMTP}`, SOURCE),
   ];
   const joined = results[4];
 
   t.deepEqual(results.slice(0, 4), ['pending', 'pending', 'pending', 'pending']);
-  t.is(
-    typeof joined === 'object' && joined.message.length,
-    CRI_SMTP.length - CRI_SMTP.indexOf('5C3A') + 4 * 16 * 1024,
-  );
-  t.is(results[5], undefined);
+  t.is(typeof joined === 'object' && joined.message.length, 64 * 1024 - CRI_SMTP.indexOf('5C3A'));
+  // Text at a split point after the cut, and the full piece that ends the line, are its rest.
+  t.deepEqual(results.slice(5, 7), ['pending', 'pending']);
+  t.like(results[7], { program: 'postfix/smtp' });
 });
 
 function timeOf(
@@ -1147,6 +1147,45 @@ test("Docker's json-file pieces of a long line are joined, and a piece is never 
         'status=deferred (Host or domain name not found. Name service error for name=example.com type=MX: Host not found, try again)',
       ),
   );
+});
+
+test("Docker's json-file pieces after a line's first 64 KiB are dropped up to its last", (t) => {
+  const parser = createEnvelopeParser(UTC_DECEMBER);
+  const time = '2024-12-03T18:32:55Z';
+  const piece = (log: string) =>
+    parser.parse(JSON.stringify({ log, stream: 'stdout', time }), SOURCE);
+  const forged = `Dec  3 18:32:55 mail postfix/smtp[1]: ${DEFERRAL}`;
+
+  // Docker's pieces are 16 KiB: four of them make the longest line read.
+  const first = piece(`Dec  3 18:32:55 mail someapp[9]: GET /${'A'.repeat(16346)}`);
+  const middle = [1, 2, 3].map(() => piece('A'.repeat(16384)));
+  const rest = [piece(forged), piece(`${forged}\n`)];
+  const next = piece(`${forged}\n`);
+
+  t.is(first, 'pending');
+  t.deepEqual(middle.slice(0, 2), ['pending', 'pending']);
+  t.like(middle[2], { program: 'someapp' });
+  t.is(typeof middle[2] === 'object' && middle[2].message.length, 64 * 1024 - 33);
+  t.deepEqual(rest, ['pending', 'pending']);
+  t.like(next, { program: 'postfix/smtp' });
+});
+
+test("Docker's json-file pieces are joined per stream, as stdout and stderr interleave", (t) => {
+  const parser = createEnvelopeParser(UTC_DECEMBER);
+  const time = '2024-12-03T18:32:55Z';
+  const piece = (log: string, stream: string) =>
+    parser.parse(JSON.stringify({ log, stream, time }), SOURCE);
+  const deferral = `Dec  3 18:32:55 mail postfix/smtp[1]: ${DEFERRAL}`;
+
+  const results = [
+    piece(`Dec  3 18:32:55 mail someapp[9]: GET /${'A'.repeat(16344)}`, 'stdout'),
+    piece(`${deferral}\n`, 'stderr'),
+    piece(`${deferral}\n`, 'stdout'),
+  ];
+
+  t.is(results[0], 'pending');
+  t.like(results[1], { program: 'postfix/smtp', message: DEFERRAL });
+  t.like(results[2], { program: 'someapp' });
 });
 
 test('a json-file time that is no zoned RFC 3339 time is no envelope', (t) => {
