@@ -129,9 +129,28 @@ export const CLIENT_DNS_REPLY = anyOf([
   'Helo command rejected: Host not found',
   'reverse[- ](?:DNS|lookup|hostname|name|resolution)',
   'forward[- ]confirmed',
-  '\\b(?:FC)?rDNS\\b',
-  '\\bPTR\\b',
+  // As words of their own: not inside a host name (`ptr.example.net`) or an address.
+  '(?<![\\w@.-])(?:FC)?rDNS(?![\\w@-]|\\.\\w)',
+  '(?<![\\w@.-])PTR(?![\\w@-]|\\.\\w)',
 ]);
+
+/**
+ * Whether the remote reply in a record's text is about our PTR record or HELO name: the reply
+ * alone (after Postfix's `said: `, Exim's `SMTP error ... :`), not the host names and
+ * addresses around it. Sendmail's text is its own summary and the reply.
+ */
+export function isReplyAboutOurNames(text: string): boolean {
+  return CLIENT_DNS_REPLY.test(remoteReply(text));
+}
+
+function remoteReply(text: string): string {
+  for (const marker of [' said: ', ' refused to talk to me: ']) {
+    const at = text.indexOf(marker);
+    if (at !== -1) return text.slice(at + marker.length);
+  }
+
+  return EXIM_REPLY.exec(text)?.[1] ?? text;
+}
 
 /** A remote's reply to MAIL FROM is about our sender, never about the recipient: any DNS
  *  failure it reports is its look-up of our sender domain (qmail's `451 DNS temporary failure

@@ -1,4 +1,4 @@
-import { CLIENT_DNS_REPLY } from '../classify/phrases.js';
+import { isReplyAboutOurNames } from '../classify/phrases.js';
 import type {
   Cause,
   DeliveryEvent,
@@ -80,7 +80,7 @@ interface OpenGroup {
   examples: readonly string[];
   lookupNames: readonly string[];
   senderDomains: readonly string[];
-  /** Remote replies about our PTR record or HELO name (`CLIENT_DNS_REPLY`), counted. */
+  /** Remote replies about our PTR record or HELO name (`isReplyAboutOurNames`), counted. */
   aboutOurNames: number;
 }
 
@@ -433,7 +433,7 @@ function addToGroup(group: OpenGroup, event: DeliveryEvent, shared: SharedValues
   }
 
   const isRemote = event.cause === 'remote-tempfail' || event.cause === 'remote-reject';
-  if (isRemote && CLIENT_DNS_REPLY.test(event.text)) group.aboutOurNames += 1;
+  if (isRemote && isReplyAboutOurNames(event.text)) group.aboutOurNames += 1;
 }
 
 /** The names, kept in order, with one more: lists are compared and shared in that order. */

@@ -4,7 +4,7 @@
 
 import { isIP } from 'node:net';
 
-import { CLIENT_DNS_REPLY } from '../classify/phrases.js';
+import { isReplyAboutOurNames } from '../classify/phrases.js';
 import { stripControl } from '../classify/text.js';
 import type {
   Analysis,
@@ -432,21 +432,24 @@ function adviseRecovered(incident: Incident, verdict: Verdict): string[] {
 
 const FAMILY_ADVICE: Readonly<Record<Incident['causeFamily'], (incident: Incident) => string[]>> = {
   dns: (incident) => ADVICE['not-checked'](incident, incident.verdict),
-  remote: (incident) =>
-    isAboutOurNames(incident)
-      ? [
-          `The mail servers of ${domainList(incident)} refused us for our own DNS: the replies ` +
-            'are about the reverse DNS (PTR) of our sending address or our HELO name. Check ' +
-            'that our address has a PTR record (dig -x <our address>), that its name resolves ' +
-            "back to that address, and that our HELO name (Postfix's smtp_helo_name, Exim's " +
-            'helo_data) resolves; the PTR record is set by whoever holds the address block.',
-        ]
-      : [
-          `The mail servers of ${domainList(incident)} answered with a deferral or a rejection ` +
-            'that is not about DNS (greylisting, rate limits, policy, unknown users). Read the ' +
-            "reply texts; if deferrals last, contact the recipient's postmaster (postmaster@ " +
-            'the domain).',
-        ],
+  remote: (incident) => {
+    const aboutUs = repliesAboutOurNames(incident);
+    const domains = domainList(incident);
+    const ours =
+      (aboutUs === 'all'
+        ? `The mail servers of ${domains} refused us for our own DNS: the replies are about`
+        : `Some replies of the mail servers of ${domains} are about our own DNS:`) +
+      ' the reverse DNS (PTR) of our sending address or our HELO name. Check that our ' +
+      'address has a PTR record (dig -x <our address>), that its name resolves back to that ' +
+      "address, and that our HELO name (Postfix's smtp_helo_name, Exim's helo_data) resolves; " +
+      'the PTR record is set by whoever holds the address block.';
+    const policy =
+      `The mail servers of ${domains} answered with a deferral or a rejection that is not ` +
+      'about DNS (greylisting, rate limits, policy, unknown users). Read the reply texts; if ' +
+      "deferrals last, contact the recipient's postmaster (postmaster@ the domain).";
+    if (aboutUs === 'none') return [policy];
+    return aboutUs === 'all' ? [ours] : [ours, policy];
+  },
   connection: (incident) => [
     `The mail hosts of ${domainList(incident)} did not accept connections on port 25. Test ` +
       'from this host (nc -vz <MX host> 25); if only we fail, check our outgoing firewall ' +
@@ -736,11 +739,13 @@ export function describeOutcomes(
   );
 }
 
-/** Whether the remote replies of the incident are about our PTR record or HELO name. */
-function isAboutOurNames(incident: Incident): boolean {
-  return incident.groups.some((group) =>
-    group.examples.some((example) => CLIENT_DNS_REPLY.test(example)),
-  );
+/** Whether the remote replies of the incident (its groups' examples) are about our PTR record
+ *  or HELO name: all of them, some, or none. */
+function repliesAboutOurNames(incident: Incident): 'all' | 'some' | 'none' {
+  const examples = incident.groups.flatMap((group) => group.examples);
+  const about = examples.filter((example) => isReplyAboutOurNames(example)).length;
+  if (about === 0) return 'none';
+  return about === examples.length ? 'all' : 'some';
 }
 
 function outcomeTotal(outcomes: Analysis['outcomes']): number {

@@ -113,12 +113,19 @@ test('the evidence counts the remote replies about our PTR record or HELO name',
       'host mx.proseware.test[127.0.5.1] said: 450 4.7.25 Client host rejected: cannot find ' +
       'your hostname, [192.0.2.7] (in reply to RCPT TO command)',
   };
+  // Host names and addresses around a reply say nothing about our names.
+  const named = {
+    ...first,
+    text:
+      'host mx1.ptr-hosting.proseware.test[127.0.5.1] said: 450 4.7.1 <ptr@proseware.test>: ' +
+      'Recipient address rejected: Greylisted, see http://rdns.example/ (in reply to RCPT TO)',
+  };
   const grouper = createGrouper(FIVE_MINUTES);
-  for (const event of [first, ptr, ptr]) grouper.add(event);
+  for (const event of [first, ptr, ptr, named]) grouper.add(event);
 
   const [evidence] = grouper.evidence();
 
-  t.like(evidence, { attempts: 3, aboutOurNames: 2 });
+  t.like(evidence, { attempts: 4, aboutOurNames: 2 });
 });
 
 test('a group lists the syslog hosts of its events; an Exim mainlog adds none', async (t) => {

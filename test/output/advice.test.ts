@@ -116,8 +116,23 @@ test('remote replies about our PTR record or HELO name are advised as our DNS', 
     incidentWith({ kind: 'remote-policy' }, { ...remote, groups: [policy] }),
   );
 
+  const mixed = adviseIncident(
+    incidentWith({ kind: 'remote-policy' }, { ...remote, groups: [ours, policy] }),
+  );
+  // A relay's host name with `ptr` in it says nothing about our names.
+  const named = makeGroup('example.net', 'remote-tempfail', '2026-12-03T18:00:00Z', {
+    examples: ['host mx1.ptr-hosting.example.net[192.0.2.9] said: 450 4.2.0 Greylisted'],
+  });
+  const [hostNamed] = adviseIncident(
+    incidentWith({ kind: 'remote-policy' }, { ...remote, groups: [named] }),
+  );
+
   t.regex(aboutUs ?? '', /refused us for our own DNS: .*dig -x <our address>/);
   t.regex(notAboutUs ?? '', /not about DNS \(greylisting/);
+  t.is(mixed.length, 2);
+  t.regex(mixed[0] ?? '', /^Some replies of the mail servers of \S+ are about our own DNS: /);
+  t.regex(mixed[1] ?? '', /not about DNS \(greylisting/);
+  t.regex(hostNamed ?? '', /not about DNS \(greylisting/);
 });
 
 test('stale chroot advice names the chroot file that differs', (t) => {
