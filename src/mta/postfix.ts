@@ -38,6 +38,10 @@ export interface ParserOptions {
   readonly maxDeferredRecipients?: number;
 }
 
+const QUOTE = 34;
+const BACKSLASH = 92;
+const CLOSING_ANGLE = 62;
+
 /** The last field of pickup's line for a requeued message: the queue id it had before. */
 const ORIG_ID = / orig_id=([0-9A-Za-z]{5,24})$/;
 
@@ -398,16 +402,40 @@ function fieldEnd(message: string, key: number): number {
 }
 
 /**
- * End of an address that starts at `start`: `<...>` (which may hold spaces and commas in a
- * quoted local part) or, in logs older than Postfix 2.1, a bare address up to `, `.
+ * End of an address that starts at `start`: `<...>` or, in logs older than Postfix 2.1, a bare
+ * address up to `, `.
  */
 function addressEnd(message: string, start: number): number {
   if (message.charCodeAt(start) === 60) {
     const close = message.indexOf('>,', start + 1);
-    if (close !== -1) return close + 1;
-    return message.endsWith('>') && message.length > start + 1 ? message.length : -1;
+    const quote = message.indexOf('"', start + 1);
+    if (close !== -1 && (quote === -1 || quote > close)) return close + 1;
+    return bracketedEnd(message, start + 1);
   }
 
   const end = message.indexOf(', ', start);
   return end === -1 ? -1 : end;
+}
+
+/**
+ * Just past the `>` that ends a bracketed address, followed by `,` or the end of the line,
+ * from `from` (after the `<`). Postfix logs a local part that needs it quoted (`"a>, b"@x`),
+ * and the sender picks the local parts of its own address and of a bounce's recipient: text
+ * inside quotes (with its `\` escapes) never ends the address.
+ */
+function bracketedEnd(message: string, from: number): number {
+  let isQuoted = false;
+  for (let at = from; at < message.length; at += 1) {
+    const code = message.charCodeAt(at);
+    if (isQuoted) {
+      if (code === BACKSLASH) at += 1;
+      else if (code === QUOTE) isQuoted = false;
+    } else if (code === QUOTE) {
+      isQuoted = true;
+    } else if (code === CLOSING_ANGLE && (at + 1 === message.length || message[at + 1] === ',')) {
+      return at + 1;
+    }
+  }
+
+  return -1;
 }

@@ -344,6 +344,29 @@ test('the Postfix parser forgets the oldest sender when its memory is full', (t)
   );
 });
 
+test("a quoted local part is the sender's text: no '>,' inside quotes ends the address", (t) => {
+  // Postfix quotes a local part that needs it; a spammer picks the sender, and a bounce goes
+  // back to that address, so these local parts reach `to=`, `orig_to=` and `from=`.
+  const records = parseLines(createPostfixParser(), [
+    'Dec  3 18:30:00 mx postfix/qmgr[1]: AAAA8: from=<"x>, status=expired, returned to sender"@attacker.test>, size=1, nrcpt=1 (queue active)',
+    'Dec  3 18:30:04 mx postfix/smtp[2]: AAAA8: to=<"u@gmail.com>, relay=none, delay=1, delays=0/0/0/0, dsn=4.4.3, status=deferred (Host not found, try again) <\\"\\\\"@attacker.test>, relay=mx.attacker.test[192.0.2.1]:25, delay=1, delays=0/0/0/0, dsn=5.1.1, status=bounced (host mx.attacker.test[192.0.2.1] said: 550 5.1.1 no such user (in reply to RCPT TO command))',
+    'Dec  3 18:30:05 mx postfix/smtp[2]: AAAA9: to=<u@v.test>, orig_to=<"x>, relay=none, delay=1, delays=0/0/0/0, dsn=2.0.0, status=sent (250 ok) "@a.test>, relay=mx.v.test[192.0.2.1]:25, delay=1, delays=0/0/0/0, dsn=5.1.1, status=bounced (host mx.v.test[192.0.2.1] said: 550 5.1.1 no)',
+  ]);
+
+  const delivered = records.filter(
+    (record): record is DeliveryRecord => record.kind === 'delivery',
+  );
+
+  t.deepEqual(
+    delivered.map((record) => [record.sender, record.status, record.dsn]),
+    [
+      ['"x>, status=expired, returned to sender"@attacker.test', 'bounced', '5.1.1'],
+      [undefined, 'bounced', '5.1.1'],
+    ],
+  );
+  t.true(delivered[0]?.recipient.endsWith('"@attacker.test'));
+});
+
 test('a message requeued with postsuper -r goes on under the id pickup gives it', (t) => {
   const records = parseLines(createPostfixParser(), [
     'Dec  3 09:31:02 mailhost postfix/postsuper[53251]: 2C3D4E5F7A: requeued',
