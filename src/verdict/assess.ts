@@ -504,8 +504,20 @@ function findLocalHostFailure(diagnosis: DomainDiagnosis): Finding | undefined {
   const reason =
     `our resolver cannot resolve the MX host${found.length === 1 ? '' : 's'} of ` +
     `${diagnosis.domain} (${listSome(failed, '; ')}), which our own resolution from the root finds`;
-  const detail = detailOf(found.flatMap((host) => host.local?.results ?? []));
-  return { kind: 'local-resolver', detail, reason };
+  return { kind: 'local-resolver', detail: hostFailureDetail(found), reason };
+}
+
+/** A host our resolver says does not exist (or has no address) has a wrong answer there; one
+ *  it fails on (an IPv4-only host: A SERVFAIL, AAAA no data) failed as its failing look-ups
+ *  did. */
+function hostFailureDetail(hosts: readonly MxHost[]): string {
+  const isAbsent = (host: MxHost) =>
+    host.local?.status === 'nxdomain' || host.local?.status === 'nodata';
+  if (hosts.some(isAbsent)) return 'wrong-answer';
+
+  const results = hosts.flatMap((host) => host.local?.results ?? []);
+  const failing = results.filter((result) => !isDefinite(result));
+  return detailOf(failing.length === 0 ? results : failing);
 }
 
 /** A look-up that gave an address, directly or through an alias. */

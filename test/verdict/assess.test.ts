@@ -1117,28 +1117,30 @@ test(
   },
 );
 
-test('MX hosts our resolver cannot resolve are ours to fix, though our walk finds them', (t) => {
-  const diagnosis = healthyDiagnosis('a.test');
-  const host = mxHost('mx.a.test', 'resolves');
-  diagnosis.mx = {
-    ...diagnosis.mx,
-    hosts: [
-      {
-        ...host,
-        local: { status: 'failed', addresses: [], results: ['servfail', 'servfail'] },
-      },
-    ],
-  };
+const hostLookups = [
+  ['SERVFAIL for both types', 'failed', ['servfail', 'servfail'], 'servfail'],
+  // An IPv4-only host: our resolver fails its A look-up and has no AAAA record, as it should.
+  ['SERVFAIL for A and no AAAA', 'failed', ['servfail', 'nodata'], 'servfail'],
+  ['no reply', 'failed', ['timeout', 'timeout'], 'down'],
+  ['NXDOMAIN', 'nxdomain', ['nxdomain', 'nxdomain'], 'wrong-answer'],
+] as const;
 
-  const finding = assessDomain(diagnosis);
+for (const [what, status, results, detail] of hostLookups) {
+  test(`MX hosts our resolver cannot resolve are ours to fix (${what}): ${detail}`, (t) => {
+    const diagnosis = healthyDiagnosis('a.test');
+    const host = mxHost('mx.a.test', 'resolves');
+    diagnosis.mx = {
+      ...diagnosis.mx,
+      hosts: [{ ...host, local: { status, addresses: [], results: [...results] } }],
+    };
 
-  t.is(finding.kind, 'local-resolver');
-  t.is(finding.detail, 'servfail');
-  t.regex(
-    finding.reason,
-    /our resolver cannot resolve the MX host of a\.test \(mx\.a\.test: SERVFAIL/,
-  );
-});
+    const finding = assessDomain(diagnosis);
+
+    t.is(finding.kind, 'local-resolver');
+    t.is(finding.detail, detail);
+    t.regex(finding.reason, /our resolver cannot resolve the MX host of a\.test \(mx\.a\.test: /);
+  });
+}
 
 test(
   'a closed local resolver is at fault even when a reference resolver fails too',
