@@ -89,14 +89,17 @@ async function summarise(files: string[], options: RawOptions): Promise<number> 
     },
   });
 
-  if (options['quiet'] !== true || isWorthAMail(analysis)) {
+  // `--quiet` keeps a terminal (and cron's mail) silent; a file named by `-o` is the product
+  // (a Prometheus textfile, a report) and is written every run.
+  const output = text(options, 'output');
+  if (options['quiet'] !== true || output !== undefined || isWorthAMail(analysis)) {
     const view = {
       top,
       ...(resume?.previous === undefined ? {} : { previous: resume.previous }),
       ...(settings.timeZone === undefined ? {} : { timeZone: settings.timeZone }),
     };
     const format = text(options, 'format') ?? DEFAULTS.format;
-    await emit(await renderSummary(analysis, format, view), text(options, 'output'));
+    await emit(await renderSummary(analysis, format, view), output);
   }
 
   reportDiagnostics(counts);

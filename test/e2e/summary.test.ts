@@ -306,6 +306,19 @@ test('--quiet prints nothing when nothing happened, and the summary defaults to 
   t.regex(loud.stdout, /No deferrals or bounces/);
 });
 
+test('--quiet still writes the file -o names, so a metrics file never goes stale', async (t) => {
+  const dir = temporaryDir('mxtriage-quiet-');
+  const metrics = join(dir, 'mxtriage.prom');
+  writeFileSync(metrics, 'stale\n');
+  const args = ['summary', '--offline', '--quiet', '--year', '2020', '--format', 'prometheus'];
+
+  const result = await runCli([...args, '-o', metrics, 'samples/postfix-mail.log']);
+
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout, '');
+  t.regex(readFileSync(metrics, 'utf8'), /^mxtriage_lines_read 467$/m);
+});
+
 test('--fail-on exits 3 when a group gets one of the named verdict kinds', async (t) => {
   const none = await runCli([
     '--offline',
