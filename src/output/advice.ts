@@ -614,6 +614,10 @@ export function tellStory(analysis: Analysis, times: TimeFormat): string {
       );
     }
 
+    if (summary.inputs.length === 0 && summary.inputErrors.length > 0) {
+      return 'No input could be read: nothing is known of deferrals or bounces.';
+    }
+
     return 'The input held no delivery events: nothing was deferred or bounced.';
   }
 

@@ -79,7 +79,15 @@ function optional(label: string, text: string | undefined): string[] {
 
 function incidentsSection(analysis: Analysis, times: TimeFormat): string[] {
   const lines = ['## Incidents'];
-  if (analysis.incidents.length === 0) return [...lines, '', 'No incident: nothing failed.'];
+  if (analysis.incidents.length === 0) {
+    const summary = analysis.summary;
+    const isUnread = summary.inputs.length === 0 && summary.inputErrors.length > 0;
+    return [
+      ...lines,
+      '',
+      isUnread ? 'No incident known: no input could be read.' : 'No incident: nothing failed.',
+    ];
+  }
   const label = domainLabels(analysis.groups);
   analysis.incidents.slice(0, MAX_INCIDENTS).forEach((incident, index) => {
     const examples = replyExamples(incident.groups);

@@ -10,6 +10,19 @@ export function warningsNote(warnings: number): string {
   return `, ${warnings} input ${noun} (--show-unparsed N shows them)`;
 }
 
+/** What a report with no group says: that nothing failed, unless inputs could not be read;
+ *  then how many, so that an unreadable log never reads as a quiet day. */
+export function noFailuresNote(summary: Analysis['summary']): string {
+  const unread = summary.inputErrors.length;
+  if (unread === 0) return 'No deferrals or bounces in this period.';
+  if (summary.inputs.length === 0) {
+    return 'No input could be read (see the input problems above): nothing is known of deferrals or bounces.';
+  }
+
+  const inputs = unread === 1 ? '1 input' : `${unread} inputs`;
+  return `No deferrals or bounces in the inputs read; ${inputs} could not be read (see above).`;
+}
+
 /** Messages that expired with no recipient in the log (`expiredUnnamed`), after the count of
  *  expired recipients they are not part of. */
 export function unnamedExpiriesNote(count: number): string {

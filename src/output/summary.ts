@@ -8,7 +8,7 @@ import {
   type Group,
   type StatusCounts,
 } from '../model.js';
-import { domainLabels, outOfOrderNote, unnamedExpiriesNote } from './notes.js';
+import { domainLabels, noFailuresNote, outOfOrderNote, unnamedExpiriesNote } from './notes.js';
 import { zoneLabel } from './times.js';
 
 /** Totals of a previous run, kept in the state file, to compare against. */
@@ -77,12 +77,15 @@ export function formatSummary(analysis: Analysis, options: SummaryOptions): stri
     lines.push("DNS not re-checked (--offline): each cause shows the log's own words.");
   }
 
-  lines.push('', ...resolverHeadline(analysis.groups), ...domainLines(analysis.groups, options));
+  const domains =
+    analysis.groups.length === 0
+      ? [noFailuresNote(summary)]
+      : domainLines(analysis.groups, options);
+  lines.push('', ...resolverHeadline(analysis.groups), ...domains);
   return `${lines.join('\n')}\n`;
 }
 
 function domainLines(groups: readonly Group[], options: SummaryOptions): string[] {
-  if (groups.length === 0) return ['No deferrals or bounces.'];
   const byDomain = new Map<string, Group[]>();
   for (const group of groups) {
     const list = byDomain.get(group.domain) ?? [];

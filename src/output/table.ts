@@ -6,6 +6,7 @@ import type { Analysis, Group, StatusCounts, Verdict } from '../model.js';
 import {
   askedForNote,
   domainLabel,
+  noFailuresNote,
   outOfOrderNote,
   unnamedExpiriesNote,
   warningsNote,
@@ -38,7 +39,7 @@ export function* tablePieces(analysis: Analysis, given: TableOptions): Generator
   const shown = options.top === 0 ? analysis.groups : analysis.groups.slice(0, options.top);
 
   if (shown.length === 0) {
-    yield `${header}\n\nNo deferrals or bounces in this period.\n`;
+    yield `${header}\n\n${noFailuresNote(analysis.summary)}\n`;
     return;
   }
 

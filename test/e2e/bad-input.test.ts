@@ -406,6 +406,25 @@ test('with no file and no /var/log/mail.log, the error names the path and where 
   t.regex(result.stderr, /journalctl -o json/);
 });
 
+test('when no input could be read, no report says nothing failed', async (t) => {
+  const missing = join(DIR, 'gone.log');
+  const [table, summary, markdown] = await Promise.all([
+    runCli(['--offline', missing]),
+    runCli(['summary', '--offline', missing]),
+    runCli(['--offline', '--format', 'markdown', missing]),
+  ]);
+
+  for (const result of [table, summary, markdown]) {
+    t.is(result.code, 1);
+    t.false(/No deferrals or bounces|nothing failed|nothing was deferred/.test(result.stdout));
+  }
+
+  t.regex(table.stdout, /\nNo input could be read \(see the input problems above\)/);
+  t.regex(summary.stdout, /\nNo input could be read \(see the input problems above\)/);
+  t.regex(markdown.stdout, /No input could be read: nothing is known of deferrals or bounces\./);
+  t.regex(markdown.stdout, /No incident known: no input could be read\./);
+});
+
 test('zero-filled blocks left by a crash lose no line', async (t) => {
   const lines = POSTFIX.toString('utf8').split('\n');
   lines[100] = `${'\u0000'.repeat(20_000)}${lines[100] ?? ''}`;
