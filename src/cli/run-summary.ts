@@ -14,7 +14,7 @@ import { formatSummary, isWorthAMail, periodTotals, type PeriodTotals } from '..
 import { MxtriageError } from '../errors.js';
 import type { CarriedRecipient } from '../group/outcomes.js';
 import type { LineBatch } from '../input/read-inputs.js';
-import { CAUSES, type Analysis } from '../model.js';
+import { CAUSES, STATUSES, type Analysis } from '../model.js';
 import { analyseLogs, type AnalyseOptions } from '../pipeline/analyse.js';
 import { DEFAULTS } from './defaults.js';
 import { exitCodeFor, failOnKindsOf } from './exit-codes.js';
@@ -165,7 +165,7 @@ async function loadResume(path: string, paths: readonly string[]): Promise<Resum
   return {
     path,
     plan,
-    ...(state?.summary === undefined ? {} : { previous: state.summary }),
+    ...(state?.summary === undefined ? {} : { previous: previousOf(state.summary, path) }),
     carried: carriedOf(state, path),
   };
 }
@@ -244,6 +244,38 @@ function carriedOf(state: SummaryState | undefined, path: string): CarriedRecipi
   }
 
   return open;
+}
+
+/** The last run's totals, checked as the open recipients are. */
+function previousOf(summary: unknown, path: string): PeriodTotals {
+  if (!isPeriodTotals(summary)) {
+    throw new MxtriageError('STATE', `Corrupt state file ${path}: "summary" is not run totals`);
+  }
+
+  return summary;
+}
+
+function isPeriodTotals(value: unknown): value is PeriodTotals {
+  if (typeof value !== 'object' || value === null) return false;
+  const totals = value as Record<string, unknown>;
+  const statuses = totals['statuses'] as Record<string, unknown> | null | undefined;
+  const byDomain = totals['byDomain'];
+  const isTime = (time: unknown) => time === undefined || Number.isSafeInteger(time);
+  return (
+    isCount(totals['groups']) &&
+    typeof statuses === 'object' &&
+    statuses !== null &&
+    STATUSES.every((status) => isCount(statuses[status])) &&
+    typeof byDomain === 'object' &&
+    byDomain !== null &&
+    Object.values(byDomain).every(isCount) &&
+    isTime(totals['periodStart']) &&
+    isTime(totals['periodEnd'])
+  );
+}
+
+function isCount(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 function isCarried(value: unknown): value is CarriedRecipient {

@@ -272,7 +272,12 @@ export async function emit(
  */
 export function checkOutputPath(path: string | undefined): string | undefined {
   if (path === undefined || path === '-') return path;
-  return checkFileName('-o', path);
+  checkFileName('-o', path);
+  if (kindOf(path) === 'directory') {
+    throw new MxtriageError('USAGE', `Invalid -o value: ${path}: a directory; give a file name`);
+  }
+
+  return path;
 }
 
 /**
@@ -291,10 +296,19 @@ export function checkStatePath(path: string | undefined): string | undefined {
   }
 
   checkFileName('--state', path);
-  if (isDirectory(path)) {
+  const kind = kindOf(path);
+  if (kind === 'directory') {
     throw new MxtriageError(
       'USAGE',
       `Invalid --state value: ${path}: a directory; give a file name`,
+    );
+  }
+
+  // A named pipe or a device would hang the run or lose the state: it is read and replaced.
+  if (kind === 'other') {
+    throw new MxtriageError(
+      'USAGE',
+      `Invalid --state value: ${path}: not a regular file; give a file name`,
     );
   }
 
@@ -310,10 +324,14 @@ function checkFileName(flag: string, path: string): string {
   return path;
 }
 
-function isDirectory(path: string): boolean {
+/** What is at `path` (through links): nothing yet, a regular file, a directory, or another
+ *  kind (a named pipe, a device, a socket). */
+function kindOf(path: string): 'none' | 'file' | 'directory' | 'other' {
   try {
-    return statSync(path).isDirectory();
+    const stats = statSync(path);
+    if (stats.isDirectory()) return 'directory';
+    return stats.isFile() ? 'file' : 'other';
   } catch {
-    return false;
+    return 'none';
   }
 }

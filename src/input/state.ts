@@ -3,7 +3,16 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { access, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import {
+  access,
+  open,
+  readFile,
+  realpath,
+  rename,
+  stat,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
 
@@ -123,20 +132,26 @@ export async function checkStateWritable(path: string): Promise<void> {
 
 /** Writes the state atomically: a temporary file in the same directory, fsync, rename. */
 export async function saveState(path: string, state: ReadState): Promise<void> {
+  // A link is followed and the file keeps its mode: the link stays, pointing at the new state.
+  const target = await realpath(path).catch(() => path);
+  const mode = await stat(target).then(
+    (stats) => stats.mode & 0o7777,
+    () => 0o644,
+  );
   const temporary = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+    dirname(target),
+    `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
   );
 
   try {
-    await writeSynced(temporary, `${JSON.stringify(state, null, 2)}\n`);
-    await rename(temporary, path);
+    await writeSynced(temporary, `${JSON.stringify(state, null, 2)}\n`, mode);
+    await rename(temporary, target);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
     throw writeError(path, error);
   }
 
-  await syncDirectory(dirname(path));
+  await syncDirectory(dirname(target));
 }
 
 /**
@@ -526,9 +541,11 @@ function parseState(path: string, text: string): ReadState {
   }
 
   if (record['version'] !== 1) {
-    const version = String(record['version']);
+    const version = record['version'];
     const message =
-      `Unsupported state file version ${version}: ${path} ` + '(this mxtriage reads version 1)';
+      typeof version === 'number'
+        ? `Unsupported state file version ${version}: ${path} (this mxtriage reads version 1)`
+        : `Corrupt state file ${path}: "version" is not a number`;
     throw new MxtriageError('STATE', message);
   }
 
@@ -576,10 +593,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-async function writeSynced(path: string, text: string): Promise<void> {
-  const handle = await open(path, 'wx', 0o644);
+async function writeSynced(path: string, text: string, mode: number): Promise<void> {
+  const handle = await open(path, 'wx', mode);
 
   try {
+    await handle.chmod(mode);
     await handle.writeFile(text, 'utf8');
     await handle.sync();
   } finally {

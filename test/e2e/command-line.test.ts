@@ -1,5 +1,7 @@
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNdjson, ROOT, runCli } from '../helpers/cli.js';
 
@@ -276,12 +278,16 @@ test('-o with an empty value or a directory name is a usage error', async (t) =>
   }
 });
 
-test('--state naming no file, stdout or a directory is a usage error at once', async (t) => {
+test('--state naming no file, stdout, a directory or a pipe is a usage error at once', async (t) => {
+  const fifo = join(mkdtempSync(join(tmpdir(), 'mxtriage-fifo-')), 'state.fifo');
+  execFileSync('mkfifo', [fifo]);
   for (const [value, reason] of [
     ['', '"": give a file name'],
     ['states/', 'states/: give a file name'],
     ['-', '-: give a file name (a state is read and written back, which a pipe cannot be)'],
     ['samples', 'samples: a directory; give a file name'],
+    ['/dev/null', '/dev/null: not a regular file; give a file name'],
+    [fifo, `${fifo}: not a regular file; give a file name`],
   ] as const) {
     const result = await runCli([
       'summary',
@@ -294,6 +300,13 @@ test('--state naming no file, stdout or a directory is a usage error at once', a
     t.is(result.stderr, `mxtriage: Invalid --state value: ${reason}\n`);
     t.is(result.stdout, '', 'no report before the error');
   }
+});
+
+test('-o naming a directory is a usage error before any log is read', async (t) => {
+  const result = await runCli(['--offline', '-o', 'samples', 'samples/postfix-mail.log']);
+
+  t.is(result.code, 2);
+  t.is(result.stderr, 'mxtriage: Invalid -o value: samples: a directory; give a file name\n');
 });
 
 test('a mistyped command read as a file name gets a hint', async (t) => {

@@ -1,11 +1,15 @@
 import test from 'ava';
 import {
   appendFileSync,
+  chmodSync,
+  lstatSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
+  symlinkSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
@@ -233,6 +237,54 @@ test('a state file whose open recipients are not as written is a clear error', a
   const result = await runCli(['summary', '--offline', '--state', state, log]);
   t.is(result.code, 1);
   t.regex(result.stderr, /Corrupt state file .*state\.json: "open" is not a list of recipients/);
+});
+
+test("a state file whose last run's totals are not as written is a clear error", async (t) => {
+  const dir = temporaryDir('mxtriage-totals-');
+  const log = join(dir, 'mail.log');
+  const state = join(dir, 'state.json');
+  writeFileSync(log, text(LINES.slice(0, 250)));
+  await runCli(['summary', '--offline', '--year', '2026', '--state', state, log]);
+  const saved = JSON.parse(readFileSync(state, 'utf8')) as { summary: { statuses: object } };
+  const broken = [
+    { ...saved, summary: 'x' },
+    {
+      ...saved,
+      summary: { ...saved.summary, statuses: { ...saved.summary.statuses, sent: 'lots' } },
+    },
+    { ...saved, summary: { ...saved.summary, periodStart: 'x' } },
+  ];
+
+  for (const content of broken) {
+    writeFileSync(state, JSON.stringify(content));
+    const result = await runCli(['summary', '--offline', '--state', state, log]);
+    t.is(result.code, 1);
+    t.regex(
+      result.stderr,
+      /^mxtriage: Corrupt state file .*state\.json: "summary" is not run totals$/m,
+    );
+    t.is(readFileSync(state, 'utf8'), JSON.stringify(content), 'the state is left as it was');
+  }
+});
+
+test('a state file behind a link is saved through it, with its mode kept', async (t) => {
+  const dir = temporaryDir('mxtriage-link-');
+  const log = join(dir, 'mail.log');
+  const real = join(dir, 'real.json');
+  const link = join(dir, 'link.json');
+  writeFileSync(log, text(LINES.slice(0, 250)));
+  await runCli(['summary', '--offline', '--year', '2026', '--state', real, log]);
+  chmodSync(real, 0o600);
+  symlinkSync(real, link);
+  appendFileSync(log, text(LINES.slice(250)));
+
+  const result = await runCli(['summary', '--offline', '--state', link, log]);
+
+  t.is(result.code, 0, result.stderr);
+  t.true(lstatSync(link).isSymbolicLink());
+  t.is(statSync(real).mode & 0o777, 0o600);
+  t.regex(readFileSync(real, 'utf8'), /"offset": [1-9]/);
+  t.true(readFileSync(real, 'utf8').includes(`"lines": ${LINES.length}`));
 });
 
 test('the summary names the period asked for and its time zone', async (t) => {

@@ -139,6 +139,12 @@ test(
   (path) => `Unsupported state file version 2: ${path} (this mxtriage reads version 1)`,
 );
 test(
+  'whose version is no number',
+  refusesState,
+  '{"version":"1","tool":"mxtriage","files":[],"savedAt":"x"}',
+  (path) => `Corrupt state file ${path}: "version" is not a number`,
+);
+test(
   'with a broken checkpoint',
   refusesState,
   '{"version":1,"tool":"mxtriage","savedAt":"x","files":[{"path":"a","inode":1,"size":1,"offset":-1,"fingerprint":"1:x"}]}',
