@@ -282,7 +282,12 @@ export async function loadNdjson(): Promise<typeof import('ndjson')> {
 
 /** Unreadable inputs and not-understood samples go to stderr; stdout carries the product. */
 export function reportDiagnostics(counts: ReadCounts): void {
-  for (const error of counts.inputErrors) writeError(`mxtriage: ${error.message}`);
+  // The input's name with every control as an escape, line breaks too: a file name cannot
+  // write a line of its own.
+  for (const { input, message } of counts.inputErrors) {
+    writeError(`mxtriage: ${message.split(input).join(visibleControls(input))}`);
+  }
+
   for (const sample of counts.unparsed) {
     const what = sample.where === 'input' ? 'input warning' : `not understood (${sample.where})`;
     const where = `${visibleControls(sample.source.file)}:${sample.source.line}`;

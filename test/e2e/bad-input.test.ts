@@ -425,6 +425,14 @@ test('when no input could be read, no report says nothing failed', async (t) => 
   t.regex(markdown.stdout, /No incident known: no input could be read\./);
 });
 
+test('a line break in a file name cannot write a line of its own on stderr', async (t) => {
+  const missing = join(DIR, 'gone\nmxtriage: all inputs read.log');
+  const result = await runCli(['--offline', missing]);
+
+  t.is(result.code, 1);
+  t.is(result.stderr, `mxtriage: No such file: ${DIR}/gone\\x0amxtriage: all inputs read.log\n`);
+});
+
 test('zero-filled blocks left by a crash lose no line', async (t) => {
   const lines = POSTFIX.toString('utf8').split('\n');
   lines[100] = `${'\u0000'.repeat(20_000)}${lines[100] ?? ''}`;
