@@ -8,6 +8,8 @@ const ROTATION = new RegExp(
   String.raw`^(.+?)(?:\.(\d{1,4})|-(${DATE}))(?:\.(?:gz|bz2|xz|zst|lz4|Z))?$`,
 );
 
+const COMPRESSED = /\.(?:gz|bz2|xz|zst|lz4|Z)$/;
+
 interface RotatedName {
   readonly path: string;
   readonly base: string;
@@ -38,6 +40,24 @@ export function orderInputs(paths: readonly string[]): string[] {
   }
 
   return [...sets.values()].flatMap((set) => set.sort(compareAge).map((name) => name.path));
+}
+
+/**
+ * Rotated copies given both plain and compressed (`mail.log.2` and `mail.log.2.gz`), each
+ * compressed one to its plain twin. logrotate compresses a copy into a new file and removes
+ * the plain one after it, so both are there while it works, or when it failed: they hold the
+ * same lines, and only the plain one is whole.
+ */
+export function compressedTwins(paths: readonly string[]): Map<string, string> {
+  const given = new Set(paths);
+  const twins = new Map<string, string>();
+
+  for (const path of paths) {
+    const plain = path.replace(COMPRESSED, '');
+    if (plain !== path && given.has(plain) && isRotatedCopy(plain)) twins.set(path, plain);
+  }
+
+  return twins;
 }
 
 /** Whether a path is a copy logrotate made (`mail.log.1`, `mail.log-20261201.gz`): it is no

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 
 import { MxtriageError } from '../errors.js';
 import { gunzip } from './gunzip.js';
-import { isRotatedCopy, orderInputs } from './order-inputs.js';
+import { compressedTwins, isRotatedCopy, orderInputs } from './order-inputs.js';
 import { PlannedStarts } from './planned-starts.js';
 import { createLineSplitter, type LineMarker, type SplitChunk } from './split-lines.js';
 import { gzipMtime, isGzip, looksBinary } from './sniff.js';
@@ -100,9 +100,22 @@ export async function* readInputs(
   paths: readonly string[],
   options: ReadOptions = {},
 ): AsyncGenerator<InputItem> {
-  for (const path of orderInputs(paths)) {
-    yield* readInput(path, options);
+  const ordered = orderInputs(paths);
+  const twins = compressedTwins(ordered);
+
+  for (const path of ordered) {
+    const plain = twins.get(path);
+    if (plain === undefined) yield* readInput(path, options);
+    else yield twinWarning(path, plain);
   }
+}
+
+/** A compressed copy left out for its plain twin (`compressedTwins`): read once, said so. */
+function twinWarning(name: string, plain: string): LineWarning {
+  const message =
+    `Left out: the same rotated copy as ${plain}, which is read (logrotate compresses a copy ` +
+    'into a new file and removes the plain one after it)';
+  return { kind: 'warning', input: { name }, line: 1, message };
 }
 
 /** Content chunks of one opened input and what is known about it. */

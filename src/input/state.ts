@@ -19,7 +19,7 @@ import { constants, gunzipSync } from 'node:zlib';
 import { MxtriageError } from '../errors.js';
 import { describeWriteFailure } from '../write-errors.js';
 import { gunzip } from './gunzip.js';
-import { orderInputs } from './order-inputs.js';
+import { compressedTwins, orderInputs } from './order-inputs.js';
 import { PlannedStarts } from './planned-starts.js';
 import { isGzip } from './sniff.js';
 
@@ -173,14 +173,17 @@ export async function planResume(
     files: new Map(),
   };
   const ordered = orderInputs(paths);
-  const opened = await openInputs(ordered);
+  // A compressed twin of a plain copy is neither opened nor checkpointed: the reader says it
+  // is left out, and the plain one's checkpoint follows the lines once it is gone.
+  const twins = compressedTwins(ordered);
+  const opened = await openInputs(ordered.filter((path) => !twins.has(path)));
   const matches = matchCheckpoints(opened, state?.files ?? []);
 
   for (const path of ordered) {
     const file = opened.get(path);
 
     if (file === undefined) {
-      // stdin, or a file the reader will report as missing or unreadable.
+      // stdin, a compressed twin, or a file the reader will report as missing or unreadable.
       plan.paths.push(path);
     } else if (matches.copies.has(path)) {
       plan.skipped.push(path);

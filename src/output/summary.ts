@@ -67,7 +67,9 @@ export function formatSummary(analysis: Analysis, options: SummaryOptions): stri
   const warnings = summary.inputWarnings;
   if (warnings > 0) {
     const noun = warnings === 1 ? 'warning' : 'warnings';
-    lines.push(`${warnings} input ${noun}: damaged or cut lines (--show-unparsed N).`);
+    lines.push(
+      `${warnings} input ${noun}: damaged or cut lines, or a copy left out (--show-unparsed N).`,
+    );
   }
 
   for (const error of summary.inputErrors)

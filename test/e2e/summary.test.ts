@@ -82,6 +82,35 @@ test('the state file reads each line once across a rename-and-compress logrotate
   );
 });
 
+test('a rotated copy given plain and compressed, as logrotate compresses it, is read once', async (t) => {
+  const dir = temporaryDir('mxtriage-twins-');
+  writeFileSync(join(dir, 'mail.log.1'), text(PARTS[0] ?? []));
+  writeFileSync(join(dir, 'mail.log.1.gz'), gzipSync(text(PARTS[0] ?? [])));
+  writeFileSync(join(dir, 'mail.log'), text(PARTS[1] ?? []));
+  const first = await summaryRun(dir, ['mail.log.1', 'mail.log.1.gz', 'mail.log']);
+
+  const main = await runCli([
+    '--offline',
+    '--format',
+    'ndjson',
+    '--show-unparsed',
+    '1',
+    ...['mail.log.1', 'mail.log.1.gz'].map((name) => join(dir, name)),
+  ]);
+
+  rmSync(join(dir, 'mail.log.1'));
+  appendFileSync(join(dir, 'mail.log'), text(PARTS[2] ?? []));
+  const second = await summaryRun(dir, ['mail.log.1.gz', 'mail.log']);
+
+  t.like(first, { linesRead: (PARTS[0]?.length ?? 0) + (PARTS[1]?.length ?? 0), inputWarnings: 1 });
+  t.like(second, { linesRead: PARTS[2]?.length, inputWarnings: 0 });
+  t.like(parseNdjson(main.stdout).at(-1), { linesRead: PARTS[0]?.length, inputWarnings: 1 });
+  t.regex(
+    main.stderr,
+    /mail\.log\.1\.gz:1: Left out: the same rotated copy as .*mail\.log\.1, which is read/,
+  );
+});
+
 test('the state file survives copytruncate without skipping or repeating lines', async (t) => {
   const dir = temporaryDir('mxtriage-copytruncate-');
   writeFileSync(join(dir, 'mail.log'), text(PARTS[0] ?? []));

@@ -1,6 +1,6 @@
 import test from 'ava';
 
-import { isRotatedCopy, orderInputs } from '../../src/input/order-inputs.js';
+import { compressedTwins, isRotatedCopy, orderInputs } from '../../src/input/order-inputs.js';
 
 const orders = test.macro((t, given: readonly string[], expected: readonly string[]) => {
   t.deepEqual(orderInputs(given), expected);
@@ -66,4 +66,12 @@ test('a copy named by the dateformat -%Y-%m-%d is a rotated copy, not a live log
   t.true(isRotatedCopy('/var/log/mail.log-2026-12-02'));
   t.true(isRotatedCopy('/var/log/mail.log-2026-12-02-13.gz'));
   t.false(isRotatedCopy('/var/log/2026-12-02/mail.log'));
+});
+
+test('a rotated copy given plain and compressed has its compressed twin named', (t) => {
+  const given = ['mail.log.2', 'mail.log.2.gz', 'mail.log.1', 'mail.log', 'mail.log.gz'];
+  const dated = ['mail.log-20261201', 'mail.log-20261201.gz', 'mail.log-20261202.gz'];
+
+  t.deepEqual([...compressedTwins(given)], [['mail.log.2.gz', 'mail.log.2']]);
+  t.deepEqual([...compressedTwins(dated)], [['mail.log-20261201.gz', 'mail.log-20261201']]);
 });

@@ -521,7 +521,8 @@ async function read(plan: Awaited<ReturnType<typeof planResume>>): Promise<{
       const lastLine = item.firstLine - 1 + item.lines.length;
       ends.set(item.input.name, readPosition(plan, item.input.name, { offset, lastLine }));
       misnumbered.push(...(await misnumberedIn(item)));
-    } else {
+    } else if (item.kind === 'problem' || !item.message.startsWith('Left out: ')) {
+      // A compressed twin left out for its plain copy is no problem: it is read once.
       throw item.kind === 'problem' ? item.error : new Error(item.message);
     }
   }
