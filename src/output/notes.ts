@@ -1,6 +1,6 @@
 // Notes about the input that every human report adds to its counts, in the same words.
 
-import { displayName } from '../classify/text.js';
+import { escapeRawControls } from '../classify/text.js';
 import type { Analysis, Cause, Group } from '../model.js';
 
 /** Damage found in the input (NUL blocks, over-long lines, invalid UTF-8, data after gzip). */
@@ -80,9 +80,20 @@ export function domainNameLabel(domain: string, unicode: string | undefined): st
 }
 
 function labelOf(domain: string, unicode: string | undefined): string {
-  return displayName(
-    unicode === undefined || unicode === domain ? domain : `${domain} (${unicode})`,
-  );
+  const name = shownDomain(domain);
+  return unicode === undefined || unicode === domain ? name : `${name} (${shownDomain(unicode)})`;
+}
+
+/** Letters, digits, dots, hyphens and underscores, in any script; or an address literal. */
+const PLAIN_DOMAIN = /^(?:[\p{L}\p{M}\p{N}._-]+|\[[\w.:]+\])$/u;
+
+/**
+ * A domain as the log gave it, quoted as a JSON string when it is no plain name: a space, a
+ * colon or a quote in it (`ok.test: 99 failed attempts`, `"x\u001b.test"`) could otherwise
+ * read as report text, or as another domain whose name has a control character escaped.
+ */
+function shownDomain(domain: string): string {
+  return PLAIN_DOMAIN.test(domain) ? domain : escapeRawControls(JSON.stringify(domain));
 }
 
 /** A recipient domain over the whole period, for the reports' affected-domains tables. */

@@ -1,5 +1,5 @@
 import { VERDICT_KINDS, type Analysis, type Cause, type Group } from '../model.js';
-import { displayName } from '../classify/text.js';
+import { domainNameLabel } from './notes.js';
 import { cleanText } from './advice.js';
 
 /** One metric family: name, help text, and its samples as label sets and values. */
@@ -62,7 +62,7 @@ function attemptFamilies(groups: readonly Group[]): Family[] {
     samples: rows
       .filter((row) => row.counts[status] > 0)
       .map((row) => ({
-        labels: { domain: displayName(row.domain), cause: row.cause },
+        labels: { domain: domainNameLabel(row.domain, undefined), cause: row.cause },
         value: row.counts[status],
       })),
   });

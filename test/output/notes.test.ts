@@ -1,5 +1,5 @@
 import test from 'ava';
-import { domainRows, outOfOrderNote } from '../../src/output/notes.js';
+import { domainNameLabel, domainRows, outOfOrderNote } from '../../src/output/notes.js';
 import { labAnalysis } from './helpers.js';
 
 test('the out-of-order note counts one event in the singular', (t) => {
@@ -44,4 +44,16 @@ test('affected domains add up every group of a domain, the most failures first',
     ['tailspin.test', 'dns-nodata', 0, 3, 0, 'dns-nodata'],
     ['wingtip.test', 'null-mx', 0, 3, 0, 'null-mx'],
   ]);
+});
+
+test('a domain that is no plain name is quoted, so it cannot read as text or as another', (t) => {
+  const shown = (domain: string, unicode?: string) => domainNameLabel(domain, unicode);
+
+  t.is(shown('northwind.test'), 'northwind.test');
+  t.is(shown('xn--bcher-kva.test', 'bücher.test'), 'xn--bcher-kva.test (bücher.test)');
+  t.is(shown('[192.0.2.1]'), '[192.0.2.1]');
+  t.is(shown('ok.test: 99 failed attempts'), '"ok.test: 99 failed attempts"');
+  t.is(shown('a\u00a0b.test'), '"a\u00a0b.test"');
+  t.is(shown('north\u001b[31mwind.test'), '"north\\u001b[31mwind.test"');
+  t.is(shown('"north\\u001b[31mwind.test"'), '"\\"north\\\\u001b[31mwind.test\\""');
 });

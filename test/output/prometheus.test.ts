@@ -117,6 +117,18 @@ test('a domain with control characters is a series of its own, not merged into a
   ]);
 });
 
+test('a domain that spells out an escape is a series of its own, not the escaped one', (t) => {
+  const analysis = labAnalysis();
+  const real = analysis.groups.find((group) => group.domain === 'northwind.test')!;
+  const spelled = { ...real, domain: '"north\\u001b[31mwind.test"' };
+  const escaped = { ...real, domain: 'north\u001b[31mwind.test' };
+  const families = parseExposition(formatPrometheus({ ...analysis, groups: [spelled, escaped] }));
+  const series = families.get('mxtriage_deferrals')!;
+
+  t.is(series.length, 2);
+  t.is(new Set(series).size, 2);
+});
+
 test('verdict kinds, outcomes, unparsed lines and the run time are exposed', (t) => {
   const analysis = labAnalysis();
   const families = parseExposition(formatPrometheus(analysis));
