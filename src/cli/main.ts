@@ -69,7 +69,7 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   const summary = addReadOptions(addDnsOptions(addReportOptions(program.command('summary'))))
     .description('a short daily summary for a cron mail (yesterday by default)')
-    .argument('[files...]', `logs to read (default ${DEFAULT_LOG})`)
+    .argument('[files...]', FILES_HELP)
     .option('--state <file>', 'remember how far each log was read; read only new lines next time')
     .option('--quiet', 'print nothing when there is nothing worth a mail')
     .action(run(async (...args) => (await import('./run-summary.js')).runSummary(...args)));
@@ -154,14 +154,21 @@ function addReportOptions(command: Command): Command {
 function addDnsOptions(command: Command): Command {
   return command
     .option('--offline', 'do not re-check DNS (verdicts are not-checked)')
-    .option('--local-resolver <addr>', 'our resolver, ADDR[:PORT] (repeatable)', collect, [])
+    .option(
+      '--local-resolver <addr>',
+      "our resolver, ADDR[:PORT] (repeatable; default: /etc/resolv.conf's name servers)",
+      collect,
+    )
     .option(
       '--resolver <addr>',
-      "reference resolver ADDR[:PORT] or 'public' (repeatable)",
+      "reference resolver ADDR[:PORT] or 'public' (repeatable; default: none)",
       collect,
-      [],
     )
-    .option('--root <addr>', 'root server ADDR[:PORT] for the walk (repeatable)', collect, [])
+    .option(
+      '--root <addr>',
+      'root server ADDR[:PORT] for the walk (repeatable; default: the built-in root servers)',
+      collect,
+    )
     .option('--root-hints <file>', 'root hints file (named.root format)')
     .option('--postfix-queue-dir <dir>', "Postfix's queue_directory (for its chroot resolv.conf)")
     .option(
@@ -191,8 +198,8 @@ function formatOption(choices: readonly string[]): Option {
     .default(DEFAULTS.format);
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /**

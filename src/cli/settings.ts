@@ -55,7 +55,7 @@ export function resolveFiles(
       'INPUT_MISSING',
       `No such file: ${DEFAULT_LOG}: give the log to read as an argument. ` +
         'Red Hat-style systems log to /var/log/maillog; on journald-only systems try ' +
-        "'journalctl -o json -u postfix.service | mxtriage -'",
+        "'journalctl --all -o json | mxtriage -' (other programs' lines are counted apart)",
     );
   }
 
