@@ -253,11 +253,18 @@ function formatPeriod(start: number, end: number, options: Shown): string {
 /** Times are shown in one zone, named in the header. When the clocks change within the
  *  period, each time gets its offset too: the hour they repeat would otherwise read twice. */
 function showTime(time: number, options: Shown): string {
-  return format(zoned(time, options), options.offsets ? 'yyyy-MM-dd HH:mmxxx' : 'yyyy-MM-dd HH:mm');
+  return format(zoned(time, options), `yyyy-MM-dd ${clockPattern(time, options)}`);
 }
 
 function showClock(time: number, options: Shown): string {
-  return format(zoned(time, options), options.offsets ? 'HH:mmxxx' : 'HH:mm');
+  return format(zoned(time, options), clockPattern(time, options));
+}
+
+/** Minutes, and seconds for a time that has them (a `--since 18:33:46`, a window cut by it):
+ *  cut to the minute, a 46-second span would read as a minute. */
+function clockPattern(time: number, options: Shown): string {
+  const clock = time % 60_000 === 0 ? 'HH:mm' : 'HH:mm:ss';
+  return options.offsets ? `${clock}xxx` : clock;
 }
 
 /** Whether the zone's offset at the end of the period differs from the one at its start. */

@@ -403,7 +403,7 @@ test('with no file and no /var/log/mail.log, the error names the path and where 
   t.is(result.code, 1);
   t.regex(result.stderr, /No such file: \/var\/log\/mail\.log/);
   t.regex(result.stderr, /\/var\/log\/maillog/);
-  t.regex(result.stderr, /journalctl -o json/);
+  t.regex(result.stderr, /'journalctl --all -o json \| mxtriage -'/);
 });
 
 test('when no input could be read, no report says nothing failed', async (t) => {

@@ -92,6 +92,21 @@ test('windows cut by --since and --until show only the part inside the period', 
   t.true(rows.every((row) => row.startsWith('│ 2026-12-03 18:34–18:40 │')));
 });
 
+test('a period asked for to the second shows its seconds, in the header and the windows', async (t) => {
+  const { analysis } = await analyseLogs(SAMPLES.slice(0, 1), {
+    envelope: { year: 2026, timeZone: 'UTC' },
+    windowMs: 3_600_000,
+    since: Date.parse('2026-12-03T18:33:46Z'),
+    until: Date.parse('2026-12-03T18:34:32Z'),
+  });
+  const text = formatTable(analysis, { top: 0, timeZone: 'UTC' });
+  const rows = text.split('\n').filter((line) => line.startsWith('│ 2026-'));
+
+  t.regex(text, /^Asked for: 2026-12-03 18:33:46 to 2026-12-03 18:34:32; /m);
+  t.true(rows.length > 0);
+  t.true(rows.every((row) => row.startsWith('│ 2026-12-03 18:33:46–18:34:32 │')));
+});
+
 test('when the clocks change within the period, every time shown carries its offset', async (t) => {
   // Berlin, 2026-10-25: 02:00-03:00 comes twice, first in summer time (+02:00), then in winter
   // time (+01:00). Two deferrals, one in each, logged with rsyslog's RFC 3339 stamps.
