@@ -183,9 +183,10 @@ function resolverHeadline(groups: readonly Group[]): string[] {
   const now = ours.some((group) => group.verdict.kind === 'local-resolver');
   return [
     now
-      ? `Our own resolver is failing: ${domains} domains are affected (see below).`
-      : `Our own resolver probably failed earlier: ` +
-        `${domains} domains failed together and recovered.`,
+      ? `Our own resolver is failing: ${domainCount(domains)} affected (see below).`
+      : `Our own resolver probably failed earlier: the failures of ${domainCount(domains)} ` +
+        `point at it, and ${domains === 1 ? 'that domain answers' : 'those domains answer'} ` +
+        'now (other domains that failed then have verdicts of their own below).',
     '',
   ];
 }
@@ -253,4 +254,8 @@ export function periodTotals(analysis: Analysis): PeriodTotals {
     groups: analysis.groups.length,
     byDomain,
   };
+}
+
+function domainCount(count: number): string {
+  return count === 1 ? '1 domain' : `${count} domains`;
 }
