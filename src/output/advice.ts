@@ -8,6 +8,7 @@ import { isReplyAboutOurNames } from '../classify/phrases.js';
 import { stripControl } from '../classify/text.js';
 import type {
   Analysis,
+  Cause,
   DeliveryDelay,
   Group,
   Incident,
@@ -211,15 +212,42 @@ const ADVICE: Readonly<Record<VerdictKind, Advisor>> = {
     `The re-check could not decide${verdict.reason ? `: ${cleanText(verdict.reason)}` : ''}. ` +
       inconclusiveNextStep(verdict.detail),
   ],
-  'not-checked': (_incident, verdict) => [
+  'not-checked': (incident, verdict) => adviseUnchecked(incident, verdict),
+};
+
+/** What a bounce's cause proves without a re-check: the verdict the log's words stand for. */
+const PROVEN_BY_BOUNCE: Partial<Record<Cause, 'domain-missing' | 'null-mx' | 'no-mail-host'>> = {
+  'null-mx': 'null-mx',
+  'dns-notfound': 'domain-missing',
+  'dns-nodata': 'no-mail-host',
+};
+
+/**
+ * Without a re-check: mail that only bounced for one cause the log proves (a null MX, a domain
+ * that does not exist) gets that cause's advice, said to be the log's word; anything else is
+ * sent to the re-check.
+ */
+function adviseUnchecked(incident: Incident, verdict: Verdict): string[] {
+  const proven = new Set(incident.causes.map((cause) => PROVEN_BY_BOUNCE[cause]));
+  const kind = proven.size === 1 ? [...proven][0] : undefined;
+  const onlyBounced = incident.groups.every((group) => group.statuses.deferred === 0);
+  if (kind !== undefined && onlyBounced) {
+    return [
+      ...ADVICE[kind](incident, verdict),
+      'This is what the log says; run mxtriage again without --offline to confirm it with the ' +
+        "domain's DNS as it is now.",
+    ];
+  }
+
+  return [
     /budget/.test(verdict.reason ?? '')
       ? 'The DNS of these domains was not re-checked: the re-check budget was 0 (--budget 0). ' +
         'Run mxtriage again with a budget above 0 (the default is 120s) to learn whose DNS is ' +
         'at fault.'
       : 'The DNS of these domains was not re-checked (--offline, --budget 0 or out of time). ' +
         'Run mxtriage again without --offline, with a budget, to learn whose DNS is at fault.',
-  ],
-};
+  ];
+}
 
 const QUEUE_LIFETIME =
   'Mail stays queued and is retried; if the failure outlasts the queue lifetime (Postfix ' +

@@ -277,6 +277,25 @@ test('unchecked connection and remote failures get advice for their family', (t)
   t.regex(dns[0]!, /without --offline/);
 });
 
+test('unchecked bounces whose cause the log proves get that advice, as the log says', (t) => {
+  const notChecked: Verdict = { kind: 'not-checked' };
+  const incident = (cause: 'null-mx' | 'dns-notfound' | 'dns-tempfail') =>
+    incidentWith(notChecked, {
+      domains: ['wingtip.test'],
+      causes: [cause],
+      groups: [makeGroup('wingtip.test', cause, '2026-12-03T18:00:00Z')],
+    });
+
+  const nullMx = adviseIncident(incident('null-mx'));
+  const missing = adviseIncident(incident('dns-notfound'));
+  const deferred = adviseIncident(incident('dns-tempfail'));
+
+  t.regex(nullMx[0]!, /^wingtip\.test publishes a null MX \(RFC 7505\)/);
+  t.regex(nullMx[1]!, /^This is what the log says; run mxtriage again without --offline/);
+  t.regex(missing[0]!, /^wingtip\.test does not exist \(NXDOMAIN\)/);
+  t.regex(deferred[0]!, /^The DNS of these domains was not re-checked/);
+});
+
 test('an incident is named by its busiest domain and how many more there are', (t) => {
   t.is(describeIncident(incidentWith(LOCAL_DOWN)), 'northwind.test: DNS failures');
   t.is(
