@@ -172,13 +172,14 @@ async function loadResume(path: string, paths: readonly string[]): Promise<Resum
 
 type ResumeOptions = Pick<
   AnalyseOptions,
-  'startOffsets' | 'startLines' | 'holdUnfinishedLine' | 'carried' | 'keepOpen'
+  'startOffsets' | 'startLines' | 'holdUnfinishedLine' | 'carried' | 'keepOpen' | 'unchanged'
 >;
 
 /** Reading resumed where the last run ended, line numbers included; a live log's unfinished
  *  last line left for the next run; the recipients it left open followed on. */
 function resumeOptions({ plan, carried }: Resume): ResumeOptions {
   return {
+    unchanged: plan.skipped,
     startOffsets: plan.startOffsets,
     startLines: plan.startLines,
     holdUnfinishedLine: true,

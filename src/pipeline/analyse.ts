@@ -36,6 +36,9 @@ export interface AnalyseOptions extends ReadOptions {
   readonly carried?: readonly CarriedRecipient[];
   /** Keep this many of the recipients still open at the end for the next run. */
   readonly keepOpen?: number;
+  /** Inputs looked at and left unread, having nothing new (`summary --state`): listed among
+   *  the inputs all the same. */
+  readonly unchanged?: readonly string[];
 }
 
 export interface AnalyseResult {
@@ -315,7 +318,7 @@ function summarise(
     ...(options.until === undefined ? {} : { until: options.until }),
     ...(period.start === undefined ? {} : { periodStart: period.start }),
     ...(period.end === undefined ? {} : { periodEnd: period.end }),
-    inputs: counts.inputs,
+    inputs: [...counts.inputs, ...(options.unchanged ?? [])],
     inputErrors: counts.inputErrors,
     linesRead: counts.linesRead,
     linesNotUnderstood: counts.linesNotUnderstood,

@@ -75,6 +75,11 @@ test('the state file reads each line once across a rename-and-compress logrotate
   const read = [first, second, third].map((summary) => summary['linesRead'] as number);
   t.deepEqual(read, [PARTS[0]?.length, PARTS[1]?.length, PARTS[2]?.length]);
   t.is(fourth['linesRead'], 0);
+  // Inputs with nothing new are still listed: "nothing new" is not "no input".
+  t.deepEqual(
+    (fourth['inputs'] as string[]).map((input) => input.slice(dir.length + 1)),
+    ['mail.log.1.gz', 'mail.log'],
+  );
   t.deepEqual(
     readdirSync(dir).filter((name) => name.endsWith('.tmp')),
     [],
