@@ -303,7 +303,8 @@ function runExchange(
   });
 }
 
-/** Splits a TCP byte stream into DNS messages by their two-byte length prefix (RFC 1035 §4.2.2). */
+/** Splits a TCP byte stream into DNS messages by their two-byte length prefix (RFC 1035
+ *  §4.2.2). */
 class StreamReader {
   private pending: Buffer = Buffer.alloc(0);
 

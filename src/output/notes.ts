@@ -16,7 +16,10 @@ export function noFailuresNote(summary: Analysis['summary']): string {
   const unread = summary.inputErrors.length;
   if (unread === 0) return 'No deferrals or bounces in this period.';
   if (summary.inputs.length === 0) {
-    return 'No input could be read (see the input problems above): nothing is known of deferrals or bounces.';
+    return (
+      'No input could be read (see the input problems above): nothing is known of deferrals ' +
+      'or bounces.'
+    );
   }
 
   const inputs = unread === 1 ? '1 input' : `${unread} inputs`;

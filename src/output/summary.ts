@@ -9,7 +9,7 @@ import {
   type StatusCounts,
 } from '../model.js';
 import { domainLabels, noFailuresNote, outOfOrderNote, unnamedExpiriesNote } from './notes.js';
-import { zoneLabel } from './times.js';
+import { isShortPeriod, zoneLabel } from './times.js';
 
 /** Totals of a previous run, kept in the state file, to compare against. */
 export interface PeriodTotals {
@@ -23,7 +23,6 @@ export interface PeriodTotals {
 
 /** Domains whose totals are kept for the next run's comparison. */
 const MAX_REMEMBERED_DOMAINS = 500;
-const HOUR_MS = 3_600_000;
 
 export interface SummaryOptions {
   readonly previous?: PeriodTotals;
@@ -199,8 +198,7 @@ function period(analysis: Analysis, options: SummaryOptions): string {
   const end = until ?? periodEnd;
   if (start === undefined && end === undefined) return 'a period with no delivery records';
 
-  // Seconds for a period under an hour, where minutes would read `18:35 to 18:35`.
-  const precise = start !== undefined && end !== undefined && end - start < HOUR_MS;
+  const precise = start !== undefined && end !== undefined && isShortPeriod(start, end);
   const from = start === undefined ? 'the start of the logs' : show(start, options, precise);
   const to = end === undefined ? 'the end of the logs' : show(end, options, precise);
   const span = `${from} to ${to} (${zoneLabel(options)})`;

@@ -11,7 +11,7 @@ import {
   unnamedExpiriesNote,
   warningsNote,
 } from './notes.js';
-import { formatDuration, zoneLabel } from './times.js';
+import { formatDuration, isShortPeriod, zoneLabel } from './times.js';
 
 export interface TableOptions {
   /** Rows to show; 0 shows all. */
@@ -93,7 +93,6 @@ function filterLine(summary: Analysis['summary'], options: Shown): string[] {
 const ROWS_PER_PART = 500;
 
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 
 type Row = (string | number)[];
 
@@ -175,7 +174,8 @@ function measureTable(rows: readonly Row[], withHead: boolean): string {
   return table.toString();
 }
 
-/** The widths of a drawn table's columns, padding included, from its top border (`┌──┬─┐`). */
+/** The widths of a drawn table's columns, padding included, from its top border
+ *  (`┌──┬─┐`). */
 function columnWidths(drawn: string): number[] {
   const top = drawn.slice(1, drawn.indexOf('\n') - 1);
   return top.split('┬').map((segment) => segment.length);
@@ -243,7 +243,7 @@ function notUnderstoodDetail(by: Readonly<Record<string, number>>): string {
 /** The period read; with seconds when it is shorter than an hour, where minutes would read
  *  `18:34 – 18:34`. */
 function formatPeriod(start: number, end: number, options: Shown): string {
-  if (end - start >= HOUR_MS) return `${showTime(start, options)} – ${showTime(end, options)}`;
+  if (!isShortPeriod(start, end)) return `${showTime(start, options)} – ${showTime(end, options)}`;
 
   const pattern = options.offsets ? 'yyyy-MM-dd HH:mm:ssxxx' : 'yyyy-MM-dd HH:mm:ss';
   const show = (time: number) => format(zoned(time, options), pattern);

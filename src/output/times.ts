@@ -70,3 +70,9 @@ export function formatDuration(ms: number): string {
     .map(({ unit, count }) => `${count} ${unit}`)
     .join(' ');
 }
+
+/** Whether a period is shown to the second: under an hour, minutes alone would read as
+ *  `18:35 to 18:35`. */
+export function isShortPeriod(start: number, end: number): boolean {
+  return end - start < 3_600_000;
+}

@@ -772,10 +772,9 @@ function againstReference(diagnosis: DomainDiagnosis): string[] {
     );
     if (!NEGATIVE_RESULTS.has(result) || other === undefined) return [];
 
-    const theirs = describeConsensus(other.reply.result as Definite);
     return [
       `local resolver ${check.server} gives ${describeResult(result)} where reference ` +
-        `resolver ${other.server} gives ${theirs}`,
+        `resolver ${other.server} gives ${describeConsensus('answer')}`,
     ];
   });
 }
