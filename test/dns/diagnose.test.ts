@@ -311,6 +311,35 @@ for (const always of [false, true]) {
   });
 }
 
+test.serial(
+  'the root zone is asked once per run, however many domains fail validation',
+  async (t) => {
+    const answer = servfailFirst(true);
+    const local = await startFaultServer(answer);
+
+    try {
+      const results = await diagnoseDomains(
+        ['example.test', 'a.test', 'b.test'],
+        roles({ local: [local], reference: [] }),
+        OPTIONS,
+      );
+      const rootQueries = local.queries.filter((query) => {
+        const { name, type } = questionOf(query);
+        return name === '.' && type === 'NS';
+      });
+
+      t.deepEqual(
+        [...results.values()].map((diagnosis) => diagnosis.local.servers[0]?.dnssecFailure),
+        [true, true, true],
+      );
+      // One in the reachability round, one for the three validation failures.
+      t.is(rootQueries.length, 2);
+    } finally {
+      await local.close();
+    }
+  },
+);
+
 test.serial('a budget of 0 ms sends no query and marks every domain at once', async (t) => {
   const counting = await startFaultServer(recursive());
 
