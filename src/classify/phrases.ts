@@ -129,9 +129,10 @@ export const CLIENT_DNS_REPLY = anyOf([
   'Helo command rejected: Host not found',
   'reverse[- ](?:DNS|lookup|hostname|name|resolution)',
   'forward[- ]confirmed',
-  // As words of their own: not inside a host name (`ptr.example.net`) or an address.
-  '(?<![\\w@.-])(?:FC)?rDNS(?![\\w@-]|\\.\\w)',
-  '(?<![\\w@.-])PTR(?![\\w@-]|\\.\\w)',
+  // As words of their own (`PTR record`, `PTR-record`), not inside a host name
+  // (`ptr.example.net`, `mx-ptr1`) or an address.
+  '(?<![\\w@.-])(?:FC)?rDNS(?![\\w@]|\\.\\w)',
+  '(?<![\\w@.-])PTR(?![\\w@]|\\.\\w)',
 ]);
 
 /**

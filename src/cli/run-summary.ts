@@ -92,7 +92,8 @@ async function summarise(files: string[], options: RawOptions): Promise<number> 
   // `--quiet` keeps a terminal (and cron's mail) silent; a file named by `-o` is the product
   // (a Prometheus textfile, a report) and is written every run.
   const output = text(options, 'output');
-  if (options['quiet'] !== true || output !== undefined || isWorthAMail(analysis)) {
+  const isFile = output !== undefined && output !== '-';
+  if (options['quiet'] !== true || isFile || isWorthAMail(analysis)) {
     const view = {
       top,
       ...(resume?.previous === undefined ? {} : { previous: resume.previous }),

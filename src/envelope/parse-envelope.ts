@@ -8,7 +8,7 @@ import { unpackStamp } from './envelope-bytes.js';
 import { createEximReader, type EximReader } from './exim.js';
 import { journalEnvelope, parseObject, trimEnd } from './journald.js';
 import { createLocalClock, createYearlessClock } from './local-time.js';
-import { createPieceJoiner, type PieceJoiner } from './pieces.js';
+import { createPieceJoiner, type OnCut, type PieceJoiner } from './pieces.js';
 import { createStampReader, digitAt, type StampReader } from './timestamps.js';
 
 export interface EnvelopeOptions {
@@ -70,15 +70,15 @@ const ZONED_TIME = /(?:Z|[+-]\d\d:?\d\d)$/;
 /** One parser per run, its inputs read one after the other: with `--year` the year-less clock
  *  goes on from one input to the next (a rotated set comes oldest first); without, each input's
  *  year is inferred from its own time. Split records and container lines end with the input. */
-export function createEnvelopeParser(options: EnvelopeOptions = {}): EnvelopeParser {
+export function createEnvelopeParser(options: EnvelopeOptions = {}, onCut?: OnCut): EnvelopeParser {
   const clock = createLocalClock(options.timeZone);
   const yearless = createYearlessClock(clock, options);
   const stamps = createStampReader(clock, yearless);
   const state: ParserState = {
     stamps,
     exim: createEximReader(stamps),
-    cri: createPieceJoiner(),
-    docker: createPieceJoiner(),
+    cri: createPieceJoiner(onCut),
+    docker: createPieceJoiner(onCut),
   };
 
   return {

@@ -31,7 +31,8 @@ export interface PieceJoiner {
   flush(): JoinedLine[];
 }
 
-/** A joined line is given out at this length, as the line splitter cuts long lines. */
+/** A joined line is given out at this length, as the line splitter cuts long lines, and the
+ *  cut is told (`OnCut`), as the splitter warns of its cuts. */
 export const MAX_JOINED = 64 * 1024;
 
 /** The rest of a line given out at its maximum. */
@@ -43,8 +44,11 @@ interface OpenLine {
   text: string;
 }
 
+/** Told of a line given out at `MAX_JOINED`, the rest of its pieces dropped. */
+export type OnCut = (source: Source) => void;
+
 /** One joiner per input: pieces that a log rotation put in two files are not joined. */
-export function createPieceJoiner(): PieceJoiner {
+export function createPieceJoiner(onCut: OnCut = () => undefined): PieceJoiner {
   const open = new Map<string, OpenLine | typeof DROPPING>();
 
   return {
@@ -61,6 +65,7 @@ export function createPieceJoiner(): PieceJoiner {
       if (line.text.length >= MAX_JOINED) {
         if (isLast) open.delete(stream);
         else open.set(stream, DROPPING);
+        if (line.text.length > MAX_JOINED || !isLast) onCut(line.source);
         return { ...line, text: line.text.slice(0, MAX_JOINED) };
       }
 

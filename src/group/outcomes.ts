@@ -121,11 +121,7 @@ export function createOutcomeTracker(
 
   function carryOver(recipients: readonly CarriedRecipient[]): void {
     for (const carried of recipients) {
-      const entry: OpenRecipient = { ...carried };
-      recipientsFor(entry.host, entry.queueId).set(recipientKey(entry.recipient), entry);
-      opened.add(entry);
-      order.added(entry);
-      if (opened.size > maxOpen) evictOldest();
+      follow({ ...carried });
     }
   }
 
@@ -136,7 +132,11 @@ export function createOutcomeTracker(
 
   function open(event: DeliveryEvent): void {
     // Kept until the outcome is known: copies that do not hold the log line's chunk alive.
-    const entry = firstFailure(event);
+    follow(firstFailure(event));
+  }
+
+  /** Opens `entry`: indexed by host, queue id and recipient, the newest in age order. */
+  function follow(entry: OpenRecipient): void {
     recipientsFor(entry.host, entry.queueId).set(recipientKey(entry.recipient), entry);
     opened.add(entry);
     order.added(entry);
@@ -196,9 +196,7 @@ export function createOutcomeTracker(
       return 1;
     }
 
-    recipientsFor(moved.host, moved.queueId).set(recipientKey(moved.recipient), moved);
-    opened.add(moved);
-    order.added(moved);
+    follow(moved);
     return 0;
   }
 
@@ -209,10 +207,7 @@ export function createOutcomeTracker(
     const newQueueId = detach(record.newQueueId);
     for (const entry of recipients) {
       forget(entry);
-      const moved: OpenRecipient = { ...entry, queueId: newQueueId };
-      recipientsFor(moved.host, moved.queueId).set(recipientKey(moved.recipient), moved);
-      opened.add(moved);
-      order.added(moved);
+      follow({ ...entry, queueId: newQueueId });
     }
 
     return 0;

@@ -48,13 +48,18 @@ export function orderInputs(paths: readonly string[]): string[] {
  * the plain one after it, so both are there while it works, or when it failed: they hold the
  * same lines, and only the plain one is whole.
  */
-export function compressedTwins(paths: readonly string[]): Map<string, string> {
+export function compressedTwins(
+  paths: readonly string[],
+  isPresent: (path: string) => boolean,
+): Map<string, string> {
   const given = new Set(paths);
   const twins = new Map<string, string>();
 
   for (const path of paths) {
     const plain = path.replace(COMPRESSED, '');
-    if (plain !== path && given.has(plain) && isRotatedCopy(plain)) twins.set(path, plain);
+    // A plain copy named but gone (compressing has finished) leaves its compressed one to read.
+    if (plain === path || !given.has(plain) || !isRotatedCopy(plain)) continue;
+    if (isPresent(plain)) twins.set(path, plain);
   }
 
   return twins;

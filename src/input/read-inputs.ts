@@ -1,7 +1,14 @@
 // Reads log inputs (plain or gzip files, stdin) as batches of lines, one input after another.
 // A problem ends its own input only; the next inputs are still read.
 
-import { close as closeFd, constants, fstat, open as openFd, read as readFd } from 'node:fs';
+import {
+  close as closeFd,
+  constants,
+  existsSync,
+  fstat,
+  open as openFd,
+  read as readFd,
+} from 'node:fs';
 import type { Stats } from 'node:fs';
 import { open, readlink, stat, type FileHandle } from 'node:fs/promises';
 import { Socket } from 'node:net';
@@ -101,7 +108,7 @@ export async function* readInputs(
   options: ReadOptions = {},
 ): AsyncGenerator<InputItem> {
   const ordered = orderInputs(paths);
-  const twins = compressedTwins(ordered);
+  const twins = compressedTwins(ordered, existsSync);
 
   for (const path of ordered) {
     const plain = twins.get(path);

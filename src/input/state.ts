@@ -2,18 +2,19 @@
 // renamed, compressed and truncated files, without reading a line twice or skipping one.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, existsSync } from 'node:fs';
 import {
   access,
   open,
   readFile,
+  readlink,
   realpath,
   rename,
   stat,
   unlink,
   type FileHandle,
 } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
 
 import { MxtriageError } from '../errors.js';
@@ -123,20 +124,22 @@ export async function loadState(path: string): Promise<ReadState | undefined> {
 /** Fails before a run when its state could not be saved after it: the directory is missing or
  *  not writable. */
 export async function checkStateWritable(path: string): Promise<void> {
+  const target = await stateTarget(path);
   try {
-    await access(dirname(path), fsConstants.W_OK);
+    await access(dirname(target), fsConstants.W_OK);
   } catch (error) {
-    throw writeError(path, error);
+    throw writeError(path, error, target);
   }
 }
 
 /** Writes the state atomically: a temporary file in the same directory, fsync, rename. */
 export async function saveState(path: string, state: ReadState): Promise<void> {
-  // A link is followed and the file keeps its mode: the link stays, pointing at the new state.
-  const target = await realpath(path).catch(() => path);
+  // A link is followed (the link stays, pointing at the new state), and a file that exists
+  // keeps its mode; a new one is made as the umask says, since it names recipients.
+  const target = await stateTarget(path);
   const mode = await stat(target).then(
     (stats) => stats.mode & 0o7777,
-    () => 0o644,
+    () => undefined,
   );
   const temporary = join(
     dirname(target),
@@ -148,10 +151,20 @@ export async function saveState(path: string, state: ReadState): Promise<void> {
     await rename(temporary, target);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
-    throw writeError(path, error);
+    throw writeError(path, error, target);
   }
 
   await syncDirectory(dirname(target));
+}
+
+/** The file a state path stands for: through links, also a link to a file not made yet. */
+async function stateTarget(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    const link = await readlink(path).catch(() => undefined);
+    return link === undefined ? path : resolve(dirname(path), link);
+  }
 }
 
 /**
@@ -175,7 +188,7 @@ export async function planResume(
   const ordered = orderInputs(paths);
   // A compressed twin of a plain copy is neither opened nor checkpointed: the reader says it
   // is left out, and the plain one's checkpoint follows the lines once it is gone.
-  const twins = compressedTwins(ordered);
+  const twins = compressedTwins(ordered, existsSync);
   const opened = await openInputs(ordered.filter((path) => !twins.has(path)));
   const matches = matchCheckpoints(opened, state?.files ?? []);
 
@@ -596,11 +609,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-async function writeSynced(path: string, text: string, mode: number): Promise<void> {
-  const handle = await open(path, 'wx', mode);
+async function writeSynced(path: string, text: string, mode: number | undefined): Promise<void> {
+  const handle = await open(path, 'wx', mode ?? 0o644);
 
   try {
-    await handle.chmod(mode);
+    if (mode !== undefined) await handle.chmod(mode);
     await handle.writeFile(text, 'utf8');
     await handle.sync();
   } finally {
@@ -619,8 +632,8 @@ async function syncDirectory(path: string): Promise<void> {
 }
 
 /** Names the state file and its directory, not the temporary file the error came from. */
-function writeError(path: string, error: unknown): MxtriageError {
-  const reason = describeWriteFailure(error, dirname(path));
+function writeError(path: string, error: unknown, target = path): MxtriageError {
+  const reason = describeWriteFailure(error, dirname(target));
   return new MxtriageError('STATE', `Cannot write state file ${path}: ${reason}`, { cause: error });
 }
 

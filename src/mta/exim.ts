@@ -78,7 +78,7 @@ export function createEximParser(options: ParserOptions = {}): MtaParser {
           ? NO_RECORDS
           : parseDelivery(envelope, messageId, start, 'sent');
       case 'deferred':
-        return isQueueOnly(envelope.message, start)
+        return isQueueOnly(envelope.message)
           ? NO_RECORDS
           : parseDelivery(envelope, messageId, start, 'deferred');
       case 'failed':
@@ -147,16 +147,17 @@ export function createEximParser(options: ParserOptions = {}): MtaParser {
  * (`== ann@example.com R=dnslookup T=remote_smtp defer (-1): domain matches
  * queue_smtp_domains, or -odqs set`), as Sendmail's lone `stat=queued` does.
  */
-function isQueueOnly(message: string, start: number): boolean {
-  // The whole line is Exim's own words: a remote's reply that quotes them (after `H=...:`)
-  // does not count.
-  QUEUE_ONLY.lastIndex = start;
-  return QUEUE_ONLY.test(message);
+function isQueueOnly(message: string): boolean {
+  // Exim's own words end the line, and no host was talked to: a remote's reply that quotes
+  // them comes after `H=host [ip]: SMTP error ...` and does not count.
+  return (
+    message.endsWith(QUEUE_ONLY) &&
+    !message.includes(' H=') &&
+    !message.includes(' SMTP error from remote ')
+  );
 }
 
-/** `== address [<original>] R=router T=transport defer (-1): ...` from the address on. */
-const QUEUE_ONLY =
-  /\S+(?: <[^<>\s]*>)? R=\S+ T=\S+ defer \(-1\): domain matches queue_smtp_domains, or -odqs set$/y;
+const QUEUE_ONLY = ' defer (-1): domain matches queue_smtp_domains, or -odqs set';
 
 /**
  * A recipient our own configuration threw away, logged as a delivery: a redirect to

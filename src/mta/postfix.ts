@@ -410,7 +410,9 @@ function addressEnd(message: string, start: number): number {
     const close = message.indexOf('>,', start + 1);
     const quote = message.indexOf('"', start + 1);
     if (close !== -1 && (quote === -1 || quote > close)) return close + 1;
-    return bracketedEnd(message, start + 1);
+    // Postfix before 3.5 logs the unquoted form, where a lone `"` (`o"brien@x`) opens nothing.
+    const end = bracketedEnd(message, start + 1);
+    return end !== -1 || close === -1 ? end : close + 1;
   }
 
   const end = message.indexOf(', ', start);

@@ -262,6 +262,8 @@ function isQueuedUntried(delivery: SendmailDelivery): boolean {
 }
 
 const STAT_FIELD = ', stat=';
+/** Sendmail's own words before a reply its stat repeats: `Deferred: `. */
+const MAX_STAT_PREFIX = 32;
 
 /** The local daemon's reply to a hand-off names the queue id it took the message under. */
 const ACCEPTED_AS = /^Sent \(([A-Za-z0-9]{8,20}) Message accepted for delivery\)/;
@@ -432,13 +434,21 @@ function fieldEnd(message: string, key: number): number {
  * ends with the reply before it is the real one, else the last split.
  */
 function replyEnd(message: string, start: number): number {
-  let end = message.indexOf(STAT_FIELD, start);
-  for (let next = end; next !== -1; next = message.indexOf(STAT_FIELD, next + 1)) {
-    end = next;
-    if (message.endsWith(message.slice(start, next))) return next;
+  const first = message.indexOf(STAT_FIELD, start);
+  const last = message.lastIndexOf(STAT_FIELD);
+  if (first === -1 || first === last) return first;
+
+  // A stat that repeats the reply is a short word or two (`Deferred: `) and the reply again:
+  // only the splits that leave it that long are tried, so a long line costs no more than once.
+  const tail = message.length - start - STAT_FIELD.length;
+  const shortest = Math.ceil((tail - MAX_STAT_PREFIX) / 2);
+  for (let next = first; next !== -1; next = message.indexOf(STAT_FIELD, next + 1)) {
+    const replyLength = next - start;
+    if (replyLength > tail / 2) break;
+    if (replyLength >= shortest && message.endsWith(message.slice(start, next))) return next;
   }
 
-  return end;
+  return last;
 }
 
 /**

@@ -215,6 +215,16 @@ const ADVICE: Readonly<Record<VerdictKind, Advisor>> = {
   'not-checked': (incident, verdict) => adviseUnchecked(incident, verdict),
 };
 
+/**
+ * Whether the log's words are about the recipient domain itself: a null MX is; a name not
+ * found is only when the failed look-up was for the domain (not our smarthost or LMTP host,
+ * nor Exim's `Unrouteable address`, which names nothing and also means no mail host).
+ */
+function isAboutTheDomain(group: Group): boolean {
+  if (group.cause === 'null-mx') return true;
+  return group.lookupNames.length > 0 && group.lookupNames.every((name) => name === group.domain);
+}
+
 /** What a bounce's cause proves without a re-check: the verdict the log's words stand for. */
 const PROVEN_BY_BOUNCE: Partial<Record<Cause, 'domain-missing' | 'null-mx' | 'no-mail-host'>> = {
   'null-mx': 'null-mx',
@@ -230,8 +240,10 @@ const PROVEN_BY_BOUNCE: Partial<Record<Cause, 'domain-missing' | 'null-mx' | 'no
 function adviseUnchecked(incident: Incident, verdict: Verdict): string[] {
   const proven = new Set(incident.causes.map((cause) => PROVEN_BY_BOUNCE[cause]));
   const kind = proven.size === 1 ? [...proven][0] : undefined;
-  const onlyBounced = incident.groups.every((group) => group.statuses.deferred === 0);
-  if (kind !== undefined && onlyBounced) {
+  const isProven = incident.groups.every(
+    (group) => group.statuses.deferred === 0 && isAboutTheDomain(group),
+  );
+  if (kind !== undefined && isProven) {
     return [
       ...ADVICE[kind](incident, verdict),
       'This is what the log says; run mxtriage again without --offline to confirm it with the ' +
@@ -631,8 +643,17 @@ export function evidenceItems(verdict: Verdict): string[] {
   return items;
 }
 
-/** The report's opening paragraph: how much failed, the worst incident, what became of it. */
+/** The report's opening paragraph: how much failed, the worst incident, what became of it;
+ *  and that it is not the whole story when some inputs could not be read. */
 export function tellStory(analysis: Analysis, times: TimeFormat): string {
+  const { inputs, inputErrors } = analysis.summary;
+  const story = storyOf(analysis, times);
+  if (inputErrors.length === 0 || inputs.length === 0) return story;
+  const unread = inputErrors.length === 1 ? '1 input' : `${inputErrors.length} inputs`;
+  return `${story} ${unread} could not be read, so this is not the whole story.`;
+}
+
+function storyOf(analysis: Analysis, times: TimeFormat): string {
   const { summary, incidents, outcomes } = analysis;
   if (summary.periodStart === undefined || summary.periodEnd === undefined) {
     if (summary.eventsOutsidePeriod > 0) {

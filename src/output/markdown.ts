@@ -80,13 +80,14 @@ function optional(label: string, text: string | undefined): string[] {
 function incidentsSection(analysis: Analysis, times: TimeFormat): string[] {
   const lines = ['## Incidents'];
   if (analysis.incidents.length === 0) {
-    const summary = analysis.summary;
-    const isUnread = summary.inputs.length === 0 && summary.inputErrors.length > 0;
-    return [
-      ...lines,
-      '',
-      isUnread ? 'No incident known: no input could be read.' : 'No incident: nothing failed.',
-    ];
+    const { inputs, inputErrors } = analysis.summary;
+    const none =
+      inputErrors.length === 0
+        ? 'No incident: nothing failed.'
+        : inputs.length === 0
+          ? 'No incident known: no input could be read.'
+          : `No incident in the inputs read; ${inputErrors.length} could not be read.`;
+    return [...lines, '', none];
   }
   const label = domainLabels(analysis.groups);
   analysis.incidents.slice(0, MAX_INCIDENTS).forEach((incident, index) => {

@@ -243,9 +243,9 @@ function notUnderstoodDetail(by: Readonly<Record<string, number>>): string {
 /** The period read; with seconds when it is shorter than an hour, where minutes would read
  *  `18:34 – 18:34`. */
 function formatPeriod(start: number, end: number, options: Shown): string {
-  if (!isShortPeriod(start, end)) return `${showTime(start, options)} – ${showTime(end, options)}`;
-
-  const pattern = options.offsets ? 'yyyy-MM-dd HH:mm:ssxxx' : 'yyyy-MM-dd HH:mm:ss';
+  // One precision for both ends: `09:10 – 10:22:37` would read as two kinds of time.
+  const clock = isShortPeriod(start, end) ? 'HH:mm:ss' : 'HH:mm';
+  const pattern = `yyyy-MM-dd ${clock}${options.offsets ? 'xxx' : ''}`;
   const show = (time: number) => format(zoned(time, options), pattern);
   return `${show(start)} – ${show(end)}`;
 }

@@ -6,6 +6,7 @@ import {
   type EnvelopeOptions,
   type EnvelopeParser,
 } from '../envelope/parse-envelope.js';
+import { MAX_JOINED } from '../envelope/pieces.js';
 import { readInputs, type InputInfo, type LineBatch } from '../input/read-inputs.js';
 import type {
   DeliveryEvent,
@@ -91,7 +92,7 @@ export async function readEvents(
     counts: emptyCounts(),
     sampleLimit: options.unparsedSamples ?? 0,
     last: { program: '', parser: undefined },
-    envelopes: createEnvelopeParser(options.envelope),
+    envelopes: createEnvelopeParser(options.envelope, (source) => cutContainerLine(run, source)),
   };
   let current: { input: InputInfo; reader: LineReader } | undefined;
 
@@ -320,6 +321,14 @@ function senderDomainOf(sender: string): string {
   }
 
   return lastSender.domain;
+}
+
+/** A container's line joined from its pieces past the longest line read: warned of, as the
+ *  reader warns of a line it cuts. */
+function cutContainerLine(run: Run, source: Source): void {
+  run.counts.inputWarnings += 1;
+  const message = `Container line longer than ${MAX_JOINED} characters: cut there, the rest dropped`;
+  keepSample(run, source, 'input', message);
 }
 
 function notUnderstood(run: Run, source: Source, where: string, text: string): void {

@@ -774,7 +774,7 @@ function againstReference(diagnosis: DomainDiagnosis): string[] {
 
     return [
       `local resolver ${check.server} gives ${describeResult(result)} where reference ` +
-        `resolver ${other.server} gives ${describeConsensus('answer')}`,
+        `resolver ${other.server} gives MX records`,
     ];
   });
 }

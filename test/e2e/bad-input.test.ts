@@ -423,6 +423,11 @@ test('when no input could be read, no report says nothing failed', async (t) => 
   t.regex(summary.stdout, /\nNo input could be read \(see the input problems above\)/);
   t.regex(markdown.stdout, /No input could be read: nothing is known of deferrals or bounces\./);
   t.regex(markdown.stdout, /No incident known: no input could be read\./);
+
+  // With another input read, the report says it is not the whole story.
+  const partial = await runCli(['--offline', '--format', 'markdown', missing, '-'], { stdin: '' });
+  t.regex(partial.stdout, /1 input could not be read, so this is not the whole story\./);
+  t.regex(partial.stdout, /No incident in the inputs read; 1 could not be read\./);
 });
 
 test('a line break in a file name cannot write a line of its own on stderr', async (t) => {

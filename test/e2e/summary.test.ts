@@ -403,6 +403,11 @@ test('--quiet still writes the file -o names, so a metrics file never goes stale
   t.is(result.code, 0, result.stderr);
   t.is(result.stdout, '');
   t.regex(readFileSync(metrics, 'utf8'), /^mxtriage_lines_read 467$/m);
+
+  // `-o -` is stdout, which --quiet keeps silent.
+  const stdout = await runCli([...args, '-o', '-', 'samples/postfix-mail.log']);
+  t.is(stdout.code, 0, stdout.stderr);
+  t.is(stdout.stdout, '');
 });
 
 test('--fail-on exits 3 when a group gets one of the named verdict kinds', async (t) => {

@@ -1150,7 +1150,8 @@ test("Docker's json-file pieces of a long line are joined, and a piece is never 
 });
 
 test("Docker's json-file pieces after a line's first 64 KiB are dropped up to its last", (t) => {
-  const parser = createEnvelopeParser(UTC_DECEMBER);
+  const cuts: number[] = [];
+  const parser = createEnvelopeParser(UTC_DECEMBER, (source) => cuts.push(source.line));
   const time = '2024-12-03T18:32:55Z';
   const piece = (log: string) =>
     parser.parse(JSON.stringify({ log, stream: 'stdout', time }), SOURCE);
@@ -1168,6 +1169,7 @@ test("Docker's json-file pieces after a line's first 64 KiB are dropped up to it
   t.is(typeof middle[2] === 'object' && middle[2].message.length, 64 * 1024 - 33);
   t.deepEqual(rest, ['pending', 'pending']);
   t.like(next, { program: 'postfix/smtp' });
+  t.deepEqual(cuts, [SOURCE.line], 'the cut is told once, at the line it began on');
 });
 
 test("Docker's json-file pieces are joined per stream, as stdout and stderr interleave", (t) => {

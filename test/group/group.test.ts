@@ -120,12 +120,16 @@ test('the evidence counts the remote replies about our PTR record or HELO name',
       'host mx1.ptr-hosting.proseware.test[127.0.5.1] said: 450 4.7.1 <ptr@proseware.test>: ' +
       'Recipient address rejected: Greylisted, see http://rdns.example/ (in reply to RCPT TO)',
   };
+  const hyphened = {
+    ...first,
+    text: 'host mx.proseware.test[127.0.5.1] said: 550 5.7.1 Missing PTR-record for 192.0.2.7',
+  };
   const grouper = createGrouper(FIVE_MINUTES);
-  for (const event of [first, ptr, ptr, named]) grouper.add(event);
+  for (const event of [first, ptr, ptr, named, hyphened]) grouper.add(event);
 
   const [evidence] = grouper.evidence();
 
-  t.like(evidence, { attempts: 4, aboutOurNames: 2 });
+  t.like(evidence, { attempts: 5, aboutOurNames: 3 });
 });
 
 test('a group lists the syslog hosts of its events; an Exim mainlog adds none', async (t) => {

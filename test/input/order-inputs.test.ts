@@ -72,6 +72,13 @@ test('a rotated copy given plain and compressed has its compressed twin named', 
   const given = ['mail.log.2', 'mail.log.2.gz', 'mail.log.1', 'mail.log', 'mail.log.gz'];
   const dated = ['mail.log-20261201', 'mail.log-20261201.gz', 'mail.log-20261202.gz'];
 
-  t.deepEqual([...compressedTwins(given)], [['mail.log.2.gz', 'mail.log.2']]);
-  t.deepEqual([...compressedTwins(dated)], [['mail.log-20261201.gz', 'mail.log-20261201']]);
+  const present = () => true;
+
+  t.deepEqual([...compressedTwins(given, present)], [['mail.log.2.gz', 'mail.log.2']]);
+  t.deepEqual(
+    [...compressedTwins(dated, present)],
+    [['mail.log-20261201.gz', 'mail.log-20261201']],
+  );
+  // Named but gone (compressing has finished): the compressed copy is the one to read.
+  t.deepEqual([...compressedTwins(given, (path) => path !== 'mail.log.2')], []);
 });

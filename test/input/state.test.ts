@@ -1,11 +1,14 @@
 import {
   appendFile,
+  lstat,
   mkdir,
   mkdtemp,
   readdir,
   readFile,
   rename,
   rm,
+  stat,
+  symlink,
   truncate,
   unlink,
   writeFile,
@@ -63,6 +66,30 @@ test('a saved state loads back the same and leaves no temporary file', async (t)
 
   t.deepEqual(await loadState(path), state);
   t.deepEqual(await readdir(t.context.dir), ['state.json']);
+});
+
+test.serial('a new state file is made as the umask says: it names recipients', async (t) => {
+  const path = join(t.context.dir, 'private.json');
+  const previous = process.umask(0o077);
+  try {
+    await saveState(path, { version: 1, tool: 'mxtriage', files: [], savedAt: 'x' });
+  } finally {
+    process.umask(previous);
+  }
+
+  t.is((await stat(path)).mode & 0o777, 0o600);
+});
+
+test('a state behind a link to a file not made yet is saved there, the link kept', async (t) => {
+  const target = join(t.context.dir, 'states', 'real.json');
+  const link = join(t.context.dir, 'link.json');
+  await mkdir(join(t.context.dir, 'states'));
+  await symlink(target, link);
+
+  await saveState(link, { version: 1, tool: 'mxtriage', files: [], savedAt: 'x' });
+
+  t.true((await lstat(link)).isSymbolicLink());
+  t.is(JSON.parse(await readFile(target, 'utf8')).tool, 'mxtriage');
 });
 
 test('saving replaces the old state in one step', async (t) => {

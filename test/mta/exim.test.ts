@@ -246,6 +246,10 @@ for (const line of [
   '1999-03-02 09:44:33 10HmbC-0005vi-00 no IP address found for host nonexist.test.ex',
   // No delivery was tried: the domain waits for a queue run by our own configuration.
   '2012-02-13 14:59:15 1Rwtcp-0000Ac-BW == pmtzjnyta@brightconsult.ru R=dnslookup T=remote_smtp defer (-1): domain matches queue_smtp_domains, or -odqs set',
+  // The same with a named queue, the parents of a redirected address, a quoted local part.
+  '2024-03-01 10:00:00 1rZ5Ab-0001Cd-Ef == c@ok.test Q=bulk R=dnslookup T=remote_smtp defer (-1): domain matches queue_smtp_domains, or -odqs set',
+  '2024-03-01 10:00:00 1rZ5Ab-0001Cd-Ef == c@ok.test (p@ok.test) <top@ok.test> R=dnslookup T=remote_smtp defer (-1): domain matches queue_smtp_domains, or -odqs set',
+  '2024-03-01 10:00:00 1rZ5Ab-0001Cd-Ef == "a b"@ok.test R=dnslookup T=remote_smtp defer (-1): domain matches queue_smtp_domains, or -odqs set',
 ]) {
   test(understoodWithoutRecords, line);
 }

@@ -367,6 +367,14 @@ test("a quoted local part is the sender's text: no '>,' inside quotes ends the a
   t.true(delivered[0]?.recipient.endsWith('"@attacker.test'));
 });
 
+test('a lone quote in an unquoted local part (Postfix before 3.5) still ends at its >', (t) => {
+  const [record] = parseLines(createPostfixParser(), [
+    'Dec  3 18:30:04 mx postfix/smtp[2]: AAAA7: to=<o"brien@ok.test>, relay=none, delay=1, delays=0/0/0/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=ok.test type=MX: Host not found, try again)',
+  ]);
+
+  t.like(record, { kind: 'delivery', recipient: 'o"brien@ok.test', status: 'deferred' });
+});
+
 test('a message requeued with postsuper -r goes on under the id pickup gives it', (t) => {
   const records = parseLines(createPostfixParser(), [
     'Dec  3 09:31:02 mailhost postfix/postsuper[53251]: 2C3D4E5F7A: requeued',

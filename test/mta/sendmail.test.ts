@@ -472,4 +472,16 @@ test('the Sendmail parser splits recipients only outside quotes and angle bracke
     deliveries(repeated).map((record) => [record.status, record.text]),
     [['deferred', 'Deferred: 451 4.7.0 later, stat=Sent (ok)']],
   );
+  // The split is where the stat repeats the whole reply, not an earlier one that ends alike.
+  const alike = parseOne(
+    line(
+      '<ann@ok.test>',
+      'reply=451 a, stat=Sent 451 a, stat=Deferred: 451 a, stat=Sent 451 a',
+      '4.0.0',
+    ),
+  );
+  t.deepEqual(
+    deliveries(alike).map((record) => record.text),
+    ['Deferred: 451 a, stat=Sent 451 a'],
+  );
 });

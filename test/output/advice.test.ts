@@ -286,6 +286,18 @@ test('unchecked bounces whose cause the log proves get that advice, as the log s
       groups: [makeGroup('wingtip.test', cause, '2026-12-03T18:00:00Z')],
     });
 
+  // Our own LMTP host or smarthost not found says nothing of the recipient domain.
+  const ownHost = adviseIncident(
+    incidentWith(notChecked, {
+      domains: ['wingtip.test'],
+      causes: ['dns-notfound'],
+      groups: [
+        makeGroup('wingtip.test', 'dns-notfound', '2026-12-03T18:00:00Z', {
+          lookupNames: ['dovecot'],
+        }),
+      ],
+    }),
+  );
   const nullMx = adviseIncident(incident('null-mx'));
   const missing = adviseIncident(incident('dns-notfound'));
   const deferred = adviseIncident(incident('dns-tempfail'));
@@ -294,6 +306,7 @@ test('unchecked bounces whose cause the log proves get that advice, as the log s
   t.regex(nullMx[1]!, /^This is what the log says; run mxtriage again without --offline/);
   t.regex(missing[0]!, /^wingtip\.test does not exist \(NXDOMAIN\)/);
   t.regex(deferred[0]!, /^The DNS of these domains was not re-checked/);
+  t.regex(ownHost[0]!, /^The DNS of these domains was not re-checked/);
 });
 
 test('an incident is named by its busiest domain and how many more there are', (t) => {

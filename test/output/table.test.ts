@@ -103,6 +103,7 @@ test('a period asked for to the second shows its seconds, in the header and the 
   const rows = text.split('\n').filter((line) => line.startsWith('│ 2026-'));
 
   t.regex(text, /^Asked for: 2026-12-03 18:33:46 to 2026-12-03 18:34:32; /m);
+  t.regex(text, /^Period: {4}2026-12-03 18:33:46 – 2026-12-03 18:34:16 \(UTC\)$/m);
   t.true(rows.length > 0);
   t.true(rows.every((row) => row.startsWith('│ 2026-12-03 18:33:46–18:34:32 │')));
 });
