@@ -3,11 +3,12 @@
 import { escapeRawControls } from '../classify/text.js';
 import type { Analysis, Cause, Group } from '../model.js';
 
-/** Damage found in the input (NUL blocks, over-long lines, invalid UTF-8, data after gzip). */
+/** Damage found in the input (NUL blocks, over-long lines, invalid UTF-8, data after gzip)
+ *  and inputs left out: where to see them, whether or not this run shows them. */
 export function warningsNote(warnings: number): string {
   if (warnings === 0) return '';
   const noun = warnings === 1 ? 'warning' : 'warnings';
-  return `, ${warnings} input ${noun} (--show-unparsed N shows them)`;
+  return `, ${warnings} input ${noun} (on stderr with --show-unparsed N)`;
 }
 
 /** What a report with no group says: that nothing failed, unless inputs could not be read;

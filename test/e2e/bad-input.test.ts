@@ -464,7 +464,7 @@ test('input warnings are counted in every human report and in Prometheus', async
 
   t.regex(
     await output([]),
-    /from other programs, 1 input warning \(--show-unparsed N shows them\)/,
+    /from other programs, 1 input warning \(on stderr with --show-unparsed N\)/,
   );
   t.regex(await output(['--format', 'markdown']), /not understood, 1 input warning/);
   t.regex(await output(['--format', 'html']), /not understood, 1 input warning/);
