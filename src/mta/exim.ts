@@ -32,6 +32,11 @@ const HOST_ERROR = /^[\w.-]+ \[[\da-fA-F.:]+\](?::\d+)? \S/;
  *  (a bounce of a bounce, or a DSN that asked for no failure notice). */
 const IGNORED_ERROR = /^\S+: error ignored/;
 
+/** Newer Exim's failure lines put the delivery time (`+deliver_time`) after the message: `**
+ *  ann@example.com R=r T=t: Child process ... returned 127 ... DT=0.004s`. It is no part of
+ *  the message, and a time in the text would make each record's example differ. */
+const TRAILING_DELIVERY_TIME = / DT=\d[\d.dhms]*$/;
+
 interface EximDelivery {
   readonly recipient: string;
   readonly sender: string | undefined;
@@ -303,7 +308,7 @@ class FieldReader {
     if (message.charCodeAt(start) === SPACE) start += 1;
     if (message.charCodeAt(start) === 58) start += 1;
     if (message.charCodeAt(start) === SPACE) start += 1;
-    this.reply = message.slice(start);
+    this.reply = message.slice(start).replace(TRAILING_DELIVERY_TIME, '');
     this.position = message.length;
   }
 

@@ -160,6 +160,19 @@ test(
   { recipient: 'jo@example.com', status: 'sent', text: '' },
 );
 
+// https://github.com/drlight17/mta-log-parser/issues/22 (Exim through syslog, 23-character id).
+test(
+  'a failure with its delivery time after the message, without the time in the text',
+  readsDelivery,
+  'Feb 14 18:12:33 192.168.55.51 exim[47012]: 2025-02-14 18:12:33.501 [47012] 1tixMn-00000000C5j-1wRa ** test@domain.ru F=<root@domain.ru> P=<root@domain.ru> R=dovecot_user T=dovecot_delivery: Child process of dovecot_delivery transport returned 127 (could mean unable to exec or command does not exist) from command: /usr/local/libexec/dovecot/deliver DT=0.004s',
+  {
+    recipient: 'test@domain.ru',
+    sender: 'root@domain.ru',
+    status: 'bounced',
+    text: 'Child process of dovecot_delivery transport returned 127 (could mean unable to exec or command does not exist) from command: /usr/local/libexec/dovecot/deliver',
+  },
+);
+
 test('an additional address and a cutthrough delivery as sent', (t) => {
   const records = parseLines(createEximParser(), [
     '2024-05-01 10:01:02 1tAbCm-0001Y5-Mn -> bob@example.com R=dnslookup T=remote_smtp H=mx.example.com [192.0.2.25] C="250 Ok"',
