@@ -396,6 +396,10 @@ test('the Sendmail parser reads a connection note with its session queue id as c
     'Feb 16 23:33:20 smtp1 sm-mta[5133]: s1GNXHYB005133: [190.5.230.178]: possible SMTP attack: command=AUTH, count=5',
     'Oct 14 18:04:46 contspmail01 sendmail[868]: x9EL2TuO000868: 154.119.229.35.bc.googleusercontent.com [35.229.119.154]: possible SMTP attack: command=HELO/EHLO, count=3',
     'Feb 23 21:18:47 batman sm-mta[93301]: s1NKIkZa093301: [76.72.174.70]: EXPN root [rejected]',
+    // A client named by its host name (fail2ban, fail2ban/tests/files/logs/sendmail-reject):
+    // https://github.com/fail2ban/fail2ban/blob/master/fail2ban/tests/files/logs/sendmail-reject
+    'Feb 22 14:02:44 batman sm-mta[4030]: s1MD2hsd004030: rrcs-24-73-201-194.se.biz.rr.com [24.73.201.194]: EXPN root [rejected]',
+    'Feb 13 01:16:50 batman sm-mta[25815]: s1D0GoSs025815: [217.193.142.180]: vrfy info [rejected]',
     'Feb 27 10:53:06 batman sm-mta[44307]: s1R9r60D044307: rejecting commands from  [209.15.212.253] due to pre-greeting traffic after 0 seconds',
     'Mar 13 10:59:13 SERVERNAME sendmail[7105]: n2DAj1fe006727: bogus queue file, uid=114, gid=126, mode=100660',
     'Jun  8 19:46:11 mail2 sendmail[12753]: AUTH: available mech=LOGIN DIGEST-MD5 CRAM-MD5, allowed mech=EXTERNAL GSSAPI DIGEST-MD5 CRAM-MD5 LOGIN',
