@@ -119,6 +119,9 @@ export interface DomainDeliveries {
 
 export interface Grouper {
   add(event: DeliveryEvent): void;
+  /** An event after the period asked for (`--until`): no group, no count, only evidence of
+   *  whether a domain whose look-ups failed in the period got past DNS again. */
+  noteLater(event: DeliveryEvent): void;
   /**
    * The groups, each with its verdict (`not-checked` unless given), worst first. The grouper
    * lets go of each group as it hands it over, so the report never holds two copies: call it
@@ -184,6 +187,14 @@ export function createGrouper(windowMs: number): Grouper {
     const hadSets = group.recent !== undefined;
     addToGroup(group, event, shared);
     if (!hadSets && group.recent !== undefined) unsealedGroups.push(group);
+  }
+
+  function noteLater(event: DeliveryEvent): void {
+    // Only domains whose look-ups failed in the period are followed.
+    const domain = deliveries.get(event.domain);
+    if (domain === undefined) return;
+    if (event.status === 'sent') recordPastDns(domain, event.time, 'sent');
+    else recordFailure(deliveries, event);
   }
 
   function recordSent(event: DeliveryEvent, windowStart: number): void {
@@ -284,6 +295,7 @@ export function createGrouper(windowMs: number): Grouper {
 
   return {
     add,
+    noteLater,
     takeGroups,
     evidence,
     breadth,

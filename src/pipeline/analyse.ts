@@ -74,9 +74,14 @@ export async function analyseLogs(
     paths,
     {
       event(event) {
-        if (!period.includes(event)) return;
-        grouper.add(event);
-        outcomes.tracker.addEvent(event);
+        if (period.includes(event)) {
+          grouper.add(event);
+          outcomes.tracker.addEvent(event);
+        } else if (options.until !== undefined && event.time >= options.until) {
+          // Counted nowhere, but what became of a domain's look-ups after the period still
+          // tells whether it recovered.
+          grouper.noteLater(event);
+        }
       },
       // Records outside the period are left out like its events: a message delivered after
       // --until must not be closed by its removal, logged after the delivery line left out.

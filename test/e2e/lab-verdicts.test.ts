@@ -69,6 +69,32 @@ runsTest(
   },
 );
 
+runsTest(
+  'a period cut short of the recovery keeps its verdicts: later lines still show it',
+  async (t) => {
+    const running = lab as DnsLab;
+    // The resolver outage of the sample, from its first failure to just before mail flowed
+    // again at 18:34:35 (samples/README.md).
+    const period = ['--since', '2026-12-03T18:33:46Z', '--until', '2026-12-03T18:34:32Z'];
+    const result = await runCli([
+      '--format',
+      'ndjson',
+      ...period,
+      ...dnsArgs(formatServer(running.resolver)),
+      'samples/postfix-mail.log',
+    ]);
+    t.is(result.code, 0, result.stderr);
+    const verdicts = verdictsByDomainAndCause(result.stdout);
+    const summary = parseNdjson(result.stdout).find((record) => record['type'] === 'summary');
+
+    t.is(verdicts['fourthcoffee.test dns-tempfail'], 'recovered/local-resolver');
+    t.is(verdicts['woodgrove.test dns-tempfail'], 'recovered/local-resolver');
+    t.is(verdicts['contoso.test dns-tempfail'], 'recipient-dns/lame');
+    // The period's own counts: mail delivered after it is still queued in its outcomes.
+    t.like(summary, { outcomes: { 'delivered-later': 0, 'still-queued': 19 } });
+  },
+);
+
 runsTest('every group carries its probes as evidence in NDJSON', async (t) => {
   const running = lab as DnsLab;
   const result = await runCli([
