@@ -32,6 +32,11 @@ const HOST_ERROR = /^[\w.-]+ \[[\da-fA-F.:]+\](?::\d+)? \S/;
  *  (a bounce of a bounce, or a DSN that asked for no failure notice). */
 const IGNORED_ERROR = /^\S+: error ignored/;
 
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPENING_ANGLE = 60;
+const CLOSING_ANGLE = 62;
+
 /** Newer Exim's failure lines put the delivery time (`+deliver_time`) after the message: `**
  *  ann@example.com R=r T=t: Child process ... returned 127 ... DT=0.004s`. It is no part of
  *  the message, and a time in the text would make each record's example differ. */
@@ -93,8 +98,7 @@ export function createEximParser(options: ParserOptions = {}): MtaParser {
 
   /** `<= sender ...`: the sender is the first word, `<>` for bounces. */
   function rememberSender(message: string, messageId: string, start: number): readonly MtaRecord[] {
-    const end = message.indexOf(' ', start);
-    const sender = stripAngles(message.slice(start, end === -1 ? message.length : end));
+    const sender = stripAngles(message.slice(start, wordEnd(message, start)));
     setBounded(senders, messageId, sender === '<>' ? '' : sender, cap);
     return NO_RECORDS;
   }
@@ -252,13 +256,28 @@ function chooseRecipient(address: string, original: string | undefined): string 
 /** End of the word at `start`: the next space, or past a quoted local part's closing quote. */
 function wordEnd(message: string, start: number): number {
   let index = start;
-  if (message.charCodeAt(index) === 34) {
-    const close = message.indexOf('"', index + 1);
-    if (close !== -1) index = close + 1;
-  }
+  if (message.charCodeAt(index) === QUOTE) index = quotedEnd(message, index);
+  else if (message.charCodeAt(index) === OPENING_ANGLE) index = angledEnd(message, index);
 
   const space = message.indexOf(' ', index);
   return space === -1 ? message.length : space;
+}
+
+/**
+ * Just past the `>` that closes the `<address>` at `start`, or `start` when none does. A quoted
+ * local part (`<"a : b\\"c"@example.com>`, the sender's own text) may hold spaces, colons,
+ * escaped quotes and `>`: none of it ends the address.
+ */
+function angledEnd(message: string, start: number): number {
+  let isQuoted = false;
+  for (let index = start + 1; index < message.length; index += 1) {
+    const code = message.charCodeAt(index);
+    if (isQuoted && code === BACKSLASH) index += 1;
+    else if (code === QUOTE) isQuoted = !isQuoted;
+    else if (!isQuoted && code === CLOSING_ANGLE) return index + 1;
+  }
+
+  return start;
 }
 
 /** Walks the fields after the address: `<original>`, `(parent)`, `KEY=value`, `defer (N)`. */
@@ -395,8 +414,10 @@ class FieldReader {
   private readValue(key: string, start: number): number {
     const message = this.message;
     let end: number;
-    if (message.charCodeAt(start) === 34) {
+    if (message.charCodeAt(start) === QUOTE) {
       end = quotedEnd(message, start);
+    } else if (message.charCodeAt(start) === OPENING_ANGLE && angledEnd(message, start) > start) {
+      end = angledEnd(message, start);
     } else {
       end = message.indexOf(' ', start);
       if (end === -1) end = message.length;
@@ -425,8 +446,8 @@ function keyLength(message: string, at: number): number {
 function quotedEnd(message: string, start: number): number {
   for (let index = start + 1; index < message.length; index += 1) {
     const code = message.charCodeAt(index);
-    if (code === 92) index += 1;
-    else if (code === 34) return index + 1;
+    if (code === BACKSLASH) index += 1;
+    else if (code === QUOTE) return index + 1;
   }
 
   return message.length;

@@ -262,6 +262,8 @@ function isQueuedUntried(delivery: SendmailDelivery): boolean {
 }
 
 const STAT_FIELD = ', stat=';
+/** Escapes the next character inside a quoted local part (`"x\\"y"@example.com`). */
+const BACKSLASH = 92;
 /** Sendmail's own words before a reply its stat repeats: `Deferred: `. */
 const MAX_STAT_PREFIX = 32;
 
@@ -462,7 +464,8 @@ function recipientListEnd(message: string, start: number): number {
 
   for (let at = start; at < message.length; at++) {
     const code = message.charCodeAt(at);
-    if (code === 34) isQuoted = !isQuoted;
+    if (isQuoted && code === BACKSLASH) at += 1;
+    else if (code === 34) isQuoted = !isQuoted;
     else if (isQuoted) continue;
     else if (code === 60) angles += 1;
     else if (code === 62 && angles > 0) angles -= 1;
@@ -482,7 +485,8 @@ function splitRecipients(list: string): string[] {
 
   for (let at = 0; at <= list.length; at++) {
     const code = list.charCodeAt(at);
-    if (code === 34) isQuoted = !isQuoted;
+    if (isQuoted && code === BACKSLASH && at + 1 < list.length) at += 1;
+    else if (code === 34) isQuoted = !isQuoted;
     else if (isQuoted && at < list.length) continue;
     else if (code === 60) angles += 1;
     else if (code === 62 && angles > 0) angles -= 1;

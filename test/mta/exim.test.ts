@@ -321,3 +321,25 @@ test("a remote's reply that quotes Exim's queue-only words is still a deferral",
   t.like(records[0], { kind: 'delivery', status: 'deferred' });
   t.like(records[1], { kind: 'delivery', status: 'deferred' });
 });
+
+test("a quoted local part, escaped quotes and all, is the sender's text: it ends nothing", (t) => {
+  const records = parseLines(createEximParser(), [
+    '2026-12-03 10:00:00 1tAbCd-0001Xy-Qz <= "a b"@attacker.test H=mx.attacker.test [192.0.2.7] P=esmtp S=512',
+    '2026-12-03 10:00:01 1tAbCd-0001Xy-Qz == "x\\"@victim.test: host lookup did not complete"@attacker.test R=dnslookup T=remote_smtp defer (111): Connection refused H=mx.attacker.test [192.0.2.7]',
+    '2026-12-03 10:00:02 1tAbCd-0002Xy-Qz == bob@victim.test F=<"a : host lookup did not complete"@attacker.test> R=dnslookup T=remote_smtp defer (111): Connection refused H=mx.victim.test [192.0.2.1]',
+  ]);
+  const delivered = records.filter((record) => record.kind === 'delivery');
+
+  t.deepEqual(
+    delivered.map((record) => [record.recipient.split('@').at(-1), record.sender, record.relay]),
+    [
+      ['attacker.test', '"a b"@attacker.test', 'mx.attacker.test [192.0.2.7]'],
+      [
+        'victim.test',
+        '"a : host lookup did not complete"@attacker.test',
+        'mx.victim.test [192.0.2.1]',
+      ],
+    ],
+  );
+  t.true(delivered.every((record) => record.text.startsWith('Connection refused')));
+});

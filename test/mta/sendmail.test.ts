@@ -437,6 +437,15 @@ test('the Sendmail parser splits recipients only outside quotes and angle bracke
   t.deepEqual(recipients(parseOne(line('<"x, stat=Sent"@victim.test>'))), [
     ['"x, stat=Sent"@victim.test', 'bounced'],
   ]);
+  // An escaped quote inside a quoted local part does not close it.
+  t.deepEqual(
+    recipients(
+      parseOne(
+        line('<"x\\"@victim.test>, stat=Sent (250 ok)"@attacker.test>', 'stat=User unknown'),
+      ),
+    ),
+    [['"x\\"@victim.test>, stat=Sent (250 ok)"@attacker.test', 'bounced']],
+  );
   // A quoted local part that starts like a program is an address when a domain follows.
   t.deepEqual(recipients(parseOne(line('"|x"@ok.test'))), [['"|x"@ok.test', 'bounced']]);
   // A forged `stat=Sent` in a remote's reply is no delivery with a failure DSN.
