@@ -42,8 +42,9 @@ const QUOTE = 34;
 const BACKSLASH = 92;
 const CLOSING_ANGLE = 62;
 
-/** The last field of pickup's line for a requeued message: the queue id it had before. */
-const ORIG_ID = / orig_id=([0-9A-Za-z]{5,24})$/;
+/** The last field of pickup's line for a requeued message, after the sender's `>`: the queue
+ *  id it had before. */
+const ORIG_ID = /> orig_id=([0-9A-Za-z]{5,24})$/;
 
 /** Postfix's default `smtpd_recipient_limit`: most messages have no more recipients. */
 const MAX_DEFERRED_RECIPIENTS = 1000;
@@ -247,8 +248,15 @@ export function createPostfixParser(options: ParserOptions = {}): MtaParser {
    * the new id. Other pickup lines (`uid=1000 from=<s>`) are arrivals: context only.
    */
   function requeueMessage(envelope: Envelope, queueId: string): readonly MtaRecord[] {
-    const oldQueueId = ORIG_ID.exec(envelope.message)?.[1];
-    if (oldQueueId === undefined || oldQueueId === queueId) return NO_RECORDS;
+    const message = envelope.message;
+    const origId = ORIG_ID.exec(message);
+    const oldQueueId = origId?.[1];
+    if (origId === null || oldQueueId === undefined || oldQueueId === queueId) return NO_RECORDS;
+    // Only pickup's own field counts: one inside the sender's quotes, or at the end of a line
+    // cut short in the middle of a long sender, is the sender's text.
+    const from = message.indexOf(' from=<');
+    const isClosed = from !== -1 && isOutsideQuotes(message, from + 7, origId.index);
+    if (daemonOf(envelope.program) !== 'pickup' || !isClosed) return NO_RECORDS;
 
     messages.delete(oldQueueId);
     return [
@@ -417,6 +425,18 @@ function addressEnd(message: string, start: number): number {
 
   const end = message.indexOf(', ', start);
   return end === -1 ? -1 : end;
+}
+
+/** Whether `message[at]` lies outside the quoted strings that start from `from` on. */
+function isOutsideQuotes(message: string, from: number, at: number): boolean {
+  let isQuoted = false;
+  for (let index = from; index < at; index += 1) {
+    const code = message.charCodeAt(index);
+    if (isQuoted && code === BACKSLASH) index += 1;
+    else if (code === QUOTE) isQuoted = !isQuoted;
+  }
+
+  return !isQuoted;
 }
 
 /**

@@ -393,6 +393,17 @@ test('a message requeued with postsuper -r goes on under the id pickup gives it'
   );
 });
 
+test("a sender's text cannot forge pickup's orig_id= to take another message's recipients", (t) => {
+  const records = parseLines(createPostfixParser(), [
+    // A long sender whose line Postfix cut at 2000 characters inside its quotes.
+    `Dec  3 10:05:00 mx postfix/pickup[3]: CCCCC2: uid=33 from=<"${'x'.repeat(60)}> orig_id=AAAAA1`,
+    // The words on another daemon's line.
+    'Dec  3 10:05:00 mx postfix/cleanup[4]: CCCCC2: uid=33 from=<a@b.test> orig_id=AAAAA1',
+  ]);
+
+  t.deepEqual(records, []);
+});
+
 const understoodWithoutRecords = test.macro({
   exec(t, line: string) {
     t.deepEqual(parseOne(line), []);
