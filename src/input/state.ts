@@ -71,6 +71,10 @@ export interface ResumePlan {
   readonly skipped: string[];
   /** Every file that could be opened, for `checkpointRun`. */
   readonly files: Map<string, FileIdentity>;
+  /** The last run's checkpoints of inputs given again that could not be opened now (a
+   *  permission, a directory in its place): kept, so a later run resumes where the last read
+   *  stopped instead of reading the file again. */
+  readonly unopened: FileCheckpoint[];
 }
 
 const FINGERPRINT_BYTES = 256;
@@ -184,6 +188,7 @@ export async function planResume(
     startLines: new Map(),
     skipped: [],
     files: new Map(),
+    unopened: [],
   };
   const ordered = orderInputs(paths);
   // A compressed twin of a plain copy is neither opened nor checkpointed: the reader says it
@@ -198,6 +203,8 @@ export async function planResume(
     if (file === undefined) {
       // stdin, a compressed twin, or a file the reader will report as missing or unreadable.
       plan.paths.push(path);
+      const kept = state?.files.find((checkpoint) => checkpoint.path === path);
+      if (kept !== undefined && !twins.has(path)) plan.unopened.push(kept);
     } else if (matches.copies.has(path)) {
       plan.skipped.push(path);
       await file.handle.close();
@@ -357,7 +364,7 @@ export async function checkpointRun(
   ends: ReadonlyMap<string, ReadPosition>,
 ): Promise<ReadState> {
   await plan.startOffsets.closeUntaken();
-  const files: FileCheckpoint[] = [];
+  const files: FileCheckpoint[] = [...plan.unopened];
 
   for (const [path, identity] of plan.files) {
     const position = ends.get(path) ?? startOf(plan, path);

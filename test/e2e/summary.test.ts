@@ -3,6 +3,7 @@ import {
   appendFileSync,
   chmodSync,
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -114,6 +115,34 @@ test('a rotated copy given plain and compressed, as logrotate compresses it, is 
     main.stderr,
     /mail\.log\.1\.gz:1: Left out: the same rotated copy as .*mail\.log\.1, which is read/,
   );
+});
+
+test('an input that could not be read in one run keeps its checkpoint for the next', async (t) => {
+  const dir = temporaryDir('mxtriage-unread-');
+  const log = join(dir, 'mail.log');
+  writeFileSync(log, text(PARTS[0] ?? []));
+  const first = await summaryRun(dir, ['mail.log']);
+
+  // A directory in its place for one run (as a wrong permission would be): it is unreadable.
+  renameSync(log, join(dir, 'kept'));
+  mkdirSync(log);
+  const broken = await runCli([
+    'summary',
+    '--offline',
+    '--format',
+    'ndjson',
+    '--state',
+    join(dir, 'state.json'),
+    log,
+  ]);
+  rmSync(log, { recursive: true });
+  renameSync(join(dir, 'kept'), log);
+  appendFileSync(log, text(PARTS[1] ?? []));
+  const third = await summaryRun(dir, ['mail.log']);
+
+  t.is(first['linesRead'], PARTS[0]?.length);
+  t.is(broken.code, 1);
+  t.is(third['linesRead'], PARTS[1]?.length, 'the lines read before are not read again');
 });
 
 test('the state file survives copytruncate without skipping or repeating lines', async (t) => {
