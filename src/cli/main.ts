@@ -64,7 +64,11 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description("re-check named domains' DNS now and give each a verdict")
     .argument('<domains...>', 'recipient domains to check')
     .addOption(formatOption(['table', 'ndjson', 'json']))
-    .option('--fail-on <kinds>', 'exit 3 when a domain gets one of these verdict kinds')
+    .option(
+      '--fail-on <kinds>',
+      'exit 3 when a domain gets one of these verdict kinds (comma list, repeatable)',
+      collect,
+    )
     .action(run(async (...args) => (await import('./run-check.js')).runCheck(...args)));
 
   const summary = addReadOptions(addDnsOptions(addReportOptions(program.command('summary'))))
@@ -147,7 +151,8 @@ function addReportOptions(command: Command): Command {
     .option('--top <n>', 'rows in the table, worst first (0 for all)', DEFAULTS.top)
     .option(
       '--fail-on <kinds>',
-      'exit 3 when a group gets one of these verdict kinds (comma list)',
+      'exit 3 when a group gets one of these verdict kinds (comma list, repeatable)',
+      collect,
     );
 }
 

@@ -318,9 +318,11 @@ async function checkDnsOptionsOffline(options: RawOptions): Promise<void> {
 
 /** `--fail-on KIND,...`: verdict kinds that make the run exit 3. */
 export function failOnKinds(options: RawOptions): ReadonlySet<VerdictKind> {
-  const value = text(options, 'failOn');
-  if (value === undefined) return new Set();
-  const kinds = value
+  // Repeated, the lists add up: `--fail-on a --fail-on b` is `--fail-on a,b`.
+  const given = list(options, 'failOn');
+  if (given.length === 0) return new Set();
+  const kinds = given
+    .join(',')
     .split(',')
     .map((kind) => kind.trim())
     .filter(Boolean);

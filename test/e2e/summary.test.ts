@@ -449,6 +449,13 @@ test('--fail-on exits 3 when a group gets one of the named verdict kinds', async
   t.is(none.code, 0);
   const hit = await runCli(['--offline', '--fail-on', 'not-checked', 'samples/postfix-mail.log']);
   t.is(hit.code, 3);
+  // Given twice, the kinds add up: the first is not dropped.
+  const twice = await runCli([
+    '--offline',
+    ...['--fail-on', 'not-checked', '--fail-on', 'local-resolver'],
+    'samples/postfix-mail.log',
+  ]);
+  t.is(twice.code, 3);
 });
 
 test('--fail-on not-checked ignores groups of causes that are never re-checked', async (t) => {
