@@ -75,7 +75,9 @@ function convert(part: string): NormalisedDomain {
   if (ascii === '') return { domain: withoutTrailingDots(part.toLowerCase()) };
 
   const domain = withoutTrailingDots(ascii);
-  return { domain, display: domainToUnicode(domain) };
+  // A name that only looked Unicode (a ligature, a soft hyphen) has no other form to show.
+  const display = domainToUnicode(domain);
+  return display === domain ? { domain } : { domain, display };
 }
 
 function isAscii(text: string): boolean {

@@ -128,6 +128,8 @@ function checkSummaryOptions(
   const state = { flag: '--state', path: text(options, 'state') };
   refuseOverwritingInputs(paths, [output, state]);
   refuseSameFile(output, state);
+  const lock = state.path === undefined ? undefined : `${state.path}.lock`;
+  refuseSameFile(output, { flag: "--state's lock", path: lock });
   if (state.path !== undefined && paths.includes('-')) {
     throw new MxtriageError(
       'USAGE',

@@ -49,3 +49,8 @@ test('normaliseDomain gives the same answer when asked again', (t) => {
   t.deepEqual(second, first);
   t.is(second.domain, 'example.org');
 });
+
+test('a name that only looked Unicode (a ligature, a soft hyphen) has no display form', (t) => {
+  t.deepEqual(normaliseDomain('a@\ufb00.com'), { domain: 'ff.com' });
+  t.deepEqual(normaliseDomain('a@ex\u00adample.test'), { domain: 'example.test' });
+});

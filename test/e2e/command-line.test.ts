@@ -302,6 +302,23 @@ test('--state naming no file, stdout, a directory or a pipe is a usage error at 
   }
 });
 
+test("-o naming the state's lock file is a usage error", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mxtriage-lock-'));
+  const state = join(dir, 'state.json');
+  const result = await runCli([
+    'summary',
+    '--offline',
+    '--state',
+    state,
+    '-o',
+    `${state}.lock`,
+    'samples/postfix-mail.log',
+  ]);
+
+  t.is(result.code, 2);
+  t.regex(result.stderr, /Invalid -o .*state\.json\.lock: it is the file --state's lock names/);
+});
+
 test('-o naming a directory is a usage error before any log is read', async (t) => {
   const result = await runCli(['--offline', '-o', 'samples', 'samples/postfix-mail.log']);
 
