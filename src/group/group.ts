@@ -190,9 +190,10 @@ export function createGrouper(windowMs: number): Grouper {
   }
 
   function noteLater(event: DeliveryEvent): void {
-    // Only domains whose look-ups failed in the period are followed.
+    // Only a stretch of failures still going on when the period ended is followed, to its end:
+    // no new stretch is opened, which would push the period's own out of memory.
     const domain = deliveries.get(event.domain);
-    if (domain === undefined) return;
+    if (domain?.pendingFailure === undefined) return;
     if (event.status === 'sent') recordPastDns(domain, event.time, 'sent');
     else recordFailure(deliveries, event);
   }

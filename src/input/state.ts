@@ -203,8 +203,10 @@ export async function planResume(
     if (file === undefined) {
       // stdin, a compressed twin, or a file the reader will report as missing or unreadable.
       plan.paths.push(path);
+      // Unless another input took it: the file was renamed (rotated) and goes on there.
       const kept = state?.files.find((checkpoint) => checkpoint.path === path);
-      if (kept !== undefined && !twins.has(path)) plan.unopened.push(kept);
+      const taken = kept !== undefined && [...matches.checkpoints.values()].includes(kept);
+      if (kept !== undefined && !taken && !twins.has(path)) plan.unopened.push(kept);
     } else if (matches.copies.has(path)) {
       plan.skipped.push(path);
       await file.handle.close();

@@ -36,6 +36,9 @@ const QUOTE = 34;
 const BACKSLASH = 92;
 const OPENING_ANGLE = 60;
 const CLOSING_ANGLE = 62;
+const CLOSING_PARENTHESIS = 41;
+/** No address, original or parent list Exim logs is longer (RFC 5321 allows 256). */
+const MAX_FIELD = 2048;
 
 /** Newer Exim's failure lines put the delivery time (`+deliver_time`) after the message: `**
  *  ann@example.com R=r T=t: Child process ... returned 127 ... DT=0.004s`. It is no part of
@@ -253,28 +256,31 @@ function chooseRecipient(address: string, original: string | undefined): string 
   return address;
 }
 
-/** End of the word at `start`: the next space, or past a quoted local part's closing quote. */
+/** End of the word at `start`: the next space; or past a quoted local part, or a bracketed
+ *  address, that closes (see `closingEnd`). */
 function wordEnd(message: string, start: number): number {
-  let index = start;
-  if (message.charCodeAt(index) === QUOTE) index = quotedEnd(message, index);
-  else if (message.charCodeAt(index) === OPENING_ANGLE) index = angledEnd(message, index);
-
+  const first = message.charCodeAt(start);
+  const closer = first === QUOTE ? QUOTE : first === OPENING_ANGLE ? CLOSING_ANGLE : undefined;
+  const index = closer === undefined ? start : closingEnd(message, start, closer);
   const space = message.indexOf(' ', index);
   return space === -1 ? message.length : space;
 }
 
 /**
- * Just past the `>` that closes the `<address>` at `start`, or `start` when none does. A quoted
- * local part (`<"a : b\\"c"@example.com>`, the sender's own text) may hold spaces, colons,
- * escaped quotes and `>`: none of it ends the address.
+ * Just past the `closer` (`>`, `)` or `"`) that ends the field opened at `start`, or `start`
+ * when it does not close within `MAX_FIELD` characters. A quoted local part (`<"a : b\"c"@x>`,
+ * the sender's own text) may hold spaces, colons, escaped quotes and the closer: none of it
+ * ends the field. The bound keeps a line of many unclosed fields from costing its square.
  */
-function angledEnd(message: string, start: number): number {
-  let isQuoted = false;
-  for (let index = start + 1; index < message.length; index += 1) {
+function closingEnd(message: string, start: number, closer: number): number {
+  let isQuoted = closer === QUOTE;
+  const limit = Math.min(message.length, start + MAX_FIELD);
+  for (let index = start + 1; index < limit; index += 1) {
     const code = message.charCodeAt(index);
     if (isQuoted && code === BACKSLASH) index += 1;
+    else if (code === QUOTE && closer === QUOTE) return index + 1;
     else if (code === QUOTE) isQuoted = !isQuoted;
-    else if (!isQuoted && code === CLOSING_ANGLE) return index + 1;
+    else if (!isQuoted && code === closer) return index + 1;
   }
 
   return start;
@@ -364,16 +370,16 @@ class FieldReader {
   }
 
   private readOriginal(at: number): number {
-    const close = this.message.indexOf('>', at);
-    if (close === -1) return -1;
+    const end = closingEnd(this.message, at, CLOSING_ANGLE);
+    if (end === at) return -1;
 
-    this.original = this.message.slice(at + 1, close);
-    return close + 1;
+    this.original = this.message.slice(at + 1, end - 1);
+    return end;
   }
 
   private skipParent(at: number): number {
-    const close = this.message.indexOf(')', at);
-    return close === -1 ? -1 : close + 1;
+    const end = closingEnd(this.message, at, CLOSING_PARENTHESIS);
+    return end === at ? -1 : end;
   }
 
   /** `defer (N)` and, for a positive errno, `: strerror` up to the host or the message. */
@@ -414,10 +420,14 @@ class FieldReader {
   private readValue(key: string, start: number): number {
     const message = this.message;
     let end: number;
+    const angled =
+      message.charCodeAt(start) === OPENING_ANGLE
+        ? closingEnd(message, start, CLOSING_ANGLE)
+        : start;
     if (message.charCodeAt(start) === QUOTE) {
       end = quotedEnd(message, start);
-    } else if (message.charCodeAt(start) === OPENING_ANGLE && angledEnd(message, start) > start) {
-      end = angledEnd(message, start);
+    } else if (angled > start) {
+      end = angled;
     } else {
       end = message.indexOf(' ', start);
       if (end === -1) end = message.length;

@@ -252,8 +252,8 @@ export function createPostfixParser(options: ParserOptions = {}): MtaParser {
     const origId = ORIG_ID.exec(message);
     const oldQueueId = origId?.[1];
     if (origId === null || oldQueueId === undefined || oldQueueId === queueId) return NO_RECORDS;
-    // Only pickup's own field counts: one inside the sender's quotes, or at the end of a line
-    // cut short in the middle of a long sender, is the sender's text.
+    // Only pickup's own field counts: one inside the sender's quotes (a quoted sender whose
+    // line was cut short after such text) is the sender's text.
     const from = message.indexOf(' from=<');
     const isClosed = from !== -1 && isOutsideQuotes(message, from + 7, origId.index);
     if (daemonOf(envelope.program) !== 'pickup' || !isClosed) return NO_RECORDS;

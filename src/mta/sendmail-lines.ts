@@ -103,6 +103,4 @@ export const CONTEXT_PHRASES: readonly string[] = [
   ' did not issue MAIL/EXPN/VRFY/ETRN',
   ' (may be forged)',
   ']: possible SMTP attack',
-  // An EXPN or VRFY refused (srvrsmtp.c): `h.example.net [192.0.2.1]: EXPN root [rejected]`.
-  ' [rejected]',
 ];

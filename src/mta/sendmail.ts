@@ -262,7 +262,7 @@ function isQueuedUntried(delivery: SendmailDelivery): boolean {
 }
 
 const STAT_FIELD = ', stat=';
-/** Escapes the next character inside a quoted local part (`"x\\"y"@example.com`). */
+/** Escapes the next character inside a quoted local part (`"x\"y"@example.com`). */
 const BACKSLASH = 92;
 /** Sendmail's own words before a reply its stat repeats: `Deferred: `. */
 const MAX_STAT_PREFIX = 32;
@@ -360,8 +360,12 @@ function queueIdLength(message: string): number {
   return last >= 48 && last <= 57 ? index : 0;
 }
 
+/** An EXPN or VRFY refused (srvrsmtp.c): `h.example.net [192.0.2.1]: EXPN root [rejected]`. */
+const REFUSED_QUERY = /\]: (?:EXPN|VRFY|expn|vrfy) \S+ \[rejected\]$/;
+
 function isContextLine(message: string): boolean {
   if (startsWithAny(message, CONTEXT_PREFIXES)) return true;
+  if (REFUSED_QUERY.test(message)) return true;
   for (const phrase of CONTEXT_PHRASES) {
     if (message.includes(phrase)) return true;
   }

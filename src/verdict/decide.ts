@@ -394,10 +394,12 @@ function wideLean(group: GroupEvidence, breadth: Breadth, context: Context): Lea
   const recovered = new Set(others.map((other) => other.domain)).size + 1;
   const wide = describeBreadth(breadth);
 
-  if (others.length > 0 && group.lastSeen > othersBack) {
+  // The stretch of failures may go on past the group: after --until, or in later windows.
+  const lastFailure = Math.max(group.lastSeen, own?.lastFailure ?? -Infinity);
+  if (others.length > 0 && lastFailure > othersBack) {
     const note =
       `the log suggests the recipient's DNS: ${wide}, but ${group.domain} went on failing ` +
-      `until ${formatTime(group.lastSeen)}, after the others' look-ups worked again ` +
+      `until ${formatTime(lastFailure)}, after the others' look-ups worked again ` +
       `(by ${formatTime(othersBack)})`;
     return { kind: 'recipient-dns', basis: 'breadth', note };
   }

@@ -145,6 +145,35 @@ test('an input that could not be read in one run keeps its checkpoint for the ne
   t.is(third['linesRead'], PARTS[1]?.length, 'the lines read before are not read again');
 });
 
+test('a rotation while the new log cannot be read yet reads no line twice', async (t) => {
+  const dir = temporaryDir('mxtriage-rotated-unread-');
+  const log = join(dir, 'mail.log');
+  writeFileSync(log, text(PARTS[0] ?? []));
+  const first = await summaryRun(dir, ['mail.log']);
+
+  appendFileSync(log, text(PARTS[1] ?? []));
+  renameSync(log, join(dir, 'mail.log.1'));
+  mkdirSync(log);
+  const rotated = await runCli([
+    'summary',
+    '--offline',
+    '--format',
+    'ndjson',
+    '--state',
+    join(dir, 'state.json'),
+    join(dir, 'mail.log.1'),
+    log,
+  ]);
+  rmSync(log, { recursive: true });
+  writeFileSync(log, text(PARTS[2] ?? []));
+  const third = await summaryRun(dir, ['mail.log.1', 'mail.log']);
+
+  t.is(first['linesRead'], PARTS[0]?.length);
+  t.is(rotated.code, 1);
+  t.is(parseNdjson(rotated.stdout).at(-1)?.['linesRead'], PARTS[1]?.length);
+  t.is(third['linesRead'], PARTS[2]?.length);
+});
+
 test('the state file survives copytruncate without skipping or repeating lines', async (t) => {
   const dir = temporaryDir('mxtriage-copytruncate-');
   writeFileSync(join(dir, 'mail.log'), text(PARTS[0] ?? []));

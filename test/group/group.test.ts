@@ -141,3 +141,42 @@ test('a group lists the syslog hosts of its events; an Exim mainlog adds none', 
   t.deepEqual([...hostsOf('exim,postfix')], ['mailhost']);
   t.deepEqual([...hostsOf('postfix,sendmail')], ['mailhost']);
 });
+
+test('after the period, only the stretch of failures still going on is followed, to its end', (t) => {
+  const at = (minutes: number) => Date.parse('2026-12-03T18:00:00Z') + minutes * 60_000;
+  const failure = (minutes: number): DeliveryEvent => ({
+    time: at(minutes),
+    host: 'mailhost',
+    mta: 'postfix',
+    daemon: 'smtp',
+    queueId: 'AFF09186110',
+    recipient: 'j.smith@northwind.test',
+    domain: 'northwind.test',
+    status: 'deferred',
+    text: 'Host or domain name not found. Name service error for name=northwind.test type=MX: Host not found, try again',
+    cause: 'dns-tempfail',
+    isRepeat: false,
+    source: { file: 'mail.log', line: minutes + 1 },
+  });
+  const sent = (minutes: number): DeliveryEvent => ({
+    ...failure(minutes),
+    status: 'sent',
+    cause: 'other',
+    text: '250 2.0.0 Ok',
+  });
+  const grouper = createGrouper(FIVE_MINUTES);
+  grouper.add(failure(1));
+  // After --until: the stretch goes on, then ends; later stretches are not the period's.
+  grouper.noteLater(failure(20));
+  grouper.noteLater(sent(30));
+  for (let minutes = 40; minutes < 200; minutes += 10) {
+    grouper.noteLater(failure(minutes));
+    grouper.noteLater(sent(minutes + 5));
+  }
+
+  const northwind = grouper.lastSentByDomain().get('northwind.test');
+  t.deepEqual(
+    northwind?.recoveries.map((recovery) => [recovery.lastFailure, recovery.deliveredAt]),
+    [[at(20), at(30)]],
+  );
+});

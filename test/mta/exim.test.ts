@@ -343,3 +343,19 @@ test("a quoted local part, escaped quotes and all, is the sender's text: it ends
   );
   t.true(delivered.every((record) => record.text.startsWith('Connection refused')));
 });
+
+test('an original address or parent with quoted text, or a quote left open, ends nothing', (t) => {
+  const records = parseLines(createEximParser(), [
+    '2026-12-03 10:00:01 1tAbCd-0001Xy-Qz == bob@remote.test <"x>: host lookup did not complete"@catchall.test> R=dnslookup T=remote_smtp defer (111): Connection refused H=mx.remote.test [192.0.2.9]',
+    '2026-12-03 10:00:02 1tAbCd-0002Xy-Qz == "a\\"@victim.test R=dnslookup T=remote_smtp defer (111): Connection refused H=mx.victim.test [192.0.2.1]',
+  ]);
+  const delivered = records.filter((record) => record.kind === 'delivery');
+
+  t.deepEqual(
+    delivered.map((record) => [record.recipient, record.relay, record.text]),
+    [
+      ['bob@remote.test', 'mx.remote.test [192.0.2.9]', 'Connection refused'],
+      ['"a\\"@victim.test', 'mx.victim.test [192.0.2.1]', 'Connection refused'],
+    ],
+  );
+});

@@ -334,6 +334,8 @@ for (const line of [
   'Sep 30 15:55:50 mail sm-mta[3925]: p8UJto7v003923: to=<bob@nx.example.net>, delay=00:00:00, xdelay=00:00:00, mailer=esmtp',
   'Sep 30 15:55:50 mail sm-mta[3925]: p8UJto7v003923: something Sendmail never logs',
   'Sep 30 15:55:50 mail sm-mta[3925]: a line no Sendmail version writes',
+  // The words of a refused EXPN elsewhere in a line are no refused EXPN.
+  'Sep 30 15:55:50 mail sm-mta[3925]: p8UJto7v003923: a future line about <"a [rejected]"@x.test>',
 ]) {
   test(notUnderstood, line);
 }
