@@ -37,6 +37,7 @@ const BACKSLASH = 92;
 const OPENING_ANGLE = 60;
 const CLOSING_ANGLE = 62;
 const CLOSING_PARENTHESIS = 41;
+const COMMA = 44;
 /** No address, original or parent list Exim logs is longer (RFC 5321 allows 256). */
 const MAX_FIELD = 2048;
 
@@ -281,6 +282,8 @@ function closingEnd(message: string, start: number, closer: number): number {
     else if (code === QUOTE && closer === QUOTE) return index + 1;
     else if (code === QUOTE) isQuoted = !isQuoted;
     else if (!isQuoted && code === closer) return index + 1;
+    // Outside quotes an address has no space; a parent list has one only after its commas.
+    else if (!isQuoted && code === SPACE && message.charCodeAt(index - 1) !== COMMA) return start;
   }
 
   return start;
