@@ -43,8 +43,9 @@ function text(lines: readonly string[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function summaryRun(dir: string, files: string[]): Promise<Record<string, unknown>> {
-  const result = await runCli([
+/** One `summary --state` run over `files` in `dir`, as NDJSON, whatever its exit code. */
+function summaryCli(dir: string, files: string[]): ReturnType<typeof runCli> {
+  return runCli([
     'summary',
     '--offline',
     '--format',
@@ -53,6 +54,10 @@ async function summaryRun(dir: string, files: string[]): Promise<Record<string, 
     join(dir, 'state.json'),
     ...files.map((name) => join(dir, name)),
   ]);
+}
+
+async function summaryRun(dir: string, files: string[]): Promise<Record<string, unknown>> {
+  const result = await summaryCli(dir, files);
   if (result.code !== 0) throw new Error(`summary failed: ${result.stderr}`);
   return parseNdjson(result.stdout).find((record) => record['type'] === 'summary') ?? {};
 }
@@ -126,15 +131,7 @@ test('an input that could not be read in one run keeps its checkpoint for the ne
   // A directory in its place for one run (as a wrong permission would be): it is unreadable.
   renameSync(log, join(dir, 'kept'));
   mkdirSync(log);
-  const broken = await runCli([
-    'summary',
-    '--offline',
-    '--format',
-    'ndjson',
-    '--state',
-    join(dir, 'state.json'),
-    log,
-  ]);
+  const broken = await summaryCli(dir, ['mail.log']);
   rmSync(log, { recursive: true });
   renameSync(join(dir, 'kept'), log);
   appendFileSync(log, text(PARTS[1] ?? []));
@@ -154,16 +151,7 @@ test('a rotation while the new log cannot be read yet reads no line twice', asyn
   appendFileSync(log, text(PARTS[1] ?? []));
   renameSync(log, join(dir, 'mail.log.1'));
   mkdirSync(log);
-  const rotated = await runCli([
-    'summary',
-    '--offline',
-    '--format',
-    'ndjson',
-    '--state',
-    join(dir, 'state.json'),
-    join(dir, 'mail.log.1'),
-    log,
-  ]);
+  const rotated = await summaryCli(dir, ['mail.log.1', 'mail.log']);
   rmSync(log, { recursive: true });
   writeFileSync(log, text(PARTS[2] ?? []));
   const third = await summaryRun(dir, ['mail.log.1', 'mail.log']);
