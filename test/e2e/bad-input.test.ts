@@ -633,20 +633,25 @@ test('-o to a FIFO writes into it and leaves it a FIFO, not a regular file', asy
   );
 });
 
-test('summary -o naming the --state file is a usage error, so neither is lost', async (t) => {
+test('summary -o naming the --state file or its lock is a usage error, so none is lost', async (t) => {
   const state = join(DIR, 'both.json');
-  const result = await runCli([
-    'summary',
-    '--offline',
-    '--state',
-    state,
-    '-o',
-    state,
-    'samples/postfix-mail.log',
-  ]);
-  t.is(result.code, 2);
-  t.regex(result.stderr, /Invalid -o .*both\.json: it is the file --state names/);
-  t.false(existsSync(state));
+  for (const [output, names] of [
+    [state, '--state'],
+    [`${state}.lock`, "--state's lock"],
+  ] as const) {
+    const result = await runCli([
+      'summary',
+      '--offline',
+      '--state',
+      state,
+      '-o',
+      output,
+      'samples/postfix-mail.log',
+    ]);
+    t.is(result.code, 2);
+    t.true(result.stderr.includes(`Invalid -o ${output}: it is the file ${names} names`));
+    t.false(existsSync(output));
+  }
 });
 
 /**
