@@ -36,8 +36,10 @@ const QUOTE = 34;
 const BACKSLASH = 92;
 const OPENING_ANGLE = 60;
 const CLOSING_ANGLE = 62;
+const OPENING_PARENTHESIS = 40;
 const CLOSING_PARENTHESIS = 41;
 const COMMA = 44;
+const AT = 64;
 /** No address, original or parent list Exim logs is longer (RFC 5321 allows 256). */
 const MAX_FIELD = 2048;
 
@@ -262,7 +264,9 @@ function chooseRecipient(address: string, original: string | undefined): string 
 function wordEnd(message: string, start: number): number {
   const first = message.charCodeAt(start);
   const closer = first === QUOTE ? QUOTE : first === OPENING_ANGLE ? CLOSING_ANGLE : undefined;
-  const index = closer === undefined ? start : closingEnd(message, start, closer);
+  let index = closer === undefined ? start : closingEnd(message, start, closer);
+  // A quoted local part goes on with its domain: a quote closed by some later text is none.
+  if (closer === QUOTE && message.charCodeAt(index) !== AT) index = start;
   const space = message.indexOf(' ', index);
   return space === -1 ? message.length : space;
 }
@@ -282,11 +286,26 @@ function closingEnd(message: string, start: number, closer: number): number {
     else if (code === QUOTE && closer === QUOTE) return index + 1;
     else if (code === QUOTE) isQuoted = !isQuoted;
     else if (!isQuoted && code === closer) return index + 1;
-    // Outside quotes an address has no space; a parent list has one only after its commas.
-    else if (!isQuoted && code === SPACE && message.charCodeAt(index - 1) !== COMMA) return start;
+    else if (!isQuoted && isFieldBreak(message, index, closer)) return start;
   }
 
   return start;
+}
+
+/**
+ * Whether the unquoted character at `index` shows that a field closed by `closer` never
+ * closed: an address has no space; a parent list has one only after its commas; neither
+ * holds another field's opener. So no scan passes the start of the next field.
+ */
+function isFieldBreak(message: string, index: number, closer: number): boolean {
+  const code = message.charCodeAt(index);
+  if (closer === CLOSING_PARENTHESIS) {
+    return (
+      code === OPENING_PARENTHESIS || (code === SPACE && message.charCodeAt(index - 1) !== COMMA)
+    );
+  }
+
+  return code === OPENING_ANGLE || code === SPACE;
 }
 
 /** Walks the fields after the address: `<original>`, `(parent)`, `KEY=value`, `defer (N)`. */

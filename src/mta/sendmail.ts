@@ -361,7 +361,7 @@ function queueIdLength(message: string): number {
 }
 
 /** An EXPN or VRFY refused (srvrsmtp.c): `h.example.net [192.0.2.1]: EXPN root [rejected]`. */
-const REFUSED_QUERY = /\]: (?:EXPN|VRFY|expn|vrfy) \S+ \[rejected\]$/;
+const REFUSED_QUERY = /\]: (?:EXPN|VRFY)\b.* \[rejected\]$/i;
 
 function isContextLine(message: string): boolean {
   if (startsWithAny(message, CONTEXT_PREFIXES)) return true;

@@ -19,7 +19,7 @@ import type {
   Verdict,
 } from '../model.js';
 import { NOT_CHECKED, offlineVerdict } from '../model.js';
-import { decideVerdicts, domainsToCheck } from '../verdict/decide.js';
+import { decideVerdicts, domainsToCheck, type LogContext } from '../verdict/decide.js';
 import { readEvents, toEvent, type ReadCounts, type ReadOptions } from './read-events.js';
 
 export interface AnalyseOptions extends ReadOptions {
@@ -220,7 +220,7 @@ async function judgeGroups(grouper: Grouper, options: AnalyseOptions): Promise<J
   const domains = domainsToCheck(evidence);
   options.onDnsStart?.(domains.length);
   const diagnoses = await diagnose(domains, dns);
-  const verdicts = decideVerdicts(evidence, logContext(grouper), diagnoses);
+  const verdicts = decideVerdicts(evidence, logContext(grouper, options.until), diagnoses);
   return { verdictOf: (key) => verdicts.get(key) ?? NOT_CHECKED, diagnoses };
 }
 
@@ -234,8 +234,12 @@ async function diagnose(
   return diagnoseDomains(domains, dns.roles, dns.check);
 }
 
-function logContext(grouper: Grouper): Parameters<typeof decideVerdicts>[1] {
-  return { windows: grouper.breadth(), lastSentByDomain: grouper.lastSentByDomain() };
+function logContext(grouper: Grouper, until: number | undefined): LogContext {
+  return {
+    windows: grouper.breadth(),
+    lastSentByDomain: grouper.lastSentByDomain(),
+    ...(until === undefined ? {} : { until }),
+  };
 }
 
 /** Tracks the period covered, the events inside `--since`/`--until`, and status totals. */

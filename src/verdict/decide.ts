@@ -37,6 +37,9 @@ export interface LogContext {
   /** Per recipient domain whose look-ups failed: how each stretch of failures ended (when its
    *  look-ups worked again, when its mail was delivered). The grouper names it so. */
   readonly lastSentByDomain: ReadonlyMap<string, DomainDeliveries>;
+  /** `--until`, when given: failures after it are known only as part of a stretch that was
+   *  still going on when the period ended. */
+  readonly until?: number;
 }
 
 /** Everything a group's decision may consult, worked out once per run. */
@@ -394,8 +397,11 @@ function wideLean(group: GroupEvidence, breadth: Breadth, context: Context): Lea
   const recovered = new Set(others.map((other) => other.domain)).size + 1;
   const wide = describeBreadth(breadth);
 
-  // The stretch of failures may go on past the group: after --until, or in later windows.
-  const lastFailure = Math.max(group.lastSeen, own?.lastFailure ?? -Infinity);
+  // A domain still failing when the period (--until) ended may have failed on after it: its
+  // stretch's last failure says. (Within the period, a later window's failures are that
+  // window's group's own: a stretch may join two outages no attempt came between.)
+  const after = context.log.until !== undefined && (own?.lastFailure ?? 0) >= context.log.until;
+  const lastFailure = after ? (own?.lastFailure ?? group.lastSeen) : group.lastSeen;
   if (others.length > 0 && lastFailure > othersBack) {
     const note =
       `the log suggests the recipient's DNS: ${wide}, but ${group.domain} went on failing ` +

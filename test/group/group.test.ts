@@ -142,7 +142,7 @@ test('a group lists the syslog hosts of its events; an Exim mainlog adds none', 
   t.deepEqual([...hostsOf('postfix,sendmail')], ['mailhost']);
 });
 
-test('after the period, only the stretch of failures still going on is followed, to its end', (t) => {
+test('after the period only the stretch of failures still going on is followed', (t) => {
   const at = (minutes: number) => Date.parse('2026-12-03T18:00:00Z') + minutes * 60_000;
   const failure = (minutes: number): DeliveryEvent => ({
     time: at(minutes),
@@ -153,7 +153,9 @@ test('after the period, only the stretch of failures still going on is followed,
     recipient: 'j.smith@northwind.test',
     domain: 'northwind.test',
     status: 'deferred',
-    text: 'Host or domain name not found. Name service error for name=northwind.test type=MX: Host not found, try again',
+    text:
+      'Host or domain name not found. Name service error for name=northwind.test type=MX: ' +
+      'Host not found, try again',
     cause: 'dns-tempfail',
     isRepeat: false,
     source: { file: 'mail.log', line: minutes + 1 },

@@ -345,9 +345,15 @@ test("a quoted local part, escaped quotes and all, is the sender's text: it ends
 });
 
 test('an original address or parent with quoted text, or a quote left open, ends nothing', (t) => {
+  const defer = 'R=dnslookup T=remote_smtp defer (111): Connection refused';
   const records = parseLines(createEximParser(), [
-    '2026-12-03 10:00:01 1tAbCd-0001Xy-Qz == bob@remote.test <"x>: host lookup did not complete"@catchall.test> R=dnslookup T=remote_smtp defer (111): Connection refused H=mx.remote.test [192.0.2.9]',
-    '2026-12-03 10:00:02 1tAbCd-0002Xy-Qz == "a\\"@victim.test R=dnslookup T=remote_smtp defer (111): Connection refused H=mx.victim.test [192.0.2.1]',
+    '2026-12-03 10:00:01 1tAbCd-0001Xy-Qz == bob@remote.test ' +
+      `<"x>: host lookup did not complete"@catchall.test> ${defer} H=mx.remote.test [192.0.2.9]`,
+    `2026-12-03 10:00:02 1tAbCd-0002Xy-Qz == "a\\"@victim.test ${defer} ` +
+      'H=mx.victim.test [192.0.2.1]',
+    // A later quote (in the remote's reply) does not close the one left open.
+    `2026-12-03 10:00:03 1tAbCd-0003Xy-Qz == "a\\"@victim.test ${defer} ` +
+      'H=mx.victim.test [192.0.2.1]: said "no"',
   ]);
   const delivered = records.filter((record) => record.kind === 'delivery');
 
@@ -356,6 +362,18 @@ test('an original address or parent with quoted text, or a quote left open, ends
     [
       ['bob@remote.test', 'mx.remote.test [192.0.2.9]', 'Connection refused'],
       ['"a\\"@victim.test', 'mx.victim.test [192.0.2.1]', 'Connection refused'],
+      ['"a\\"@victim.test', 'mx.victim.test [192.0.2.1]', 'Connection refused: said "no"'],
     ],
   );
+});
+
+test('a line of many fields left open is read in one pass, as Exim writes none of them', (t) => {
+  for (const unit of [' (a,', ' <a,', ' F=<a,', ' (a', ' <"a']) {
+    const fields = unit.repeat(Math.floor(60_000 / unit.length));
+    const [record] = parseLines(createEximParser(), [
+      `2026-12-03 10:00:01 1tAbCd-0001Xy-Qz == bob@remote.test${fields} R=dnslookup defer (-1): ` +
+        'host lookup did not complete',
+    ]);
+    t.like(record, { kind: 'delivery', recipient: 'bob@remote.test' }, unit);
+  }
 });

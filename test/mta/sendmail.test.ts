@@ -402,6 +402,10 @@ test('the Sendmail parser reads a connection note with its session queue id as c
     // https://github.com/fail2ban/fail2ban/blob/master/fail2ban/tests/files/logs/sendmail-reject
     'Feb 22 14:02:44 batman sm-mta[4030]: s1MD2hsd004030: rrcs-24-73-201-194.se.biz.rr.com [24.73.201.194]: EXPN root [rejected]',
     'Feb 13 01:16:50 batman sm-mta[25815]: s1D0GoSs025815: [217.193.142.180]: vrfy info [rejected]',
+    // The client's command as it typed it (srvrsmtp.c logs the raw line): any case, any
+    // argument or none.
+    'Feb 13 01:16:50 batman sm-mta[25815]: s1D0GoSs025815: h.example.net [192.0.2.1]: Vrfy J Smith [rejected]',
+    'Feb 13 01:16:50 batman sm-mta[25815]: s1D0GoSs025815: h.example.net [192.0.2.1]: VRFY [rejected]',
     'Feb 27 10:53:06 batman sm-mta[44307]: s1R9r60D044307: rejecting commands from  [209.15.212.253] due to pre-greeting traffic after 0 seconds',
     'Mar 13 10:59:13 SERVERNAME sendmail[7105]: n2DAj1fe006727: bogus queue file, uid=114, gid=126, mode=100660',
     'Jun  8 19:46:11 mail2 sendmail[12753]: AUTH: available mech=LOGIN DIGEST-MD5 CRAM-MD5, allowed mech=EXTERNAL GSSAPI DIGEST-MD5 CRAM-MD5 LOGIN',

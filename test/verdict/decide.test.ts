@@ -296,27 +296,30 @@ test('a domain that failed in a wide window and answers now recovered, leaning t
   t.true(verdict?.reason?.includes('delivered at 2026-12-03T18:34:35Z'));
 });
 
-test('a domain whose failures went on past its group, then recovered, leans to the recipient', (t) => {
-  // The group was cut at --until (or its window ended) at 18:34:16; the log shows woodgrove
-  // failing on until 19:50 and delivered at 20:00, long after the others got through.
+test('a domain that failed on after --until, after the others got through, leans to them', (t) => {
+  // The period ended at 18:34:32; the log shows woodgrove failing on until 19:50 and delivered
+  // at 20:00, long after the others got through (18:34:35).
   const at19_50 = Date.UTC(2026, 11, 3, 19, 50);
-  const log: LogContext = {
-    ...LAB_1_LOG,
-    lastSentByDomain: new Map([
-      ...LAB_1_LOG.lastSentByDomain,
-      ['woodgrove.test', recoveredAt(at19_50, Date.UTC(2026, 11, 3, 20))],
-    ]),
-  };
+  const lastSentByDomain = new Map([
+    ...LAB_1_LOG.lastSentByDomain,
+    ['woodgrove.test', recoveredAt(at19_50, Date.UTC(2026, 11, 3, 20))],
+  ]);
   const groups = LAB_1_TEMPFAILS.map(([domain, lastSeen]) =>
     group(domain, 'dns-tempfail', { lastSeen }),
   );
   const known = diagnoses(...LAB_1_TEMPFAILS.map(([domain]) => healthyDiagnosis(domain)));
   const woodgrove = groups.find((evidence) => evidence.domain === 'woodgrove.test')!;
+  const until = Date.UTC(2026, 11, 3, 18, 34, 32);
 
-  const verdict = decideVerdicts(groups, log, known).get(woodgrove.key);
+  const cut = decideVerdicts(groups, { ...LAB_1_LOG, lastSentByDomain, until }, known);
+  // Without --until, failures in later windows are those windows' own: a stretch of failures
+  // may join two outages that no attempt came between.
+  const whole = decideVerdicts(groups, { ...LAB_1_LOG, lastSentByDomain }, known);
 
+  const verdict = cut.get(woodgrove.key);
   t.deepEqual([verdict?.kind, verdict?.detail], ['recovered', 'recipient-dns']);
   t.regex(verdict?.reason ?? '', /went on failing until 2026-12-03T19:50:00Z/);
+  t.is(whole.get(woodgrove.key)?.detail, 'local-resolver');
 });
 
 test('a domain whose next attempt got past DNS and failed on still leans to our resolver', (t) => {
