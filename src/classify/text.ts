@@ -63,7 +63,13 @@ export function visibleLines(message: string): string {
  * and leaving a name that reads as another one. What JSON leaves raw is stripped.
  */
 export function displayName(name: string): string {
-  return HAS_CONTROL.test(name) ? escapeRawControls(JSON.stringify(name)) : name;
+  return HAS_CONTROL.test(name) ? quotedName(name) : name;
+}
+
+/** A name quoted as a JSON string, what JSON leaves raw escaped too: a name that could read as
+ *  another one, or as the text around it, is shown so. */
+export function quotedName(name: string): string {
+  return escapeRawControls(JSON.stringify(name));
 }
 
 const HAS_RAW_IN_JSON = new RegExp(`[${RAW_CLASS}]`);

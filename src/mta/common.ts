@@ -105,3 +105,23 @@ export function startsWithAny(text: string, prefixes: readonly string[], index =
 
   return false;
 }
+
+/** `"` and `\`, as character codes. */
+export const QUOTE = 34;
+const BACKSLASH = 92;
+
+/**
+ * Just past the `"` that closes the quoted string opened at `open` (the local part of an
+ * address, `"a>, b\"c"@example.com`), its `\` escapes skipped; the end of the text when it
+ * never closes. Log text a sender wrote may hold anything inside: every parser that looks for
+ * the end of an address steps over quoted strings with this.
+ */
+export function quotedEnd(text: string, open: number): number {
+  for (let index = open + 1; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code === BACKSLASH) index += 1;
+    else if (code === QUOTE) return index + 1;
+  }
+
+  return text.length;
+}

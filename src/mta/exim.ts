@@ -10,6 +10,8 @@ import {
   deliveryRecord,
   MAX_OPEN_MESSAGES,
   NO_RECORDS,
+  QUOTE,
+  quotedEnd,
   setBounded,
   startsWithAny,
   stripAngles,
@@ -32,7 +34,6 @@ const HOST_ERROR = /^[\w.-]+ \[[\da-fA-F.:]+\](?::\d+)? \S/;
  *  (a bounce of a bounce, or a DSN that asked for no failure notice). */
 const IGNORED_ERROR = /^\S+: error ignored/;
 
-const QUOTE = 34;
 const BACKSLASH = 92;
 const OPENING_ANGLE = 60;
 const CLOSING_ANGLE = 62;
@@ -472,17 +473,6 @@ function keyLength(message: string, at: number): number {
   }
 
   return 0;
-}
-
-/** End of a double-quoted value (after the closing quote); backslash escapes are skipped. */
-function quotedEnd(message: string, start: number): number {
-  for (let index = start + 1; index < message.length; index += 1) {
-    const code = message.charCodeAt(index);
-    if (code === BACKSLASH) index += 1;
-    else if (code === QUOTE) return index + 1;
-  }
-
-  return message.length;
 }
 
 function firstOf(message: string, start: number, needles: readonly string[]): number {

@@ -17,6 +17,8 @@ import {
   deliveryRecord,
   MAX_OPEN_MESSAGES,
   NO_RECORDS,
+  QUOTE,
+  quotedEnd,
   setBounded,
   startsWithAny,
   stripAngles,
@@ -38,8 +40,6 @@ export interface ParserOptions {
   readonly maxDeferredRecipients?: number;
 }
 
-const QUOTE = 34;
-const BACKSLASH = 92;
 const CLOSING_ANGLE = 62;
 
 /** The last field of pickup's line for a requeued message, after the sender's `>`: the queue
@@ -416,8 +416,7 @@ function fieldEnd(message: string, key: number): number {
 function addressEnd(message: string, start: number): number {
   if (message.charCodeAt(start) === 60) {
     const close = message.indexOf('>,', start + 1);
-    const quote = message.indexOf('"', start + 1);
-    if (close !== -1 && (quote === -1 || quote > close)) return close + 1;
+    if (close !== -1 && !hasQuote(message, start + 1, close)) return close + 1;
     // Postfix before 3.5 logs the unquoted form, where a lone `"` (`o"brien@x`) opens nothing.
     const end = bracketedEnd(message, start + 1);
     return end !== -1 || close === -1 ? end : close + 1;
@@ -429,33 +428,40 @@ function addressEnd(message: string, start: number): number {
 
 /** Whether `message[at]` lies outside the quoted strings that start from `from` on. */
 function isOutsideQuotes(message: string, from: number, at: number): boolean {
-  let isQuoted = false;
-  for (let index = from; index < at; index += 1) {
-    const code = message.charCodeAt(index);
-    if (isQuoted && code === BACKSLASH) index += 1;
-    else if (code === QUOTE) isQuoted = !isQuoted;
+  let index = from;
+  while (index < at) {
+    index = message.charCodeAt(index) === QUOTE ? quotedEnd(message, index) : index + 1;
   }
 
-  return !isQuoted;
+  return index === at;
+}
+
+/** Whether a `"` stands in `message[from, to)`: the address there may be quoted. A loop over
+ *  the address alone, not a search of the rest of the line, on this hot path. */
+function hasQuote(message: string, from: number, to: number): boolean {
+  for (let index = from; index < to; index += 1) {
+    if (message.charCodeAt(index) === QUOTE) return true;
+  }
+
+  return false;
 }
 
 /**
  * Just past the `>` that ends a bracketed address, followed by `,` or the end of the line,
  * from `from` (after the `<`). Postfix logs a local part that needs it quoted (`"a>, b"@x`),
  * and the sender picks the local parts of its own address and of a bounce's recipient: text
- * inside quotes (with its `\` escapes) never ends the address.
+ * inside quotes never ends the address (`quotedEnd`).
  */
 function bracketedEnd(message: string, from: number): number {
-  let isQuoted = false;
-  for (let at = from; at < message.length; at += 1) {
+  let at = from;
+  while (at < message.length) {
     const code = message.charCodeAt(at);
-    if (isQuoted) {
-      if (code === BACKSLASH) at += 1;
-      else if (code === QUOTE) isQuoted = false;
-    } else if (code === QUOTE) {
-      isQuoted = true;
+    if (code === QUOTE) {
+      at = quotedEnd(message, at);
     } else if (code === CLOSING_ANGLE && (at + 1 === message.length || message[at + 1] === ',')) {
       return at + 1;
+    } else {
+      at += 1;
     }
   }
 

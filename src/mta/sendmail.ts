@@ -15,6 +15,8 @@ import {
   deliveryRecord,
   MAX_OPEN_MESSAGES,
   NO_RECORDS,
+  QUOTE,
+  quotedEnd,
   setBounded,
   startsWithAny,
   stripAngles,
@@ -262,8 +264,6 @@ function isQueuedUntried(delivery: SendmailDelivery): boolean {
 }
 
 const STAT_FIELD = ', stat=';
-/** Escapes the next character inside a quoted local part (`"x\"y"@example.com`). */
-const BACKSLASH = 92;
 /** Sendmail's own words before a reply its stat repeats: `Deferred: `. */
 const MAX_STAT_PREFIX = 32;
 
@@ -463,14 +463,11 @@ function replyEnd(message: string, start: number): number {
  * (`<"x, stat=Sent"@example.com>`) may hold `, `, and both are text strangers can write.
  */
 function recipientListEnd(message: string, start: number): number {
-  let isQuoted = false;
   let angles = 0;
 
   for (let at = start; at < message.length; at++) {
     const code = message.charCodeAt(at);
-    if (isQuoted && code === BACKSLASH) at += 1;
-    else if (code === 34) isQuoted = !isQuoted;
-    else if (isQuoted) continue;
+    if (code === QUOTE) at = quotedEnd(message, at) - 1;
     else if (code === 60) angles += 1;
     else if (code === 62 && angles > 0) angles -= 1;
     else if (code === 44 && angles === 0 && message.charCodeAt(at + 1) === 32) return at;
@@ -483,15 +480,12 @@ function recipientListEnd(message: string, start: number): number {
  *  angle brackets; bare forms (`postmaster`) stay. */
 function splitRecipients(list: string): string[] {
   const recipients: string[] = [];
-  let isQuoted = false;
   let angles = 0;
   let from = 0;
 
   for (let at = 0; at <= list.length; at++) {
     const code = list.charCodeAt(at);
-    if (isQuoted && code === BACKSLASH && at + 1 < list.length) at += 1;
-    else if (code === 34) isQuoted = !isQuoted;
-    else if (isQuoted && at < list.length) continue;
+    if (code === QUOTE) at = quotedEnd(list, at) - 1;
     else if (code === 60) angles += 1;
     else if (code === 62 && angles > 0) angles -= 1;
     else if (at === list.length || (code === 44 && angles === 0)) {

@@ -315,7 +315,8 @@ function adviseLocalResolver(incident: Incident, verdict: Verdict): string[] {
       : `The local resolver ${servers} refused the connection: nothing listens there. Check ` +
         `that it is running and listening (systemctl status unbound or named; ${dig}).`,
     servfail:
-      `The local resolver ${servers} ${isServfail ? 'answered SERVFAIL' : 'gave no usable answer'} ` +
+      `The local resolver ${servers} ` +
+      `${isServfail ? 'answered SERVFAIL' : 'gave no usable answer'} ` +
       "while the domain's own servers answer. Read its log for the cause and flush its cache " +
       'for these domains (unbound-control flush_zone, rndc flushname).',
     dnssec:

@@ -1,6 +1,6 @@
 // Notes about the input that every human report adds to its counts, in the same words.
 
-import { escapeRawControls } from '../classify/text.js';
+import { quotedName } from '../classify/text.js';
 import type { Analysis, Cause, Group } from '../model.js';
 
 /** Damage found in the input (NUL blocks, over-long lines, invalid UTF-8, data after gzip)
@@ -97,7 +97,7 @@ const PLAIN_DOMAIN = /^(?:[\p{L}\p{M}\p{N}._-]+|\[[\w.:]+\])$/u;
  * read as report text, or as another domain whose name has a control character escaped.
  */
 function shownDomain(domain: string): string {
-  return PLAIN_DOMAIN.test(domain) ? domain : escapeRawControls(JSON.stringify(domain));
+  return PLAIN_DOMAIN.test(domain) ? domain : quotedName(domain);
 }
 
 /** A recipient domain over the whole period, for the reports' affected-domains tables. */

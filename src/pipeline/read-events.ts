@@ -327,7 +327,8 @@ function senderDomainOf(sender: string): string {
  *  reader warns of a line it cuts. */
 function cutContainerLine(run: Run, source: Source): void {
   run.counts.inputWarnings += 1;
-  const message = `Container line longer than ${MAX_JOINED} characters: cut there, the rest dropped`;
+  const cut = `Container line longer than ${MAX_JOINED} characters`;
+  const message = `${cut}: cut there, the rest dropped`;
   keepSample(run, source, 'input', message);
 }
 

@@ -305,13 +305,19 @@ test('deferred in one run and delivered in the next counts as delivered later', 
   );
 });
 
-test('a state file whose open recipients are not as written is a clear error', async (t) => {
-  const dir = temporaryDir('mxtriage-carry-');
+/** A log of the sample's first 250 lines and the state a summary run saved of it. */
+async function savedState(prefix: string) {
+  const dir = temporaryDir(prefix);
   const log = join(dir, 'mail.log');
   const state = join(dir, 'state.json');
   writeFileSync(log, text(LINES.slice(0, 250)));
   await runCli(['summary', '--offline', '--year', '2026', '--state', state, log]);
-  const saved = JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>;
+  const saved = JSON.parse(readFileSync(state, 'utf8')) as { summary: { statuses: object } };
+  return { log, state, saved };
+}
+
+test('a state file whose open recipients are not as written is a clear error', async (t) => {
+  const { log, state, saved } = await savedState('mxtriage-carry-');
   writeFileSync(state, JSON.stringify({ ...saved, open: [{ host: 'mailhost' }] }));
 
   const result = await runCli(['summary', '--offline', '--state', state, log]);
@@ -320,12 +326,7 @@ test('a state file whose open recipients are not as written is a clear error', a
 });
 
 test("a state file whose last run's totals are not as written is a clear error", async (t) => {
-  const dir = temporaryDir('mxtriage-totals-');
-  const log = join(dir, 'mail.log');
-  const state = join(dir, 'state.json');
-  writeFileSync(log, text(LINES.slice(0, 250)));
-  await runCli(['summary', '--offline', '--year', '2026', '--state', state, log]);
-  const saved = JSON.parse(readFileSync(state, 'utf8')) as { summary: { statuses: object } };
+  const { log, state, saved } = await savedState('mxtriage-totals-');
   const broken = [
     { ...saved, summary: 'x' },
     {

@@ -77,13 +77,19 @@ test('a one-day window shows the date it ends on, a shorter one only the clock',
   t.regex(formatTable(hour, { top: 1, timeZone: 'UTC' }), /│ 2026-12-03 18:\d\d–18:\d\d │/);
 });
 
-test('windows cut by --since and --until show only the part inside the period', async (t) => {
+/** The Postfix sample in hourly windows, cut to `[since, until)`. */
+async function cutAnalysis(since: string, until: string): Promise<Analysis> {
   const { analysis } = await analyseLogs(SAMPLES.slice(0, 1), {
     envelope: { year: 2026, timeZone: 'UTC' },
     windowMs: 3_600_000,
-    since: Date.parse('2026-12-03T18:34:00Z'),
-    until: Date.parse('2026-12-03T18:40:00Z'),
+    since: Date.parse(since),
+    until: Date.parse(until),
   });
+  return analysis;
+}
+
+test('windows cut by --since and --until show only the part inside the period', async (t) => {
+  const analysis = await cutAnalysis('2026-12-03T18:34:00Z', '2026-12-03T18:40:00Z');
   const rows = formatTable(analysis, { top: 0, timeZone: 'UTC' })
     .split('\n')
     .filter((line) => line.startsWith('│ 2026-'));
@@ -93,12 +99,7 @@ test('windows cut by --since and --until show only the part inside the period', 
 });
 
 test('a period asked for to the second shows its seconds, in the header and the windows', async (t) => {
-  const { analysis } = await analyseLogs(SAMPLES.slice(0, 1), {
-    envelope: { year: 2026, timeZone: 'UTC' },
-    windowMs: 3_600_000,
-    since: Date.parse('2026-12-03T18:33:46Z'),
-    until: Date.parse('2026-12-03T18:34:32Z'),
-  });
+  const analysis = await cutAnalysis('2026-12-03T18:33:46Z', '2026-12-03T18:34:32Z');
   const text = formatTable(analysis, { top: 0, timeZone: 'UTC' });
   const rows = text.split('\n').filter((line) => line.startsWith('│ 2026-'));
 
